@@ -1,0 +1,41 @@
+package execx
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+)
+
+func TestRunCapturesOutputOnFailure(t *testing.T) {
+	_, err := Run(context.Background(), "sh", "-c", "echo to-stdout; echo to-stderr >&2; exit 3")
+	var e *Error
+	if !errors.As(err, &e) {
+		t.Fatalf("err = %v, want *Error", err)
+	}
+	if e.ExitCode() != 3 {
+		t.Errorf("exit code = %d, want 3", e.ExitCode())
+	}
+	for _, want := range []string{"to-stdout", "to-stderr", "sh -c"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error %q lacks %q", err, want)
+		}
+	}
+}
+
+func TestRunReturnsStdoutOnly(t *testing.T) {
+	out, err := Run(context.Background(), "sh", "-c", "echo out; echo err >&2")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(out) != "out\n" {
+		t.Errorf("stdout = %q", out)
+	}
+}
+
+func TestRunMissingCommand(t *testing.T) {
+	_, err := Run(context.Background(), "gossiplab-no-such-command")
+	if err == nil || !strings.Contains(err.Error(), "gossiplab-no-such-command") {
+		t.Fatalf("err = %v", err)
+	}
+}
