@@ -47,12 +47,6 @@ type ProviderInfo struct {
 	SharedClock bool
 	// NodeFirewall: nftables works inside a node, for partitions and loss.
 	NodeFirewall bool
-	// PerNodeMemory: nodes reserve Spec.MemoryMB each (VMs do, namespaces
-	// do not).
-	PerNodeMemory bool
-	// NodeOverheadMB is what a node costs the host beyond its memory
-	// setting (or in all, without PerNodeMemory).
-	NodeOverheadMB int
 }
 
 // UpOptions tune Up.

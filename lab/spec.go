@@ -94,9 +94,10 @@ func DefaultSpec() Spec {
 }
 
 var (
-	nameRE    = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]*$`)
-	tagKeyRE  = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_.-]*$`)
-	boxNameRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]*(/[A-Za-z0-9][A-Za-z0-9._-]*)?$`)
+	nameRE     = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]*$`)
+	hclIdentRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_-]*$`)
+	tagKeyRE   = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_.-]*$`)
+	boxNameRE  = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]*(/[A-Za-z0-9][A-Za-z0-9._-]*)?$`)
 	// Vagrant version constraints: "1.2.3", ">= 1.0, < 2", "~> 12.2".
 	boxVersionRE = regexp.MustCompile(`^[0-9A-Za-z.,<>=~! -]+$`)
 	tagValueBad  = regexp.MustCompile(`[\x00-\x1f\x7f]`)
