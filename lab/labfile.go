@@ -179,6 +179,10 @@ func diagError(diags hcl.Diagnostics) error {
 		if d.Detail != "" {
 			msg += "; " + d.Detail
 		}
+		switch d.Summary {
+		case "Unsupported argument", "Unsupported block type":
+			msg += "\nhint: " + validNames()
+		}
 		lines = append(lines, msg)
 	}
 	return errors.New(strings.Join(lines, "\n"))
@@ -219,4 +223,10 @@ func groupKey(field string) string {
 		return field[:i+1]
 	}
 	return field
+}
+
+// validNames lists what lab.hcl accepts where a diagnostic points.
+func validNames() string {
+	top := "name, provider, nodes, prefix, box, box_version, memory, cpus, subnet, first_host, ssh_port_base, linked_clone, and blocks group \"NAME\" { nodes, tags } and agent { profile, encrypt, join, seeds }"
+	return "lab.hcl accepts " + top
 }

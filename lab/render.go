@@ -117,7 +117,7 @@ func WriteVagrantfile(p Paths, data []byte, force bool, now time.Time) (string, 
 		return string(Updated), nil
 	}
 	if !force {
-		return "", fmt.Errorf("%w: %s is %s, so lab will not overwrite it\nhint: move your changes into lab.hcl, or pass --force (lab keeps a copy of the current file in %s)",
+		return "", fmt.Errorf("%w: %s was %s, so lab will not overwrite it\nhint: move your changes into lab.hcl, or pass --force (lab keeps a copy of the current file in %s)",
 			ErrUserFile, path, origin, p.BackupDir())
 	}
 	backup, err := Backup(p, path, old, now)

@@ -316,3 +316,5 @@ func SortedTags(tags map[string]string) []string {
 	}
 	return out
 }
+
+func mustPrefix(s string) netip.Prefix { return netip.MustParsePrefix(s) }

@@ -88,3 +88,15 @@ func SaveState(p Paths, st *State, now time.Time) error {
 	}
 	return atomicfile.WriteFile(p.StateFile(), append(data, '\n'), 0o644)
 }
+
+// MergeState carries the known status of nodes that keep their name from
+// old into next.
+func MergeState(old, next *State) *State {
+	for i := range next.Nodes {
+		if o := old.Node(next.Nodes[i].Name); o != nil && o.IP == next.Nodes[i].IP {
+			next.Nodes[i].Status = o.Status
+			next.Nodes[i].Agent = o.Agent
+		}
+	}
+	return next
+}
