@@ -65,8 +65,12 @@ func TestPlan(t *testing.T) {
 		{
 			name:  "networks.conf allowing 192.168.0.0/16",
 			apply: func(s *Spec) { s.Subnet = mustPrefix("192.168.33.0/24") },
-			facts: func() HostFacts { f := facts(23 * 1024); f.NetworksConf = conf("* 10.0.0.0/8 192.168.0.0/16\n"); return f }(),
-			fits:  true, maxNodes: (23*1024 - HostReserveMB) / 576,
+			facts: func() HostFacts {
+				f := facts(23 * 1024)
+				f.NetworksConf = conf("* 10.0.0.0/8 192.168.0.0/16\n")
+				return f
+			}(),
+			fits: true, maxNodes: (23*1024 - HostReserveMB) / 576,
 		},
 		{
 			name:  "networks.conf not allowing the default range",
