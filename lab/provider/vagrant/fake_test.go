@@ -22,9 +22,9 @@ type reply struct {
 }
 
 // recorder is a Runner that records every command and answers from
-// replies, keyed by the command line without the binary ("up
-// --provider=virtualbox --machine-readable web_1"). Unknown commands
-// succeed silently.
+// replies, keyed by the command line, without the binary when it is
+// vagrant ("up --provider=virtualbox --machine-readable web_1", but
+// "VBoxManage --version"). Unknown commands succeed silently.
 type recorder struct {
 	mu      sync.Mutex
 	cmds    []execx.Cmd
@@ -36,7 +36,11 @@ var _ execx.Runner = (*recorder)(nil)
 func (r *recorder) Run(ctx context.Context, c execx.Cmd) ([]byte, error) {
 	r.mu.Lock()
 	r.cmds = append(r.cmds, c)
-	rep := r.replies[strings.Join(c.Args[1:], " ")]
+	key := strings.Join(c.Args, " ")
+	if c.Args[0] == "vagrant" {
+		key = strings.Join(c.Args[1:], " ")
+	}
+	rep := r.replies[key]
 	r.mu.Unlock()
 	if c.Stream != nil && rep.out != "" {
 		c.Stream.Write([]byte(rep.out))

@@ -1,0 +1,307 @@
+package vagrant
+
+import (
+	"context"
+	"errors"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/gossiplab/gossiplab/lab"
+)
+
+func TestCommandLines(t *testing.T) {
+	statusCreated := func(states ...string) string {
+		var b strings.Builder
+		for i, s := range states {
+			name := []string{"web_1", "web_2", "web_3"}[i]
+			b.WriteString("1," + name + ",provider-name,x\n1," + name + ",state," + s + "\n")
+		}
+		return b.String()
+	}
+	tests := []struct {
+		name     string
+		provider string
+		replies  map[string]reply
+		do       func(context.Context, *Provider, *lab.Lab) error
+		want     []string
+		unsorted bool // commands ran concurrently: compare sorted
+		first    bool // ... after the first, which ran alone
+	}{
+		{
+			name: "up virtualbox: first alone, then one process per node", provider: "virtualbox",
+			do: func(ctx context.Context, p *Provider, l *lab.Lab) error {
+				return p.Up(ctx, l, []string{"web_1", "web_2", "web_3"}, lab.UpOptions{Parallel: 2})
+			},
+			want: []string{
+				"vagrant up --provider=virtualbox --machine-readable web_1",
+				"vagrant up --provider=virtualbox --machine-readable web_2",
+				"vagrant up --provider=virtualbox --machine-readable web_3",
+			},
+			unsorted: true, first: true,
+		},
+		{
+			name: "up libvirt: first alone, then --parallel batches", provider: "libvirt",
+			do: func(ctx context.Context, p *Provider, l *lab.Lab) error {
+				return p.Up(ctx, l, []string{"web_1", "web_2", "web_3"}, lab.UpOptions{Parallel: 2})
+			},
+			want: []string{
+				"vagrant up --parallel --provider=libvirt --machine-readable web_1",
+				"vagrant up --parallel --provider=libvirt --machine-readable web_2 web_3",
+			},
+		},
+		{
+			name: "up libvirt batches of one", provider: "libvirt",
+			do: func(ctx context.Context, p *Provider, l *lab.Lab) error {
+				return p.Up(ctx, l, []string{"web_1", "web_2", "web_3"}, lab.UpOptions{Parallel: 1})
+			},
+			want: []string{
+				"vagrant up --parallel --provider=libvirt --machine-readable web_1",
+				"vagrant up --parallel --provider=libvirt --machine-readable web_2",
+				"vagrant up --parallel --provider=libvirt --machine-readable web_3",
+			},
+		},
+		{
+			name: "halt graceful", provider: "virtualbox",
+			do: func(ctx context.Context, p *Provider, l *lab.Lab) error {
+				return p.Halt(ctx, l, []string{"web_3"}, false)
+			},
+			want: []string{"vagrant halt --machine-readable web_3"},
+		},
+		{
+			name: "halt force", provider: "libvirt",
+			do: func(ctx context.Context, p *Provider, l *lab.Lab) error {
+				return p.Halt(ctx, l, []string{"web_1", "web_2"}, true)
+			},
+			want:     []string{"vagrant halt --force --machine-readable web_1", "vagrant halt --force --machine-readable web_2"},
+			unsorted: true,
+		},
+		{
+			name: "reload", provider: "virtualbox",
+			do:   func(ctx context.Context, p *Provider, l *lab.Lab) error { return p.Reload(ctx, l, []string{"web_3"}) },
+			want: []string{"vagrant reload --machine-readable web_3"},
+		},
+		{
+			name: "destroy only what exists", provider: "virtualbox",
+			replies: map[string]reply{"status --machine-readable": {out: statusCreated("running", "not_created", "poweroff")}},
+			do:      func(ctx context.Context, p *Provider, l *lab.Lab) error { return p.Destroy(ctx, l) },
+			want:    []string{"vagrant status --machine-readable", "vagrant destroy -f --machine-readable web_1 web_3"},
+		},
+		{
+			name: "destroy with nothing created", provider: "libvirt",
+			replies: map[string]reply{"status --machine-readable": {out: readTestdata(t, "status-libvirt-not-created.txt")}},
+			do:      func(ctx context.Context, p *Provider, l *lab.Lab) error { return p.Destroy(ctx, l) },
+			want:    []string{"vagrant status --machine-readable"},
+		},
+		{
+			name: "status", provider: "libvirt",
+			replies: map[string]reply{"status --machine-readable": {out: readTestdata(t, "status-libvirt-not-created.txt")}},
+			do: func(ctx context.Context, p *Provider, l *lab.Lab) error {
+				_, err := p.Status(ctx, l)
+				return err
+			},
+			want: []string{"vagrant status --machine-readable"},
+		},
+		{
+			name: "ssh-config once for all nodes, then cached", provider: "virtualbox",
+			replies: map[string]reply{"ssh-config --machine-readable web_1 web_2": {out: sshConfigRecords("web_1", 2300) + sshConfigRecords("web_2", 2301)}},
+			do: func(ctx context.Context, p *Provider, l *lab.Lab) error {
+				if _, err := p.SSHEndpoints(ctx, l, []string{"web_1", "web_2"}); err != nil {
+					return err
+				}
+				_, err := p.SSHEndpoints(ctx, l, []string{"web_2", "web_1"})
+				return err
+			},
+			want: []string{"vagrant ssh-config --machine-readable web_1 web_2"},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := &recorder{replies: tt.replies}
+			p := newTestProvider(t, tt.provider, r)
+			l := testLab(t, tt.provider, 3)
+			if err := tt.do(context.Background(), p, l); err != nil {
+				t.Fatal(err)
+			}
+			got := r.lines()
+			want := tt.want
+			if tt.unsorted && len(got) > 1 {
+				if tt.first && got[0] != want[0] {
+					t.Errorf("first command = %q, want %q", got[0], want[0])
+				}
+				got, want = sorted(got), sorted(want)
+			}
+			if diff := cmp.Diff(want, got); diff != "" {
+				t.Errorf("commands (-want +got):\n%s", diff)
+			}
+			for _, c := range r.cmds {
+				if c.Dir != l.Paths.Dir {
+					t.Errorf("%v ran in %q, want the lab dir %q", c.Args, c.Dir, l.Paths.Dir)
+				}
+				if diff := cmp.Diff([]string{"VAGRANT_DEFAULT_PROVIDER=" + tt.provider}, c.Env); diff != "" {
+					t.Errorf("%v env (-want +got):\n%s", c.Args, diff)
+				}
+			}
+		})
+	}
+}
+
+// sshConfigRecords is what `vagrant ssh-config --machine-readable` prints
+// for one machine, built from Vagrant 2.3.4's template output (see
+// testdata/ssh-config-quoted-template.txt) escaped as Vagrant escapes it.
+func sshConfigRecords(node string, port int) string {
+	block := "Host " + node + "\n  HostName 127.0.0.1\n  User vagrant\n  Port " + strconv.Itoa(port) +
+		"\n  UserKnownHostsFile /dev/null\n  StrictHostKeyChecking no\n  PasswordAuthentication no\n  IdentityFile /lab/.vagrant/machines/" +
+		node + "/virtualbox/private_key\n  IdentitiesOnly yes\n  LogLevel FATAL\n"
+	return "1," + node + ",metadata,provider,virtualbox\n1," + node + ",ssh-config," + strings.ReplaceAll(block, "\n", `\n`) + "\n" + block + "\n"
+}
+
+func TestStatus(t *testing.T) {
+	r := &recorder{replies: map[string]reply{"status --machine-readable": {out: readTestdata(t, "status-libvirt-not-created.txt")}}}
+	p := newTestProvider(t, "libvirt", r)
+	l := testLab(t, "libvirt", 4)
+	got, err := p.Status(context.Background(), l)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []lab.NodeStatus{
+		{Node: "web_1", State: lab.StateNotCreated, Detail: "not_created"},
+		{Node: "web_2", State: lab.StateNotCreated, Detail: "not_created"},
+		{Node: "web_3", State: lab.StateNotCreated, Detail: "not_created"},
+		{Node: "web_4", State: lab.StateUnknown, Detail: "not in the Vagrantfile: run lab init --force"},
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("status (-want +got):\n%s", diff)
+	}
+}
+
+func TestSSHEndpoints(t *testing.T) {
+	r := &recorder{replies: map[string]reply{"ssh-config --machine-readable web_2": {out: sshConfigRecords("web_2", 2301)}}}
+	p := newTestProvider(t, "virtualbox", r)
+	l := testLab(t, "virtualbox", 3)
+	got, err := p.SSHEndpoints(context.Background(), l, []string{"web_2"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []lab.SSHEndpoint{{Node: "web_2", Host: "127.0.0.1", Port: 2301, User: "vagrant", IdentityFile: "/lab/.vagrant/machines/web_2/virtualbox/private_key"}}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("endpoints (-want +got):\n%s", diff)
+	}
+	// A reboot forgets the cached endpoint.
+	if err := p.Reload(context.Background(), l, []string{"web_2"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.SSHEndpoints(context.Background(), l, []string{"web_2"}); err != nil {
+		t.Fatal(err)
+	}
+	if n := strings.Count(strings.Join(r.lines(), "\n"), "ssh-config"); n != 2 {
+		t.Errorf("ssh-config ran %d times, want 2 (once before and once after the reload)", n)
+	}
+}
+
+func TestUpProgress(t *testing.T) {
+	// A machine-readable up stream as Vagrant prints it: the "booted and
+	// ready" ui line of one node reports it; the other node, already
+	// running, is reported when its command ends.
+	stream := "1,web_2,action,up,start\n" +
+		"1,web_2,ui,info,==> web_2: Waiting for machine to boot. This may take a few minutes...\n" +
+		"1,web_2,ui,info,==> web_2: Machine booted and ready!\n" +
+		"1,web_2,action,up,end\n"
+	r := &recorder{replies: map[string]reply{"up --parallel --provider=libvirt --machine-readable web_2 web_3": {out: stream}}}
+	p := newTestProvider(t, "libvirt", r)
+	l := testLab(t, "libvirt", 3)
+	var mu sync.Mutex
+	var got []string
+	progress := func(node string, ph lab.Phase) {
+		mu.Lock()
+		defer mu.Unlock()
+		got = append(got, node+" "+string(ph))
+	}
+	if err := p.Up(context.Background(), l, []string{"web_1", "web_2", "web_3"}, lab.UpOptions{Parallel: 2, Progress: progress}); err != nil {
+		t.Fatal(err)
+	}
+	want := []string{
+		"web_1 booted", "web_1 sshd reachable",
+		"web_2 booted", "web_2 sshd reachable",
+		"web_3 booted", "web_3 sshd reachable",
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("progress (-want +got):\n%s", diff)
+	}
+}
+
+func TestUpStopsWhenFirstNodeFails(t *testing.T) {
+	r := &recorder{replies: map[string]reply{
+		"up --provider=virtualbox --machine-readable web_1": {out: readTestdata(t, "up-virtualbox-no-vboxmanage.txt"), fail: true},
+	}}
+	p := newTestProvider(t, "virtualbox", r)
+	l := testLab(t, "virtualbox", 3)
+	err := p.Up(context.Background(), l, []string{"web_1", "web_2", "web_3"}, lab.UpOptions{Parallel: 3})
+	var ve *Error
+	if !errors.As(err, &ve) {
+		t.Fatalf("err = %v, want *Error", err)
+	}
+	if len(r.lines()) != 1 {
+		t.Errorf("ran %v, want only the first node's up", r.lines())
+	}
+	for _, want := range []string{"vagrant up web_1 failed", "Vagrant could not detect VirtualBox!", "binary that ships with VirtualBox, and requires", "hint: install VirtualBox"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error lacks %q:\n%v", want, err)
+		}
+	}
+}
+
+func TestUpJoinsNodeErrors(t *testing.T) {
+	fail := reply{out: readTestdata(t, "up-hostonly-range.txt"), fail: true}
+	r := &recorder{replies: map[string]reply{
+		"up --provider=virtualbox --machine-readable web_2": fail,
+		"up --provider=virtualbox --machine-readable web_3": fail,
+	}}
+	p := newTestProvider(t, "virtualbox", r)
+	l := testLab(t, "virtualbox", 3)
+	err := p.Up(context.Background(), l, []string{"web_1", "web_2", "web_3"}, lab.UpOptions{Parallel: 2})
+	if err == nil {
+		t.Fatal("no error")
+	}
+	for _, want := range []string{"vagrant up web_2 failed", "vagrant up web_3 failed", "Address: 192.168.50.4", `"* 192.168.56.0/21"`} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error lacks %q:\n%v", want, err)
+		}
+	}
+}
+
+func TestCancelledUpStartsNothingMore(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	r := &recorder{}
+	p := newTestProvider(t, "virtualbox", r)
+	l := testLab(t, "virtualbox", 3)
+	err := p.Up(ctx, l, []string{"web_1", "web_2", "web_3"}, lab.UpOptions{Parallel: 2})
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("err = %v, want context.Canceled", err)
+	}
+	if len(r.lines()) > 1 {
+		t.Errorf("ran %v after cancel", r.lines())
+	}
+}
+
+func TestNoVagrantfile(t *testing.T) {
+	p := newTestProvider(t, "virtualbox", &recorder{})
+	l := lab.New(t.TempDir(), lab.DefaultSpec())
+	_, err := p.Status(context.Background(), l)
+	if err == nil || !strings.Contains(err.Error(), "hint: run lab init") {
+		t.Errorf("err = %v, want a hint to run lab init", err)
+	}
+	if err := p.Destroy(context.Background(), l); err != nil {
+		t.Errorf("destroy with no Vagrantfile: %v", err)
+	}
+}
+
+func TestNewRejectsOtherProviders(t *testing.T) {
+	if _, err := New(Options{Provider: "netns"}); err == nil || !strings.Contains(err.Error(), "hint:") {
+		t.Errorf("err = %v", err)
+	}
+}
