@@ -11,6 +11,7 @@ import (
 	"io"
 	"os/exec"
 	"strings"
+	"sync"
 )
 
 // Error is returned when a command fails to start or exits non-zero.
@@ -77,6 +78,9 @@ func (Exec) Run(ctx context.Context, c Cmd) ([]byte, error) {
 	if c.Stream != nil {
 		out = io.MultiWriter(&combined, c.Stream)
 	}
+	// Stdout and Stderr are different writers, so exec copies them from two
+	// goroutines: serialise their writes to the shared buffer and stream.
+	out = &lockedWriter{w: out}
 	cmd.Stdout = io.MultiWriter(&stdout, out)
 	cmd.Stderr = out
 	if err := cmd.Run(); err != nil {
@@ -91,6 +95,17 @@ func (Exec) Run(ctx context.Context, c Cmd) ([]byte, error) {
 // Run is a shorthand for Exec{}.Run with only arguments.
 func Run(ctx context.Context, args ...string) ([]byte, error) {
 	return Exec{}.Run(ctx, Cmd{Args: args})
+}
+
+type lockedWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(b []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(b)
 }
 
 func indent(s string) string {

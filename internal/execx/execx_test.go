@@ -39,3 +39,23 @@ func TestRunMissingCommand(t *testing.T) {
 		t.Fatalf("err = %v", err)
 	}
 }
+
+func TestRunInterleavedOutputIsRaceFree(t *testing.T) {
+	// Run with -race: stdout and stderr are copied by two goroutines.
+	var stream strings.Builder
+	_, err := Exec{}.Run(context.Background(), Cmd{
+		Args:   []string{"sh", "-c", "for i in 1 2 3 4 5 6 7 8; do echo out$i; echo err$i >&2; done"},
+		Stream: &unsyncedWriter{b: &stream},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(stream.String(), "err8") {
+		t.Errorf("stream = %q", stream.String())
+	}
+}
+
+// unsyncedWriter has no lock of its own: Run must serialise writes.
+type unsyncedWriter struct{ b *strings.Builder }
+
+func (s *unsyncedWriter) Write(p []byte) (int, error) { return s.b.Write(p) }

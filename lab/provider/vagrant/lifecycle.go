@@ -127,8 +127,9 @@ func forEach(ctx context.Context, nodes []string, parallel int, fn func(context.
 		select {
 		case sem <- struct{}{}:
 		case <-ctx.Done():
-			errs[i] = fmt.Errorf("node %q: %w", n, ctx.Err())
-			continue
+		}
+		if ctx.Err() != nil {
+			break
 		}
 		wg.Add(1)
 		go func() {
@@ -137,6 +138,16 @@ func forEach(ctx context.Context, nodes []string, parallel int, fn func(context.
 		}()
 	}
 	wg.Wait()
+	if ctx.Err() != nil {
+		// One line for the interruption, not one per node.
+		var kept []error
+		for _, err := range errs {
+			if err != nil && !errors.Is(err, ctx.Err()) {
+				kept = append(kept, err)
+			}
+		}
+		return errors.Join(append(kept, fmt.Errorf("interrupted: %w", ctx.Err()))...)
+	}
 	return errors.Join(errs...)
 }
 
@@ -198,9 +209,9 @@ func (w *streamWriter) line(line string) {
 	}
 	msg := strings.Join(r.Data[1:], ",")
 	switch r.Data[0] {
-	case "error", "warn":
+	case "warn":
 		w.logger.Warn(msg, "op", w.op, "node", r.Target)
-	default:
+	default: // errors too: the command's error carries them
 		w.logger.Debug(msg, "op", w.op, "node", r.Target)
 	}
 	if r.Target != "" && strings.Contains(msg, "Machine booted and ready!") {

@@ -305,3 +305,43 @@ func TestNewRejectsOtherProviders(t *testing.T) {
 		t.Errorf("err = %v", err)
 	}
 }
+
+func TestForEachBoundsAndInterrupts(t *testing.T) {
+	nodes := []string{"a", "b", "c", "d", "e", "f"}
+	var mu sync.Mutex
+	running, most := 0, 0
+	err := forEach(context.Background(), nodes, 2, func(ctx context.Context, n string) error {
+		mu.Lock()
+		running++
+		most = max(most, running)
+		mu.Unlock()
+		defer func() { mu.Lock(); running--; mu.Unlock() }()
+		if n == "c" {
+			return errors.New("c broke")
+		}
+		return nil
+	})
+	if err == nil || err.Error() != "c broke" {
+		t.Errorf("err = %v, want only c's error", err)
+	}
+	if most > 2 {
+		t.Errorf("%d ran at once, want at most 2", most)
+	}
+
+	ctx, cancel := context.WithCancel(context.Background())
+	var started []string
+	err = forEach(ctx, nodes, 1, func(ctx context.Context, n string) error {
+		started = append(started, n)
+		if n == "b" {
+			cancel()
+			return ctx.Err()
+		}
+		return nil
+	})
+	if !errors.Is(err, context.Canceled) || strings.Count(err.Error(), "canceled") != 1 {
+		t.Errorf("err = %v, want one interruption", err)
+	}
+	if diff := cmp.Diff([]string{"a", "b"}, started); diff != "" {
+		t.Errorf("started (-want +got):\n%s", diff)
+	}
+}
