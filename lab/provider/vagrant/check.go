@@ -8,6 +8,8 @@ import (
 	"strings"
 
 	version "github.com/hashicorp/go-version"
+
+	"github.com/gossiplab/gossiplab/vagrantgen"
 )
 
 // MinVersion is the oldest Vagrant this provider accepts. What the
@@ -28,7 +30,10 @@ import (
 // --machine-readable status, state and provider-name records, and
 // `vagrant up --parallel`, date from Vagrant 1.x. Newer VirtualBox needs
 // newer Vagrant; see minVagrantForVirtualBox.
-const MinVersion = "2.2.19"
+//
+// The generated Vagrantfile declares the same minimum
+// (Vagrant.require_version), so both come from vagrantgen.
+const MinVersion = vagrantgen.MinVagrant
 
 // minVagrantForVirtualBox: the Vagrant release that added support for a
 // VirtualBox series (CHANGELOG.md: 2.3.2 "Add support for VirtualBox 7.0"

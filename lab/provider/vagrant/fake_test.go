@@ -72,18 +72,23 @@ func readTestdata(t *testing.T, name string) string {
 	return string(b)
 }
 
-// testLab is a lab of n nodes in a temp dir holding a Vagrantfile.
+// testLab is a lab of n nodes in a temp dir holding its generated
+// Vagrantfile.
 func testLab(t *testing.T, provider string, n int) *lab.Lab {
 	t.Helper()
 	spec := lab.DefaultSpec()
 	spec.Provider = provider
 	spec.Nodes = n
 	spec.Subnet = netip.MustParsePrefix("192.168.56.0/21")
-	dir := t.TempDir()
-	if err := os.WriteFile(filepath.Join(dir, "Vagrantfile"), []byte(readTestdata(t, "Vagrantfile.3nodes")), 0o644); err != nil {
+	l := lab.New(t.TempDir(), spec)
+	vf, err := l.Vagrantfile()
+	if err != nil {
 		t.Fatal(err)
 	}
-	return lab.New(dir, spec)
+	if err := os.WriteFile(l.Paths.Vagrantfile(), vf, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return l
 }
 
 func newTestProvider(t *testing.T, name string, r *recorder) *Provider {

@@ -94,11 +94,6 @@ func (p *Provider) Info() lab.ProviderInfo {
 		ForceHalt:    true,
 		SharedClock:  false, // each VM keeps its own clock
 		NodeFirewall: true,  // a VM has its own kernel and nftables
-		// Each VM reserves its memory setting; beyond it the hypervisor
-		// process (VBoxHeadless, qemu) and its page tables cost the host,
-		// estimated here at 100 MB a VM.
-		PerNodeMemory:  true,
-		NodeOverheadMB: 100,
 	}
 }
 
