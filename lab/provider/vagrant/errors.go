@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/netip"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/gossiplab/gossiplab/internal/execx"
@@ -16,6 +17,7 @@ import (
 type Error struct {
 	Op      string   // "up", "halt", "status" ...
 	Nodes   []string // the machines the command acted on, if any
+	Command string   // the command line, as a user would type it to see Vagrant's own words
 	Class   string   // Vagrant's error class, e.g. Vagrant::Errors::ProviderNotUsable
 	Message string   // what Vagrant said
 	Hint    string
@@ -24,9 +26,13 @@ type Error struct {
 
 func (e *Error) Error() string {
 	var b strings.Builder
-	b.WriteString("vagrant " + e.Op)
-	if len(e.Nodes) > 0 {
-		b.WriteString(" " + strings.Join(e.Nodes, " "))
+	if e.Command != "" {
+		b.WriteString(e.Command)
+	} else {
+		b.WriteString("vagrant " + e.Op)
+		if len(e.Nodes) > 0 {
+			b.WriteString(" " + strings.Join(e.Nodes, " "))
+		}
 	}
 	b.WriteString(" failed")
 	if e.Message != "" {
@@ -56,11 +62,15 @@ func newError(op string, nodes []string, out []byte, err error, hc hintContext) 
 	e := &Error{Op: op, Nodes: nodes, Err: err}
 	if ee, ok := findExitError(ParseMachineReadable(out)); ok {
 		e.Class, e.Message = ee.Class, strings.TrimSpace(ee.Message)
-	} else {
-		var xe *execx.Error
-		if errors.As(err, &xe) && xe.Output != "" {
+	}
+	var xe *execx.Error
+	if errors.As(err, &xe) {
+		if e.Message == "" {
 			e.Message = xe.Output
 		}
+		// Shown without --machine-readable, so that running it again
+		// prints Vagrant's usual text.
+		e.Command = strings.Join(slices.DeleteFunc(slices.Clone(xe.Args), func(a string) bool { return a == "--machine-readable" }), " ")
 	}
 	e.Hint = hintFor(e.Class, e.Message, hc)
 	return e
@@ -74,11 +84,14 @@ func hintFor(class, msg string, hc hintContext) string {
 	has := func(s string) bool { return strings.Contains(msg, s) }
 	switch {
 	case strings.HasSuffix(class, "VirtualBoxInvalidHostSubnet") || has("not within the\nallowed ranges") || has("not within the allowed ranges"):
+		// The lab's subnet when the refused address is in it, else the /24
+		// around the address Vagrant names.
 		subnet := ""
 		if hc.subnet.IsValid() {
 			subnet = hc.subnet.Masked().String()
-		} else if m := hostOnlyAddrRE.FindStringSubmatch(msg); m != nil {
-			if a, err := netip.ParseAddr(m[1]); err == nil {
+		}
+		if m := hostOnlyAddrRE.FindStringSubmatch(msg); m != nil {
+			if a, err := netip.ParseAddr(m[1]); err == nil && !(hc.subnet.IsValid() && hc.subnet.Contains(a)) {
 				subnet = netip.PrefixFrom(a, 24).Masked().String()
 			}
 		}
@@ -86,6 +99,12 @@ func hintFor(class, msg string, hc hintContext) string {
 		return fmt.Sprintf("VirtualBox 6.1.28 and later allow host-only addresses only in 192.168.56.0/21 unless /etc/vbox/networks.conf allows more; "+
 			"add the line %q to /etc/vbox/networks.conf (sudo mkdir -p /etc/vbox && echo '%s' | sudo tee -a /etc/vbox/networks.conf), "+
 			"or set subnet inside 192.168.56.0/21 in lab.hcl and run lab init --force", line, line)
+	case strings.HasSuffix(class, "BoxAddNoMatchingVersion") || has("has no available version that\nmatches the constraints"):
+		return "no version of the box matches box_version in lab.hcl: loosen the constraint (or remove it) and run lab init --force"
+	case strings.HasSuffix(class, "ActiveMachineWithDifferentProvider") || has("An active machine was found with a different provider"):
+		return fmt.Sprintf("the node exists under another Vagrant provider: destroy it with that provider first (vagrant destroy -f NODE in %s), or set provider back in lab.hcl", hc.dir)
+	case strings.HasSuffix(class, "VagrantVersionBad") || has("requires the Vagrant\nversion to satisfy"):
+		return fmt.Sprintf("upgrade Vagrant to %s or later (https://developer.hashicorp.com/vagrant/install)", MinVersion)
 	case strings.HasSuffix(class, "BoxAddShortNotFound") || strings.HasSuffix(class, "BoxNotFound") ||
 		has("could not be found or\ncould not be accessed in the remote catalog") || has("could not be accessed in the remote catalog"):
 		return "check the box name (box in lab.hcl) and that this host reaches Vagrant Cloud, or add the box from a file first: vagrant box add --name NAME FILE.box"

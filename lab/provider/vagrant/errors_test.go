@@ -31,11 +31,12 @@ func TestErrorsFromRecordedOutput(t *testing.T) {
 		{"status-no-vagrantfile.txt", "status", true, "Vagrant::Errors::NoEnvironmentError",
 			"A Vagrant environment or target machine is required", "there is no Vagrantfile in /lab: run lab init there"},
 		{"up-hostonly-range.txt", "up", false, "",
-			"Address: 192.168.50.4", `add the line "* 192.168.56.0/21" to /etc/vbox/networks.conf`},
+			"Address: 192.168.50.4", `add the line "* 192.168.48.0/21" to /etc/vbox/networks.conf`},
 		{"up-box-not-found.txt", "up", false, "",
 			"The box 'higebu/vyos-1.1.4' could not be found", "check the box name (box in lab.hcl)"},
 	}
-	hc := hintContext{provider: "virtualbox", subnet: netip.MustParsePrefix("192.168.56.0/21"), dir: "/lab"}
+	// A lab on 192.168.48.0/21, where the recorded refused address lies.
+	hc := hintContext{provider: "virtualbox", subnet: netip.MustParsePrefix("192.168.48.0/21"), dir: "/lab"}
 	for _, tt := range tests {
 		t.Run(tt.file, func(t *testing.T) {
 			out := readTestdata(t, tt.file)
@@ -64,9 +65,24 @@ func TestErrorsFromRecordedOutput(t *testing.T) {
 	}
 }
 
-func TestHostOnlyHintWithoutSubnet(t *testing.T) {
-	got := hintFor("", readTestdata(t, "up-hostonly-range.txt"), hintContext{})
-	if !strings.Contains(got, `"* 192.168.50.0/24"`) {
-		t.Errorf("hint = %q, want the /24 around the refused address", got)
+func TestHostOnlyHintOutsideLabSubnet(t *testing.T) {
+	for name, hc := range map[string]hintContext{
+		"no subnet known":        {},
+		"address outside subnet": {subnet: netip.MustParsePrefix("10.9.0.0/16")},
+	} {
+		t.Run(name, func(t *testing.T) {
+			got := hintFor("", readTestdata(t, "up-hostonly-range.txt"), hc)
+			if !strings.Contains(got, `"* 192.168.50.0/24"`) {
+				t.Errorf("hint = %q, want the /24 around the refused address", got)
+			}
+		})
+	}
+}
+
+func TestErrorShowsCommandToRerun(t *testing.T) {
+	xe := &execx.Error{Args: []string{"vagrant", "up", "--provider=virtualbox", "--machine-readable", "web_1"}, Err: errors.New("exit status 1")}
+	e := newError("up", []string{"web_1"}, []byte(readTestdata(t, "up-virtualbox-no-vboxmanage.txt")), xe, hintContext{})
+	if !strings.HasPrefix(e.Error(), "vagrant up --provider=virtualbox web_1 failed:\n    The provider 'virtualbox' that was requested") {
+		t.Errorf("error:\n%v", e)
 	}
 }

@@ -148,7 +148,12 @@ func (p *Provider) Status(ctx context.Context, l *lab.Lab) ([]lab.NodeStatus, er
 			out = append(out, lab.NodeStatus{Node: name, State: lab.StateUnknown, Detail: "not in the Vagrantfile: run lab init --force"})
 			continue
 		}
-		out = append(out, lab.NodeStatus{Node: name, State: NodeState(m.State), Detail: m.State})
+		detail := m.State
+		if m.Provider != "" && m.Provider != p.name && m.State != "not_created" {
+			// Made with another provider: say so, lab up would fail on it.
+			detail += " (under " + m.Provider + ", not " + p.name + ")"
+		}
+		out = append(out, lab.NodeStatus{Node: name, State: NodeState(m.State), Detail: detail})
 	}
 	return out, nil
 }

@@ -247,7 +247,7 @@ func TestUpStopsWhenFirstNodeFails(t *testing.T) {
 	if len(r.lines()) != 1 {
 		t.Errorf("ran %v, want only the first node's up", r.lines())
 	}
-	for _, want := range []string{"vagrant up web_1 failed", "Vagrant could not detect VirtualBox!", "binary that ships with VirtualBox, and requires", "hint: install VirtualBox"} {
+	for _, want := range []string{"vagrant up --provider=virtualbox web_1 failed", "Vagrant could not detect VirtualBox!", "binary that ships with VirtualBox, and requires", "hint: install VirtualBox"} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error lacks %q:\n%v", want, err)
 		}
@@ -266,7 +266,7 @@ func TestUpJoinsNodeErrors(t *testing.T) {
 	if err == nil {
 		t.Fatal("no error")
 	}
-	for _, want := range []string{"vagrant up web_2 failed", "vagrant up web_3 failed", "Address: 192.168.50.4", `"* 192.168.56.0/21"`} {
+	for _, want := range []string{"vagrant up --provider=virtualbox web_2 failed", "vagrant up --provider=virtualbox web_3 failed", "Address: 192.168.50.4", `"* 192.168.50.0/24"`} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error lacks %q:\n%v", want, err)
 		}
@@ -343,5 +343,24 @@ func TestForEachBoundsAndInterrupts(t *testing.T) {
 	}
 	if diff := cmp.Diff([]string{"a", "b"}, started); diff != "" {
 		t.Errorf("started (-want +got):\n%s", diff)
+	}
+}
+
+func TestStatusNamesAnotherProvider(t *testing.T) {
+	// The recorded two-machine VirtualBox output, machines renamed to the
+	// lab's, read by the libvirt provider.
+	out := strings.NewReplacer(",one,", ",web_1,", ",two,", ",web_2,").Replace(readTestdata(t, "status-virtualbox-running.txt"))
+	r := &recorder{replies: map[string]reply{"status --machine-readable": {out: out}}}
+	p := newTestProvider(t, "libvirt", r)
+	got, err := p.Status(context.Background(), testLab(t, "libvirt", 2))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []lab.NodeStatus{
+		{Node: "web_1", State: lab.StateRunning, Detail: "running (under virtualbox, not libvirt)"},
+		{Node: "web_2", State: lab.StateRunning, Detail: "running (under virtualbox, not libvirt)"},
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("status (-want +got):\n%s", diff)
 	}
 }
