@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"slices"
 	"strings"
 	"sync"
 
@@ -22,10 +23,12 @@ import (
 // when it fails for a reason every node shares (no hypervisor, no box) the
 // error is reported once, not per node.
 //
-// `vagrant up` returns once its communicator has logged in over SSH, so a
-// node passes both phases together: Progress is called with PhaseBooted
-// then PhaseSSHReachable when Vagrant says "Machine booted and ready!" for
-// it, or when its command ends well (a node already running says nothing).
+// Progress follows what Vagrant says per machine: PhaseBooted when the
+// hypervisor has started the VM and Vagrant waits for it ("Waiting for
+// machine to boot", printed by Vagrant's WaitForCommunicator for
+// VirtualBox and libvirt alike), PhaseSSHReachable when Vagrant has logged
+// in over SSH ("Machine booted and ready!"). A node whose command ends
+// well without saying so (it was running already) passes both then.
 func (p *Provider) Up(ctx context.Context, l *lab.Lab, nodes []string, opts lab.UpOptions) error {
 	if len(nodes) == 0 {
 		return nil
@@ -68,14 +71,14 @@ func (p *Provider) upArgs(nodes []string) []string {
 }
 
 func (p *Provider) upBatch(ctx context.Context, l *lab.Lab, nodes []string, progress func(string, lab.Phase)) error {
-	w := &streamWriter{logger: p.logger, op: "up", progress: progress, done: map[string]bool{}}
+	w := &streamWriter{logger: p.logger, op: "up", progress: progress, done: map[string]lab.Phase{}}
 	_, err := p.vagrant(ctx, l, "up", nodes, w, p.upArgs(nodes)...)
 	w.flush()
 	if err != nil {
 		return err
 	}
 	for _, n := range nodes {
-		w.ready(n)
+		w.reach(n, lab.PhaseSSHReachable)
 	}
 	return nil
 }
@@ -152,7 +155,7 @@ func forEach(ctx context.Context, nodes []string, parallel int, fn func(context.
 }
 
 func (p *Provider) logWriter(op string) io.Writer {
-	return &streamWriter{logger: p.logger, op: op, done: map[string]bool{}}
+	return &streamWriter{logger: p.logger, op: op, done: map[string]lab.Phase{}}
 }
 
 // streamWriter reads machine-readable output as vagrant prints it: it
@@ -165,7 +168,7 @@ type streamWriter struct {
 
 	mu   sync.Mutex
 	buf  bytes.Buffer
-	done map[string]bool
+	done map[string]lab.Phase // the last phase reported per node
 }
 
 func (w *streamWriter) Write(b []byte) (int, error) {
@@ -214,19 +217,34 @@ func (w *streamWriter) line(line string) {
 	default: // errors too: the command's error carries them
 		w.logger.Debug(msg, "op", w.op, "node", r.Target)
 	}
-	if r.Target != "" && strings.Contains(msg, "Machine booted and ready!") {
-		w.ready(r.Target)
+	if r.Target == "" {
+		return
+	}
+	switch {
+	case strings.Contains(msg, "Waiting for machine to boot"):
+		w.reach(r.Target, lab.PhaseBooted)
+	case strings.Contains(msg, "Machine booted and ready!"):
+		w.reach(r.Target, lab.PhaseSSHReachable)
 	}
 }
 
-// ready reports a node's phases once.
-func (w *streamWriter) ready(node string) {
+// phaseOrder lists Up's phases in the order a node passes them.
+var phaseOrder = []lab.Phase{lab.PhaseBooted, lab.PhaseSSHReachable}
+
+// reach reports that node got to phase, and every phase before it not
+// reported yet, each once.
+func (w *streamWriter) reach(node string, phase lab.Phase) {
 	w.mu.Lock()
-	first := !w.done[node]
-	w.done[node] = true
+	from := slices.Index(phaseOrder, w.done[node]) + 1 // 0 when none yet
+	to := slices.Index(phaseOrder, phase)
+	if to >= from {
+		w.done[node] = phase
+	}
 	w.mu.Unlock()
-	if first && w.progress != nil {
-		w.progress(node, lab.PhaseBooted)
-		w.progress(node, lab.PhaseSSHReachable)
+	if w.progress == nil {
+		return
+	}
+	for i := from; i <= to; i++ {
+		w.progress(node, phaseOrder[i])
 	}
 }

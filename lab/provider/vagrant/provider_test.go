@@ -203,13 +203,17 @@ func TestSSHEndpoints(t *testing.T) {
 }
 
 func TestUpProgress(t *testing.T) {
-	// A machine-readable up stream as Vagrant prints it: the "booted and
-	// ready" ui line of one node reports it; the other node, already
-	// running, is reported when its command ends.
+	// A machine-readable up stream with the lines Vagrant's
+	// WaitForCommunicator prints (its en.yml boot_waiting and
+	// boot_completed): web_2 passes each phase as Vagrant says so; web_3,
+	// already running, says nothing and passes both when its command ends.
 	stream := "1,web_2,action,up,start\n" +
-		"1,web_2,ui,info,==> web_2: Waiting for machine to boot. This may take a few minutes...\n" +
+		"1,web_2,ui,info,==> web_2: Booting VM...\n" +
+		"1,web_2,ui,output,==> web_2: Waiting for machine to boot. This may take a few minutes...\n" +
+		"1,web_2,ui,detail,    web_2: SSH address: 127.0.0.1:2301\n" +
 		"1,web_2,ui,info,==> web_2: Machine booted and ready!\n" +
-		"1,web_2,action,up,end\n"
+		"1,web_2,action,up,end\n" +
+		"1,web_3,ui,info,==> web_3: The domain is already created.\n"
 	r := &recorder{replies: map[string]reply{"up --parallel --provider=libvirt --machine-readable web_2 web_3": {out: stream}}}
 	p := newTestProvider(t, "libvirt", r)
 	l := testLab(t, "libvirt", 3)
