@@ -31,7 +31,11 @@
 // first node alone, then the rest: the box is fetched and the linked-clone
 // master imported once, and a failure every node would share is reported
 // once. VirtualBox ignores `vagrant up --parallel`, hence one process per
-// node there. Cancelling the context kills the running vagrant processes.
+// node there. Progress reports a node booted when Vagrant waits for the
+// started VM ("Waiting for machine to boot") and sshd reachable when
+// Vagrant has logged in ("Machine booted and ready!"). Cancelling the
+// context kills the running vagrant processes and starts no more; a later
+// Up resumes (vagrant up boots what exists and creates what does not).
 //
 // # Output and errors
 //
@@ -41,11 +45,14 @@
 // saved, paused, gurumeditation, shutoff, pmsuspended, crashed are halted;
 // not_created; anything transitional or broken is unknown) and
 // NodeStatus.Detail keeps Vagrant's word. A failed command returns an
-// *Error carrying Vagrant's own message (its error-exit record, or all it
-// printed) and, for failures a user can fix, a hint: the host-only address
+// *Error carrying the command line to re-run (without --machine-readable),
+// Vagrant's own message (its error-exit record, or all it printed) and,
+// for failures a user can fix, a hint: the host-only address
 // outside VirtualBox's allowed ranges (the line to add to
 // /etc/vbox/networks.conf), a box that cannot be found, VirtualBox or
-// libvirt missing, a forwarded port in use, a node not running.
+// libvirt missing, a forwarded port in use, a node not running, a node
+// made under the other provider, a Vagrant too old for the Vagrantfile.
+// Status says when a machine exists under another provider than the lab's.
 //
 // # Minimum versions
 //
