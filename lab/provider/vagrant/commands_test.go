@@ -202,4 +202,3 @@ func sshConfigRecords(node string, port int) string {
 		node + "/virtualbox/private_key\n  IdentitiesOnly yes\n  LogLevel FATAL\n"
 	return "1," + node + ",metadata,provider,virtualbox\n1," + node + ",ssh-config," + strings.ReplaceAll(block, "\n", `\n`) + "\n" + block + "\n"
 }
-
