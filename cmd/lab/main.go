@@ -4,13 +4,16 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"os"
 	"os/signal"
 	"syscall"
 
+	"github.com/gossiplab/gossiplab/internal/execx"
 	"github.com/gossiplab/gossiplab/lab"
 	"github.com/gossiplab/gossiplab/lab/cli"
+	"github.com/gossiplab/gossiplab/lab/provider/vagrant"
 )
 
 var version = "0.1.0-dev" // set with -ldflags "-X main.version=..."
@@ -19,7 +22,11 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
-	providers := lab.NewRegistry()
+	providers, err := registry(logger)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "lab: %v\n", err)
+		os.Exit(1)
+	}
 	env := &cli.Env{
 		Logger:    logger,
 		Streams:   cli.Streams{In: os.Stdin, Out: os.Stdout, Err: os.Stderr},
@@ -29,4 +36,20 @@ func main() {
 	code := cli.Run(ctx, env, os.Args[1:])
 	stop()
 	os.Exit(code)
+}
+
+// registry lists the providers this binary knows, in detection order.
+func registry(logger *slog.Logger) (*lab.Registry, error) {
+	r := lab.NewRegistry()
+	vb, err := vagrant.New(vagrant.Options{Provider: lab.ProviderVirtualBox, Runner: execx.Exec{}, Logger: logger})
+	if err != nil {
+		return nil, err
+	}
+	lv, err := vagrant.New(vagrant.Options{Provider: lab.ProviderLibvirt, Runner: execx.Exec{}, Logger: logger})
+	if err != nil {
+		return nil, err
+	}
+	r.Register(vb, true)
+	r.Register(lv, false)
+	return r, nil
 }
