@@ -12,6 +12,7 @@ import (
 	"os/exec"
 	"strings"
 	"sync"
+	"time"
 )
 
 // Error is returned when a command fails to start or exits non-zero.
@@ -49,7 +50,14 @@ type Cmd struct {
 	// Stream, when set, receives the combined output as it is produced,
 	// besides it being captured.
 	Stream io.Writer
+	// Grace is how long a cancelled command (and every process it started)
+	// has between SIGINT and SIGKILL; 0 means DefaultGrace.
+	Grace time.Duration
 }
+
+// DefaultGrace lets a cancelled command clean up (Vagrant, for one, tidies
+// its VMs on interrupt) before it is killed.
+const DefaultGrace = 10 * time.Second
 
 // Runner runs commands. Tests substitute a recording Runner.
 type Runner interface {
@@ -73,6 +81,14 @@ func (Exec) Run(ctx context.Context, c Cmd) ([]byte, error) {
 		cmd.Env = append(cmd.Environ(), c.Env...)
 	}
 	cmd.Stdin = c.Stdin
+	grace := c.Grace
+	if grace <= 0 {
+		grace = DefaultGrace
+	}
+	// On cancel: interrupt the command's whole process group, then kill it
+	// after the grace period (Unix); elsewhere kill the process.
+	killGroup := setCancel(cmd, grace)
+	defer killGroup()
 	var stdout, combined bytes.Buffer
 	var out io.Writer = &combined
 	if c.Stream != nil {

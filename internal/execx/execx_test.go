@@ -3,8 +3,10 @@ package execx
 import (
 	"context"
 	"errors"
+	"os"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestRunCapturesOutputOnFailure(t *testing.T) {
@@ -59,3 +61,42 @@ func TestRunInterleavedOutputIsRaceFree(t *testing.T) {
 type unsyncedWriter struct{ b *strings.Builder }
 
 func (s *unsyncedWriter) Write(p []byte) (int, error) { return s.b.Write(p) }
+
+func TestCancelStopsTheWholeProcessGroup(t *testing.T) {
+	dir := t.TempDir()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		// The child shell traps SIGINT and records it; a grandchild sleeps.
+		_, err := Exec{}.Run(ctx, Cmd{
+			Args:  []string{"sh", "-c", `trap 'echo interrupted > ` + dir + `/got; exit 130' INT; sleep 30 & echo started > ` + dir + `/started; wait`},
+			Grace: 2 * time.Second,
+		})
+		done <- err
+	}()
+	waitFile(t, dir+"/started")
+	cancel()
+	select {
+	case err := <-done:
+		if err == nil || !errors.Is(err, context.Canceled) {
+			t.Errorf("err = %v, want context.Canceled", err)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("cancelled command did not return")
+	}
+	waitFile(t, dir+"/got")
+}
+
+func waitFile(t *testing.T, path string) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		if _, err := os.Stat(path); err == nil {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s never appeared", path)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
