@@ -35,6 +35,13 @@ type Provider interface {
 	SSHEndpoints(ctx context.Context, l *Lab, nodes []string) ([]SSHEndpoint, error)
 }
 
+// LeftoverFinder is implemented by providers that can find what a lab
+// left behind by name (namespaces, processes, mounts), also after a
+// crashed lab up: lab doctor reports them and Destroy removes them.
+type LeftoverFinder interface {
+	Leftovers(ctx context.Context, l *Lab) ([]string, error)
+}
+
 // ProviderInfo is a provider's name and capabilities, as data.
 type ProviderInfo struct {
 	Name string

@@ -1,0 +1,401 @@
+package netns
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/gossiplab/gossiplab/internal/atomicfile"
+	"github.com/gossiplab/gossiplab/lab"
+)
+
+// Check reports what the host lacks to run netns labs.
+func (p *Provider) Check(ctx context.Context) error {
+	var missing []string
+	if os.Geteuid() != 0 {
+		missing = append(missing, "root: run lab as root (sudo) for the netns provider")
+	}
+	if _, err := exec.LookPath("ip"); err != nil {
+		missing = append(missing, "ip: apt-get install iproute2")
+	}
+	if _, err := os.Stat(sshdBinary); err != nil {
+		missing = append(missing, sshdBinary+": apt-get install openssh-server")
+	}
+	if len(missing) > 0 {
+		return fmt.Errorf("netns provider needs %s", strings.Join(missing, "; "))
+	}
+	return nil
+}
+
+// Up creates and boots nodes; nodes already running are only checked for
+// a reachable sshd, so Up finishes a lab a crashed or interrupted Up left.
+func (p *Provider) Up(ctx context.Context, l *lab.Lab, nodes []string, opts lab.UpOptions) error {
+	if err := p.Check(ctx); err != nil {
+		return err
+	}
+	if err := claimName(l); err != nil {
+		return err
+	}
+	authorized, err := ensureKey(l.Paths.SSHKey(), "lab@"+l.Spec.Name)
+	if err != nil {
+		return err
+	}
+	if err := p.ensureBridge(ctx, l); err != nil {
+		return err
+	}
+	sel := make([]lab.Node, 0, len(nodes))
+	for _, name := range nodes {
+		n, ok := l.Node(name)
+		if !ok {
+			return fmt.Errorf("up: no node %q in lab %q", name, l.Spec.Name)
+		}
+		sel = append(sel, n)
+	}
+	if err := p.createLinks(ctx, l, sel); err != nil {
+		return err
+	}
+	if err := p.ensureForwarder(ctx, l); err != nil {
+		return err
+	}
+	procs, err := p.labProcs(l)
+	if err != nil {
+		return err
+	}
+	parallel := opts.Parallel
+	if parallel <= 0 {
+		parallel = 8
+	}
+	progress := opts.Progress
+	if progress == nil {
+		progress = func(string, lab.Phase) {}
+	}
+	return forEach(ctx, sel, parallel, func(n lab.Node) error {
+		if procs.holder(nodeNS(l.Spec.Name, n.Name)) == 0 {
+			if err := p.bootNode(ctx, l, n, authorized); err != nil {
+				return fmt.Errorf("boot node %q: %w", n.Name, err)
+			}
+		}
+		progress(n.Name, lab.PhaseBooted)
+		if err := p.waitSSH(ctx, l, n); err != nil {
+			return fmt.Errorf("node %q: %w", n.Name, err)
+		}
+		progress(n.Name, lab.PhaseSSHReachable)
+		return nil
+	})
+}
+
+// forEach runs fn for every node, at most parallel at a time, and stops
+// starting new ones at the first error or when ctx ends.
+func forEach(ctx context.Context, nodes []lab.Node, parallel int, fn func(lab.Node) error) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	sem := make(chan struct{}, parallel)
+	var (
+		wg   sync.WaitGroup
+		mu   sync.Mutex
+		errs []error
+	)
+	for _, n := range nodes {
+		select {
+		case sem <- struct{}{}:
+		case <-ctx.Done():
+		}
+		if ctx.Err() != nil {
+			break
+		}
+		wg.Add(1)
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			if err := fn(n); err != nil {
+				mu.Lock()
+				errs = append(errs, err)
+				mu.Unlock()
+				cancel()
+			}
+		}()
+	}
+	wg.Wait()
+	if len(errs) == 0 && ctx.Err() != nil {
+		return ctx.Err()
+	}
+	return errors.Join(errs...)
+}
+
+// claimName records which directory owns the lab name on this host, and
+// refuses a second lab with the same name: they would share namespaces.
+func claimName(l *lab.Lab) error {
+	abs, err := absDir(l)
+	if err != nil {
+		return err
+	}
+	path := filepath.Join(ownersDir, l.Spec.Name)
+	if owner, err := os.ReadFile(path); err == nil && strings.TrimSpace(string(owner)) != abs {
+		other := strings.TrimSpace(string(owner))
+		if _, err := os.Stat(filepath.Join(other, ".lab", "netns")); err == nil {
+			return fmt.Errorf("lab name %q is already used on this host by the lab in %s\nhint: give this lab another name in lab.hcl, or run lab destroy in %s", l.Spec.Name, other, other)
+		}
+	}
+	if err := os.MkdirAll(ownersDir, 0o755); err != nil {
+		return fmt.Errorf("claim lab name: %w", err)
+	}
+	if err := os.MkdirAll(providerDir(l), 0o755); err != nil {
+		return fmt.Errorf("claim lab name: %w", err)
+	}
+	return atomicfile.WriteFile(path, []byte(abs+"\n"), 0o644)
+}
+
+// marked reports whether marker records the inode of namespace ns, that
+// is, whether ns was fully configured by an earlier run.
+func marked(marker string, ino uint64) bool {
+	data, err := os.ReadFile(marker)
+	return err == nil && ino != 0 && strings.TrimSpace(string(data)) == strconv.FormatUint(ino, 10)
+}
+
+func mark(marker, ns string) error {
+	ino, err := nsInode(nsPath(ns))
+	if err != nil {
+		return fmt.Errorf("mark namespace %s: %w", ns, err)
+	}
+	if err := os.MkdirAll(filepath.Dir(marker), 0o755); err != nil {
+		return err
+	}
+	return atomicfile.WriteFile(marker, []byte(strconv.FormatUint(ino, 10)+"\n"), 0o644)
+}
+
+// ensureBridge makes the bridge namespace, unless a complete one exists.
+func (p *Provider) ensureBridge(ctx context.Context, l *lab.Lab) error {
+	br := bridgeNS(l.Spec.Name)
+	ino, _ := nsInode(nsPath(br))
+	if marked(bridgeMarker(l), ino) {
+		return nil
+	}
+	if ino != 0 { // half made by an interrupted run
+		if err := ipBatch(ctx, p.opts.Runner, "", false, []string{"netns del " + br}); err != nil {
+			return fmt.Errorf("remove incomplete bridge namespace: %w", err)
+		}
+	}
+	if err := ipBatch(ctx, p.opts.Runner, "", false, []string{"netns add " + br}); err != nil {
+		return fmt.Errorf("make bridge namespace: %w", err)
+	}
+	err := ipBatch(ctx, p.opts.Runner, br, false, []string{
+		"link set lo up",
+		"link add " + bridgeDev + " type bridge",
+		"addr add " + bridgeAddr(l.Spec).String() + " dev " + bridgeDev,
+		"link set " + bridgeDev + " up",
+	})
+	if err != nil {
+		return fmt.Errorf("make lab bridge: %w", err)
+	}
+	return mark(bridgeMarker(l), br)
+}
+
+// createLinks makes the namespaces and links of the nodes that lack them:
+// one ip process in the host's namespace, one in the bridge's, one per
+// node. A node half made by an interrupted run is made again.
+func (p *Provider) createLinks(ctx context.Context, l *lab.Lab, nodes []lab.Node) error {
+	existing, err := listNamespaces(labPrefix(l.Spec.Name))
+	if err != nil {
+		return err
+	}
+	br := bridgeNS(l.Spec.Name)
+	var todo []lab.Node
+	var stale, rootLines, brLines []string
+	var staleIno = map[uint64]bool{}
+	for _, n := range nodes {
+		ns := nodeNS(l.Spec.Name, n.Name)
+		ino, ok := existing[ns]
+		if ok && marked(dirsOf(l, n.Name).created(), ino) {
+			continue
+		}
+		if ok {
+			stale = append(stale, "link del "+bridgePort(n.Index), "link del "+natPort(n.Index))
+			rootLines = append(rootLines, "netns del "+ns)
+			staleIno[ino] = true
+		}
+		todo = append(todo, n)
+		rootLines = append(rootLines, "netns add "+ns,
+			fmt.Sprintf("link add %s netns %s type veth peer name eth1 netns %s", bridgePort(n.Index), br, ns),
+			fmt.Sprintf("link add %s netns %s type veth peer name eth0 netns %s", natPort(n.Index), br, ns))
+		brLines = append(brLines, "link set "+bridgePort(n.Index)+" master "+bridgeDev, "link set "+bridgePort(n.Index)+" up",
+			"link set "+natPort(n.Index)+" up")
+	}
+	if len(todo) == 0 {
+		return nil
+	}
+	if len(staleIno) > 0 {
+		ps, err := scanProcs(staleIno)
+		if err != nil {
+			return err
+		}
+		pids := make([]int, 0, len(ps))
+		for _, pr := range ps {
+			if pr.cmd == "" {
+				pids = append(pids, pr.pid)
+			}
+		}
+		signalAll(pids, unix.SIGKILL)
+		waitGone(ctx, pids, 5*time.Second)
+		_ = ipBatch(ctx, p.opts.Runner, br, true, stale) // the ports may be gone already
+	}
+	if err := ipBatch(ctx, p.opts.Runner, "", false, rootLines); err != nil {
+		return fmt.Errorf("make node namespaces: %w", err)
+	}
+	if err := ipBatch(ctx, p.opts.Runner, br, false, brLines); err != nil {
+		return fmt.Errorf("attach nodes to the lab bridge: %w", err)
+	}
+	return forEach(ctx, todo, 8, func(n lab.Node) error {
+		ns := nodeNS(l.Spec.Name, n.Name)
+		err := ipBatch(ctx, p.opts.Runner, ns, false, []string{
+			"addr add " + natAddr + " dev eth0",
+			"addr add " + netipPrefix(l, n) + " dev eth1",
+		})
+		if err != nil {
+			return fmt.Errorf("configure node %q: %w", n.Name, err)
+		}
+		return mark(dirsOf(l, n.Name).created(), ns)
+	})
+}
+
+func netipPrefix(l *lab.Lab, n lab.Node) string {
+	return n.IP.String() + "/" + strconv.Itoa(l.Spec.Subnet.Bits())
+}
+
+// bootNode brings the node's links up and starts its holder, which
+// mounts the node's file system and starts sshd and rc.local.
+func (p *Provider) bootNode(ctx context.Context, l *lab.Lab, n lab.Node, authorized []byte) error {
+	d := dirsOf(l, n.Name)
+	if err := writeNodeFiles(d, n.Hostname, n.IP.String(), authorized); err != nil {
+		return err
+	}
+	ns := nodeNS(l.Spec.Name, n.Name)
+	if err := ipBatch(ctx, p.opts.Runner, ns, false, []string{"link set lo up", "link set eth0 up", "link set eth1 up"}); err != nil {
+		return fmt.Errorf("links up: %w", err)
+	}
+	return p.startHelper(ctx, nsPath(ns), d.bootLog(), "node",
+		"-ns", ns, "-dir", d.root, "-hostname", n.Hostname, "-grace", p.opts.Grace.String())
+}
+
+// startHelper starts the lab binary as a detached helper (its own
+// session: Ctrl-C and the end of this process leave it running), in the
+// network namespace at netnsPath ("" for the host's), and waits for it to
+// report that it is ready or why it is not.
+func (p *Provider) startHelper(ctx context.Context, netnsPath, logPath, role string, args ...string) error {
+	logf, err := os.OpenFile(logPath, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
+	if err != nil {
+		return fmt.Errorf("start %s helper: %w", role, err)
+	}
+	defer logf.Close()
+	rd, wr, err := os.Pipe()
+	if err != nil {
+		return fmt.Errorf("start %s helper: %w", role, err)
+	}
+	defer rd.Close()
+	cmd := exec.Command(p.opts.Exe, append([]string{HelperArg, role}, args...)...)
+	cmd.Stdout, cmd.Stderr = logf, logf
+	cmd.ExtraFiles = []*os.File{wr}
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+	if role == "node" {
+		cmd.SysProcAttr.Cloneflags = unix.CLONE_NEWNS | unix.CLONE_NEWUTS | unix.CLONE_NEWPID
+	}
+	start := cmd.Start
+	if netnsPath != "" {
+		start = func() error { return inNetns(netnsPath, cmd.Start) }
+	}
+	err = start()
+	wr.Close()
+	if err != nil {
+		return fmt.Errorf("start %s helper %s: %w", role, p.opts.Exe, err)
+	}
+	go func() { _ = cmd.Wait() }() // reap it if it ends while we run
+	type result struct {
+		line string
+		err  error
+	}
+	res := make(chan result, 1)
+	go func() {
+		line, err := bufio.NewReader(rd).ReadString('\n')
+		res <- result{line, err}
+	}()
+	select {
+	case r := <-res:
+		switch {
+		case r.line == "ok\n":
+			return nil
+		case strings.HasPrefix(r.line, "error: "):
+			return fmt.Errorf("%s helper: %s", role, strings.TrimSpace(strings.TrimPrefix(r.line, "error: ")))
+		default:
+			return fmt.Errorf("%s helper exited before it was ready; its log %s says:\n%s", role, logPath, tail(logPath))
+		}
+	case <-ctx.Done():
+		_ = cmd.Process.Kill()
+		return ctx.Err()
+	}
+}
+
+// tail returns the last lines of a log file, for error messages.
+func tail(path string) string {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return "  (" + err.Error() + ")"
+	}
+	lines := strings.Split(strings.TrimSpace(string(data)), "\n")
+	if len(lines) > 8 {
+		lines = lines[len(lines)-8:]
+	}
+	return "  " + strings.Join(lines, "\n  ")
+}
+
+// waitSSH waits until the node's sshd answers with its banner through the
+// forwarded port, as an SSH client will reach it.
+func (p *Provider) waitSSH(ctx context.Context, l *lab.Lab, n lab.Node) error {
+	addr := "127.0.0.1:" + strconv.Itoa(n.SSHPort)
+	deadline := time.Now().Add(p.opts.SSHTimeout)
+	var last error
+	for time.Now().Before(deadline) {
+		if last = sshBanner(ctx, addr); last == nil {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+	log := filepath.Join(dirsOf(l, n.Name).varLog(), "sshd.log")
+	return fmt.Errorf("sshd not reachable on %s after %v: %v; %s says:\n%s", addr, p.opts.SSHTimeout, last, log, tail(log))
+}
+
+func sshBanner(ctx context.Context, addr string) error {
+	var d net.Dialer
+	c, err := d.DialContext(ctx, "tcp", addr)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	_ = c.SetReadDeadline(time.Now().Add(2 * time.Second))
+	line, err := bufio.NewReader(c).ReadString('\n')
+	if err != nil {
+		return fmt.Errorf("no SSH banner: %w", err)
+	}
+	if !bytes.HasPrefix([]byte(line), []byte("SSH-")) {
+		return fmt.Errorf("not an SSH server: %q", line)
+	}
+	return nil
+}
+
+// errNotExist reports a missing file.
+func errNotExist(err error) bool { return errors.Is(err, fs.ErrNotExist) }
