@@ -13,12 +13,16 @@ import (
 	"github.com/gossiplab/gossiplab/internal/execx"
 	"github.com/gossiplab/gossiplab/lab"
 	"github.com/gossiplab/gossiplab/lab/cli"
+	"github.com/gossiplab/gossiplab/lab/provider/netns"
 	"github.com/gossiplab/gossiplab/lab/provider/vagrant"
 )
 
 var version = "0.1.0-dev" // set with -ldflags "-X main.version=..."
 
 func main() {
+	if netns.IsHelper(os.Args) { // a node's holder or a lab's SSH forwarder
+		os.Exit(netns.RunHelper(os.Args))
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
@@ -51,5 +55,6 @@ func registry(logger *slog.Logger) (*lab.Registry, error) {
 	}
 	r.Register(vb, true)
 	r.Register(lv, false)
+	r.Register(netns.New(logger, netns.Options{}), true) // after virtualbox: VMs when the host has them
 	return r, nil
 }

@@ -78,6 +78,14 @@ node, and injects faults while measuring what every node saw.`,
 	root.AddCommand(
 		newInitCommand(env),
 		newPlanCommand(env),
+		newUpCommand(env),
+		newStatusCommand(env),
+		newHaltCommand(env),
+		newReloadCommand(env),
+		newDestroyCommand(env),
+		newSSHCommand(env),
+		newSSHConfigCommand(env),
+		newDoctorCommand(env),
 	)
 	return root
 }

@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
-		"syscall"
+	"syscall"
 	"time"
 
 	"golang.org/x/sys/unix"

@@ -47,7 +47,15 @@ func bridgeAddr(s lab.Spec) netip.Prefix {
 // nodeDirs are the parts of a node's directory.
 type nodeDirs struct{ root string }
 
-func dirsOf(l *lab.Lab, node string) nodeDirs { return nodeDirs{root: l.Paths.NodeDir(node)} }
+// dirsOf gives a node's directories as absolute paths: they end up in
+// mount options and in the holder's command line.
+func dirsOf(l *lab.Lab, node string) nodeDirs {
+	dir := l.Paths.NodeDir(node)
+	if abs, err := filepath.Abs(dir); err == nil {
+		dir = abs
+	}
+	return nodeDirs{root: dir}
+}
 
 func (d nodeDirs) upper(what string) string { return filepath.Join(d.root, "upper", what) }
 func (d nodeDirs) work(what string) string  { return filepath.Join(d.root, "work", what) }

@@ -19,9 +19,9 @@ import (
 // labView is what exists of a lab on the host: its namespaces and the
 // processes in them, and its forwarders.
 type labView struct {
-	ns     map[string]uint64 // namespace name -> inode
-	procs  []proc
-	name   string // the lab's name
+	ns    map[string]uint64 // namespace name -> inode
+	procs []proc
+	name  string // the lab's name
 }
 
 func (p *Provider) labProcs(l *lab.Lab) (*labView, error) {
@@ -94,10 +94,18 @@ func (v *labView) strayHolders() []int {
 }
 
 // ensureForwarder starts the lab's forwarder unless one runs with the
-// same routes.
+// same routes: one per node whose namespace exists, so the ports of nodes
+// not created stay free.
 func (p *Provider) ensureForwarder(ctx context.Context, l *lab.Lab) error {
+	exist, err := listNamespaces(labPrefix(l.Spec.Name))
+	if err != nil {
+		return err
+	}
 	spec := forwardSpec{Netns: nsPath(bridgeNS(l.Spec.Name))}
 	for _, n := range l.Nodes {
+		if _, ok := exist[nodeNS(l.Spec.Name, n.Name)]; !ok {
+			continue
+		}
 		spec.Routes = append(spec.Routes, forwardRoute{
 			Listen: "127.0.0.1:" + strconv.Itoa(n.SSHPort), Target: n.IP.String() + ":22",
 		})
