@@ -82,7 +82,7 @@ func testLab(t testing.TB, n int) (*Provider, *lab.Lab) {
 		t.Fatal(errs[0])
 	}
 	l := lab.New(t.TempDir(), spec)
-	p := New(slog.New(slog.NewTextHandler(io.Discard, nil)), Options{Grace: 2 * time.Second})
+	p := New(slog.New(slog.NewTextHandler(testLogOutput(), &slog.HandlerOptions{Level: slog.LevelDebug})), Options{Grace: 2 * time.Second})
 	t.Cleanup(func() {
 		if err := p.Destroy(context.Background(), l); err != nil {
 			t.Errorf("cleanup: %v", err)
@@ -261,4 +261,13 @@ func assertNothingLeft(t testing.TB, l *lab.Lab, before *labView) {
 	if _, err := os.Stat(l.Paths.NodesDir()); err == nil {
 		t.Errorf("node directories left in %s", l.Paths.NodesDir())
 	}
+}
+
+// testLogOutput is where the provider logs in tests: stderr with
+// NETNS_TEST_LOG=1, else nowhere.
+func testLogOutput() io.Writer {
+	if os.Getenv("NETNS_TEST_LOG") == "1" {
+		return os.Stderr
+	}
+	return io.Discard
 }

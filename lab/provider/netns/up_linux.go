@@ -54,6 +54,7 @@ func (p *Provider) Up(ctx context.Context, l *lab.Lab, nodes []string, opts lab.
 	if err != nil {
 		return err
 	}
+	t0 := time.Now()
 	if err := p.ensureBridge(ctx, l); err != nil {
 		return err
 	}
@@ -68,9 +69,11 @@ func (p *Provider) Up(ctx context.Context, l *lab.Lab, nodes []string, opts lab.
 	if err := p.createLinks(ctx, l, sel); err != nil {
 		return err
 	}
+	p.log.Debug("namespaces and links made", "lab", l.Spec.Name, "nodes", len(sel), "took", time.Since(t0))
 	if err := p.ensureForwarder(ctx, l); err != nil {
 		return err
 	}
+	p.log.Debug("forwarder running", "lab", l.Spec.Name, "took", time.Since(t0))
 	procs, err := p.labProcs(l)
 	if err != nil {
 		return err
