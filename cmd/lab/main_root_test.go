@@ -250,3 +250,22 @@ func TestRootCLIConcurrentUpRefuses(t *testing.T) {
 	}
 	r.wantStates(30, nil)
 }
+
+func TestRootCLIUpInterruptedThenUpResumes(t *testing.T) {
+	r, flags := newLabDir(t)
+	c := r.startUp(2, append([]string{"--nodes", "12", "--parallel", "1"}, flags...)...)
+	_ = c.Process.Signal(os.Interrupt) // Ctrl-C
+	err := c.Wait()
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.ExitCode() != 1 {
+		t.Errorf("interrupted lab up: %v, want exit status 1", err)
+	}
+	if st := r.states(); st["web_12"] == "running" {
+		t.Fatalf("lab up finished before Ctrl-C: %v", st)
+	}
+	if out, code := r.run("doctor"); code != 0 {
+		t.Errorf("doctor after Ctrl-C finds trouble (exit %d):\n%s", code, out)
+	}
+	r.must("up")
+	r.wantStates(12, nil)
+}

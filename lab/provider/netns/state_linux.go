@@ -159,6 +159,9 @@ func (p *Provider) Halt(ctx context.Context, l *lab.Lab, nodes []string, force b
 		if left := waitGone(ctx, pids, 5*time.Second); len(left) > 0 {
 			return fmt.Errorf("halt node %q: processes %v do not die", n.Name, left)
 		}
+		if !marked(dirsOf(l, n.Name).created(), v.ns[ns]) {
+			return nil // half made: its links may not exist; lab up remakes it
+		}
 		if err := ipBatch(ctx, p.opts.Runner, ns, false, []string{"link set eth1 down", "link set eth0 down"}); err != nil {
 			return fmt.Errorf("halt node %q: %w", n.Name, err)
 		}
