@@ -89,3 +89,32 @@ func recordStatus(ctx context.Context, env *Env, l *lab.Lab, prov lab.Provider) 
 func interrupted(what, resume string) error {
 	return fmt.Errorf("%s interrupted\nhint: %s", what, resume)
 }
+
+// reachable is a lab opened by a read-only command that takes optional
+// node selectors (all nodes without any), with their SSH endpoints.
+type reachable struct {
+	lab   *lab.Lab
+	prov  lab.Provider
+	nodes []string
+	eps   []lab.SSHEndpoint // one per node, in order
+}
+
+func openReachable(cmd *cobra.Command, env *Env, args []string) (*reachable, error) {
+	l, err := loadLab(cmd)
+	if err != nil {
+		return nil, err
+	}
+	r := &reachable{lab: l, nodes: l.NodeNames()}
+	if len(args) > 0 {
+		if r.nodes, err = l.Select(args, false); err != nil {
+			return nil, err
+		}
+	}
+	if r.prov, err = providerOf(env, l); err != nil {
+		return nil, err
+	}
+	if r.eps, err = r.prov.SSHEndpoints(cmd.Context(), l, r.nodes); err != nil {
+		return nil, err
+	}
+	return r, nil
+}

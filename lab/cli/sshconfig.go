@@ -21,31 +21,17 @@ plain ssh, scp and Ansible reach the nodes by name:
 }
 
 func runSSHConfig(cmd *cobra.Command, env *Env, args []string) error {
-	l, err := loadLab(cmd)
-	if err != nil {
-		return err
-	}
-	names := l.NodeNames()
-	if len(args) > 0 {
-		if names, err = l.Select(args, false); err != nil {
-			return err
-		}
-	}
-	prov, err := providerOf(env, l)
-	if err != nil {
-		return err
-	}
-	eps, err := prov.SSHEndpoints(cmd.Context(), l, names)
+	r, err := openReachable(cmd, env, args)
 	if err != nil {
 		return err
 	}
 	var b strings.Builder
-	for i, ep := range eps {
+	for i, ep := range r.eps {
 		if i > 0 {
 			b.WriteString("\n")
 		}
 		fmt.Fprintf(&b, "Host %s\n  HostName %s\n  User %s\n  Port %d\n", ep.Node, ep.Host, ep.User, ep.Port)
-		for _, o := range sshOptions(l, ep) {
+		for _, o := range sshOptions(r.lab, ep) {
 			fmt.Fprintf(&b, "  %s %s\n", o[0], o[1])
 		}
 	}

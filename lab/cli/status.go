@@ -42,26 +42,12 @@ named) and prints one row per node; --json prints the same as a JSON array.`,
 }
 
 func runStatus(cmd *cobra.Command, env *Env, f *statusFlags, args []string) error {
-	l, err := loadLab(cmd)
+	r, err := openReachable(cmd, env, args)
 	if err != nil {
 		return err
 	}
-	names := l.NodeNames()
-	if len(args) > 0 {
-		if names, err = l.Select(args, false); err != nil {
-			return err
-		}
-	}
-	prov, err := providerOf(env, l)
-	if err != nil {
-		return err
-	}
-	ctx := cmd.Context()
-	statuses, err := prov.Status(ctx, l)
-	if err != nil {
-		return err
-	}
-	eps, err := prov.SSHEndpoints(ctx, l, names)
+	l, names, eps := r.lab, r.nodes, r.eps
+	statuses, err := r.prov.Status(cmd.Context(), l)
 	if err != nil {
 		return err
 	}

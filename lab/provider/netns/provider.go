@@ -79,15 +79,28 @@ func (p *Provider) Info() lab.ProviderInfo {
 // SSHEndpoints are the forwarded ports on 127.0.0.1, user root, with the
 // lab's own key.
 func (p *Provider) SSHEndpoints(ctx context.Context, l *lab.Lab, nodes []string) ([]lab.SSHEndpoint, error) {
-	out := make([]lab.SSHEndpoint, 0, len(nodes))
-	for _, name := range nodes {
+	sel, err := nodesOf(l, nodes)
+	if err != nil {
+		return nil, fmt.Errorf("ssh endpoints: %w", err)
+	}
+	out := make([]lab.SSHEndpoint, 0, len(sel))
+	for _, n := range sel {
+		out = append(out, lab.SSHEndpoint{
+			Node: n.Name, Host: "127.0.0.1", Port: n.SSHPort, User: "root", IdentityFile: l.Paths.SSHKey(),
+		})
+	}
+	return out, nil
+}
+
+// nodesOf looks up nodes by machine name.
+func nodesOf(l *lab.Lab, names []string) ([]lab.Node, error) {
+	out := make([]lab.Node, 0, len(names))
+	for _, name := range names {
 		n, ok := l.Node(name)
 		if !ok {
-			return nil, fmt.Errorf("ssh endpoint: no node %q in lab %q", name, l.Spec.Name)
+			return nil, fmt.Errorf("no node %q in lab %q", name, l.Spec.Name)
 		}
-		out = append(out, lab.SSHEndpoint{
-			Node: name, Host: "127.0.0.1", Port: n.SSHPort, User: "root", IdentityFile: l.Paths.SSHKey(),
-		})
+		out = append(out, n)
 	}
 	return out, nil
 }

@@ -137,13 +137,9 @@ func (p *Provider) Halt(ctx context.Context, l *lab.Lab, nodes []string, force b
 	if err != nil {
 		return err
 	}
-	sel := make([]lab.Node, 0, len(nodes))
-	for _, name := range nodes {
-		n, ok := l.Node(name)
-		if !ok {
-			return fmt.Errorf("halt: no node %q in lab %q", name, l.Spec.Name)
-		}
-		sel = append(sel, n)
+	sel, err := nodesOf(l, nodes)
+	if err != nil {
+		return fmt.Errorf("halt: %w", err)
 	}
 	return forEach(ctx, sel, 16, func(n lab.Node) error {
 		ns := nodeNS(l.Spec.Name, n.Name)

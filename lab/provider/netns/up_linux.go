@@ -58,13 +58,9 @@ func (p *Provider) Up(ctx context.Context, l *lab.Lab, nodes []string, opts lab.
 	if err := p.ensureBridge(ctx, l); err != nil {
 		return err
 	}
-	sel := make([]lab.Node, 0, len(nodes))
-	for _, name := range nodes {
-		n, ok := l.Node(name)
-		if !ok {
-			return fmt.Errorf("up: no node %q in lab %q", name, l.Spec.Name)
-		}
-		sel = append(sel, n)
+	sel, err := nodesOf(l, nodes)
+	if err != nil {
+		return fmt.Errorf("up: %w", err)
 	}
 	if err := p.createLinks(ctx, l, sel); err != nil {
 		return err
