@@ -42,13 +42,15 @@ func needRoot(t testing.TB) {
 	}
 }
 
-// freePorts finds n consecutive free ports on 127.0.0.1 from 41000 up.
+// freePorts finds n consecutive free ports on 127.0.0.1 from a random
+// start in 22000..26000: below Linux's ephemeral range (32768 up), where
+// outgoing connections would take ports at random.
 func freePorts(t testing.TB, n int) int {
 	t.Helper()
 	var b [2]byte
 	_, _ = rand.Read(b[:])
-	start := 41000 + int(b[0])<<4 + int(b[1])%16*2
-	for base := start; base+n < 60000; base += n + 7 {
+	start := 22000 + int(b[0])<<4 + int(b[1])%16*2
+	for base := start; base+n < 32768; base += n + 7 {
 		ok := true
 		for port := base; port < base+n && ok; port++ {
 			ln, err := net.Listen("tcp", "127.0.0.1:"+strconv.Itoa(port))
@@ -200,6 +202,12 @@ func TestRootLifecycle(t *testing.T) {
 		t.Errorf("the host has a route to the lab subnet:\n%s", hostRoutes)
 	}
 
+	// A boot-time service, enabled the way provisioning does on nodes
+	// without systemd: it runs at the next boot, and halt stops it.
+	rcLocal := "printf '#!/bin/sh\\necho ran >> /var/log/rc-ran\\nsleep 1000 &\\n' > /etc/rc.local && chmod +x /etc/rc.local"
+	if out, err := sshRun(t, l, "web_3", rcLocal); err != nil {
+		t.Fatalf("write rc.local: %v %s", err, out)
+	}
 	if err := p.Halt(ctx, l, []string{"web_3"}, false); err != nil {
 		t.Fatal(err)
 	}
@@ -214,8 +222,11 @@ func TestRootLifecycle(t *testing.T) {
 		t.Fatal(err)
 	}
 	wantStates(t, p, l, nil, lab.StateRunning)
-	if out, err := sshRun(t, l, "web_3", "hostname"); err != nil || out != "web-3\n" {
-		t.Errorf("web_3 after reload: %v %q", err, out)
+	if out, err := sshRun(t, l, "web_3", "hostname; cat /var/log/rc-ran; ps -e -o comm= | grep -c sleep"); err != nil || out != "web-3\nran\n1\n" {
+		t.Errorf("web_3 after reload: %v %q, want its hostname, rc.local run once and its sleep running", err, out)
+	}
+	if out, err := sshRun(t, l, "web_4", "cat /var/log/rc-ran"); err == nil {
+		t.Errorf("rc.local of web_3 ran on web_4: %q", out)
 	}
 
 	v, err := p.labProcs(l)
