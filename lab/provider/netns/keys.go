@@ -113,9 +113,30 @@ func writeNodeFiles(d nodeDirs, hostname, listen string, authorized []byte) erro
 		{filepath.Join(d.home(), ".ssh", "authorized_keys"), authorized, 0o600},
 	}
 	for _, f := range files {
-		if err := atomicfile.WriteFile(f.path, f.data, f.perm); err != nil {
+		if err := writeBootFile(f.path, f.data, f.perm); err != nil {
 			return err
 		}
+	}
+	return nil
+}
+
+// writeBootFile writes a file that every boot rewrites: unchanged ones
+// are left alone, others replaced by rename but without fsync (a crash
+// costs nothing: the next boot writes them again), which keeps 250 nodes
+// from waiting on thousands of disk flushes.
+func writeBootFile(path string, data []byte, perm os.FileMode) error {
+	if old, err := os.ReadFile(path); err == nil && bytes.Equal(old, data) {
+		return nil
+	}
+	tmp := path + ".tmp"
+	if err := os.WriteFile(tmp, data, perm); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := os.Chmod(tmp, perm); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
 	}
 	return nil
 }

@@ -78,16 +78,19 @@ func (p *Provider) Up(ctx context.Context, l *lab.Lab, nodes []string, opts lab.
 		progress = func(string, lab.Phase) {}
 	}
 	return forEach(ctx, sel, parallel, func(n lab.Node) error {
+		start := time.Now()
 		if procs.holder(nodeNS(l.Spec.Name, n.Name)) == 0 {
 			if err := p.bootNode(ctx, l, n, authorized); err != nil {
 				return fmt.Errorf("boot node %q: %w", n.Name, err)
 			}
 		}
+		booted := time.Since(start)
 		progress(n.Name, lab.PhaseBooted)
 		if err := p.waitSSH(ctx, l, n); err != nil {
 			return fmt.Errorf("node %q: %w", n.Name, err)
 		}
 		progress(n.Name, lab.PhaseSSHReachable)
+		p.log.Debug("node up", "node", n.Name, "boot", booted, "sshd", time.Since(start)-booted)
 		return nil
 	})
 }
