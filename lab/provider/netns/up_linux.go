@@ -285,4 +285,3 @@ func (p *Provider) bootNode(ctx context.Context, l *lab.Lab, n lab.Node, authori
 	return p.startHelper(ctx, nsPath(ns), d.bootLog(), "node",
 		"-ns", ns, "-dir", d.root, "-hostname", n.Hostname, "-grace", p.opts.Grace.String())
 }
-
