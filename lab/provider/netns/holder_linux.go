@@ -19,6 +19,7 @@ func RunHelper(args []string) int {
 		fmt.Fprintln(os.Stderr, "lab: internal helper: missing role")
 		return 2
 	}
+	keepReadyFromChildren()
 	switch args[2] {
 	case "node":
 		return runHolder(args[3:])
@@ -28,6 +29,10 @@ func RunHelper(args []string) int {
 	fmt.Fprintf(os.Stderr, "lab: internal helper: unknown role %q\n", args[2])
 	return 2
 }
+
+// keepReadyFromChildren marks the report pipe close-on-exec, so that
+// services the helper starts do not hold it open after the report.
+func keepReadyFromChildren() { syscall.CloseOnExec(3) }
 
 // ready reports the outcome of a helper's start to the process that
 // started it, on file descriptor 3, then closes it.

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"net"
 	"os"
 	"os/exec"
@@ -57,8 +58,8 @@ func (p *Provider) startHelper(ctx context.Context, netnsPath, logPath, role str
 	}
 	res := make(chan result, 1)
 	go func() {
-		line, err := bufio.NewReader(rd).ReadString('\n')
-		res <- result{line, err}
+		msg, err := io.ReadAll(rd) // until the helper closes it: messages may span lines
+		res <- result{string(msg), err}
 	}()
 	select {
 	case r := <-res:
