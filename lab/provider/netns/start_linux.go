@@ -71,11 +71,17 @@ func (p *Provider) startHelper(ctx context.Context, netnsPath, logPath, role str
 		default:
 			return fmt.Errorf("%s helper exited before it was ready; its log %s says:\n%s", role, logPath, tail(logPath))
 		}
+	case <-time.After(helperStartTimeout):
+		_ = cmd.Process.Kill()
+		return fmt.Errorf("%s helper did not report within %v; killed it; its log %s says:\n%s", role, helperStartTimeout, logPath, tail(logPath))
 	case <-ctx.Done():
 		_ = cmd.Process.Kill()
 		return ctx.Err()
 	}
 }
+
+// helperStartTimeout bounds a helper's setup (mounts, binding ports).
+const helperStartTimeout = 30 * time.Second
 
 // tail returns the last lines of a log file, for error messages.
 func tail(path string) string {
