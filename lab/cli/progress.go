@@ -31,7 +31,7 @@ var upPhases = []lab.Phase{lab.PhaseBooted, lab.PhaseSSHReachable}
 
 func newProgress(ctx context.Context, env *Env, total int, phases []lab.Phase) *progress {
 	pr := &progress{w: env.Streams.Err, total: total, counts: map[lab.Phase]int{}}
-	if !isTerminal(env.Streams.Err) {
+	if !isTerminal(env.Streams.Err) || !hasSize(env.Streams.Err) {
 		return pr
 	}
 	pr.p = mpb.NewWithContext(ctx, mpb.WithOutput(env.Streams.Err), mpb.WithWidth(40))
@@ -73,4 +73,15 @@ func (pr *progress) finish() {
 func isTerminal(w io.Writer) bool {
 	f, ok := w.(*os.File)
 	return ok && term.IsTerminal(int(f.Fd()))
+}
+
+// hasSize reports whether a terminal knows its size: bars are drawn to
+// fit it, and one without rows (some pseudo-terminals) would hide them.
+func hasSize(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	cols, rows, err := term.GetSize(int(f.Fd()))
+	return err == nil && cols > 0 && rows > 0
 }
