@@ -17,6 +17,9 @@ import (
 // whose namespaces remain. Destroy removes this lab's; the hint says how
 // to remove another's.
 func (p *Provider) Leftovers(ctx context.Context, l *lab.Lab) ([]string, error) {
+	if err := p.Check(ctx); err != nil {
+		return nil, err
+	}
 	v, err := p.labProcs(l)
 	if err != nil {
 		return nil, err

@@ -133,6 +133,9 @@ func (p *Provider) ensureForwarder(ctx context.Context, l *lab.Lab) error {
 
 // Halt stops every process of the nodes and takes their links down.
 func (p *Provider) Halt(ctx context.Context, l *lab.Lab, nodes []string, force bool) error {
+	if err := p.Check(ctx); err != nil {
+		return err
+	}
 	v, err := p.labProcs(l)
 	if err != nil {
 		return err
@@ -168,6 +171,9 @@ func (p *Provider) Halt(ctx context.Context, l *lab.Lab, nodes []string, force b
 // Status reports every node: running (holder alive), halted (namespace
 // made, nothing running) or not created.
 func (p *Provider) Status(ctx context.Context, l *lab.Lab) ([]lab.NodeStatus, error) {
+	if err := p.Check(ctx); err != nil {
+		return nil, err // without root, other processes' namespaces cannot be read
+	}
 	v, err := p.labProcs(l)
 	if err != nil {
 		return nil, err
@@ -195,6 +201,9 @@ func (p *Provider) Status(ctx context.Context, l *lab.Lab) ([]lab.NodeStatus, er
 // of it by name, so it also cleans what a crashed run left, and does
 // nothing when nothing is left.
 func (p *Provider) Destroy(ctx context.Context, l *lab.Lab) error {
+	if err := p.Check(ctx); err != nil {
+		return err
+	}
 	v, err := p.labProcs(l)
 	if err != nil {
 		return err
