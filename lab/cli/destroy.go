@@ -60,11 +60,8 @@ func runDestroy(cmd *cobra.Command, env *Env, f *destroyFlags) error {
 	}
 	defer lock.Release()
 	err = prov.Destroy(cmd.Context(), l)
-	if _, serr := recordStatus(cmd.Context(), env, l, prov); serr != nil {
-		err = errors.Join(err, serr)
-	}
-	if err != nil {
-		return err
+	if _, serr := recordStatus(cmd.Context(), env, l, prov); err != nil || serr != nil {
+		return firstErr(env, err, serr)
 	}
 	if err := os.Remove(l.Paths.KnownHosts()); err != nil && !errors.Is(err, os.ErrNotExist) {
 		return fmt.Errorf("remove pinned host keys: %w", err)

@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"errors"
 	"fmt"
 
 	"github.com/spf13/cobra"
@@ -63,7 +62,7 @@ func changeNodes(cmd *cobra.Command, env *Env, args []string, all bool, what str
 		return interrupted(what, "run it again; lab status shows where the nodes are")
 	}
 	if err != nil || serr != nil {
-		return errors.Join(err, serr)
+		return firstErr(env, err, serr)
 	}
 	picked := map[string]bool{}
 	for _, n := range nodes {

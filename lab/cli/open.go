@@ -118,3 +118,16 @@ func openReachable(cmd *cobra.Command, env *Env, args []string) (*reachable, err
 	}
 	return r, nil
 }
+
+// firstErr returns the action's error, or else the one recording the
+// state; when both failed, the second is most often the first again
+// (the provider cannot run), so it is only logged.
+func firstErr(env *Env, action, record error) error {
+	if action == nil {
+		return record
+	}
+	if record != nil {
+		env.Logger.Debug("recording node states failed too", "err", record)
+	}
+	return action
+}

@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"errors"
 	"fmt"
 	"os"
 	"reflect"
@@ -119,7 +118,7 @@ func runUp(cmd *cobra.Command, env *Env, f *upFlags) error {
 	case ctx.Err() != nil:
 		return interrupted("lab up", "run lab up again to finish, or lab destroy to remove what was made")
 	case err != nil:
-		return errors.Join(err, serr)
+		return firstErr(env, err, serr)
 	case serr != nil:
 		return serr
 	}

@@ -20,18 +20,18 @@ import (
 
 // Check reports what the host lacks to run netns labs.
 func (p *Provider) Check(ctx context.Context) error {
-	var missing []string
+	var missing, fixes []string
 	if os.Geteuid() != 0 {
-		missing = append(missing, "root: run lab as root (sudo) for the netns provider")
+		missing, fixes = append(missing, "not root"), append(fixes, "run lab as root (sudo)")
 	}
 	if _, err := exec.LookPath("ip"); err != nil {
-		missing = append(missing, "ip: apt-get install iproute2")
+		missing, fixes = append(missing, "no ip command"), append(fixes, "apt-get install iproute2")
 	}
 	if _, err := os.Stat(sshdBinary); err != nil {
-		missing = append(missing, sshdBinary+": apt-get install openssh-server")
+		missing, fixes = append(missing, "no "+sshdBinary), append(fixes, "apt-get install openssh-server")
 	}
 	if len(missing) > 0 {
-		return fmt.Errorf("netns provider needs %s", strings.Join(missing, "; "))
+		return fmt.Errorf("the netns provider cannot run here: %s\nhint: %s", strings.Join(missing, ", "), strings.Join(fixes, "; "))
 	}
 	return nil
 }
