@@ -184,6 +184,8 @@ func (p *Provider) Status(ctx context.Context, l *lab.Lab) ([]lab.NodeStatus, er
 		st := lab.NodeStatus{Node: n.Name, State: lab.StateNotCreated, Detail: "no namespace"}
 		switch ino, ok := v.ns[ns]; {
 		case !ok:
+		case v.holder(ns) != 0 && len(v.forwarders()) == 0:
+			st.State, st.Detail = lab.StateRunning, "running, but the SSH forwarder is not: lab up restarts it"
 		case v.holder(ns) != 0:
 			st.State, st.Detail = lab.StateRunning, "running"
 		case !marked(dirsOf(l, n.Name).created(), ino):
