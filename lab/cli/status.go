@@ -85,7 +85,11 @@ func runStatus(cmd *cobra.Command, env *Env, f *statusFlags, args []string) erro
 		if agent == "" {
 			agent = "-"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", r.Node, r.State, r.IP, r.SSH, agent)
+		state := string(r.State)
+		if r.Detail != "" && r.Detail != state {
+			state += " (" + r.Detail + ")"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", r.Node, state, r.IP, r.SSH, agent)
 	}
 	return tw.Flush()
 }
