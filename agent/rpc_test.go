@@ -9,10 +9,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
 	"github.com/gossiplab/gossiplab/agent"
 	"github.com/gossiplab/gossiplab/agent/agenttest"
 	"github.com/gossiplab/gossiplab/agent/rpc"
-	"github.com/google/go-cmp/cmp"
 )
 
 func startWithRPC(t *testing.T, token string) (*agenttest.Cluster, string) {
