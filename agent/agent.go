@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/netip"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 
@@ -274,7 +275,7 @@ func (a *Agent) Join(ctx context.Context, addrs []string) (int, error) {
 		return 0, fmt.Errorf("join %v: %w", addrs, ctx.Err())
 	case r := <-ch:
 		if r.n == 0 && r.err != nil {
-			return 0, fmt.Errorf("join %v: %w%s", addrs, r.err, joinHint(r.err))
+			return 0, fmt.Errorf("join %s: %s%s", strings.Join(addrs, ", "), flattenErr(r.err), joinHint(r.err))
 		}
 		return r.n, nil
 	}
@@ -447,6 +448,19 @@ func (a *Agent) SetTags(ctx context.Context, set map[string]string, del []string
 		return fmt.Errorf("gossip new tags: %w", err)
 	}
 	return nil
+}
+
+// flattenErr renders memberlist's multierror ("1 error occurred: ...")
+// as one line.
+func flattenErr(err error) string {
+	if m, ok := err.(interface{ WrappedErrors() []error }); ok {
+		var parts []string
+		for _, e := range m.WrappedErrors() {
+			parts = append(parts, e.Error())
+		}
+		return strings.Join(parts, "; ")
+	}
+	return err.Error()
 }
 
 func joinHint(err error) string {
