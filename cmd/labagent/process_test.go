@@ -17,7 +17,7 @@ import (
 )
 
 // buildLabagent compiles this command into a temporary directory.
-func buildLabagent(t *testing.T) string {
+func buildLabagent(t testing.TB) string {
 	t.Helper()
 	goBin, err := exec.LookPath("go")
 	if err != nil {
