@@ -140,4 +140,3 @@ func rssKB(b *testing.B, pid int) float64 {
 	b.Fatal("no VmRSS")
 	return 0
 }
-
