@@ -145,8 +145,11 @@ func (a *Agent) Start(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("bind gossip transport on %s:%d: %w\nhint: is another agent running? pick another -bind address or port", bindIP, a.cfg.BindPort, err)
 	}
-	a.fault = NewFaultTransport(nt, a.peerAddrs, a.logger)
-	a.fault.Set(a.cfg.Fault)
+	ft := NewFaultTransport(nt, a.peerAddrs, a.logger)
+	ft.Set(a.cfg.Fault)
+	a.mu.Lock()
+	a.fault = ft
+	a.mu.Unlock()
 	port := a.cfg.BindPort
 	if port == 0 {
 		port = nt.GetAutoBindPort()
@@ -166,7 +169,7 @@ func (a *Agent) Start(ctx context.Context) error {
 	mc.Name = a.cfg.NodeName
 	mc.BindAddr, mc.BindPort = bindIP, port
 	mc.AdvertiseAddr, mc.AdvertisePort = advIP, advPort
-	mc.Transport = a.fault
+	mc.Transport = ft
 	mc.Logger = mlLog
 	mc.Keyring = a.keyring
 	mc.DelegateProtocolVersion = ProtocolVersion
@@ -178,7 +181,7 @@ func (a *Agent) Start(ctx context.Context) error {
 
 	ml, err := memberlist.Create(mc)
 	if err != nil {
-		_ = nt.Shutdown()
+		_ = ft.Shutdown()
 		return fmt.Errorf("start memberlist: %w", err)
 	}
 	ln := ml.LocalNode()

@@ -3,6 +3,7 @@ package agent
 import (
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -96,5 +97,32 @@ func TestConfigFileErrors(t *testing.T) {
 	bad := "not-an-ip"
 	if err := (&FileConfig{Bind: &bad}).Apply(DefaultConfig()); err == nil || !strings.Contains(err.Error(), "hint:") {
 		t.Errorf("bad bind: %v", err)
+	}
+}
+
+// TestConfigKeysDocumented: the package doc lists every JSON key, and
+// its example loads.
+func TestConfigKeysDocumented(t *testing.T) {
+	doc, err := os.ReadFile("doc.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	typ := reflect.TypeFor[FileConfig]()
+	for i := range typ.NumField() {
+		key, _, _ := strings.Cut(typ.Field(i).Tag.Get("json"), ",")
+		if !strings.Contains(string(doc), "//\t"+key+" ") {
+			t.Errorf("config key %q is not documented in doc.go", key)
+		}
+	}
+	f, err := LoadConfigFile("testdata/example.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := DefaultConfig()
+	if err := f.Apply(c); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Validate(); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"syscall"
 	"testing"
 	"time"
 
@@ -34,9 +35,10 @@ func buildLabagent(t testing.TB) string {
 	return bin
 }
 
-// TestProcessCLI starts three labagent processes on loopback addresses
-// and drives them only through the CLI: members -format json, leave,
-// and kill -9 (failed).
+// TestProcessCLI starts labagent processes on loopback addresses and
+// drives them only through the CLI and signals: members -format json,
+// leave (left), kill -9 (failed), SIGINT (left) and SIGTERM with
+// -leave-on-terminate=false (failed).
 func TestProcessCLI(t *testing.T) {
 	if runtime.GOOS != "linux" {
 		t.Skip("binds 127.0.x.y addresses, which only Linux routes to loopback by default")
@@ -47,11 +49,14 @@ func TestProcessCLI(t *testing.T) {
 	rpcAddr := func(i int) string { return ip(i) + ":7373" }
 	logDir := t.TempDir()
 
-	procs := make([]*exec.Cmd, 3)
+	procs := make([]*exec.Cmd, 5)
 	for i := range procs {
 		args := []string{"agent", "-node", fmt.Sprintf("proc%d", i), "-bind", ip(i) + ":7946", "-rpc-addr", rpcAddr(i), "-profile", "local", "-log-level", "debug"}
 		if i > 0 {
 			args = append(args, "-retry-join", ip(0), "-retry-interval", "200ms")
+		}
+		if i == 4 {
+			args = append(args, "-leave-on-terminate=false")
 		}
 		logf, err := os.Create(filepath.Join(logDir, fmt.Sprintf("proc%d.log", i)))
 		if err != nil {
@@ -118,13 +123,13 @@ func TestProcessCLI(t *testing.T) {
 	}
 
 	for i := range procs {
-		waitStatus([]int{0, 1, 2}, fmt.Sprintf("proc%d", i), "alive")
+		waitStatus([]int{0, 1, 2, 3, 4}, fmt.Sprintf("proc%d", i), "alive")
 	}
 
 	if _, err := cli("leave", "-rpc-addr", rpcAddr(2)); err != nil {
 		t.Fatal(err)
 	}
-	waitStatus([]int{0, 1}, "proc2", "left")
+	waitStatus([]int{0, 1, 3}, "proc2", "left")
 	exited := make(chan error, 1)
 	go func() { exited <- procs[2].Wait() }()
 	select {
@@ -139,5 +144,14 @@ func TestProcessCLI(t *testing.T) {
 	if err := procs[1].Process.Kill(); err != nil { // SIGKILL: a crash
 		t.Fatal(err)
 	}
-	waitStatus([]int{0}, "proc1", "failed")
+	waitStatus([]int{0, 3}, "proc1", "failed")
+
+	if err := procs[3].Process.Signal(os.Interrupt); err != nil {
+		t.Fatal(err)
+	}
+	waitStatus([]int{0, 4}, "proc3", "left")
+	if err := procs[4].Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	waitStatus([]int{0}, "proc4", "failed")
 }
