@@ -53,6 +53,10 @@ type Cmd struct {
 	// Grace is how long a cancelled command (and every process it started)
 	// has between SIGINT and SIGKILL; 0 means DefaultGrace.
 	Grace time.Duration
+	// WaitDelay, when set, bounds how long Run waits for the output pipes
+	// after a cancel (a background child can hold them open); then the
+	// command is killed. It shortens Grace for that command.
+	WaitDelay time.Duration
 }
 
 // DefaultGrace lets a cancelled command clean up (Vagrant, for one, tidies
@@ -89,6 +93,9 @@ func (Exec) Run(ctx context.Context, c Cmd) ([]byte, error) {
 	// after the grace period (Unix); elsewhere kill the process.
 	killGroup := setCancel(cmd, grace)
 	defer killGroup()
+	if c.WaitDelay > 0 {
+		cmd.WaitDelay = c.WaitDelay
+	}
 	var stdout, combined bytes.Buffer
 	var out io.Writer = &combined
 	if c.Stream != nil {
