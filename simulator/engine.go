@@ -1,9 +1,11 @@
 package simulator
 
 import (
+	"cmp"
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"time"
 )
 
@@ -89,6 +91,9 @@ type engine struct {
 	deadOther   []int32 // of those, how many the node holds dead or left
 	notAlive    []int32 // views not alive, per node (for "healed")
 
+	cals      []calendar // periodic ticks of the initial members
+	calsArmed bool
+
 	out     outputs
 	stats   Stats
 	t0      int64
@@ -131,9 +136,18 @@ func newEngine(cfg Config, net Network, sc Scenario, seed uint64) (*engine, erro
 	}
 	e.t0 = int64(sc.Warmup)
 	e.horizon = e.t0 + int64(sc.Horizon)
+	e.cals = []calendar{
+		{kind: evProbe, period: int64(cfg.ProbeInterval)},
+		{kind: evPushPull, period: int64(pushPullScale(cfg.PushPullInterval, sc.N))},
+		{kind: evReconnect, period: int64(cfg.ReconnectInterval)},
+	}
 	for i := range sc.N {
 		e.start(int32(i), -int64(e.cfg.GossipInterval)-e.rng.Int64N(int64(max(cfg.PushPullInterval, cfg.ProbeInterval, cfg.GossipInterval))))
 	}
+	for k := range e.cals {
+		e.arm(k)
+	}
+	e.calsArmed = true
 	if sc.Event == Join {
 		e.joiner = int32(sc.N)
 		s := e.addSubject(e.joiner)
@@ -169,7 +183,11 @@ func withDefaults(cfg Config, sc Scenario) Scenario {
 
 // start brings node i up at virtual time at (may be negative: before the
 // recorded window) with its own ticker phases, as a memberlist.Create does
-// (state.go: schedule; the tickers tick at creation time + k * interval).
+// (state.go: schedule; the tickers tick at creation time + k * interval;
+// pushPullTrigger and Serf's reconnect loop start after a random stagger).
+// The initial members' periodic ticks go to calendars (one heap entry per
+// kind instead of one per node); a node started later (the joiner) gets
+// its own self-rescheduling events.
 func (e *engine) start(i int32, at int64) {
 	n := &e.nodes[i]
 	n.up, n.synced = true, true
@@ -181,19 +199,86 @@ func (e *engine) start(i int32, at int64) {
 	}
 	e.reshuffle(i)
 	n.probePos = uint32(e.rng.Uint64N(uint64(e.m)))
-	if pi := int64(e.cfg.ProbeInterval); pi > 0 {
-		e.h.push(event{t: nextTick(max(at, e.now), mod(at, pi), pi), kind: evProbe, a: i})
+	periodic := []struct {
+		kind   uint8
+		period int64
+		phase  int64
+	}{
+		{evProbe, int64(e.cfg.ProbeInterval), 0},
+		{evPushPull, int64(pushPullScale(e.cfg.PushPullInterval, e.numNodes(i))), 0},
+		{evReconnect, int64(e.cfg.ReconnectInterval), 0},
 	}
-	if pp := int64(e.cfg.PushPullInterval); pp > 0 {
-		// state.go: pushPullTrigger staggers by a random fraction of the interval
-		t := at + e.rng.Int64N(pp)
-		for t < e.now {
-			t += int64(pushPullScale(e.cfg.PushPullInterval, e.numNodes(i)))
+	for k, p := range periodic {
+		if p.period <= 0 {
+			continue
 		}
-		e.h.push(event{t: t, kind: evPushPull, a: i})
+		phase := mod(at, p.period)
+		if p.kind != evProbe {
+			phase = mod(at+e.rng.Int64N(p.period), p.period)
+		}
+		if !e.calsArmed {
+			e.cals[k].add(i, phase)
+			continue
+		}
+		e.h.push(event{t: nextTick(e.now, phase, p.period), kind: p.kind, a: i, b: 1})
 	}
-	if ri := int64(e.cfg.ReconnectInterval); ri > 0 {
-		e.h.push(event{t: max(at, e.now) + e.rng.Int64N(ri) + 1, kind: evReconnect, a: i})
+}
+
+// calendar runs a periodic tick of many nodes, each at its own fixed phase,
+// from a single heap entry: the nodes sorted by phase are visited in turn.
+type calendar struct {
+	kind   uint8
+	period int64
+	order  []int32
+	phase  []int64
+	next   int
+	base   int64
+}
+
+func (c *calendar) add(i int32, phase int64) {
+	c.order = append(c.order, i)
+	c.phase = append(c.phase, phase)
+}
+
+// arm sorts the calendar and schedules its first tick (calendar k).
+func (e *engine) arm(k int) {
+	c := &e.cals[k]
+	if len(c.order) == 0 {
+		return
+	}
+	idx := make([]int, len(c.order))
+	for j := range idx {
+		idx[j] = j
+	}
+	slices.SortStableFunc(idx, func(a, b int) int { return cmp.Compare(c.phase[a], c.phase[b]) })
+	order, phase := make([]int32, len(idx)), make([]int64, len(idx))
+	for j, x := range idx {
+		order[j], phase[j] = c.order[x], c.phase[x]
+	}
+	c.order, c.phase = order, phase
+	e.h.push(event{t: c.phase[0], kind: evCal, a: int32(k)})
+}
+
+// calTick runs one node's tick of calendar k and schedules the next one.
+func (e *engine) calTick(k int32) {
+	c := &e.cals[k]
+	e.tick(c.kind, c.order[c.next], false)
+	c.next++
+	if c.next == len(c.order) {
+		c.next = 0
+		c.base += c.period
+	}
+	e.h.push(event{t: c.base + c.phase[c.next], kind: evCal, a: k})
+}
+
+func (e *engine) tick(kind uint8, i int32, resched bool) {
+	switch kind {
+	case evProbe:
+		e.probeTick(i, resched)
+	case evPushPull:
+		e.pushPullTick(i, resched)
+	case evReconnect:
+		e.reconnectTick(i, resched)
 	}
 }
 
@@ -337,8 +422,10 @@ func (e *engine) dispatch(ev event) {
 	switch ev.kind {
 	case evGossip:
 		e.gossip(ev.a)
-	case evProbe:
-		e.probeTick(ev.a)
+	case evCal:
+		e.calTick(ev.a)
+	case evProbe, evPushPull, evReconnect:
+		e.tick(ev.kind, ev.a, true)
 	case evProbeTO:
 		e.probeTimeout(ev.a, ev.c)
 	case evProbeEnd:
@@ -349,12 +436,8 @@ func (e *engine) dispatch(ev event) {
 		e.deliver(ev.a)
 	case evSuspTO:
 		e.suspicionFired(ev.a, ev.b, ev.c)
-	case evPushPull:
-		e.pushPullTick(ev.a)
 	case evPPMerge:
 		e.merge(ev.a, ev.b, ev.c == 1)
-	case evReconnect:
-		e.reconnectTick(ev.a)
 	case evInject:
 		e.inject()
 	case evHeal:

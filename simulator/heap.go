@@ -3,7 +3,7 @@ package simulator
 // event kinds of the engine's heap.
 const (
 	evGossip    uint8 = iota // a = node
-	evProbe                  // a = node
+	evProbe                  // a = node (a joiner's; the others' run from calendars)
 	evProbeTO                // a = node, c = seq: ProbeTimeout passed, go indirect
 	evProbeEnd               // a = node, c = seq: probe interval passed, decide
 	evIndTO                  // c = indirect seq: the helper's ack wait ran out
@@ -14,6 +14,7 @@ const (
 	evReconnect              // a = node
 	evInject                 // the scenario's event
 	evHeal                   // the partition heals
+	evCal                    // a = calendar index
 )
 
 // event is one timed action. seq breaks ties so that equal times pop in

@@ -3,13 +3,14 @@ package simulator
 // probeTick is the probe ticker (state.go: schedule, probe). A tick that
 // finds the previous probe still running is dropped, as time.Ticker drops
 // ticks nobody reads (probeNode blocks for up to the scaled interval).
-func (e *engine) probeTick(i int32) {
+func (e *engine) probeTick(i int32, resched bool) {
 	n := &e.nodes[i]
 	if !n.up {
 		return
 	}
-	pi := int64(e.cfg.ProbeInterval)
-	e.h.push(event{t: e.now + pi, kind: evProbe, a: i})
+	if resched {
+		e.h.push(event{t: e.now + int64(e.cfg.ProbeInterval), kind: evProbe, a: i})
+	}
 	if n.probeBusy {
 		return
 	}

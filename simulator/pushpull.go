@@ -3,11 +3,13 @@ package simulator
 // pushPullTick is state.go: pushPullTrigger and pushPull: every
 // pushPullScale(PushPullInterval, estNumNodes) a full state exchange over
 // TCP with one random alive node.
-func (e *engine) pushPullTick(i int32) {
+func (e *engine) pushPullTick(i int32, resched bool) {
 	if !e.nodes[i].up {
 		return
 	}
-	e.h.push(event{t: e.now + int64(pushPullScale(e.cfg.PushPullInterval, e.numNodes(i))), kind: evPushPull, a: i})
+	if resched {
+		e.h.push(event{t: e.now + int64(pushPullScale(e.cfg.PushPullInterval, e.numNodes(i))), kind: evPushPull, a: i})
+	}
 	e.stats.PushPulls++
 	if len(e.subjects) == 0 && e.userSeen == nil {
 		return // all states equal: the exchange changes nothing
@@ -72,11 +74,13 @@ func (e *engine) merge(dst, src int32, join bool) {
 // reconnectTick is Serf's reconnect loop (serf.go: reconnect): every
 // ReconnectInterval, with probability failed/alive, join one random failed
 // member by push/pull. It is what re-merges a healed partition.
-func (e *engine) reconnectTick(i int32) {
+func (e *engine) reconnectTick(i int32, resched bool) {
 	if !e.nodes[i].up {
 		return
 	}
-	e.h.push(event{t: e.now + int64(e.cfg.ReconnectInterval), kind: evReconnect, a: i})
+	if resched {
+		e.h.push(event{t: e.now + int64(e.cfg.ReconnectInterval), kind: evReconnect, a: i})
+	}
 	var failed []int32
 	for _, s := range e.subjects {
 		if s.views[i].state == vDead && s.node != i {

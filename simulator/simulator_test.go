@@ -198,21 +198,36 @@ func TestReferenceModels(t *testing.T) {
 	if f := m.Informed(m.TimeTo(0.95)); math.Abs(f-0.95) > 1e-6 {
 		t.Errorf("Informed(TimeTo(0.95)) = %v", f)
 	}
-	// the bound must lie below the simulated mean
-	rs, err := MonteCarlo(context.Background(), LAN(), LANNetwork(), Scenario{N: 1000, Event: User}, 8, 3, 2)
-	if err != nil {
-		t.Fatal(err)
+	// the bounds must lie below the simulated means: LowerBoundFor for
+	// memberlist, LowerBound for pure push (no probes to piggyback on)
+	push := LAN()
+	push.ProbeInterval = 0
+	tests := []struct {
+		name  string
+		cfg   Config
+		bound func(q float64) time.Duration
+	}{
+		{"memberlist", LAN(), func(q float64) time.Duration { return LowerBoundFor(LAN(), 1000, q) }},
+		{"pure push", push, func(q float64) time.Duration { return LowerBound(1000, 3, 200*time.Millisecond, q) }},
 	}
-	for _, q := range []float64{0.5, 0.95, 1} {
-		var sum time.Duration
-		for _, r := range rs {
-			l, _ := r.Changes[0].Quantile(q)
-			sum += l
-		}
-		mean := sum / time.Duration(len(rs))
-		if lb := LowerBound(1000, 3, 200*time.Millisecond, q); lb > mean {
-			t.Errorf("q=%v: lower bound %v above simulated mean %v", q, lb, mean)
-		}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rs, err := MonteCarlo(context.Background(), tt.cfg, LANNetwork(), Scenario{N: 1000, Event: User}, 8, 3, 2)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, q := range []float64{0.5, 0.95, 1} {
+				var sum time.Duration
+				for _, r := range rs {
+					l, _ := r.Changes[0].Quantile(q)
+					sum += l
+				}
+				mean := sum / time.Duration(len(rs))
+				if lb := tt.bound(q); lb > mean || lb <= 0 {
+					t.Errorf("q=%v: lower bound %v not in (0, simulated mean %v]", q, lb, mean)
+				}
+			}
+		})
 	}
 }
 
