@@ -246,16 +246,23 @@ func (e *engine) arm(k int) {
 	if len(c.order) == 0 {
 		return
 	}
-	idx := make([]int, len(c.order))
-	for j := range idx {
-		idx[j] = j
+	type entry struct {
+		phase int64
+		node  int32
 	}
-	slices.SortStableFunc(idx, func(a, b int) int { return cmp.Compare(c.phase[a], c.phase[b]) })
-	order, phase := make([]int32, len(idx)), make([]int64, len(idx))
-	for j, x := range idx {
-		order[j], phase[j] = c.order[x], c.phase[x]
+	es := make([]entry, len(c.order))
+	for j := range es {
+		es[j] = entry{c.phase[j], c.order[j]}
 	}
-	c.order, c.phase = order, phase
+	slices.SortFunc(es, func(a, b entry) int {
+		if a.phase != b.phase {
+			return cmp.Compare(a.phase, b.phase)
+		}
+		return cmp.Compare(a.node, b.node)
+	})
+	for j, x := range es {
+		c.order[j], c.phase[j] = x.node, x.phase
+	}
 	e.h.push(event{t: c.phase[0], kind: evCal, a: int32(k)})
 }
 
@@ -402,8 +409,8 @@ func (e *engine) countViews(i, j int32, old, state uint8) {
 }
 
 func (e *engine) run() Result {
-	for len(e.h.ev) > 0 {
-		ev := e.h.pop()
+	for e.h.len() > 0 {
+		ev := e.h.next()
 		if ev.t > e.horizon {
 			break
 		}

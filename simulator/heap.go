@@ -28,10 +28,39 @@ type event struct {
 }
 
 // eventHeap is a 4-ary min-heap on (t, seq): shallower than a binary heap,
-// which matters with 10^5 pending ticks.
+// which matters with 10^5 pending ticks. Beside it, a FIFO holds the
+// timers set at now + ProbeTimeout (the bulk of the long-lived events
+// while an update spreads): being pushed in time order, they need no heap.
 type eventHeap struct {
-	ev  []event
-	seq uint64
+	ev   []event
+	fifo []event
+	head int
+	seq  uint64
+}
+
+// pushTimeout adds an event at now + ProbeTimeout (times never decrease).
+func (h *eventHeap) pushTimeout(e event) {
+	h.seq++
+	e.seq = h.seq
+	if h.head > 4096 && h.head*2 > len(h.fifo) {
+		h.fifo = append(h.fifo[:0], h.fifo[h.head:]...)
+		h.head = 0
+	}
+	h.fifo = append(h.fifo, e)
+}
+
+func (h *eventHeap) len() int { return len(h.ev) + len(h.fifo) - h.head }
+
+// next pops the earliest event of the heap and the FIFO.
+func (h *eventHeap) next() event {
+	if h.head < len(h.fifo) {
+		f := &h.fifo[h.head]
+		if len(h.ev) == 0 || f.t < h.ev[0].t || f.t == h.ev[0].t && f.seq < h.ev[0].seq {
+			h.head++
+			return *f
+		}
+	}
+	return h.pop()
 }
 
 func (h *eventHeap) less(i, j int) bool {

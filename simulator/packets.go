@@ -151,7 +151,7 @@ func (e *engine) deliver(k int32) {
 		s := e.nextSeq()
 		e.ind[s] = indirect{helper: to, origin: p.from, target: p.target, origSeq: p.seq}
 		e.sendMsg(to, p.target, pPing, s, -1, pingSize)
-		e.h.push(event{t: e.now + int64(e.cfg.ProbeTimeout), kind: evIndTO, c: s})
+		e.h.pushTimeout(event{t: e.now + int64(e.cfg.ProbeTimeout), kind: evIndTO, c: s})
 	case pNack:
 		n := &e.nodes[to]
 		if n.probeBusy && n.probeSeq == p.seq {

@@ -96,7 +96,7 @@ func (e *engine) probeNode(i, j int32) {
 		sus := e.msgID(mSuspect, j, v.inc, i)
 		e.transmit(packet{kind: pPing, from: i, to: j, seq: seq, items: []int32{sus}}, pingSize+suspectSize+2*compoundOverhead+compoundHeaderOverhead)
 	}
-	e.h.push(event{t: e.now + int64(e.cfg.ProbeTimeout), kind: evProbeTO, a: i, c: seq})
+	e.h.pushTimeout(event{t: e.now + int64(e.cfg.ProbeTimeout), kind: evProbeTO, a: i, c: seq})
 }
 
 // handleAck is an ack arriving at i: for its own probe it ends the probe
