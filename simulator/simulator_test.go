@@ -249,3 +249,34 @@ func TestPresetsAreMemberlistDefaults(t *testing.T) {
 		})
 	}
 }
+
+func TestQuantileAndPooled(t *testing.T) {
+	ms := time.Millisecond
+	a := Result{Scenario: Scenario{Event: Join}, Changes: []Change{{What: "alive", Observers: []Observation{{0, 10 * ms}, {1, 20 * ms}, {2, 30 * ms}, {3, Never}}}}}
+	b := Result{Scenario: Scenario{Event: Join}, Changes: []Change{{What: "alive", Observers: []Observation{{0, 5 * ms}, {1, 15 * ms}, {2, 25 * ms}, {3, 35 * ms}}}}}
+	tests := []struct {
+		name   string
+		c      Change
+		q      float64
+		want   time.Duration
+		wantOK bool
+	}{
+		{"median", a.Changes[0], 0.5, 20 * ms, true},
+		{"three quarters", a.Changes[0], 0.75, 30 * ms, true},
+		{"all, one never", a.Changes[0], 1, Never, false},
+		{"pooled median", Pooled([]Result{a, b}), 0.5, 20 * ms, true},
+		{"pooled 7 of 8", Pooled([]Result{a, b}), 0.875, 35 * ms, true},
+		{"q out of range", a.Changes[0], 0, Never, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, ok := tt.c.Quantile(tt.q)
+			if got != tt.want || ok != tt.wantOK {
+				t.Errorf("Quantile(%v) = %v, %v; want %v, %v", tt.q, got, ok, tt.want, tt.wantOK)
+			}
+		})
+	}
+	if cov := a.Changes[0].Coverage(); cov != 0.75 {
+		t.Errorf("coverage %v, want 0.75", cov)
+	}
+}
