@@ -1,0 +1,202 @@
+package provision
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"os"
+	"path"
+	"strings"
+
+	"github.com/pkg/sftp"
+)
+
+// file is one file to install on a node: uploaded to a temporary name in
+// its target directory (or, for a non-root login, staged in /tmp and
+// copied there with sudo), checked, then renamed over the target.
+type file struct {
+	what   string // binary, config, service file
+	final  string
+	tmp    string // in final's directory, so that the rename is atomic
+	staged string // where SFTP writes it
+	sum    string
+	mode   os.FileMode
+	local  string // a local file to upload, or
+	data   []byte // the content
+}
+
+func newFile(what, final string, mode os.FileMode, sum string, root bool) *file {
+	suffix := randSuffix()
+	f := &file{what: what, final: final, mode: mode, sum: sum,
+		tmp: path.Join(path.Dir(final), "."+path.Base(final)+".lab-"+suffix)}
+	f.staged = f.tmp
+	if !root {
+		f.staged = "/tmp/.lab-upload-" + path.Base(final) + "-" + suffix
+	}
+	return f
+}
+
+func randSuffix() string {
+	var b [6]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
+// upload writes every file to its staged path over one SFTP session.
+func upload(c *Client, files []*file, root bool, afterUpload func(string)) error {
+	sc, err := sftp.NewClient(c.SSH())
+	if err != nil {
+		return fmt.Errorf("start sftp: %w\nhint: the node's sshd needs the sftp subsystem (Subsystem sftp internal-sftp)", err)
+	}
+	defer sc.Close()
+	for _, f := range files {
+		if root {
+			if err := sc.MkdirAll(path.Dir(f.staged)); err != nil {
+				return fmt.Errorf("upload %s: create %s: %w\nhint: the target directory must be writable", f.what, path.Dir(f.staged), err)
+			}
+		}
+		if err := uploadOne(sc, f); err != nil {
+			return fmt.Errorf("upload %s to %s: %w\nhint: the target directory must be writable", f.what, f.staged, err)
+		}
+		if afterUpload != nil {
+			afterUpload(f.staged)
+		}
+	}
+	return nil
+}
+
+func uploadOne(sc *sftp.Client, f *file) error {
+	var src io.Reader = bytes.NewReader(f.data)
+	if f.local != "" {
+		lf, err := os.Open(f.local)
+		if err != nil {
+			return err
+		}
+		defer lf.Close()
+		src = lf
+	}
+	dst, err := sc.OpenFile(f.staged, os.O_WRONLY|os.O_CREATE|os.O_TRUNC|os.O_EXCL)
+	if err != nil {
+		return err
+	}
+	if err := dst.Chmod(0o600); err != nil {
+		dst.Close()
+		return err
+	}
+	if _, err := dst.ReadFrom(src); err != nil {
+		dst.Close()
+		return err
+	}
+	return dst.Close()
+}
+
+// verifyScript moves staged files next to their targets, checks their
+// sha256 and mode, and prints the new binary's version after "@version".
+func verifyScript(files []*file, sudo string, binary *file) string {
+	var b strings.Builder
+	b.WriteString("set -e\nexport LC_ALL=C\n")
+	fmt.Fprintf(&b, "check() { got=$(%ssha256sum < \"$1\" | cut -d' ' -f1); if [ \"$got\" != \"$2\" ]; then echo \"$3: sha256 mismatch after upload: got $got, want $2\" >&2; exit 3; fi; }\n", sudo)
+	for _, f := range files {
+		q := shellQuote
+		if f.staged != f.tmp {
+			fmt.Fprintf(&b, "%smkdir -p %s\n%scp %s %s\nrm -f %s\n", sudo, q(path.Dir(f.tmp)), sudo, q(f.staged), q(f.tmp), q(f.staged))
+		}
+		fmt.Fprintf(&b, "check %s %s %s\n", q(f.tmp), f.sum, q(f.what))
+		fmt.Fprintf(&b, "%schmod %o %s\n", sudo, f.mode, q(f.tmp))
+	}
+	if binary != nil {
+		fmt.Fprintf(&b, "echo @version\n%s version 2>&1 | head -n 3 || { echo \"the uploaded binary does not run on this node\" >&2; exit 5; }\n", shellQuote(binary.tmp))
+	}
+	return b.String()
+}
+
+// cleanupScript removes whatever temporary files are left.
+func cleanupScript(files []*file, sudo string) string {
+	var names []string
+	for _, f := range files {
+		names = append(names, shellQuote(f.tmp), shellQuote(f.staged))
+	}
+	return fmt.Sprintf("%srm -f %s", sudo, strings.Join(names, " "))
+}
+
+// commitScript renames the files into place, registers the service and
+// (re)starts it. The previous binary and config are kept as hard links
+// until the new agent runs; if it does not start, they are put back and
+// restarted, so that a failure leaves the previous version running.
+func commitScript(l Layout, f *Facts, p plan, files []*file, sudo string, rcLine string) string {
+	q := shellQuote
+	var b strings.Builder
+	b.WriteString("set -e\nexport LC_ALL=C PATH=\"$PATH:/usr/sbin:/sbin\"\n")
+	var restore []string
+	for _, fl := range files {
+		prev := fl.final + ".lab-prev"
+		fmt.Fprintf(&b, "if [ -f %s ]; then %sln -f %s %s; fi\n", q(fl.final), sudo, q(fl.final), q(prev))
+		fmt.Fprintf(&b, "%smv -f %s %s\n", sudo, q(fl.tmp), q(fl.final))
+		restore = append(restore, fmt.Sprintf("if [ -f %s ]; then %smv -f %s %s; fi", q(prev), sudo, q(prev), q(fl.final)))
+	}
+	svc := l.ServiceFile(f.Init)
+	var start, status string
+	switch f.Init {
+	case InitSystemd:
+		if p.service {
+			fmt.Fprintf(&b, "%ssystemctl daemon-reload\n", sudo)
+		}
+		if l.Root == "" {
+			fmt.Fprintf(&b, "%ssystemctl enable --quiet %s\n", sudo, q(l.Name))
+		}
+		start = fmt.Sprintf("%ssystemctl restart %s && sleep 0.2 && %ssystemctl is-active --quiet %s", sudo, q(l.Name), sudo, q(l.Name))
+		status = fmt.Sprintf("%sjournalctl -u %s -n 5 --no-pager >&2 || true", sudo, q(l.Name))
+	case InitSysV:
+		if l.Root == "" { // registering touches the real /etc/rc*.d: not under a test root
+			switch f.SysVTool {
+			case "chkconfig":
+				fmt.Fprintf(&b, "%schkconfig --add %s && %schkconfig %s on\n", sudo, q(l.Name), sudo, q(l.Name))
+			default:
+				fmt.Fprintf(&b, "%supdate-rc.d %s defaults >/dev/null\n", sudo, q(l.Name))
+			}
+		}
+		start = fmt.Sprintf("%s%s restart", sudo, q(svc))
+	default:
+		if p.rcLocal {
+			rc := l.RCLocal()
+			fmt.Fprintf(&b, "if [ ! -f %s ]; then printf '#!/bin/sh\\n' | %stee %s >/dev/null; fi\n", q(rc), sudo, q(rc))
+			// Before a final "exit 0", else at the end.
+			fmt.Fprintf(&b, "if [ \"$(tail -n 1 %s)\" = 'exit 0' ]; then %ssed -i '$i\\\n%s' %s; else printf '%%s\\n' %s | %stee -a %s >/dev/null; fi\n",
+				q(rc), sudo, sedEscape(rcLine), q(rc), q(rcLine), sudo, q(rc))
+			fmt.Fprintf(&b, "%schmod +x %s\n", sudo, q(rc))
+		}
+		start = fmt.Sprintf("%s%s restart", sudo, q(svc))
+	}
+	if p.restart {
+		fmt.Fprintf(&b, "if ! %s; then\n", start)
+		if status != "" {
+			fmt.Fprintf(&b, "  %s\n", status)
+		}
+		if len(restore) > 0 {
+			b.WriteString("  echo \"the new agent did not start; putting the previous version back\" >&2\n")
+			for _, r := range restore {
+				b.WriteString("  " + r + "\n")
+			}
+			fmt.Fprintf(&b, "  %s >/dev/null 2>&1 || true\n", start)
+		}
+		b.WriteString("  exit 4\nfi\n")
+	}
+	for _, fl := range files {
+		fmt.Fprintf(&b, "%srm -f %s\n", sudo, q(fl.final+".lab-prev"))
+	}
+	return b.String()
+}
+
+// sedEscape escapes a line for sed's i\ text.
+func sedEscape(s string) string {
+	s = strings.ReplaceAll(s, `\`, `\\`)
+	return strings.ReplaceAll(s, "'", `'\''`)
+}
+
+// runScript runs a script with sh, so that the login shell does not matter.
+func runScript(ctx context.Context, c *Client, script string) (Output, error) {
+	return c.Run(ctx, "sh -s", strings.NewReader(script))
+}

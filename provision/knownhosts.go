@@ -1,0 +1,153 @@
+package provision
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+
+	"golang.org/x/crypto/ssh"
+	"golang.org/x/crypto/ssh/knownhosts"
+
+	"github.com/gossiplab/gossiplab/internal/atomicfile"
+)
+
+// KnownHosts pins the nodes' SSH host keys in a file in OpenSSH's
+// known_hosts format (read with golang.org/x/crypto/ssh/knownhosts),
+// keyed by node name rather than by address: a line reads
+//
+//	web_3 ssh-ed25519 AAAAC3Nz...
+//
+// so that nodes sharing 127.0.0.1 behind forwarded ports, or a port reused
+// by another node after a re-create, never mix. The first contact with a
+// node pins its key; later contacts must present the same key. OpenSSH can
+// use the file too: `ssh -o UserKnownHostsFile=.lab/known_hosts -o
+// HostKeyAlias=web_3 ...`.
+//
+// It is safe for concurrent use by the goroutines of one process; the lab
+// lock keeps other processes out.
+type KnownHosts struct {
+	path string
+	mu   sync.Mutex
+}
+
+// NewKnownHosts uses the file at path; it is created on the first pin.
+func NewKnownHosts(path string) *KnownHosts { return &KnownHosts{path: path} }
+
+// Path is the file's path.
+func (k *KnownHosts) Path() string { return k.path }
+
+// HostKeyChangedError is a node presenting a host key other than the one
+// pinned for it.
+type HostKeyChangedError struct {
+	Node        string
+	File        string
+	Got, Pinned string // key fingerprints (SHA256:...)
+}
+
+func (e *HostKeyChangedError) Error() string {
+	return fmt.Sprintf("host key of node %q changed: it presents %s, %s pins %s; refusing to connect\n"+
+		"hint: if you re-created the node (lab destroy, lab up), forget the old key with `lab provision --forget-host-key %s` (or delete its line in %s); otherwise someone may be intercepting the connection",
+		e.Node, e.Got, e.File, e.Pinned, e.Node, e.File)
+}
+
+// HostKeyPinError is a failure to read or write the pin file.
+type HostKeyPinError struct{ Err error }
+
+func (e *HostKeyPinError) Error() string { return "pin host key: " + e.Err.Error() }
+func (e *HostKeyPinError) Unwrap() error { return e.Err }
+
+// Callback verifies the key node presents, pinning it on first contact.
+func (k *KnownHosts) Callback(node string) ssh.HostKeyCallback {
+	return func(_ string, _ net.Addr, key ssh.PublicKey) error {
+		k.mu.Lock()
+		defer k.mu.Unlock()
+		err := k.check(node, key)
+		var ke *knownhosts.KeyError
+		switch {
+		case err == nil:
+			return nil
+		case errors.As(err, &ke) && len(ke.Want) == 0:
+			return k.pin(node, key)
+		case errors.As(err, &ke):
+			return &HostKeyChangedError{Node: node, File: k.path, Got: ssh.FingerprintSHA256(key), Pinned: ssh.FingerprintSHA256(ke.Want[0].Key)}
+		default:
+			return &HostKeyPinError{Err: err}
+		}
+	}
+}
+
+// check runs knownhosts' own verification on the current file.
+func (k *KnownHosts) check(node string, key ssh.PublicKey) error {
+	if _, err := os.Stat(k.path); errors.Is(err, os.ErrNotExist) {
+		return &knownhosts.KeyError{}
+	}
+	cb, err := knownhosts.New(k.path)
+	if err != nil {
+		return fmt.Errorf("read %s: %w", k.path, err)
+	}
+	// The node name stands for the host; the address is irrelevant.
+	return cb(net.JoinHostPort(node, "22"), &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 22}, key)
+}
+
+func (k *KnownHosts) pin(node string, key ssh.PublicKey) error {
+	if strings.ContainsAny(node, " \t\n,*?![]") {
+		return &HostKeyPinError{Err: fmt.Errorf("node name %q cannot key a known_hosts line", node)}
+	}
+	old, err := os.ReadFile(k.path)
+	if err != nil && !errors.Is(err, os.ErrNotExist) {
+		return &HostKeyPinError{Err: err}
+	}
+	if len(old) > 0 && !bytes.HasSuffix(old, []byte("\n")) {
+		old = append(old, '\n')
+	}
+	data := append(old, knownhosts.Line([]string{node}, key)+"\n"...)
+	if err := os.MkdirAll(filepath.Dir(k.path), 0o700); err != nil {
+		return &HostKeyPinError{Err: err}
+	}
+	if err := atomicfile.WriteFile(k.path, data, 0o600); err != nil {
+		return &HostKeyPinError{Err: err}
+	}
+	return nil
+}
+
+// Forget removes the pins of the named nodes, so that their next contact
+// pins whatever key they present. Re-creating a node must call it.
+func (k *KnownHosts) Forget(nodes ...string) error {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	data, err := os.ReadFile(k.path)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("forget host keys: %w", err)
+	}
+	drop := map[string]bool{}
+	for _, n := range nodes {
+		drop[n] = true
+	}
+	var out bytes.Buffer
+	sc := bufio.NewScanner(bytes.NewReader(data))
+	changed := false
+	for sc.Scan() {
+		line := sc.Text()
+		if f := strings.Fields(line); len(f) > 0 && drop[f[0]] {
+			changed = true
+			continue
+		}
+		out.WriteString(line + "\n")
+	}
+	if !changed {
+		return nil
+	}
+	if err := atomicfile.WriteFile(k.path, out.Bytes(), 0o600); err != nil {
+		return fmt.Errorf("forget host keys: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,341 @@
+package provision
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"maps"
+	"os"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/hashicorp/go-version"
+)
+
+// Bundle is the agent to install: one binary per architecture.
+type Bundle struct {
+	Flavour Flavour
+	// Version is what the binaries report; when empty, binaries are
+	// compared by sha256 only.
+	Version string
+	// Binaries maps GOARCH (amd64, arm64) to a local file.
+	Binaries map[string]string
+	// Constraint, when set, must be met by the version the uploaded binary
+	// reports on the node (e.g. ">= 0.8, < 0.11" for serf).
+	Constraint string
+}
+
+// Options configure a Provisioner.
+type Options struct {
+	Bundle   Bundle
+	Agent    AgentSettings
+	HostKeys *KnownHosts
+	Dial     DialOptions
+	// Root prefixes every install path (see Layout); "" on real nodes.
+	Root string
+	// Init, when set, overrides the detected init system (tests).
+	Init InitSystem
+	// Force replaces a newer or same-version agent.
+	Force bool
+	// Parallel is how many nodes are provisioned at once (default 10).
+	Parallel int
+	// NodeTimeout bounds one node, dial included (default 5 min).
+	NodeTimeout time.Duration
+	Logger      *slog.Logger
+	// Progress, when set, is called as a node passes each step; it may be
+	// called from several goroutines.
+	Progress func(node string, step Step)
+
+	afterUpload func(remotePath string) // test hook
+}
+
+// Step is a stage of provisioning one node.
+type Step string
+
+// Steps, in order.
+const (
+	StepConnected Step = "connected"
+	StepFacts     Step = "facts"
+	StepUploaded  Step = "uploaded"
+	StepDone      Step = "done"
+)
+
+// Result is what happened on one node.
+type Result struct {
+	Node   string
+	Action Action
+	// Version is the agent version now on the node.
+	Version  string
+	Duration time.Duration
+	// SSHOverhead is the time to connect and complete the SSH handshake.
+	SSHOverhead time.Duration
+	Facts       *Facts
+	Err         error
+}
+
+// Provisioner installs, configures and starts the agent on nodes.
+type Provisioner struct {
+	opts    Options
+	layout  Layout
+	version *version.Version
+	constr  version.Constraints
+	sums    map[string]string // arch -> sha256 of the local binary
+}
+
+// New checks the bundle (every binary readable, version and constraint
+// parseable) and hashes its binaries once.
+func New(opts Options) (*Provisioner, error) {
+	if opts.HostKeys == nil {
+		return nil, errors.New("provision: no known_hosts file")
+	}
+	if opts.Parallel <= 0 {
+		opts.Parallel = 10
+	}
+	if opts.NodeTimeout <= 0 {
+		opts.NodeTimeout = 5 * time.Minute
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opts.Dial.Logger == nil {
+		opts.Dial.Logger = opts.Logger
+	}
+	if opts.Bundle.Flavour == "" {
+		opts.Bundle.Flavour = FlavourLabagent
+	}
+	if _, err := ParseFlavour(string(opts.Bundle.Flavour)); err != nil {
+		return nil, err
+	}
+	p := &Provisioner{opts: opts, layout: Layout{Root: opts.Root, Name: string(opts.Bundle.Flavour)}, sums: map[string]string{}}
+	b := opts.Bundle
+	if b.Version != "" {
+		v, err := ParseVersion(b.Version)
+		if err != nil {
+			return nil, fmt.Errorf("bundled %s version: %w", b.Flavour, err)
+		}
+		p.version = v
+	}
+	if b.Constraint != "" {
+		c, err := version.NewConstraint(b.Constraint)
+		if err != nil {
+			return nil, fmt.Errorf("%s version constraint %q: %w", b.Flavour, b.Constraint, err)
+		}
+		p.constr = c
+	}
+	if len(b.Binaries) == 0 {
+		return nil, fmt.Errorf("no %s binary\nhint: put labagent-linux-amd64 (and -arm64) next to lab, or pass --agent-binary PATH", b.Flavour)
+	}
+	for arch, path := range b.Binaries {
+		sum, err := fileSHA256(path)
+		if err != nil {
+			return nil, fmt.Errorf("%s binary for linux/%s: %w", b.Flavour, arch, err)
+		}
+		p.sums[arch] = sum
+	}
+	return p, nil
+}
+
+// Layout is where the agent goes on every node.
+func (p *Provisioner) Layout() Layout { return p.layout }
+
+func fileSHA256(path string) (string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return "", err
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+func sha(data []byte) string {
+	s := sha256.Sum256(data)
+	return hex.EncodeToString(s[:])
+}
+
+// Run provisions every target, opts.Parallel at a time, and returns one
+// result per target in their order. A failing node does not stop the
+// others; cancelling ctx fails the nodes not yet done.
+func (p *Provisioner) Run(ctx context.Context, targets []Target) []Result {
+	results := make([]Result, len(targets))
+	sem := make(chan struct{}, p.opts.Parallel)
+	var wg sync.WaitGroup
+	for i, t := range targets {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			select {
+			case sem <- struct{}{}:
+			case <-ctx.Done():
+				results[i] = Result{Node: t.Node(), Action: ActionFailed, Err: fmt.Errorf("node %q: %w", t.Node(), context.Cause(ctx))}
+				return
+			}
+			defer func() { <-sem }()
+			results[i] = p.Node(ctx, t)
+		}()
+	}
+	wg.Wait()
+	return results
+}
+
+// Node provisions one target within opts.NodeTimeout.
+func (p *Provisioner) Node(ctx context.Context, t Target) Result {
+	start := time.Now()
+	ctx, cancel := context.WithTimeoutCause(ctx, p.opts.NodeTimeout, fmt.Errorf("node timeout %s reached", p.opts.NodeTimeout))
+	defer cancel()
+	r := Result{Node: t.Node()}
+	err := p.node(ctx, t, &r)
+	r.Duration = time.Since(start)
+	if err != nil {
+		r.Action, r.Err = ActionFailed, err
+	}
+	p.progress(t.Node(), StepDone)
+	p.opts.Logger.Debug("provisioned", "node", r.Node, "action", r.Action, "duration", r.Duration, "err", r.Err)
+	return r
+}
+
+func (p *Provisioner) progress(node string, s Step) {
+	if p.opts.Progress != nil {
+		p.opts.Progress(node, s)
+	}
+}
+
+func (p *Provisioner) node(ctx context.Context, t Target, r *Result) error {
+	c, err := Dial(ctx, t.Endpoint, p.opts.HostKeys, p.opts.Dial)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	r.SSHOverhead = c.Overhead
+	p.progress(t.Node(), StepConnected)
+
+	l := p.layout
+	f, err := GatherFacts(ctx, c, l, t.IP)
+	if err != nil {
+		return err
+	}
+	if p.opts.Init != "" {
+		f.setInit(p.opts.Init)
+	}
+	r.Facts = f
+	p.progress(t.Node(), StepFacts)
+	if f.OS != "linux" {
+		return fmt.Errorf("node %q runs %s; the agent is built for linux", t.Node(), f.OS)
+	}
+	localBin, ok := p.opts.Bundle.Binaries[f.Arch]
+	if !ok {
+		return fmt.Errorf("node %q is linux/%s (uname -m: %s) but there is no %s binary for it (have: %s)\nhint: build one with `CGO_ENABLED=0 GOOS=linux GOARCH=%s go build -o labagent-linux-%s ./cmd/labagent` and put it next to lab, or pass --agent-binary",
+			t.Node(), f.Arch, f.Machine, p.opts.Bundle.Flavour, strings.Join(slices.Sorted(maps.Keys(p.opts.Bundle.Binaries)), ", "), f.Arch, f.Arch)
+	}
+
+	var config []byte
+	if p.opts.Bundle.Flavour == FlavourLabagent {
+		if config, err = RenderLabagentConfig(l, t, p.opts.Agent); err != nil {
+			return err
+		}
+	}
+	service, err := RenderService(l, f.Init, AgentArgs(p.opts.Bundle.Flavour, l, t, p.opts.Agent))
+	if err != nil {
+		return err
+	}
+	rcLine, err := RenderRCLocalEntry(l)
+	if err != nil {
+		return err
+	}
+	d := desired{version: p.version, binarySum: p.sums[f.Arch], serviceSum: sha(service), rcLocal: f.Init == InitNone}
+	if config != nil {
+		d.configSum = sha(config)
+	}
+	pl := decide(f, d, p.opts.Force)
+	r.Action = pl.action
+	r.Version = f.InstalledText
+	if f.Installed != nil {
+		r.Version = f.Installed.String()
+	}
+	if !pl.touches() {
+		return nil
+	}
+
+	root := t.Endpoint.User == "root"
+	sudo := ""
+	if !root {
+		sudo = "sudo -n "
+	}
+	var files []*file
+	var bin *file
+	if pl.binary {
+		bin = newFile("binary", l.Binary(), 0o755, d.binarySum, root)
+		bin.local = localBin
+		files = append(files, bin)
+	}
+	if pl.config {
+		cf := newFile("config", l.Config(), 0o600, d.configSum, root)
+		cf.data = config
+		files = append(files, cf)
+	}
+	if pl.service {
+		mode := os.FileMode(0o755)
+		if f.Init == InitSystemd {
+			mode = 0o644
+		}
+		sf := newFile("service file", l.ServiceFile(f.Init), mode, d.serviceSum, root)
+		sf.data = service
+		files = append(files, sf)
+	}
+	committed := false
+	defer func() {
+		if !committed && len(files) > 0 {
+			// Best effort, on a fresh context: ctx may be what failed.
+			cctx, ccancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+			defer ccancel()
+			_, _ = c.Run(cctx, cleanupScript(files, sudo), nil)
+		}
+	}()
+	if len(files) > 0 {
+		if err := upload(c, files, root, p.opts.afterUpload); err != nil {
+			return fmt.Errorf("node %q: %w", t.Node(), err)
+		}
+		out, err := runScript(ctx, c, verifyScript(files, sudo, bin))
+		if err != nil {
+			return fmt.Errorf("verify upload: %w", err)
+		}
+		if bin != nil {
+			v, err := p.checkVersion(t.Node(), strings.Join(sections(out.Stdout)["version"], "\n"))
+			if err != nil {
+				return err
+			}
+			r.Version = v.String()
+		}
+		p.progress(t.Node(), StepUploaded)
+	}
+	if _, err := runScript(ctx, c, commitScript(l, f, pl, files, sudo, string(rcLine[:len(rcLine)-1]))); err != nil {
+		return fmt.Errorf("install and start: %w", err)
+	}
+	committed = true
+	return nil
+}
+
+// checkVersion checks what the uploaded binary reported on the node.
+func (p *Provisioner) checkVersion(node, text string) (*version.Version, error) {
+	v, err := ParseVersion(text)
+	if err != nil {
+		return nil, fmt.Errorf("node %q: the uploaded %s binary does not report a version: %w", node, p.opts.Bundle.Flavour, err)
+	}
+	if p.version != nil && !v.Equal(p.version) {
+		return nil, fmt.Errorf("node %q: the uploaded %s binary reports version %s, the bundle says %s\nhint: rebuild the agent binaries from this source tree", node, p.opts.Bundle.Flavour, v, p.version)
+	}
+	if p.constr != nil && !p.constr.Check(v) {
+		return nil, fmt.Errorf("node %q: %s %s does not meet the version constraint %q\nhint: supply a binary that does with --agent-binary", node, p.opts.Bundle.Flavour, v, p.opts.Bundle.Constraint)
+	}
+	return v, nil
+}
+
