@@ -72,7 +72,7 @@ func factsScript(l Layout, rcLine string) string {
 	}
 	fmt.Fprintf(&b, "echo @rclocal; [ -f %s ] && grep -cxF %s %s\n", q(l.RCLocal()), q(rcLine), q(l.RCLocal()))
 	fmt.Fprintf(&b, "echo @running-systemd; [ -d /run/systemd/system ] && systemctl is-active %s 2>&1\n", q(l.Name))
-	fmt.Fprintf(&b, "echo @running-pid; [ -f %s ] && kill -0 \"$(cat %s)\" 2>/dev/null && echo yes\n", q(l.PIDFile()), q(l.PIDFile()))
+	fmt.Fprintf(&b, "echo @running-pid; [ -f %s ] && pid=$(cat %s) && kill -0 \"$pid\" 2>/dev/null && ! grep -qs '^State:[[:space:]]*Z' \"/proc/$pid/status\" && echo yes\n", q(l.PIDFile()), q(l.PIDFile()))
 	b.WriteString("echo @end\n")
 	return b.String()
 }

@@ -55,11 +55,11 @@ func upload(c *Client, files []*file, root bool, afterUpload func(string)) error
 	for _, f := range files {
 		if root {
 			if err := sc.MkdirAll(path.Dir(f.staged)); err != nil {
-				return fmt.Errorf("upload %s: create %s: %w\nhint: the target directory must be writable", f.what, path.Dir(f.staged), err)
+				return fmt.Errorf("upload %s: create %s: %w", f.what, path.Dir(f.staged), err)
 			}
 		}
 		if err := uploadOne(sc, f); err != nil {
-			return fmt.Errorf("upload %s to %s: %w\nhint: the target directory must be writable", f.what, f.staged, err)
+			return fmt.Errorf("upload %s to %s: %w", f.what, f.staged, err)
 		}
 		if afterUpload != nil {
 			afterUpload(f.staged)
@@ -199,4 +199,25 @@ func sedEscape(s string) string {
 // runScript runs a script with sh, so that the login shell does not matter.
 func runScript(ctx context.Context, c *Client, script string) (Output, error) {
 	return c.Run(ctx, "sh -s", strings.NewReader(script))
+}
+
+// diagnoseDirs tries to create a file in each target directory, to tell
+// why an upload failed: SFTP reports only "Failure".
+func diagnoseDirs(ctx context.Context, c *Client, files []*file, sudo string) string {
+	var b strings.Builder
+	seen := map[string]bool{}
+	for _, f := range files {
+		dir := path.Dir(f.staged)
+		if seen[dir] {
+			continue
+		}
+		seen[dir] = true
+		probe := shellQuote(path.Join(dir, ".lab-probe-"+randSuffix()))
+		fmt.Fprintf(&b, "%smkdir -p %s && %stouch %s && %srm -f %s\n", sudo, shellQuote(dir), sudo, probe, sudo, probe)
+	}
+	out, _ := c.Run(ctx, b.String(), nil)
+	if msg := strings.TrimSpace(string(out.Stderr)); msg != "" {
+		return "\ncause: " + msg
+	}
+	return ""
 }

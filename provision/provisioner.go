@@ -302,7 +302,7 @@ func (p *Provisioner) node(ctx context.Context, t Target, r *Result) error {
 	}()
 	if len(files) > 0 {
 		if err := upload(c, files, root, p.opts.afterUpload); err != nil {
-			return fmt.Errorf("node %q: %w", t.Node(), err)
+			return fmt.Errorf("node %q: %w%s\nhint: the target directories must be writable by the login user (or by sudo); nothing was changed", t.Node(), err, diagnoseDirs(ctx, c, files, sudo))
 		}
 		out, err := runScript(ctx, c, verifyScript(files, sudo, bin))
 		if err != nil {

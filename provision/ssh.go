@@ -301,18 +301,26 @@ func (c *Client) Run(ctx context.Context, cmd string, stdin io.Reader) (Output, 
 	defer sess.Close()
 	var stdout, stderr bytes.Buffer
 	sess.Stdout, sess.Stderr, sess.Stdin = &stdout, &stderr, stdin
-	stop := context.AfterFunc(ctx, func() { sess.Close() })
-	err = sess.Run(cmd)
-	stop()
+	if err := sess.Start(cmd); err != nil {
+		return out, &RunError{Node: c.Node, Command: cmd, Output: Output{Exit: -1}, Err: fmt.Errorf("start: %w", err)}
+	}
+	done := make(chan error, 1)
+	go func() { done <- sess.Wait() }()
+	select {
+	case err = <-done:
+	case <-ctx.Done():
+		// Ask sshd to kill the command, then drop the channel; Wait
+		// returns once the server or the connection closes it.
+		_ = sess.Signal(ssh.SIGKILL)
+		sess.Close()
+		return Output{Exit: -1}, &RunError{Node: c.Node, Command: cmd, Output: Output{Exit: -1}, Err: context.Cause(ctx)}
+	}
 	out = Output{Stdout: stdout.Bytes(), Stderr: stderr.Bytes()}
 	if err == nil {
 		return out, nil
 	}
 	var ee *ssh.ExitError
 	switch {
-	case ctx.Err() != nil:
-		err = context.Cause(ctx)
-		out.Exit = -1
 	case errors.As(err, &ee):
 		out.Exit = ee.ExitStatus()
 		err = fmt.Errorf("exit status %d", out.Exit)
