@@ -20,7 +20,7 @@ import (
 const sshdPath = "/usr/sbin/sshd"
 
 // needRootSSHD skips tests that start a real sshd when they cannot.
-func needRootSSHD(t *testing.T) {
+func needRootSSHD(t testing.TB) {
 	t.Helper()
 	if os.Geteuid() != 0 {
 		t.Skip("needs root: starts a real sshd on 127.0.0.1 (CI runs as root)")
@@ -32,7 +32,7 @@ func needRootSSHD(t *testing.T) {
 
 // writeKey writes a fresh ed25519 private key in OpenSSH format and
 // returns its path and public key.
-func writeKey(t *testing.T, dir, name string) (string, ssh.PublicKey) {
+func writeKey(t testing.TB, dir, name string) (string, ssh.PublicKey) {
 	t.Helper()
 	pub, priv, err := ed25519.GenerateKey(rand.Reader)
 	if err != nil {
@@ -70,7 +70,7 @@ type sshdOptions struct {
 // startSSHD runs `sshd -D -e -f <config>` and stops it in t.Cleanup. With
 // readOnly, sshd runs in a mount namespace of its own (unshare -m) where
 // those directories are bind-mounted read-only; the host is untouched.
-func startSSHD(t *testing.T, o sshdOptions) *testSSHD {
+func startSSHD(t testing.TB, o sshdOptions) *testSSHD {
 	t.Helper()
 	needRootSSHD(t)
 	dir := t.TempDir()
@@ -171,7 +171,7 @@ func (s *testSSHD) endpoint(node string) Endpoint {
 	return Endpoint{Node: node, Host: "127.0.0.1", Port: s.Port, User: "root", IdentityFile: s.UserKey}
 }
 
-func freePort(t *testing.T) int {
+func freePort(t testing.TB) int {
 	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

@@ -1,0 +1,233 @@
+package provision
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"maps"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+	"text/tabwriter"
+	"time"
+)
+
+// Member is one member as an agent's `members -format json` lists it
+// (labagent and Serf print the same keys).
+type Member struct {
+	Name   string            `json:"name"`
+	Addr   string            `json:"addr"`
+	Port   int               `json:"port"`
+	Status string            `json:"status"`
+	Tags   map[string]string `json:"tags"`
+}
+
+// StatusUnknown is a member an observer does not list at all.
+const StatusUnknown = "unknown"
+
+// View is the cluster as one node's agent sees it.
+type View struct {
+	Node    string
+	Members []Member
+	Err     error
+}
+
+// Status is the status of member as this view sees it.
+func (v View) Status(member string) string {
+	for _, m := range v.Members {
+		if m.Name == member {
+			return m.Status
+		}
+	}
+	return StatusUnknown
+}
+
+// MembersCommand is the command line that lists members as JSON.
+func MembersCommand(l Layout, rpcAddr string) string {
+	if rpcAddr == "" {
+		rpcAddr = defaultRPCAddr
+	}
+	return fmt.Sprintf("%s members -format json -rpc-addr %s", shellQuote(l.Binary()), shellQuote(rpcAddr))
+}
+
+// ParseMembers reads `members -format json` output.
+func ParseMembers(data []byte) ([]Member, error) {
+	var res struct {
+		Members []Member `json:"members"`
+	}
+	if err := json.Unmarshal(data, &res); err != nil {
+		return nil, fmt.Errorf("parse members: %w", err)
+	}
+	sort.Slice(res.Members, func(i, j int) bool { return res.Members[i].Name < res.Members[j].Name })
+	return res.Members, nil
+}
+
+// Members asks the agent on c's node for its member list.
+func Members(ctx context.Context, c *Client, l Layout, rpcAddr string) ([]Member, error) {
+	out, err := c.Run(ctx, MembersCommand(l, rpcAddr), nil)
+	if err != nil {
+		return nil, err
+	}
+	ms, err := ParseMembers(out.Stdout)
+	if err != nil {
+		return nil, fmt.Errorf("node %q: %w", c.Node, err)
+	}
+	return ms, nil
+}
+
+// CollectViews asks every client's agent for its members, all at once.
+func CollectViews(ctx context.Context, clients []*Client, l Layout, rpcAddr string) []View {
+	views := make([]View, len(clients))
+	var wg sync.WaitGroup
+	for i, c := range clients {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			ms, err := Members(ctx, c, l, rpcAddr)
+			views[i] = View{Node: c.Node, Members: ms, Err: err}
+		}()
+	}
+	wg.Wait()
+	return views
+}
+
+// Disagreements lists, per observer, the expected nodes it does not see
+// alive: "web_2 sees web_5 failed, web_7 unknown". Empty when converged.
+func Disagreements(views []View, expected []string) []string {
+	var out []string
+	for _, v := range views {
+		if v.Err != nil {
+			out = append(out, fmt.Sprintf("%s: cannot ask its agent: %v", v.Node, firstLine(v.Err)))
+			continue
+		}
+		var bad []string
+		for _, n := range expected {
+			if st := v.Status(n); st != "alive" {
+				bad = append(bad, n+" "+st)
+			}
+		}
+		if len(bad) > 0 {
+			out = append(out, fmt.Sprintf("%s sees %s", v.Node, strings.Join(bad, ", ")))
+		}
+	}
+	return out
+}
+
+func firstLine(err error) string {
+	s, _, _ := strings.Cut(err.Error(), "\n")
+	return s
+}
+
+// NotConvergedError says which nodes do not see whom when the timeout
+// ended the wait.
+type NotConvergedError struct {
+	After    time.Duration
+	Problems []string
+	Views    []View
+}
+
+func (e *NotConvergedError) Error() string {
+	return fmt.Sprintf("the cluster did not converge in %s:\n  %s\nhint: `lab members --matrix` shows every node's view; check the agents' logs (/var/log/labagent.log or journalctl -u labagent)",
+		e.After.Round(time.Millisecond), strings.Join(e.Problems, "\n  "))
+}
+
+// WaitConverged polls every agent every interval until each lists every
+// expected node alive, or ctx ends. It returns the last views, and a
+// *NotConvergedError when the wait ended first.
+func WaitConverged(ctx context.Context, clients []*Client, l Layout, rpcAddr string, expected []string, interval time.Duration) ([]View, error) {
+	start := time.Now()
+	if interval <= 0 {
+		interval = 250 * time.Millisecond
+	}
+	var last []View
+	var lastProblems []string
+	for {
+		views := CollectViews(ctx, clients, l, rpcAddr)
+		if ctx.Err() == nil || last == nil { // a poll cut short by ctx says nothing new
+			last, lastProblems = views, Disagreements(views, expected)
+		}
+		if len(lastProblems) == 0 {
+			return last, nil
+		}
+		select {
+		case <-ctx.Done():
+			if !errors.Is(ctx.Err(), context.DeadlineExceeded) {
+				return last, ctx.Err()
+			}
+			return last, &NotConvergedError{After: time.Since(start), Problems: lastProblems, Views: last}
+		case <-time.After(interval):
+		}
+	}
+}
+
+// matrixMark abbreviates statuses for the matrix.
+var matrixMark = map[string]string{"alive": "A", "suspect": "S", "failed": "F", "left": "L", "leaving": "l", StatusUnknown: "?"}
+
+// WriteMatrix prints every observer's view of every node: one row per
+// observer, one column per node, A alive, S suspect, F failed, L left,
+// l leaving, ? unknown (not listed), ! the observer's agent did not
+// answer. A split view shows as rows that disagree.
+func WriteMatrix(w io.Writer, views []View) error {
+	names := map[string]bool{}
+	for _, v := range views {
+		names[v.Node] = true
+		for _, m := range v.Members {
+			names[m.Name] = true
+		}
+	}
+	cols := make([]string, 0, len(names))
+	for n := range names {
+		cols = append(cols, n)
+	}
+	slices.Sort(cols)
+	tw := tabwriter.NewWriter(w, 0, 0, 1, ' ', 0)
+	fmt.Fprint(tw, "OBSERVER \\ NODE")
+	for i := range cols {
+		fmt.Fprintf(tw, "\t%d", i+1)
+	}
+	fmt.Fprintln(tw)
+	for _, v := range views {
+		fmt.Fprint(tw, v.Node)
+		for _, c := range cols {
+			mark := "!"
+			if v.Err == nil {
+				mark = matrixMark[v.Status(c)]
+				if mark == "" {
+					mark = v.Status(c)
+				}
+			}
+			fmt.Fprintf(tw, "\t%s", mark)
+		}
+		fmt.Fprintln(tw)
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	var legend []string
+	for i, c := range cols {
+		legend = append(legend, fmt.Sprintf("%d=%s", i+1, c))
+	}
+	_, err := fmt.Fprintf(w, "nodes: %s\nA alive, S suspect, F failed, L left, l leaving, ? not listed, ! no answer\n", strings.Join(legend, " "))
+	return err
+}
+
+// WriteMembers prints one view in `serf members` columns: name, addr,
+// status, tags.
+func WriteMembers(w io.Writer, ms []Member) error {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	for _, m := range ms {
+		var tags []string
+		for _, k := range slices.Sorted(maps.Keys(m.Tags)) {
+			tags = append(tags, k+"="+m.Tags[k])
+		}
+		addr := m.Addr
+		if m.Port != 0 && !strings.Contains(addr, ":") {
+			addr = fmt.Sprintf("%s:%d", addr, m.Port)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", m.Name, addr, m.Status, strings.Join(tags, ","))
+	}
+	return tw.Flush()
+}

@@ -1,0 +1,135 @@
+package provision
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/gossiplab/gossiplab/internal/golden"
+)
+
+func membersJSON(self string, status map[string]string) string {
+	var ms []string
+	for _, n := range []string{"web_1", "web_2", "web_3"} {
+		st, ok := status[n]
+		if !ok {
+			continue
+		}
+		ms = append(ms, fmt.Sprintf(`{"name":%q,"addr":"192.168.56.1%s:7946","port":7946,"tags":{"role":"web"},"status":%q,"protocol":{"min":1,"max":5,"cur":2}}`, n, n[len(n)-1:], st))
+	}
+	return `{"members":[` + strings.Join(ms, ",") + `]}`
+}
+
+func TestParseMembers(t *testing.T) {
+	// Serf 0.10's `members -format json`, trimmed.
+	serf := `{"members":[{"name":"web_2","addr":"192.168.56.12","port":7946,"tags":{},"status":"alive","protocol":{"max":5,"min":2,"version":5}},{"name":"web_1","addr":"192.168.56.11","port":7946,"tags":{"role":"web"},"status":"failed","protocol":{"max":5,"min":2,"version":5}}]}`
+	got, err := ParseMembers([]byte(serf))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []Member{
+		{Name: "web_1", Addr: "192.168.56.11", Port: 7946, Status: "failed", Tags: map[string]string{"role": "web"}},
+		{Name: "web_2", Addr: "192.168.56.12", Port: 7946, Status: "alive", Tags: map[string]string{}},
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("members (-want +got):\n%s", diff)
+	}
+	var out bytes.Buffer
+	if err := WriteMembers(&out, got); err != nil {
+		t.Fatal(err)
+	}
+	golden.Check(t, "members.txt", out.Bytes())
+	if _, err := ParseMembers([]byte("Error connecting to Serf agent")); err == nil {
+		t.Error("want an error for non-JSON output")
+	}
+}
+
+func splitViews(t *testing.T) []View {
+	parse := func(s string) []Member {
+		ms, err := ParseMembers([]byte(s))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ms
+	}
+	return []View{
+		{Node: "web_1", Members: parse(membersJSON("web_1", map[string]string{"web_1": "alive", "web_2": "alive", "web_3": "failed"}))},
+		{Node: "web_2", Members: parse(membersJSON("web_2", map[string]string{"web_1": "alive", "web_2": "alive"}))},
+		{Node: "web_3", Err: errors.New(`node "web_3": exit status 1: Error connecting to agent`)},
+	}
+}
+
+func TestDisagreements(t *testing.T) {
+	got := Disagreements(splitViews(t), []string{"web_1", "web_2", "web_3"})
+	want := []string{
+		"web_1 sees web_3 failed",
+		"web_2 sees web_3 unknown",
+		`web_3: cannot ask its agent: node "web_3": exit status 1: Error connecting to agent`,
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+	if got := Disagreements(splitViews(t)[:2], []string{"web_1", "web_2"}); len(got) != 0 {
+		t.Errorf("converged views reported %v", got)
+	}
+}
+
+func TestWriteMatrix(t *testing.T) {
+	var out bytes.Buffer
+	if err := WriteMatrix(&out, splitViews(t)); err != nil {
+		t.Fatal(err)
+	}
+	golden.Check(t, "matrix.txt", out.Bytes())
+}
+
+func TestWaitConvergedRootSSHD(t *testing.T) {
+	f := newProvFixture(t, sshdOptions{}, "")
+	l := f.layout("labagent")
+	state := filepath.Join(f.root, "members.json")
+	script := "#!/bin/sh\ncase \"$1\" in\nmembers) cat " + state + " ;;\nesac\n"
+	if err := os.MkdirAll(l.BinDir(), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(l.Binary(), []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	write := func(s string) {
+		if err := os.WriteFile(state, []byte(s), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write(membersJSON("web_1", map[string]string{"web_1": "alive", "web_2": "failed"}))
+	c, err := Dial(context.Background(), f.sshd.endpoint("web_1"), f.hosts, quickDial())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	expected := []string{"web_1", "web_2"}
+
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	_, err = WaitConverged(ctx, []*Client{c}, l, "", expected, 50*time.Millisecond)
+	var nc *NotConvergedError
+	if !errors.As(err, &nc) || !strings.Contains(err.Error(), "web_1 sees web_2 failed") || !strings.Contains(err.Error(), "hint:") {
+		t.Fatalf("err = %v, want NotConvergedError naming web_1 and web_2", err)
+	}
+
+	go func() {
+		time.Sleep(150 * time.Millisecond)
+		write(membersJSON("web_1", map[string]string{"web_1": "alive", "web_2": "alive"}))
+	}()
+	ctx2, cancel2 := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel2()
+	views, err := WaitConverged(ctx2, []*Client{c}, l, "", expected, 50*time.Millisecond)
+	if err != nil || views[0].Status("web_2") != "alive" {
+		t.Fatalf("WaitConverged = %v, %v", views, err)
+	}
+}
