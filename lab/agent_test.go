@@ -1,0 +1,116 @@
+package lab
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/gossiplab/gossiplab/provision"
+)
+
+func TestEnsureEncryptKey(t *testing.T) {
+	p := Paths{Dir: t.TempDir()}
+	key, err := EnsureEncryptKey(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(key) != 32 {
+		t.Fatalf("key is %d bytes", len(key))
+	}
+	st, err := os.Stat(p.EncryptKey())
+	if err != nil || st.Mode().Perm() != 0o600 {
+		t.Fatalf("key file mode %v, %v; want 0600", st.Mode().Perm(), err)
+	}
+	again, err := EnsureEncryptKey(p)
+	if err != nil || !bytes.Equal(key, again) {
+		t.Fatalf("second call made another key (%v)", err)
+	}
+	if err := os.Chmod(p.EncryptKey(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := EnsureEncryptKey(p); err == nil || !strings.Contains(err.Error(), "hint: chmod 600") {
+		t.Errorf("world-readable key: err = %v", err)
+	}
+	os.Remove(p.EncryptKey())
+	if err := os.WriteFile(p.EncryptKey(), []byte("short\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := EnsureEncryptKey(p); err == nil || !strings.Contains(err.Error(), "does not hold a base64 32-byte key") {
+		t.Errorf("bad key: err = %v", err)
+	}
+}
+
+func TestAgentTargets(t *testing.T) {
+	spec := DefaultSpec()
+	spec.Nodes = 4
+	spec.Agent.Seeds = 2
+	l := New(t.TempDir(), spec)
+	var eps []SSHEndpoint
+	for _, n := range l.Nodes {
+		eps = append(eps, SSHEndpoint{Node: n.Name, Host: "127.0.0.1", Port: n.SSHPort, User: "vagrant", IdentityFile: "/k"})
+	}
+	targets, err := l.AgentTargets(eps)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var joins [][]string
+	for _, tg := range targets {
+		joins = append(joins, tg.Join)
+	}
+	want := [][]string{{"192.168.56.12"}, {"192.168.56.11"}, {"192.168.56.11", "192.168.56.12"}, {"192.168.56.11", "192.168.56.12"}}
+	if diff := cmp.Diff(want, joins); diff != "" {
+		t.Errorf("joins (-want +got):\n%s", diff)
+	}
+	if targets[2].IP != "192.168.56.13" || targets[2].Endpoint.Port != l.Nodes[2].SSHPort {
+		t.Errorf("target 3: %+v", targets[2])
+	}
+	if _, err := l.AgentTargets([]SSHEndpoint{{Node: "db_1"}}); err == nil {
+		t.Error("want an error for an unknown node")
+	}
+
+	spec.Agent.Join, spec.Agent.Encrypt = JoinMDNS, false
+	l = New(t.TempDir(), spec)
+	s := l.AgentSettings([]byte("k"))
+	if s.Discover != spec.Name || s.EncryptKey != nil {
+		t.Errorf("mdns settings: %+v", s)
+	}
+	targets, _ = l.AgentTargets(eps)
+	if targets[3].Join != nil {
+		t.Errorf("mdns target joins %v", targets[3].Join)
+	}
+}
+
+func TestFindAgentBinaries(t *testing.T) {
+	dir := t.TempDir()
+	if _, err := FindAgentBinaries(provision.FlavourLabagent, "", dir); err == nil || !strings.Contains(err.Error(), "GOARCH=amd64 go build") {
+		t.Errorf("empty dir: err = %v", err)
+	}
+	bin := filepath.Join(dir, AgentBinaryName("amd64"))
+	if err := os.WriteFile(bin, []byte("#!/bin/sh\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	got, err := FindAgentBinaries(provision.FlavourLabagent, "", dir)
+	if err != nil || got["amd64"] != bin {
+		t.Errorf("found %v, %v", got, err)
+	}
+	if _, err := FindAgentBinaries(provision.FlavourSerf, "", dir); err == nil || !strings.Contains(err.Error(), "--agent-binary") {
+		t.Errorf("serf without binary: err = %v", err)
+	}
+	self, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err = FindAgentBinaries(provision.FlavourSerf, self, dir)
+	if err != nil || len(got) != 1 {
+		t.Errorf("ELF binary: %v, %v", got, err)
+	}
+	notExe := filepath.Join(dir, "x")
+	os.WriteFile(notExe, []byte("hello"), 0o644)
+	if _, err := FindAgentBinaries(provision.FlavourSerf, notExe, dir); err == nil || !strings.Contains(err.Error(), "not a Linux executable") {
+		t.Errorf("not ELF: err = %v", err)
+	}
+}
