@@ -97,7 +97,7 @@ func uploadOne(sc *sftp.Client, f *file) error {
 // sha256 and mode, and prints the new binary's version after "@version".
 func verifyScript(files []*file, sudo string, binary *file) string {
 	var b strings.Builder
-	b.WriteString("set -e\nexport LC_ALL=C\n")
+	b.WriteString("set -e\nexport LC_ALL=C PATH=\"$PATH:/usr/sbin:/sbin\"\n")
 	fmt.Fprintf(&b, "check() { got=$(%ssha256sum < \"$1\" | cut -d' ' -f1); if [ \"$got\" != \"$2\" ]; then echo \"$3: sha256 mismatch after upload: got $got, want $2\" >&2; exit 3; fi; }\n", sudo)
 	for _, f := range files {
 		q := shellQuote
@@ -112,6 +112,9 @@ func verifyScript(files []*file, sudo string, binary *file) string {
 	}
 	return b.String()
 }
+
+// awaitVerdict stops the install script until Go answers "go" on stdin.
+const awaitVerdict = "echo @await\nread verdict\n[ \"$verdict\" = go ] || exit 6\n"
 
 // cleanupScript removes whatever temporary files are left.
 func cleanupScript(files []*file, sudo string) string {
@@ -129,7 +132,6 @@ func cleanupScript(files []*file, sudo string) string {
 func commitScript(l Layout, f *Facts, p plan, files []*file, sudo string, rcLine string) string {
 	q := shellQuote
 	var b strings.Builder
-	b.WriteString("set -e\nexport LC_ALL=C PATH=\"$PATH:/usr/sbin:/sbin\"\n")
 	var restore []string
 	for _, fl := range files {
 		prev := fl.final + ".lab-prev"
@@ -194,11 +196,6 @@ func commitScript(l Layout, f *Facts, p plan, files []*file, sudo string, rcLine
 func sedEscape(s string) string {
 	s = strings.ReplaceAll(s, `\`, `\\`)
 	return strings.ReplaceAll(s, "'", `'\''`)
-}
-
-// runScript runs a script with sh, so that the login shell does not matter.
-func runScript(ctx context.Context, c *Client, script string) (Output, error) {
-	return c.Run(ctx, "sh -s", strings.NewReader(script))
 }
 
 // diagnoseDirs tries to create a file in each target directory, to tell

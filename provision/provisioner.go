@@ -304,20 +304,27 @@ func (p *Provisioner) node(ctx context.Context, t Target, r *Result) error {
 		if err := upload(c, files, root, p.opts.afterUpload); err != nil {
 			return fmt.Errorf("node %q: %w%s\nhint: the target directories must be writable by the login user (or by sudo); nothing was changed", t.Node(), err, diagnoseDirs(ctx, c, files, sudo))
 		}
-		out, err := runScript(ctx, c, verifyScript(files, sudo, bin))
-		if err != nil {
-			return fmt.Errorf("verify upload: %w", err)
-		}
+		p.progress(t.Node(), StepUploaded)
+	}
+	// One session: check the uploads, let Go judge the new binary's
+	// version, then rename, register and (re)start.
+	script := verifyScript(files, sudo, bin) + awaitVerdict + commitScript(l, f, pl, files, sudo, string(rcLine[:len(rcLine)-1]))
+	var verdict error
+	_, err = c.Converse(ctx, "sh -c "+shellQuote(script), "@await", func(before []byte) string {
 		if bin != nil {
-			v, err := p.checkVersion(t.Node(), strings.Join(sections(out.Stdout)["version"], "\n"))
+			v, err := p.checkVersion(t.Node(), strings.Join(sections(before)["version"], "\n"))
 			if err != nil {
-				return err
+				verdict = err
+				return "abort"
 			}
 			r.Version = v.String()
 		}
-		p.progress(t.Node(), StepUploaded)
+		return "go"
+	})
+	if verdict != nil {
+		return verdict
 	}
-	if _, err := runScript(ctx, c, commitScript(l, f, pl, files, sudo, string(rcLine[:len(rcLine)-1]))); err != nil {
+	if err != nil {
 		return fmt.Errorf("install and start: %w", err)
 	}
 	committed = true
@@ -338,4 +345,3 @@ func (p *Provisioner) checkVersion(node, text string) (*version.Version, error) 
 	}
 	return v, nil
 }
-

@@ -1,6 +1,7 @@
 package provision
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"errors"
@@ -331,4 +332,111 @@ func (c *Client) Run(ctx context.Context, cmd string, stdin io.Reader) (Output, 
 		}
 	}
 	return out, &RunError{Node: c.Node, Command: cmd, Output: out, Err: err}
+}
+
+// Stream runs cmd on the node and calls each with every line it prints on
+// stdout, until it exits or ctx ends (which returns nil).
+func (c *Client) Stream(ctx context.Context, cmd string, each func(line []byte)) error {
+	sess, err := c.ssh.NewSession()
+	if err != nil {
+		if dead := c.Err(); dead != nil {
+			err = dead
+		}
+		return &RunError{Node: c.Node, Command: cmd, Err: fmt.Errorf("open session: %w", err)}
+	}
+	defer sess.Close()
+	stdout, err := sess.StdoutPipe()
+	if err != nil {
+		return &RunError{Node: c.Node, Command: cmd, Err: err}
+	}
+	var stderr bytes.Buffer
+	sess.Stderr = &stderr
+	if err := sess.Start(cmd); err != nil {
+		return &RunError{Node: c.Node, Command: cmd, Err: fmt.Errorf("start: %w", err)}
+	}
+	stop := context.AfterFunc(ctx, func() {
+		_ = sess.Signal(ssh.SIGKILL)
+		sess.Close()
+	})
+	defer stop()
+	sc := bufio.NewScanner(stdout)
+	sc.Buffer(make([]byte, 64<<10), 16<<20)
+	for sc.Scan() {
+		each(sc.Bytes())
+	}
+	if ctx.Err() != nil {
+		return nil
+	}
+	if err := sess.Wait(); err != nil {
+		return &RunError{Node: c.Node, Command: cmd, Output: Output{Stderr: stderr.Bytes(), Exit: -1}, Err: err}
+	}
+	return sc.Err()
+}
+
+// Converse runs cmd and, when it prints the line marker on stdout, calls
+// answer with everything printed before it and writes the reply (plus a
+// newline) to cmd's stdin: one session for a check in the middle of a
+// remote script. A command that exits before the marker never gets an
+// answer. Errors are as Run's.
+func (c *Client) Converse(ctx context.Context, cmd, marker string, answer func(before []byte) string) (Output, error) {
+	fail := func(out Output, err error) (Output, error) {
+		return out, &RunError{Node: c.Node, Command: cmd, Output: out, Err: err}
+	}
+	sess, err := c.ssh.NewSession()
+	if err != nil {
+		if dead := c.Err(); dead != nil {
+			err = dead
+		}
+		return fail(Output{Exit: -1}, fmt.Errorf("open session: %w", err))
+	}
+	defer sess.Close()
+	stdin, err := sess.StdinPipe()
+	if err != nil {
+		return fail(Output{Exit: -1}, err)
+	}
+	stdout, err := sess.StdoutPipe()
+	if err != nil {
+		return fail(Output{Exit: -1}, err)
+	}
+	var stderr bytes.Buffer
+	sess.Stderr = &stderr
+	if err := sess.Start(cmd); err != nil {
+		return fail(Output{Exit: -1}, fmt.Errorf("start: %w", err))
+	}
+	stop := context.AfterFunc(ctx, func() {
+		_ = sess.Signal(ssh.SIGKILL)
+		sess.Close()
+	})
+	defer stop()
+	var all bytes.Buffer
+	sc := bufio.NewScanner(stdout)
+	for sc.Scan() {
+		line := sc.Bytes()
+		if string(line) == marker {
+			_, _ = io.WriteString(stdin, answer(bytes.Clone(all.Bytes()))+"\n")
+			continue
+		}
+		all.Write(line)
+		all.WriteByte('\n')
+	}
+	_ = stdin.Close()
+	err = sess.Wait()
+	out := Output{Stdout: all.Bytes(), Stderr: stderr.Bytes()}
+	if ctx.Err() != nil {
+		out.Exit = -1
+		return fail(out, context.Cause(ctx))
+	}
+	if err == nil {
+		return out, nil
+	}
+	var ee *ssh.ExitError
+	if errors.As(err, &ee) {
+		out.Exit = ee.ExitStatus()
+		return fail(out, fmt.Errorf("exit status %d", out.Exit))
+	}
+	out.Exit = -1
+	if dead := c.Err(); dead != nil {
+		err = dead
+	}
+	return fail(out, err)
 }

@@ -134,31 +134,64 @@ func (e *NotConvergedError) Error() string {
 		e.After.Round(time.Millisecond), strings.Join(e.Problems, "\n  "))
 }
 
-// WaitConverged polls every agent every interval until each lists every
-// expected node alive, or ctx ends. It returns the last views, and a
-// *NotConvergedError when the wait ended first.
+// WaitConverged watches every agent's member list until each lists every
+// expected node alive, or ctx ends. It opens one SSH session per node for
+// the whole wait, in which a shell loop prints the members every
+// interval: no login shell per poll, which on a busy host costs more than
+// the query. It returns the last views, and a *NotConvergedError saying
+// which nodes do not see whom when the wait ended first.
 func WaitConverged(ctx context.Context, clients []*Client, l Layout, rpcAddr string, expected []string, interval time.Duration) ([]View, error) {
 	start := time.Now()
 	if interval <= 0 {
 		interval = 250 * time.Millisecond
 	}
-	var last []View
-	var lastProblems []string
+	sctx, stop := context.WithCancel(ctx)
+	type update struct {
+		i int
+		v View
+	}
+	updates := make(chan update, len(clients))
+	loop := fmt.Sprintf("while :; do %s 2>&1 | tr -d '\\n'; echo; sleep %.3f; done", MembersCommand(l, rpcAddr), interval.Seconds())
+	var wg sync.WaitGroup
+	for i, c := range clients {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			err := c.Stream(sctx, loop, func(line []byte) {
+				ms, err := ParseMembers(line)
+				if err != nil {
+					err = fmt.Errorf("node %q: members: %s", c.Node, strings.TrimSpace(string(line)))
+				}
+				select {
+				case updates <- update{i, View{Node: c.Node, Members: ms, Err: err}}:
+				case <-sctx.Done():
+				}
+			})
+			if err != nil && sctx.Err() == nil {
+				select {
+				case updates <- update{i, View{Node: c.Node, Err: err}}:
+				case <-sctx.Done():
+				}
+			}
+		}()
+	}
+	defer func() { stop(); wg.Wait() }() // every stream ends before we return
+	views := make([]View, len(clients))
+	for i, c := range clients {
+		views[i] = View{Node: c.Node, Err: errors.New("no answer yet")}
+	}
 	for {
-		views := CollectViews(ctx, clients, l, rpcAddr)
-		if ctx.Err() == nil || last == nil { // a poll cut short by ctx says nothing new
-			last, lastProblems = views, Disagreements(views, expected)
-		}
-		if len(lastProblems) == 0 {
-			return last, nil
-		}
 		select {
+		case u := <-updates:
+			views[u.i] = u.v
+			if len(Disagreements(views, expected)) == 0 {
+				return views, nil
+			}
 		case <-ctx.Done():
 			if !errors.Is(ctx.Err(), context.DeadlineExceeded) {
-				return last, ctx.Err()
+				return views, ctx.Err()
 			}
-			return last, &NotConvergedError{After: time.Since(start), Problems: lastProblems, Views: last}
-		case <-time.After(interval):
+			return views, &NotConvergedError{After: time.Since(start), Problems: Disagreements(views, expected), Views: views}
 		}
 	}
 }

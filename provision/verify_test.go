@@ -116,7 +116,9 @@ func TestWaitConvergedRootSSHD(t *testing.T) {
 
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
+	t0 := time.Now()
 	_, err = WaitConverged(ctx, []*Client{c}, l, "", expected, 50*time.Millisecond)
+	t.Logf("first wait %v", time.Since(t0))
 	var nc *NotConvergedError
 	if !errors.As(err, &nc) || !strings.Contains(err.Error(), "web_1 sees web_2 failed") || !strings.Contains(err.Error(), "hint:") {
 		t.Fatalf("err = %v, want NotConvergedError naming web_1 and web_2", err)
@@ -128,7 +130,9 @@ func TestWaitConvergedRootSSHD(t *testing.T) {
 	}()
 	ctx2, cancel2 := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel2()
+	t0 = time.Now()
 	views, err := WaitConverged(ctx2, []*Client{c}, l, "", expected, 50*time.Millisecond)
+	t.Logf("second wait %v", time.Since(t0))
 	if err != nil || views[0].Status("web_2") != "alive" {
 		t.Fatalf("WaitConverged = %v, %v", views, err)
 	}
