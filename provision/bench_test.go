@@ -15,7 +15,12 @@ import (
 // BenchmarkRunRootSSHD is the cost of one remote command on an open
 // connection (session, exec, exit status) against a local sshd.
 func BenchmarkRunRootSSHD(b *testing.B) {
-	s := startSSHD(b, sshdOptions{})
+	b.Run("clean-shell", func(b *testing.B) { benchRun(b, sshdOptions{}) })
+	b.Run("host-bashrc", func(b *testing.B) { benchRun(b, sshdOptions{loginRC: true}) })
+}
+
+func benchRun(b *testing.B, o sshdOptions) {
+	s := startSSHD(b, o)
 	c, err := Dial(context.Background(), s.endpoint("web_1"), NewKnownHosts(filepath.Join(b.TempDir(), "kh")), quickDial())
 	if err != nil {
 		b.Fatal(err)

@@ -65,6 +65,11 @@ type sshdOptions struct {
 	port     int      // 0: a free one
 	userKey  string   // reuse this client key (path); "" makes one
 	readOnly []string // directories sshd's sessions see read-only
+	// loginRC keeps bash reading root's ~/.bashrc in every session, as on
+	// this host (where it runs pyenv init: ~100 processes a session).
+	// Without it the sessions get SHLVL=1, so bash skips ~/.bashrc like a
+	// fresh node's would cost nothing.
+	loginRC bool
 }
 
 // startSSHD runs `sshd -D -e -f <config>` and stops it in t.Cleanup. With
@@ -110,7 +115,7 @@ KbdInteractiveAuthentication no
 StrictModes no
 Subsystem sftp internal-sftp
 LogLevel ERROR
-`, s.Port, hostKey, filepath.Join(dir, "authorized_keys"), filepath.Join(dir, "sshd.pid"))
+%s`, s.Port, hostKey, filepath.Join(dir, "authorized_keys"), filepath.Join(dir, "sshd.pid"), map[bool]string{false: "SetEnv SHLVL=1\n", true: ""}[o.loginRC])
 	cfgPath := filepath.Join(dir, "sshd_config")
 	if err := os.WriteFile(cfgPath, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
