@@ -58,9 +58,13 @@ func factsScript(l Layout, rcLine string) string {
 	b.WriteString("export LC_ALL=C PATH=\"$PATH:/usr/sbin:/sbin\"\n")
 	b.WriteString("echo @uname; uname -sm\n")
 	b.WriteString("echo @init\n")
+	// SysV needs PID 1 to be an init (sysvinit, or upstart on CentOS 6)
+	// that runs /etc/init.d: /etc/init.d alone is common on hosts without
+	// it (containers, netns nodes, whose PID 1 is lab's holder).
+	b.WriteString("pid1=$(cat /proc/1/comm 2>/dev/null)\n")
 	b.WriteString("if [ -d /run/systemd/system ]; then echo systemd; " +
-		"elif [ -d /etc/init.d ] && command -v chkconfig >/dev/null 2>&1; then echo sysv chkconfig; " +
-		"elif [ -d /etc/init.d ] && command -v update-rc.d >/dev/null 2>&1; then echo sysv update-rc.d; " +
+		"elif [ \"$pid1\" = init ] && [ -d /etc/init.d ] && command -v chkconfig >/dev/null 2>&1; then echo sysv chkconfig; " +
+		"elif [ \"$pid1\" = init ] && [ -d /etc/init.d ] && command -v update-rc.d >/dev/null 2>&1; then echo sysv update-rc.d; " +
 		"else echo none; fi\n")
 	b.WriteString("echo @addr; ip -o -4 addr show 2>&1\n")
 	fmt.Fprintf(&b, "echo @version; [ -x %s ] && %s version 2>&1 | head -n 3\n", q(l.Binary()), q(l.Binary()))

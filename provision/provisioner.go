@@ -16,6 +16,8 @@ import (
 	"time"
 
 	"github.com/hashicorp/go-version"
+
+	"github.com/gossiplab/gossiplab/internal/execx"
 )
 
 // Bundle is the agent to install: one binary per architecture.
@@ -345,3 +347,22 @@ func (p *Provisioner) checkVersion(node, text string) (*version.Version, error) 
 	}
 	return v, nil
 }
+
+// LocalVersion runs `binary version` on this host and parses what it
+// prints: how lab learns the bundled agent's version when the binary can
+// run here (a linux host of its architecture). Elsewhere it fails, and
+// the bundle's binaries are compared by sha256 only.
+func LocalVersion(ctx context.Context, binary string) (string, error) {
+	out, err := execx.Run(ctx, binary, "version")
+	if err != nil {
+		return "", fmt.Errorf("ask %s its version: %w", binary, err)
+	}
+	v, err := ParseVersion(string(out))
+	if err != nil {
+		return "", fmt.Errorf("%s version: %w", binary, err)
+	}
+	return v.String(), nil
+}
+
+// SetProgress sets the function called as nodes pass each step.
+func (p *Provisioner) SetProgress(f func(node string, step Step)) { p.opts.Progress = f }

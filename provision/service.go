@@ -17,8 +17,8 @@ type InitSystem string
 const (
 	// InitSystemd: /run/systemd/system exists (systemd is PID 1).
 	InitSystemd InitSystem = "systemd"
-	// InitSysV: /etc/init.d and chkconfig or update-rc.d, no systemd
-	// (CentOS 6, old Debian).
+	// InitSysV: PID 1 is init (sysvinit, upstart), with /etc/init.d and
+	// chkconfig or update-rc.d, no systemd (CentOS 6, old Debian).
 	InitSysV InitSystem = "sysv"
 	// InitNone: neither; the init script is run from /etc/rc.local (netns
 	// nodes, minimal containers).

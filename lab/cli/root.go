@@ -86,6 +86,8 @@ node, and injects faults while measuring what every node saw.`,
 		newSSHCommand(env),
 		newSSHConfigCommand(env),
 		newDoctorCommand(env),
+		newProvisionCommand(env),
+		newMembersCommand(env),
 	)
 	return root
 }

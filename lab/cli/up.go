@@ -14,6 +14,7 @@ import (
 type upFlags struct {
 	spec     specFlags
 	parallel int
+	agent    upAgentFlags // the last phase, see provision.go
 }
 
 func newUpCommand(env *Env) *cobra.Command {
@@ -35,6 +36,7 @@ finishes the job. Only one lab command changes a lab at a time.`,
 	}
 	f.spec.register(cmd.Flags())
 	cmd.Flags().IntVarP(&f.parallel, "parallel", "p", 10, "nodes booted at a time")
+	f.agent.register(cmd.Flags())
 	return cmd
 }
 
@@ -129,6 +131,9 @@ func runUp(cmd *cobra.Command, env *Env, f *upFlags) error {
 		}
 	}
 	fmt.Fprintf(env.Streams.Out, "lab %s: %d of %d nodes running on %s\n", l.Spec.Name, running, len(l.Nodes), l.Spec.Provider)
+	if err := upProvision(ctx, env, l, prov, &f.agent, f.parallel); err != nil {
+		return err
+	}
 	fmt.Fprintf(env.Streams.Out, "next: lab status%s, lab ssh%s %s\n", dirArg(cmd), dirArg(cmd), l.Nodes[0].Name)
 	return nil
 }

@@ -1,0 +1,238 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"time"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+
+	"github.com/gossiplab/gossiplab/lab"
+	"github.com/gossiplab/gossiplab/provision"
+)
+
+// provisionFlags are the agent settings of lab provision, shared by lab up.
+type provisionFlags struct {
+	agent         string
+	agentBinary   string
+	serfVersion   string
+	force         bool
+	timeout       time.Duration
+	verifyTimeout time.Duration
+	noVerify      bool
+}
+
+func (f *provisionFlags) register(fs *pflag.FlagSet) {
+	fs.StringVar(&f.agent, "agent", "labagent", "agent to install: labagent (bundled) or serf (with --agent-binary)")
+	fs.StringVar(&f.agentBinary, "agent-binary", "", "linux agent binary to install (default: labagent-linux-ARCH next to lab)")
+	fs.StringVar(&f.serfVersion, "serf-version", ">= 0.8, < 0.11", "version constraint a serf binary must meet")
+	fs.DurationVar(&f.timeout, "timeout", 5*time.Minute, "per-node limit, SSH connection retries included")
+	fs.DurationVar(&f.verifyTimeout, "verify-timeout", time.Minute, "how long to wait for every agent to see every node alive")
+	fs.BoolVar(&f.noVerify, "no-verify", false, "do not wait for the cluster to converge")
+}
+
+type provisionCmdFlags struct {
+	provisionFlags
+	parallel      int
+	all           bool
+	forgetHostKey bool
+}
+
+func newProvisionCommand(env *Env) *cobra.Command {
+	f := &provisionCmdFlags{}
+	cmd := &cobra.Command{
+		Use:   "provision [NODES]",
+		Short: "Install, configure and start the gossip agent on nodes over SSH, then check the cluster formed",
+		Long: `provision installs the agent on the nodes (every node without NODES), K at a
+time, over SSH: it learns each node's architecture, init system and the
+interface holding its lab IP, uploads the agent binary for that architecture
+(checked by sha256, renamed into /usr/local/bin atomically), writes its
+config (/etc/labagent/labagent.json: bind and advertise = the lab IP, join =
+the first seeds, the lab's gossip key from .lab/gossip.key) and a service
+(systemd unit, SysV init script, or an rc.local entry), and (re)starts it.
+
+It is idempotent: a node already running the same version with the same
+config is left untouched ("unchanged"); an older agent is upgraded, a newer
+one left alone unless --force. Then it waits until every agent lists every
+node alive, and otherwise says which nodes do not see whom.
+
+The agent binaries are labagent-linux-amd64 and labagent-linux-arm64 next to
+the lab binary, built on any host with:
+
+  CGO_ENABLED=0 GOOS=linux GOARCH=amd64 go build -o bin/labagent-linux-amd64 ./cmd/labagent
+  CGO_ENABLED=0 GOOS=linux GOARCH=arm64 go build -o bin/labagent-linux-arm64 ./cmd/labagent
+  go build -o bin/lab ./cmd/lab
+
+or one binary given with --agent-binary. --agent serf installs a HashiCorp
+Serf binary instead, started with Serf's own flags.
+
+Host keys are pinned in .lab/known_hosts on first contact; a node whose key
+changed is refused until --forget-host-key (re-created nodes) or lab destroy.`,
+		Example: `  lab provision
+  lab provision 'web_[1-5]' --parallel 5
+  lab provision --agent serf --agent-binary ./serf
+  lab provision web_3 --force --forget-host-key`,
+		RunE: func(cmd *cobra.Command, args []string) error { return runProvision(cmd, env, f, args) },
+	}
+	f.register(cmd.Flags())
+	cmd.Flags().IntVarP(&f.parallel, "parallel", "p", 10, "nodes provisioned at a time")
+	cmd.Flags().BoolVar(&f.force, "force", false, "replace the agent even when the node's is newer or the same version")
+	cmd.Flags().BoolVar(&f.all, "all", false, "every node (the default without NODES)")
+	cmd.Flags().BoolVar(&f.forgetHostKey, "forget-host-key", false, "forget the nodes' pinned host keys first (after re-creating them)")
+	return cmd
+}
+
+func runProvision(cmd *cobra.Command, env *Env, f *provisionCmdFlags, args []string) error {
+	if f.parallel < 1 {
+		return fmt.Errorf("--parallel %d: use 1 or more", f.parallel)
+	}
+	l, err := loadLab(cmd)
+	if err != nil {
+		return err
+	}
+	nodes := l.NodeNames()
+	if len(args) > 0 {
+		if nodes, err = l.Select(args, f.all); err != nil {
+			return err
+		}
+	}
+	prov, err := providerOf(env, l)
+	if err != nil {
+		return err
+	}
+	lock, err := lab.AcquireLock(l.Paths, "lab provision")
+	if err != nil {
+		return err
+	}
+	defer lock.Release()
+	if f.forgetHostKey {
+		if err := provision.NewKnownHosts(l.Paths.KnownHosts()).Forget(nodes...); err != nil {
+			return err
+		}
+	}
+	return provisionNodes(cmd.Context(), env, l, prov, nodes, &f.provisionFlags, f.parallel)
+}
+
+// errNoAgentBinaries marks a lab up that found no agent to install.
+var errNoAgentBinaries = errors.New("no agent binaries")
+
+// provisionNodes installs the agent on nodes, prints the per-node table on
+// stdout, then waits for every node of the lab to see every other alive.
+// The caller holds the lab's lock.
+func provisionNodes(ctx context.Context, env *Env, l *lab.Lab, prov lab.Provider, nodes []string, f *provisionFlags, parallel int) error {
+	p, err := newProvisioner(ctx, env, l, f, parallel)
+	if err != nil {
+		return err
+	}
+	eps, err := prov.SSHEndpoints(ctx, l, nodes)
+	if err != nil {
+		return err
+	}
+	targets, err := l.AgentTargets(eps)
+	if err != nil {
+		return err
+	}
+	start := time.Now()
+	pr := newProgress(ctx, env, len(targets), provisionPhases)
+	p.SetProgress(func(node string, s provision.Step) { pr.step(node, lab.Phase(s)) })
+	results := p.Run(ctx, targets)
+	pr.finish()
+	if err := provision.WriteTable(env.Streams.Out, results); err != nil {
+		return err
+	}
+	if ctx.Err() != nil {
+		return interrupted("lab provision", "run lab provision again: it picks up where it stopped")
+	}
+	if err := provision.Failed(results); err != nil {
+		return err
+	}
+	fmt.Fprintf(env.Streams.Err, "provisioned %d nodes in %s\n", len(results), time.Since(start).Round(time.Millisecond))
+	if f.noVerify {
+		return nil
+	}
+	return verifyCluster(ctx, env, l, prov, p.Layout(), f.verifyTimeout)
+}
+
+// provisionPhases are the steps the progress bars show.
+var provisionPhases = []lab.Phase{lab.Phase(provision.StepConnected), lab.Phase(provision.StepDone)}
+
+func newProvisioner(ctx context.Context, env *Env, l *lab.Lab, f *provisionFlags, parallel int) (*provision.Provisioner, error) {
+	flavour, err := provision.ParseFlavour(f.agent)
+	if err != nil {
+		return nil, err
+	}
+	binaries, err := lab.FindAgentBinaries(flavour, f.agentBinary, exeDir())
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", errNoAgentBinaries, err)
+	}
+	bundle := provision.Bundle{Flavour: flavour, Binaries: binaries}
+	if flavour == provision.FlavourSerf {
+		bundle.Constraint = f.serfVersion
+	}
+	// The version of the binary this host can run; for the others, the
+	// same build's version is assumed (one go build of one source tree).
+	if bin, ok := binaries[runtime.GOARCH]; ok && runtime.GOOS == "linux" {
+		if bundle.Version, err = provision.LocalVersion(ctx, bin); err != nil {
+			return nil, err
+		}
+	}
+	var key []byte
+	if l.Spec.Agent.Encrypt {
+		if key, err = lab.EnsureEncryptKey(l.Paths); err != nil {
+			return nil, err
+		}
+	}
+	return provision.New(provision.Options{
+		Bundle:      bundle,
+		Agent:       l.AgentSettings(key),
+		HostKeys:    provision.NewKnownHosts(l.Paths.KnownHosts()),
+		Dial:        provision.DialOptions{Timeout: f.timeout, Logger: env.Logger},
+		Force:       f.force,
+		Parallel:    parallel,
+		NodeTimeout: f.timeout,
+		Logger:      env.Logger,
+	})
+}
+
+// exeDir is the directory of the running lab binary.
+func exeDir() string {
+	exe, err := os.Executable()
+	if err != nil {
+		return "."
+	}
+	if real, err := filepath.EvalSymlinks(exe); err == nil {
+		exe = real
+	}
+	return filepath.Dir(exe)
+}
+
+// upAgentFlags are lab up's provisioning flags.
+type upAgentFlags struct {
+	provisionFlags
+	skip bool
+}
+
+func (f *upAgentFlags) register(fs *pflag.FlagSet) {
+	f.provisionFlags.register(fs)
+	fs.BoolVar(&f.skip, "no-provision", false, "boot only; do not install the agent")
+}
+
+// upProvision is lab up's last phase: the agent on every node. Without
+// agent binaries next to lab and without --agent-binary it only says how
+// to get them, so that up still boots a lab.
+func upProvision(ctx context.Context, env *Env, l *lab.Lab, prov lab.Provider, f *upAgentFlags, parallel int) error {
+	if f.skip {
+		return nil
+	}
+	err := provisionNodes(ctx, env, l, prov, l.NodeNames(), &f.provisionFlags, parallel)
+	if errors.Is(err, errNoAgentBinaries) && f.agentBinary == "" {
+		fmt.Fprintf(env.Streams.Err, "provision: skipped: %v\n", err)
+		return nil
+	}
+	return err
+}
