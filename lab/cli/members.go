@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"time"
 
@@ -64,13 +65,17 @@ func runMembers(cmd *cobra.Command, env *Env, f *membersFlags) error {
 	if f.node != "" && len(r.nodes) != 1 {
 		return fmt.Errorf("--node %q names %d nodes; name one", f.node, len(r.nodes))
 	}
-	ctx, cancel := context.WithTimeout(cmd.Context(), f.timeout)
-	defer cancel()
 	layout := provision.Layout{Name: string(flavour)}
 	if f.matrix {
-		clients, views := dialAll(ctx, env, r.lab, r.eps, f.timeout)
+		// Half the time to reach the nodes, half to ask them: a node that
+		// is down must not eat the time of the others.
+		dctx, dcancel := context.WithTimeout(cmd.Context(), f.timeout/2)
+		defer dcancel()
+		clients, views := dialAll(dctx, env, r.lab, r.eps, f.timeout/2)
 		defer closeAll(clients)
-		views = append(views, provision.CollectViews(ctx, clients, layout, "")...)
+		cctx, ccancel := context.WithTimeout(cmd.Context(), f.timeout/2)
+		defer ccancel()
+		views = append(views, provision.CollectViews(cctx, clients, layout, "")...)
 		sortViews(r.nodes, views)
 		if f.json {
 			return writeViewsJSON(env, views)
@@ -78,6 +83,8 @@ func runMembers(cmd *cobra.Command, env *Env, f *membersFlags) error {
 		return provision.WriteMatrix(env.Streams.Out, views)
 	}
 	// One view: the first node that answers.
+	ctx, cancel := context.WithTimeout(cmd.Context(), f.timeout)
+	defer cancel()
 	var errs []error
 	for _, ep := range r.eps {
 		c, err := provision.Dial(ctx, toEndpoint(ep), provision.NewKnownHosts(r.lab.Paths.KnownHosts()), provision.DialOptions{Timeout: 5 * time.Second, KeepaliveInterval: -1, Logger: env.Logger})
@@ -163,11 +170,7 @@ func sortViews(order []string, views []provision.View) {
 	for i, n := range order {
 		pos[n] = i
 	}
-	for i := 1; i < len(views); i++ {
-		for j := i; j > 0 && pos[views[j-1].Node] > pos[views[j].Node]; j-- {
-			views[j-1], views[j] = views[j], views[j-1]
-		}
-	}
+	slices.SortStableFunc(views, func(a, b provision.View) int { return pos[a.Node] - pos[b.Node] })
 }
 
 // verifyCluster waits until every running node's agent lists every

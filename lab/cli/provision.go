@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -31,7 +32,7 @@ func (f *provisionFlags) register(fs *pflag.FlagSet) {
 	fs.StringVar(&f.agent, "agent", "labagent", "agent to install: labagent (bundled) or serf (with --agent-binary)")
 	fs.StringVar(&f.agentBinary, "agent-binary", "", "linux agent binary to install (default: labagent-linux-ARCH next to lab)")
 	fs.StringVar(&f.serfVersion, "serf-version", ">= 0.8, < 0.11", "version constraint a serf binary must meet")
-	fs.DurationVar(&f.timeout, "timeout", 5*time.Minute, "per-node limit, SSH connection retries included")
+	fs.DurationVar(&f.timeout, "timeout", 2*time.Minute, "per-node limit, SSH connection retries included")
 	fs.DurationVar(&f.verifyTimeout, "verify-timeout", time.Minute, "how long to wait for every agent to see every node alive")
 	fs.BoolVar(&f.noVerify, "no-verify", false, "do not wait for the cluster to converge")
 }
@@ -129,7 +130,26 @@ func provisionNodes(ctx context.Context, env *Env, l *lab.Lab, prov lab.Provider
 	if err != nil {
 		return err
 	}
-	eps, err := prov.SSHEndpoints(ctx, l, nodes)
+	// Nodes that are not running fail at once instead of after --timeout.
+	statuses, err := prov.Status(ctx, l)
+	if err != nil {
+		return err
+	}
+	state := map[string]lab.NodeStatus{}
+	for _, s := range statuses {
+		state[s.Node] = s
+	}
+	var up []string
+	var down []provision.Result
+	for _, n := range nodes {
+		if s := state[n]; s.State != lab.StateRunning {
+			down = append(down, provision.Result{Node: n, Action: provision.ActionFailed,
+				Err: fmt.Errorf("node %q is %s\nhint: lab up (or lab reload %s) boots it", n, s.State, n)})
+			continue
+		}
+		up = append(up, n)
+	}
+	eps, err := prov.SSHEndpoints(ctx, l, up)
 	if err != nil {
 		return err
 	}
@@ -139,9 +159,14 @@ func provisionNodes(ctx context.Context, env *Env, l *lab.Lab, prov lab.Provider
 	}
 	start := time.Now()
 	pr := newProgress(ctx, env, len(targets), provisionPhases)
-	p.SetProgress(func(node string, s provision.Step) { pr.step(node, lab.Phase(s)) })
-	results := p.Run(ctx, targets)
+	p.SetProgress(func(node string, s provision.Step) {
+		if s == provision.StepConnected || s == provision.StepDone {
+			pr.step(node, lab.Phase(s))
+		}
+	})
+	results := append(p.Run(ctx, targets), down...)
 	pr.finish()
+	sortResults(nodes, results)
 	if err := provision.WriteTable(env.Streams.Out, results); err != nil {
 		return err
 	}
@@ -235,4 +260,13 @@ func upProvision(ctx context.Context, env *Env, l *lab.Lab, prov lab.Provider, f
 		return nil
 	}
 	return err
+}
+
+// sortResults orders results as nodes.
+func sortResults(nodes []string, results []provision.Result) {
+	pos := map[string]int{}
+	for i, n := range nodes {
+		pos[n] = i
+	}
+	slices.SortStableFunc(results, func(a, b provision.Result) int { return pos[a.Node] - pos[b.Node] })
 }
