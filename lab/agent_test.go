@@ -9,6 +9,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/gossiplab/gossiplab/agent"
 	"github.com/gossiplab/gossiplab/provision"
 )
 
@@ -112,5 +113,42 @@ func TestFindAgentBinaries(t *testing.T) {
 	os.WriteFile(notExe, []byte("hello"), 0o644)
 	if _, err := FindAgentBinaries(provision.FlavourSerf, notExe, dir); err == nil || !strings.Contains(err.Error(), "not a Linux executable") {
 		t.Errorf("not ELF: err = %v", err)
+	}
+}
+
+// TestRenderedConfigLoadsInAgent checks that the config provision writes
+// is what labagent reads: its loader rejects unknown keys.
+func TestRenderedConfigLoadsInAgent(t *testing.T) {
+	spec := DefaultSpec()
+	spec.Nodes = 3
+	l := New(t.TempDir(), spec)
+	eps := []SSHEndpoint{{Node: "web_2", Host: "127.0.0.1", Port: 2301, User: "root", IdentityFile: "/k"}}
+	targets, err := l.AgentTargets(eps)
+	if err != nil {
+		t.Fatal(err)
+	}
+	targets[0].Tags = map[string]string{"role": "web"}
+	data, err := provision.RenderLabagentConfig(provision.Layout{Name: "labagent"}, targets[0], l.AgentSettings(bytes.Repeat([]byte{9}, 32)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "labagent.json")
+	if err := os.WriteFile(path, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	fc, err := agent.LoadConfigFile(path)
+	if err != nil {
+		t.Fatalf("labagent refuses the rendered config: %v\n%s", err, data)
+	}
+	cfg := agent.DefaultConfig()
+	if err := fc.Apply(cfg); err != nil {
+		t.Fatal(err)
+	}
+	if err := cfg.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	if cfg.NodeName != "web_2" || cfg.BindAddr != "192.168.56.12" || cfg.AdvertiseAddr != "192.168.56.12" || len(cfg.EncryptKey) != 32 ||
+		len(cfg.RetryJoin) != 2 || cfg.Tags["role"] != "web" || cfg.SnapshotPath != "/var/lib/labagent/snapshot" {
+		t.Errorf("agent config from the rendered file: %+v", cfg)
 	}
 }
