@@ -92,6 +92,9 @@ func runProvision(cmd *cobra.Command, env *Env, f *provisionCmdFlags, args []str
 	if f.parallel < 1 {
 		return fmt.Errorf("--parallel %d: use 1 or more", f.parallel)
 	}
+	if _, err := provision.ParseFlavour(f.agent); err != nil {
+		return err
+	}
 	l, err := loadLab(cmd)
 	if err != nil {
 		return err
