@@ -39,7 +39,8 @@ type desired struct {
 	rcLocal    bool // init none: rc.local must hold the entry
 }
 
-// decide compares a node's facts with what it should have. The binary:
+// decide compares a node's facts with what it should have. The binary
+// (hashed only when the bundle's version is unknown or with force):
 // none -> install; same sha256 -> keep; older version -> upgrade; newer ->
 // keep unless force; same version -> keep unless force; versions unknown
 // -> replace. The config and service file: rewritten when their sha256

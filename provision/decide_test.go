@@ -55,3 +55,16 @@ func TestDecide(t *testing.T) {
 		})
 	}
 }
+
+func TestDecideUnhashedBinary(t *testing.T) {
+	v := version.Must(version.NewVersion("0.2.0"))
+	d := desired{version: v, binarySum: "bin", configSum: "conf", serviceSum: "svc"}
+	f := &Facts{Installed: v, BinarySum: "present", ConfigSum: "conf", ServiceSum: "svc", Running: true}
+	if got := decide(f, d, false); got.action != ActionUnchanged {
+		t.Errorf("same version, unhashed binary: %s", got.action)
+	}
+	f.Installed = version.Must(version.NewVersion("0.1.0"))
+	if got := decide(f, d, false); got.action != ActionUpgraded {
+		t.Errorf("older version, unhashed binary: %s", got.action)
+	}
+}

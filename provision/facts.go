@@ -27,7 +27,7 @@ type Facts struct {
 	Installed     *version.Version
 	InstalledText string
 	// Sums are the sha256 of the installed binary, config and service
-	// file ("" when absent).
+	// file ("" when absent; BinarySum is "present" when not hashed).
 	BinarySum, ConfigSum, ServiceSum string
 	// RCLocalEntry: /etc/rc.local already holds the agent's line.
 	RCLocalEntry bool
@@ -52,7 +52,12 @@ func (f *Facts) setInit(init InitSystem) {
 // factsScript prints sections, each after a line "@name", for parseFacts.
 // Init detection looks at the real system, never under Root: Root moves
 // where files go, not how the node boots.
-func factsScript(l Layout, rcLine string) string {
+//
+// With hashBinary false the installed binary is only checked for presence
+// (BinarySum "present"): hashing a 12 MB agent on every node of every
+// run costs more CPU than the rest of the round trip, and with both
+// versions known the version decides.
+func factsScript(l Layout, rcLine string, hashBinary bool) string {
 	q := shellQuote
 	var b strings.Builder
 	b.WriteString("export LC_ALL=C PATH=\"$PATH:/usr/sbin:/sbin\"\n")
@@ -68,8 +73,13 @@ func factsScript(l Layout, rcLine string) string {
 		"else echo none; fi\n")
 	b.WriteString("echo @addr; ip -o -4 addr show 2>&1\n")
 	fmt.Fprintf(&b, "echo @version; [ -x %s ] && %s version 2>&1 | head -n 3\n", q(l.Binary()), q(l.Binary()))
+	if hashBinary {
+		fmt.Fprintf(&b, "echo @binsum; [ -f %s ] && sha256sum < %s\n", q(l.Binary()), q(l.Binary()))
+	} else {
+		fmt.Fprintf(&b, "echo @binsum; [ -f %s ] && echo present\n", q(l.Binary()))
+	}
 	for _, s := range []struct{ name, path string }{
-		{"binsum", l.Binary()}, {"confsum", l.Config()},
+		{"confsum", l.Config()},
 		{"svcsum-systemd", l.ServiceFile(InitSystemd)}, {"svcsum-sysv", l.ServiceFile(InitSysV)}, {"svcsum-none", l.ServiceFile(InitNone)},
 	} {
 		fmt.Fprintf(&b, "echo @%s; [ -f %s ] && sha256sum < %s\n", s.name, q(s.path), q(s.path))
@@ -82,13 +92,14 @@ func factsScript(l Layout, rcLine string) string {
 }
 
 // GatherFacts learns the node's facts in one round trip; ip is the node's
-// lab IP, whose interface it finds.
-func GatherFacts(ctx context.Context, c *Client, l Layout, ip string) (*Facts, error) {
+// lab IP, whose interface it finds. hashBinary asks for the installed
+// binary's sha256 (else BinarySum is "present" or "").
+func GatherFacts(ctx context.Context, c *Client, l Layout, ip string, hashBinary bool) (*Facts, error) {
 	rc, err := RenderRCLocalEntry(l)
 	if err != nil {
 		return nil, err
 	}
-	out, err := c.Run(ctx, factsScript(l, strings.TrimRight(string(rc), "\n")), nil)
+	out, err := c.Run(ctx, factsScript(l, strings.TrimRight(string(rc), "\n"), hashBinary), nil)
 	if err != nil && !bytes.Contains(out.Stdout, []byte("@end")) {
 		return nil, fmt.Errorf("gather facts: %w", err)
 	}

@@ -221,7 +221,8 @@ func (p *Provisioner) node(ctx context.Context, t Target, r *Result) error {
 	p.progress(t.Node(), StepConnected)
 
 	l := p.layout
-	f, err := GatherFacts(ctx, c, l, t.IP)
+	// The binary's hash matters only when versions cannot decide.
+	f, err := GatherFacts(ctx, c, l, t.IP, p.version == nil || p.opts.Force)
 	if err != nil {
 		return err
 	}
