@@ -48,6 +48,10 @@ func TestRootCLIProvisionConvergesThenUnchanged(t *testing.T) {
 		t.Errorf("gossip key: %v, %v; want mode 0600", st, err)
 	}
 
+	if st := r.must("status"); strings.Count(st, "labagent 0.") != n {
+		t.Errorf("status lacks the agent of every node:\n%s", st)
+	}
+
 	out = r.must("provision", "--agent-binary", agent)
 	if !strings.Contains(out, "6 nodes: 6 unchanged") || strings.Count(out, " unchanged ") != n {
 		t.Errorf("second provision is not unchanged on every node:\n%s", out)

@@ -173,6 +173,9 @@ func provisionNodes(ctx context.Context, env *Env, l *lab.Lab, prov lab.Provider
 	if err := provision.WriteTable(env.Streams.Out, results); err != nil {
 		return err
 	}
+	if err := recordAgents(env, l, p.Layout().Name, results); err != nil {
+		return err
+	}
 	if ctx.Err() != nil {
 		return interrupted("lab provision", "run lab provision again: it picks up where it stopped")
 	}
@@ -272,4 +275,24 @@ func sortResults(nodes []string, results []provision.Result) {
 		pos[n] = i
 	}
 	slices.SortStableFunc(results, func(a, b provision.Result) int { return pos[a.Node] - pos[b.Node] })
+}
+
+// recordAgents notes in the lab's state what runs on each node, for the
+// AGENT column of lab status.
+func recordAgents(env *Env, l *lab.Lab, name string, results []provision.Result) error {
+	st, err := loadOrNewState(l)
+	if err != nil {
+		return err
+	}
+	for _, r := range results {
+		n := st.Node(r.Node)
+		switch {
+		case n == nil:
+		case r.Err != nil:
+			n.Agent = "provision failed"
+		default:
+			n.Agent = name + " " + r.Version
+		}
+	}
+	return lab.SaveState(l.Paths, st, env.now())
 }
