@@ -8,6 +8,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 
@@ -150,4 +151,51 @@ func (k *KnownHosts) Forget(nodes ...string) error {
 		return fmt.Errorf("forget host keys: %w", err)
 	}
 	return nil
+}
+
+// preferredAlgorithms is the host key order on first contact: OpenSSH's
+// (ed25519 first), so that lab's pins and `ssh`'s agree on a node with
+// several host keys. x/crypto/ssh alone would pick RSA first.
+var preferredAlgorithms = []string{
+	ssh.KeyAlgoED25519,
+	ssh.KeyAlgoECDSA256, ssh.KeyAlgoECDSA384, ssh.KeyAlgoECDSA521,
+	ssh.KeyAlgoRSASHA512, ssh.KeyAlgoRSASHA256,
+}
+
+// Algorithms are the host key algorithms to offer when dialing node: those
+// of its pinned keys, so that a node with several host keys presents the
+// pinned one (whoever pinned it: lab or OpenSSH's accept-new); without
+// pins, OpenSSH's preference.
+func (k *KnownHosts) Algorithms(node string) []string {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	data, err := os.ReadFile(k.path)
+	if err != nil {
+		return preferredAlgorithms
+	}
+	var algos []string
+	add := func(a ...string) {
+		for _, x := range a {
+			if !slices.Contains(algos, x) {
+				algos = append(algos, x)
+			}
+		}
+	}
+	sc := bufio.NewScanner(bytes.NewReader(data))
+	for sc.Scan() {
+		f := strings.Fields(sc.Text())
+		if len(f) < 3 || !slices.Contains(strings.Split(f[0], ","), node) {
+			continue
+		}
+		switch f[1] {
+		case ssh.KeyAlgoRSA:
+			add(ssh.KeyAlgoRSASHA512, ssh.KeyAlgoRSASHA256)
+		default:
+			add(f[1])
+		}
+	}
+	if len(algos) == 0 {
+		return preferredAlgorithms
+	}
+	return algos
 }

@@ -98,10 +98,11 @@ func Dial(ctx context.Context, ep Endpoint, hosts *KnownHosts, opts DialOptions)
 		return nil, fmt.Errorf("node %q: %w", ep.Node, err)
 	}
 	cfg := &ssh.ClientConfig{
-		User:            ep.User,
-		Auth:            []ssh.AuthMethod{ssh.PublicKeys(signer)},
-		HostKeyCallback: hosts.Callback(ep.Node),
-		Timeout:         opts.AttemptTimeout,
+		User:              ep.User,
+		Auth:              []ssh.AuthMethod{ssh.PublicKeys(signer)},
+		HostKeyCallback:   hosts.Callback(ep.Node),
+		HostKeyAlgorithms: hosts.Algorithms(ep.Node),
+		Timeout:           opts.AttemptTimeout,
 	}
 	ctx, cancel := context.WithTimeout(ctx, opts.Timeout)
 	defer cancel()

@@ -12,6 +12,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"golang.org/x/crypto/ssh/knownhosts"
 )
 
 func quickDial() DialOptions {
@@ -270,4 +272,29 @@ func TestRunRootSSHDCancelled(t *testing.T) {
 	if time.Since(start) > 5*time.Second {
 		t.Errorf("cancel took %v", time.Since(start))
 	}
+}
+
+// A node with several host keys: lab pins ed25519 (as OpenSSH would), and
+// a node pinned by OpenSSH with another type is verified against that one,
+// not refused as changed.
+func TestDialRootSSHDSeveralHostKeys(t *testing.T) {
+	s := startSSHD(t, sshdOptions{ecdsa: true})
+	kh := NewKnownHosts(filepath.Join(t.TempDir(), "known_hosts"))
+	c, err := Dial(context.Background(), s.endpoint("web_1"), kh, quickDial())
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Close()
+	data, _ := os.ReadFile(kh.Path())
+	if !strings.HasPrefix(string(data), "web_1 ssh-ed25519 ") {
+		t.Errorf("first contact pinned %q, want the ed25519 key", data)
+	}
+	line := knownhosts.Line([]string{"web_2"}, s.ECDSA) + "\n"
+	if err := os.WriteFile(kh.Path(), append(data, line...), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if c, err = Dial(context.Background(), s.endpoint("web_2"), kh, quickDial()); err != nil {
+		t.Fatalf("node pinned with its ECDSA key: %v", err)
+	}
+	c.Close()
 }

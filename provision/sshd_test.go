@@ -1,7 +1,9 @@
 package provision
 
 import (
+	"crypto/ecdsa"
 	"crypto/ed25519"
+	"crypto/elliptic"
 	"crypto/rand"
 	"encoding/pem"
 	"fmt"
@@ -58,6 +60,7 @@ type testSSHD struct {
 	Port    int
 	UserKey string // private key path for the client
 	HostKey ssh.PublicKey
+	ECDSA   ssh.PublicKey // with sshdOptions.ecdsa
 	dir     string
 }
 
@@ -70,6 +73,9 @@ type sshdOptions struct {
 	// Without it the sessions get SHLVL=1, so bash skips ~/.bashrc like a
 	// fresh node's would cost nothing.
 	loginRC bool
+	// ecdsa adds an ECDSA host key beside the ed25519 one, as boxes have
+	// several.
+	ecdsa bool
 }
 
 // startSSHD runs `sshd -D -e -f <config>` and stops it in t.Cleanup. With
@@ -116,6 +122,24 @@ StrictModes no
 Subsystem sftp internal-sftp
 LogLevel ERROR
 %s`, s.Port, hostKey, filepath.Join(dir, "authorized_keys"), filepath.Join(dir, "sshd.pid"), map[bool]string{false: "SetEnv SHLVL=1\n", true: ""}[o.loginRC])
+	if o.ecdsa {
+		priv, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+		if err != nil {
+			t.Fatal(err)
+		}
+		block, err := ssh.MarshalPrivateKey(priv, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		path := filepath.Join(dir, "host_ecdsa")
+		if err := os.WriteFile(path, pem.EncodeToMemory(block), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if s.ECDSA, err = ssh.NewPublicKey(&priv.PublicKey); err != nil {
+			t.Fatal(err)
+		}
+		cfg += "HostKey " + path + "\n"
+	}
 	cfgPath := filepath.Join(dir, "sshd_config")
 	if err := os.WriteFile(cfgPath, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
