@@ -94,12 +94,16 @@ func factsScript(l Layout, rcLine string, hashBinary bool) string {
 // GatherFacts learns the node's facts in one round trip; ip is the node's
 // lab IP, whose interface it finds. hashBinary asks for the installed
 // binary's sha256 (else BinarySum is "present" or "").
-func GatherFacts(ctx context.Context, c *Client, l Layout, ip string, hashBinary bool) (*Facts, error) {
+//
+// sudo ("sudo -n " or "") runs the script privileged: a non-root login
+// cannot read the 0600 config to hash it.
+func GatherFacts(ctx context.Context, c *Client, l Layout, ip string, hashBinary bool, sudo string) (*Facts, error) {
 	rc, err := RenderRCLocalEntry(l)
 	if err != nil {
 		return nil, err
 	}
-	out, err := c.Run(ctx, factsScript(l, strings.TrimRight(string(rc), "\n"), hashBinary), nil)
+	script := factsScript(l, strings.TrimRight(string(rc), "\n"), hashBinary)
+	out, err := c.Run(ctx, sudo+"sh -c "+shellQuote(script), nil)
 	if err != nil && !bytes.Contains(out.Stdout, []byte("@end")) {
 		return nil, fmt.Errorf("gather facts: %w", err)
 	}

@@ -98,7 +98,7 @@ func uploadOne(sc *sftp.Client, f *file) error {
 func verifyScript(files []*file, sudo string, binary *file) string {
 	var b strings.Builder
 	b.WriteString("set -e\nexport LC_ALL=C PATH=\"$PATH:/usr/sbin:/sbin\"\n")
-	fmt.Fprintf(&b, "check() { got=$(%ssha256sum < \"$1\" | cut -d' ' -f1); if [ \"$got\" != \"$2\" ]; then echo \"$3: sha256 mismatch after upload: got $got, want $2\" >&2; exit 3; fi; }\n", sudo)
+	fmt.Fprintf(&b, "check() { got=$(%ssha256sum \"$1\" | cut -d' ' -f1); if [ \"$got\" != \"$2\" ]; then echo \"$3: sha256 mismatch after upload: got $got, want $2\" >&2; exit 3; fi; }\n", sudo)
 	for _, f := range files {
 		q := shellQuote
 		if f.staged != f.tmp {

@@ -370,3 +370,28 @@ func TestProvisionRootSSHDParallelOneFailureDoesNotStopOthers(t *testing.T) {
 		t.Errorf("Failed = %v", err)
 	}
 }
+
+// A non-root login (Vagrant's "vagrant"): uploads are staged in /tmp and
+// copied into place with sudo; "env" stands in for sudo here.
+func TestProvisionRootSSHDNonRootLoginStagesAndSudoes(t *testing.T) {
+	f := newProvFixture(t, sshdOptions{}, "")
+	o := f.options(fakeAgent(t, "labagent", "0.1.0", false), "0.1.0")
+	var staged []string
+	o.sudo = "env "
+	o.afterUpload = func(path string) { staged = append(staged, path) }
+	f.run(o, ActionInstalled)
+	for _, p := range staged {
+		if !strings.HasPrefix(p, "/tmp/.lab-upload-") {
+			t.Errorf("staged at %s, want /tmp", p)
+		}
+		if _, err := os.Stat(p); err == nil {
+			t.Errorf("staged file left: %s", p)
+		}
+	}
+	l := f.layout("labagent")
+	if !strings.Contains(f.readFile(l.Binary()), "0.1.0") || f.pid("labagent") == 0 {
+		t.Error("not installed and running")
+	}
+	f.noTempFiles(l.BinDir())
+	f.run(o, ActionUnchanged)
+}

@@ -55,6 +55,10 @@ type Options struct {
 	Progress func(node string, step Step)
 
 	afterUpload func(remotePath string) // test hook
+	// sudo, when set, treats every login as non-root and prefixes
+	// privileged commands with it instead of "sudo -n " (test hook: the
+	// test sshd's host has no sudo).
+	sudo string
 }
 
 // Step is a stage of provisioning one node.
@@ -221,8 +225,16 @@ func (p *Provisioner) node(ctx context.Context, t Target, r *Result) error {
 	p.progress(t.Node(), StepConnected)
 
 	l := p.layout
+	root := t.Endpoint.User == "root" && p.opts.sudo == ""
+	sudo := ""
+	switch {
+	case p.opts.sudo != "":
+		sudo = p.opts.sudo
+	case !root:
+		sudo = "sudo -n "
+	}
 	// The binary's hash matters only when versions cannot decide.
-	f, err := GatherFacts(ctx, c, l, t.IP, p.version == nil || p.opts.Force)
+	f, err := GatherFacts(ctx, c, l, t.IP, p.version == nil || p.opts.Force, sudo)
 	if err != nil {
 		return err
 	}
@@ -268,11 +280,6 @@ func (p *Provisioner) node(ctx context.Context, t Target, r *Result) error {
 		return nil
 	}
 
-	root := t.Endpoint.User == "root"
-	sudo := ""
-	if !root {
-		sudo = "sudo -n "
-	}
 	var files []*file
 	var bin *file
 	if pl.binary {
