@@ -6,6 +6,11 @@
 //
 // Package lab never imports a provider; main builds a Registry of them.
 //
+// For provisioning (package provision does the SSH work), lab finds the
+// agent binaries next to the lab binary (FindAgentBinaries), keeps the
+// lab's gossip key in .lab/gossip.key (EnsureEncryptKey) and turns nodes
+// and SSH endpoints into provision targets (Lab.AgentTargets).
+//
 // # The lab file
 //
 //	name          = "gossip"            # lab name: VM and namespace names derive from it
