@@ -25,7 +25,9 @@ func newUpCommand(env *Env) *cobra.Command {
 		Long: `up writes lab.hcl from the flags when the directory has none (the provider
 is then the one named by --provider, or the first that works on this host),
 checks that the lab fits this host (lab plan), then creates and boots every
-node and waits until its SSH server answers.
+node and waits until its SSH server answers. Last, it installs and starts the
+agent on every node and waits for the cluster to form, as lab provision does
+(--no-provision skips it; without agent binaries it is skipped with a hint).
 
 up is re-runnable: on a lab that is partly up, after Ctrl-C or a crash, it
 finishes the job. Only one lab command changes a lab at a time.`,
