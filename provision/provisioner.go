@@ -168,6 +168,10 @@ func sha(data []byte) string {
 	return hex.EncodeToString(s[:])
 }
 
+// commitTimeout bounds the check-install-start session, which does not
+// stop for ctx once it renames files.
+const commitTimeout = 2 * time.Minute
+
 // Run provisions every target, opts.Parallel at a time, and returns one
 // result per target in their order. A failing node does not stop the
 // others; cancelling ctx fails the nodes not yet done.
@@ -319,8 +323,17 @@ func (p *Provisioner) node(ctx context.Context, t Target, r *Result) error {
 	// One session: check the uploads, let Go judge the new binary's
 	// version, then rename, register and (re)start.
 	script := verifyScript(files, sudo, bin) + awaitVerdict + commitScript(l, f, pl, files, sudo, string(rcLine[:len(rcLine)-1]))
+	// Once renaming starts it runs to the end even if ctx ends (Ctrl-C),
+	// so that a node never keeps a new binary beside an old process; ctx
+	// still stops it before the verdict.
 	var verdict error
-	_, err = c.Converse(ctx, "sh -c "+shellQuote(script), "@await", func(before []byte) string {
+	cctx, ccancel := context.WithTimeout(context.WithoutCancel(ctx), commitTimeout)
+	defer ccancel()
+	_, err = c.Converse(cctx, "sh -c "+shellQuote(script), "@await", func(before []byte) string {
+		if ctx.Err() != nil {
+			verdict = fmt.Errorf("node %q: %w (nothing changed)", t.Node(), context.Cause(ctx))
+			return "abort"
+		}
 		if bin != nil {
 			v, err := p.checkVersion(t.Node(), strings.Join(sections(before)["version"], "\n"))
 			if err != nil {
