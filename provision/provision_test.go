@@ -95,6 +95,9 @@ func (f *provFixture) run(o Options, want Action, wantErr ...string) Result {
 	}
 	res := p.Run(context.Background(), []Target{f.target("web_1")})
 	r := res[0]
+	if r.Err != nil {
+		f.t.Logf("%s: %v", r.Action, r.Err)
+	}
 	if r.Action != want {
 		f.t.Fatalf("action = %s (err %v), want %s", r.Action, r.Err, want)
 	}
@@ -260,7 +263,7 @@ func TestProvisionRootSSHDBrokenAgentRollsBack(t *testing.T) {
 	f.run(f.options(fakeAgent(t, "labagent", "0.1.0", false), "0.1.0"), ActionInstalled)
 	o := f.options(fakeAgent(t, "labagent", "0.2.0", true), "0.2.0")
 	o.Agent.Profile = "wan"
-	f.run(o, ActionFailed, "exit status 4", "putting the previous version back")
+	f.run(o, ActionFailed, "(exit status 4)", "putting the previous version back")
 	l := f.layout("labagent")
 	if !strings.Contains(f.readFile(l.Binary()), "0.1.0") || !strings.Contains(f.readFile(l.Config()), `"profile": "lan"`) {
 		t.Error("previous binary and config not restored")

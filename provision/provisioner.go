@@ -347,6 +347,11 @@ func (p *Provisioner) node(ctx context.Context, t Target, r *Result) error {
 	if verdict != nil {
 		return verdict
 	}
+	var re *RunError
+	if errors.As(err, &re) && re.Exit > 0 {
+		// The script's own message says what failed; the shell text would not.
+		return fmt.Errorf("node %q: install and start: %s (exit status %d)", t.Node(), strings.TrimSpace(string(re.Stderr)), re.Exit)
+	}
 	if err != nil {
 		return fmt.Errorf("install and start: %w", err)
 	}
