@@ -128,7 +128,7 @@ func TestRenderedConfigLoadsInAgent(t *testing.T) {
 		t.Fatal(err)
 	}
 	targets[0].Tags = map[string]string{"role": "web"}
-	data, err := provision.RenderLabagentConfig(provision.Layout{Name: "labagent"}, targets[0], l.AgentSettings(bytes.Repeat([]byte{9}, 32)))
+	data, err := provision.RenderLabagentConfig(provision.Layout{Name: "labagent"}, targets[0], l.AgentSettings(bytes.Repeat([]byte{9}, 32)), "eth1")
 	if err != nil {
 		t.Fatal(err)
 	}

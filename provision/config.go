@@ -63,6 +63,7 @@ type LabagentConfig struct {
 	NodeName         string            `json:"node_name"`
 	Bind             string            `json:"bind"`
 	Advertise        string            `json:"advertise"`
+	Interface        string            `json:"interface,omitempty"`
 	RetryJoin        []string          `json:"retry_join,omitempty"`
 	RetryInterval    string            `json:"retry_interval,omitempty"`
 	Discover         string            `json:"discover,omitempty"`
@@ -88,8 +89,11 @@ func (s AgentSettings) rpcAddr() string {
 // RenderLabagentConfig renders the node's labagent config: deterministic
 // (sorted keys, stable order), indented, with a final newline. Seeds are
 // joined in the background every 2 s until one answers, so that nodes
-// provisioned in parallel need no start order.
-func RenderLabagentConfig(l Layout, t Target, s AgentSettings) ([]byte, error) {
+// provisioned in parallel need no start order. iface is the interface
+// that holds the lab IP (from Facts): with mDNS discovery the agent
+// queries on it (a node without a default route has no multicast route);
+// the agent still binds to the IP.
+func RenderLabagentConfig(l Layout, t Target, s AgentSettings, iface string) ([]byte, error) {
 	if net.ParseIP(t.IP) == nil {
 		return nil, fmt.Errorf("node %q: lab IP %q is not an IP address", t.Node(), t.IP)
 	}
@@ -110,6 +114,9 @@ func RenderLabagentConfig(l Layout, t Target, s AgentSettings) ([]byte, error) {
 	if len(t.Join) > 0 {
 		c.RetryInterval = "2s"
 	}
+	if s.Discover != "" {
+		c.Interface = iface
+	}
 	if len(s.EncryptKey) > 0 {
 		c.EncryptKey = base64.StdEncoding.EncodeToString(s.EncryptKey)
 	}
@@ -121,8 +128,9 @@ func RenderLabagentConfig(l Layout, t Target, s AgentSettings) ([]byte, error) {
 }
 
 // AgentArgs is the agent's command line after the binary: labagent reads
-// its config file; serf gets Serf's own flags.
-func AgentArgs(f Flavour, l Layout, t Target, s AgentSettings) []string {
+// its config file; serf gets Serf's own flags (-iface iface with mDNS,
+// as in RenderLabagentConfig).
+func AgentArgs(f Flavour, l Layout, t Target, s AgentSettings, iface string) []string {
 	if f == FlavourLabagent {
 		return []string{"agent", "-config-file", l.Config()}
 	}
@@ -135,6 +143,9 @@ func AgentArgs(f Flavour, l Layout, t Target, s AgentSettings) []string {
 	}
 	if s.Discover != "" {
 		args = append(args, "-discover="+s.Discover)
+		if iface != "" {
+			args = append(args, "-iface="+iface)
+		}
 	}
 	if len(s.EncryptKey) > 0 {
 		args = append(args, "-encrypt="+base64.StdEncoding.EncodeToString(s.EncryptKey))

@@ -258,11 +258,11 @@ func (p *Provisioner) node(ctx context.Context, t Target, r *Result) error {
 
 	var config []byte
 	if p.opts.Bundle.Flavour == FlavourLabagent {
-		if config, err = RenderLabagentConfig(l, t, p.opts.Agent); err != nil {
+		if config, err = RenderLabagentConfig(l, t, p.opts.Agent, f.Iface); err != nil {
 			return err
 		}
 	}
-	service, err := RenderService(l, f.Init, AgentArgs(p.opts.Bundle.Flavour, l, t, p.opts.Agent))
+	service, err := RenderService(l, f.Init, AgentArgs(p.opts.Bundle.Flavour, l, t, p.opts.Agent, f.Iface))
 	if err != nil {
 		return err
 	}

@@ -33,27 +33,27 @@ func TestRenderGolden(t *testing.T) {
 		name   string
 		render func() ([]byte, error)
 	}{
-		{"labagent.json", func() ([]byte, error) { return RenderLabagentConfig(l, testTarget(), testSettings()) }},
+		{"labagent.json", func() ([]byte, error) { return RenderLabagentConfig(l, testTarget(), testSettings(), "eth1") }},
 		{"labagent-mdns.json", func() ([]byte, error) {
 			tg := testTarget()
 			tg.Join, tg.Tags = nil, nil
-			return RenderLabagentConfig(l, tg, AgentSettings{Discover: "lab", RPCAddr: "127.0.0.1:7374"})
+			return RenderLabagentConfig(l, tg, AgentSettings{Discover: "lab", RPCAddr: "127.0.0.1:7374"}, "enp0s8")
 		}},
 		{"labagent.service", func() ([]byte, error) {
-			return RenderService(l, InitSystemd, AgentArgs(FlavourLabagent, l, testTarget(), testSettings()))
+			return RenderService(l, InitSystemd, AgentArgs(FlavourLabagent, l, testTarget(), testSettings(), "eth1"))
 		}},
 		{"labagent.init", func() ([]byte, error) {
-			return RenderService(l, InitSysV, AgentArgs(FlavourLabagent, l, testTarget(), testSettings()))
+			return RenderService(l, InitSysV, AgentArgs(FlavourLabagent, l, testTarget(), testSettings(), "eth1"))
 		}},
 		{"labagent-none.init", func() ([]byte, error) {
-			return RenderService(l, InitNone, AgentArgs(FlavourLabagent, l, testTarget(), testSettings()))
+			return RenderService(l, InitNone, AgentArgs(FlavourLabagent, l, testTarget(), testSettings(), "eth1"))
 		}},
 		{"rc.local.entry", func() ([]byte, error) { return RenderRCLocalEntry(l) }},
 		{"serf.service", func() ([]byte, error) {
-			return RenderService(serf, InitSystemd, AgentArgs(FlavourSerf, serf, testTarget(), testSettings()))
+			return RenderService(serf, InitSystemd, AgentArgs(FlavourSerf, serf, testTarget(), testSettings(), "eth1"))
 		}},
 		{"serf.init", func() ([]byte, error) {
-			return RenderService(serf, InitSysV, AgentArgs(FlavourSerf, serf, testTarget(), testSettings()))
+			return RenderService(serf, InitSysV, AgentArgs(FlavourSerf, serf, testTarget(), testSettings(), "eth1"))
 		}},
 	}
 	for _, tt := range tests {
@@ -74,7 +74,7 @@ func TestRenderGolden(t *testing.T) {
 func TestRenderConfigBadIP(t *testing.T) {
 	tg := testTarget()
 	tg.IP = "eth1"
-	_, err := RenderLabagentConfig(Layout{Name: "labagent"}, tg, AgentSettings{})
+	_, err := RenderLabagentConfig(Layout{Name: "labagent"}, tg, AgentSettings{}, "eth1")
 	if err == nil || !strings.Contains(err.Error(), `lab IP "eth1" is not an IP address`) {
 		t.Fatalf("err = %v", err)
 	}
@@ -97,7 +97,7 @@ func TestSystemdUnitVerifies(t *testing.T) {
 			if err := os.WriteFile(l.Binary(), []byte("#!/bin/sh\n"), 0o755); err != nil {
 				t.Fatal(err)
 			}
-			unit, err := RenderService(l, InitSystemd, AgentArgs(flavour, l, testTarget(), testSettings()))
+			unit, err := RenderService(l, InitSystemd, AgentArgs(flavour, l, testTarget(), testSettings(), "eth1"))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -116,7 +116,7 @@ func TestSystemdUnitVerifies(t *testing.T) {
 // TestInitScriptSyntax checks the rendered init script with sh -n.
 func TestInitScriptSyntax(t *testing.T) {
 	l := Layout{Name: "labagent"}
-	script, err := RenderService(l, InitSysV, AgentArgs(FlavourLabagent, l, testTarget(), testSettings()))
+	script, err := RenderService(l, InitSysV, AgentArgs(FlavourLabagent, l, testTarget(), testSettings(), "eth1"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -129,7 +129,7 @@ func TestInitScriptSyntax(t *testing.T) {
 
 func TestAgentArgsSerf(t *testing.T) {
 	l := Layout{Name: "serf"}
-	got := AgentArgs(FlavourSerf, l, testTarget(), testSettings())
+	got := AgentArgs(FlavourSerf, l, testTarget(), testSettings(), "eth1")
 	want := []string{"agent", "-node=web_3", "-bind=192.168.56.13", "-advertise=192.168.56.13", "-rpc-addr=127.0.0.1:7373",
 		"-snapshot=/var/lib/labagent/snapshot", "-rejoin", "-retry-join=192.168.56.11", "-retry-join=192.168.56.12", "-retry-interval=2s",
 		"-encrypt=BwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwc=", "-tag=dc=lab", "-tag=role=web"}
