@@ -113,3 +113,24 @@ func BenchmarkProvision52RootSSHD(b *testing.B) {
 	b.ReportMetric(again.Seconds()/float64(runs), "s-unchanged-52")
 	b.ReportMetric(float64(overhead.Milliseconds())/float64(2*nodes*runs), "ms-ssh-overhead/node")
 }
+
+// BenchmarkUploadRootSSHD is one 12 MB agent upload over SFTP.
+func BenchmarkUploadRootSSHD(b *testing.B) {
+	s := startSSHD(b, sshdOptions{})
+	c, err := Dial(context.Background(), s.endpoint("web_1"), NewKnownHosts(filepath.Join(b.TempDir(), "kh")), quickDial())
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer c.Close()
+	data := make([]byte, 12<<20)
+	dir := b.TempDir()
+	b.SetBytes(int64(len(data)))
+	for b.Loop() {
+		f := newFile("binary", filepath.Join(dir, "labagent"), 0o755, "", true)
+		f.data = data
+		if err := upload(c, []*file{f}, true, nil); err != nil {
+			b.Fatal(err)
+		}
+		os.Remove(f.staged)
+	}
+}
