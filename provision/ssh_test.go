@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
 	"golang.org/x/crypto/ssh/knownhosts"
 )
 
@@ -297,4 +298,39 @@ func TestDialRootSSHDSeveralHostKeys(t *testing.T) {
 		t.Fatalf("node pinned with its ECDSA key: %v", err)
 	}
 	c.Close()
+}
+
+func TestKnownHostsAlgorithms(t *testing.T) {
+	kh := NewKnownHosts(filepath.Join(t.TempDir(), "known_hosts"))
+	if got := kh.Algorithms("web_1"); got[0] != "ssh-ed25519" {
+		t.Errorf("no file: %v, want ed25519 first", got)
+	}
+	lines := "web_1 ssh-rsa AAAAB3NzaC1yc2E\nweb_1 ecdsa-sha2-nistp256 AAAAE2\nweb_2,web_3 ssh-ed25519 AAAAC3\n"
+	if err := os.WriteFile(kh.Path(), []byte(lines), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		node string
+		want []string
+	}{
+		{"web_1", []string{"rsa-sha2-512", "rsa-sha2-256", "ecdsa-sha2-nistp256"}},
+		{"web_3", []string{"ssh-ed25519"}},
+		{"web_4", preferredAlgorithms},
+	}
+	for _, tt := range tests {
+		t.Run(tt.node, func(t *testing.T) {
+			if diff := cmp.Diff(tt.want, kh.Algorithms(tt.node)); diff != "" {
+				t.Errorf("(-want +got):\n%s", diff)
+			}
+		})
+	}
+	if err := kh.Forget("web_1", "web_9"); err != nil {
+		t.Fatal(err)
+	}
+	if data, _ := os.ReadFile(kh.Path()); string(data) != "web_2,web_3 ssh-ed25519 AAAAC3\n" {
+		t.Errorf("after Forget: %q", data)
+	}
+	if err := NewKnownHosts(filepath.Join(t.TempDir(), "none")).Forget("web_1"); err != nil {
+		t.Errorf("Forget without a file: %v", err)
+	}
 }
