@@ -4,6 +4,7 @@ package netns
 
 import (
 	"context"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -33,10 +34,11 @@ func TestRootLeftoversOfAShrunkLabAndDestroy(t *testing.T) {
 		t.Fatal(err)
 	}
 	all := strings.Join(left, "\n")
-	for _, want := range []string{nodeNS(l.Spec.Name, "web_3") + " with 2 processes: web_3 is not a node of this lab", "node directory"} {
-		if !strings.Contains(all, want) {
-			t.Errorf("leftovers lack %q:\n%s", want, all)
-		}
+	// The holder and sshd, and sometimes an sshd child still closing a
+	// readiness probe's connection: the count is not fixed.
+	nsLine := regexp.MustCompile(regexp.QuoteMeta(nodeNS(l.Spec.Name, "web_3")) + ` with \d+ processes: web_3 is not a node of this lab`)
+	if !nsLine.MatchString(all) || !strings.Contains(all, "node directory") {
+		t.Errorf("leftovers lack web_3's namespace and node directory:\n%s", all)
 	}
 	if err := p.Destroy(ctx, shrunk); err != nil {
 		t.Fatal(err)
