@@ -1,0 +1,31 @@
+package simulator
+
+import (
+	"math"
+	"slices"
+	"time"
+)
+
+// sorted returns the observers' latencies ascending, Never last.
+func (c Change) sorted() []time.Duration {
+	ls := make([]time.Duration, len(c.Observers))
+	for i, o := range c.Observers {
+		ls[i] = o.Latency
+	}
+	slices.SortFunc(ls, func(a, b time.Duration) int {
+		switch {
+		case a == b:
+			return 0
+		case a == Never:
+			return 1
+		case b == Never:
+			return -1
+		case a < b:
+			return -1
+		}
+		return 1
+	})
+	return ls
+}
+
+func ceilPos(x float64) float64 { return math.Ceil(x - 1e-9) }
