@@ -31,8 +31,17 @@ func Write(d Dir, r Results) error {
 	return writeDerived(d, r)
 }
 
-// writeDerived writes everything but samples.csv.
-func writeDerived(d Dir, r Results) error {
+// Checkpoint writes samples.csv and summary.json only: cheap enough to
+// call after every group of runs.
+func Checkpoint(d Dir, r Results) error {
+	if err := atomicfile.WriteFile(d.Samples(), EncodeSamples(r.Samples), 0o644); err != nil {
+		return err
+	}
+	_, err := writeSummary(d, r)
+	return err
+}
+
+func writeSummary(d Dir, r Results) (Summary, error) {
 	sum := Summary{
 		Name:        r.Name,
 		Incomplete:  r.Incomplete,
@@ -41,9 +50,15 @@ func writeDerived(d Dir, r Results) error {
 	}
 	b, err := EncodeSummary(sum)
 	if err != nil {
-		return err
+		return sum, err
 	}
-	if err := atomicfile.WriteFile(d.Summary(), b, 0o644); err != nil {
+	return sum, atomicfile.WriteFile(d.Summary(), b, 0o644)
+}
+
+// writeDerived writes everything but samples.csv.
+func writeDerived(d Dir, r Results) error {
+	sum, err := writeSummary(d, r)
+	if err != nil {
 		return err
 	}
 	rows := Compare(sum.Groups)

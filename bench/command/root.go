@@ -1,0 +1,95 @@
+package command
+
+import (
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"strings"
+	"sync"
+
+	"github.com/spf13/cobra"
+
+	"github.com/gossiplab/gossiplab/bench"
+)
+
+// Streams are the program's standard streams.
+type Streams struct {
+	In       io.Reader
+	Out, Err io.Writer
+}
+
+// logSink is the logger's writer; the progress bar redirects it while it
+// is drawn so that log lines print above the bar.
+type logSink struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (s *logSink) Write(b []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.w.Write(b)
+}
+
+func (s *logSink) redirect(w io.Writer) (restore func()) {
+	s.mu.Lock()
+	old := s.w
+	s.w = w
+	s.mu.Unlock()
+	return func() {
+		s.mu.Lock()
+		s.w = old
+		s.mu.Unlock()
+	}
+}
+
+// env is what every command shares.
+type env struct {
+	streams  Streams
+	sink     *logSink
+	level    *slog.LevelVar
+	log      *slog.Logger
+	registry *bench.Registry
+}
+
+// NewRoot returns the bench command with its verbs. registry holds the
+// backends `bench converge` can run.
+func NewRoot(streams Streams, registry *bench.Registry) *cobra.Command {
+	e := &env{streams: streams, sink: &logSink{w: streams.Err}, level: new(slog.LevelVar), registry: registry}
+	e.log = slog.New(slog.NewTextHandler(e.sink, &slog.HandlerOptions{Level: e.level}))
+	var logLevel string
+	root := &cobra.Command{
+		Use:   "bench",
+		Short: "Measure how fast a gossip cluster converges, and how well models predict it",
+		Long: `bench runs convergence experiments on an in-process memberlist cluster, the
+simulator and Serf's closed-form model, and writes samples, a summary,
+plots and a report into a new results directory.`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		PersistentPreRunE: func(*cobra.Command, []string) error {
+			var l slog.Level
+			if err := l.UnmarshalText([]byte(logLevel)); err != nil {
+				return fmt.Errorf("bad --log-level %q\nhint: use debug, info, warn or error", logLevel)
+			}
+			e.level.Set(l)
+			return nil
+		},
+	}
+	root.SetIn(streams.In)
+	root.SetOut(streams.Out)
+	root.SetErr(streams.Err)
+	root.PersistentFlags().StringVar(&logLevel, "log-level", "warn", "log level on stderr: debug, info, warn or error")
+	root.AddCommand(newConvergeCommand(e), newReportCommand(e))
+	return root
+}
+
+// isTerminal reports whether w is a character device (a terminal).
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	fi, err := f.Stat()
+	return err == nil && fi.Mode()&os.ModeCharDevice != 0 && !strings.HasPrefix(f.Name(), "/dev/null")
+}
