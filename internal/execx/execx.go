@@ -11,6 +11,7 @@ import (
 	"io"
 	"os/exec"
 	"strings"
+	"time"
 )
 
 // Error is returned when a command fails to start or exits non-zero.
@@ -48,6 +49,10 @@ type Cmd struct {
 	// Stream, when set, receives the combined output as it is produced,
 	// besides it being captured.
 	Stream io.Writer
+	// WaitDelay, when set, bounds how long Run waits for the output pipes
+	// after the command exited or was killed (a background child can
+	// hold them open).
+	WaitDelay time.Duration
 }
 
 // Runner runs commands. Tests substitute a recording Runner.
@@ -72,6 +77,7 @@ func (Exec) Run(ctx context.Context, c Cmd) ([]byte, error) {
 		cmd.Env = append(cmd.Environ(), c.Env...)
 	}
 	cmd.Stdin = c.Stdin
+	cmd.WaitDelay = c.WaitDelay
 	var stdout, combined bytes.Buffer
 	var out io.Writer = &combined
 	if c.Stream != nil {

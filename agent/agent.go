@@ -1,0 +1,458 @@
+package agent
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log"
+	"log/slog"
+	"net"
+	"net/netip"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/hashicorp/memberlist"
+)
+
+// Agent is one gossip agent: a memberlist node plus the Serf-style member
+// table, the journal, user events, handlers and the RPC server.
+//
+// Create builds it without touching the network; Start binds, starts
+// memberlist and the background work; Leave departs gracefully (others
+// see left); Shutdown stops everything and, without a Leave before it,
+// looks like a crash to the others (they see failed).
+type Agent struct {
+	cfg     *Config
+	tuning  Tuning
+	logger  *slog.Logger
+	monitor *monitor
+	journal *Journal
+	created time.Time
+	boot    int64 // identifies this run in leave intents
+
+	keyring *memberlist.Keyring
+	fault   *FaultTransport
+	ml      *memberlist.Memberlist
+	queue   *memberlist.TransmitLimitedQueue
+
+	mu      sync.Mutex
+	members map[string]*memberState
+	tags    map[string]string
+	state   agentState
+	guard   []string // address and key problems found, reported by Info
+	addr    netip.AddrPort
+
+	events   eventBuffer
+	handlers *handlerRunner
+	snap     *snapshotter
+
+	cancel       context.CancelFunc
+	wg           sync.WaitGroup
+	shutdownOnce sync.Once
+	shutdownCh   chan struct{}
+	shutdownErr  error
+	rpc          *rpcServer
+}
+
+type agentState int
+
+const (
+	stateCreated agentState = iota
+	stateRunning
+	stateLeaving
+	stateLeft
+	stateShutdown
+)
+
+// Create validates cfg and builds an agent. It does no network I/O; call
+// Start. The agent keeps cfg: do not change it afterwards.
+func Create(cfg *Config, logger *slog.Logger) (*Agent, error) {
+	if cfg == nil {
+		cfg = DefaultConfig()
+	}
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	if err := cfg.Validate(); err != nil {
+		return nil, fmt.Errorf("invalid agent configuration: %w", err)
+	}
+	base, _ := ProfileTuning(cfg.Profile)
+	now := time.Now()
+	a := &Agent{
+		cfg:        cfg,
+		tuning:     cfg.Tuning.merge(base),
+		journal:    NewJournal(cfg.JournalSize, now),
+		created:    now,
+		boot:       now.UnixNano(),
+		members:    map[string]*memberState{},
+		tags:       map[string]string{},
+		shutdownCh: make(chan struct{}),
+	}
+	a.monitor = newMonitor(logger.Handler())
+	a.logger = slog.New(a.monitor)
+	for k, v := range cfg.Tags {
+		a.tags[k] = v
+	}
+	if cfg.NodeName == "" {
+		return nil, errors.New("invalid agent configuration: empty node name\nhint: set -node (the command defaults it to the host name)")
+	}
+	if _, err := encodeMeta(a.boot, a.tags); err != nil {
+		return nil, fmt.Errorf("invalid agent configuration: %w", err)
+	}
+	kr, err := loadKeyring(cfg, a.logger)
+	if err != nil {
+		return nil, err
+	}
+	a.keyring = kr
+	hs, err := parseHandlers(cfg.EventHandlers)
+	if err != nil {
+		return nil, err
+	}
+	a.handlers = newHandlerRunner(hs, cfg.NodeName, cfg.HandlerTimeout, a.logger)
+	a.handlers.tags = a.Tags
+	if cfg.SnapshotPath != "" {
+		a.snap = newSnapshotter(cfg.SnapshotPath, cfg.NodeName, a.logger)
+		a.snap.collect = a.snapshotMembers
+	}
+	return a, nil
+}
+
+// Start binds the gossip transport, starts memberlist, the RPC server (if
+// configured) and the background work, then joins Config.StartJoin (and,
+// with a snapshot, the members recorded there). The agent runs until
+// Shutdown or until ctx is cancelled (which is a Shutdown without leave).
+func (a *Agent) Start(ctx context.Context) error {
+	a.mu.Lock()
+	if a.state != stateCreated {
+		a.mu.Unlock()
+		return errors.New("agent already started")
+	}
+	a.state = stateRunning
+	a.mu.Unlock()
+
+	bindIP, advIP, err := resolveAddrs(a.cfg)
+	if err != nil {
+		return err
+	}
+	mlLog := log.New(&memberlistLog{a: a, extra: a.cfg.LogOutput}, "", 0)
+	nt, err := memberlist.NewNetTransport(&memberlist.NetTransportConfig{
+		BindAddrs: []string{bindIP},
+		BindPort:  a.cfg.BindPort,
+		Logger:    mlLog,
+	})
+	if err != nil {
+		return fmt.Errorf("bind gossip transport on %s:%d: %w\nhint: is another agent running? pick another -bind address or port", bindIP, a.cfg.BindPort, err)
+	}
+	a.fault = NewFaultTransport(nt, a.peerAddrs, a.logger)
+	a.fault.Set(a.cfg.Fault)
+	port := a.cfg.BindPort
+	if port == 0 {
+		port = nt.GetAutoBindPort()
+	}
+	advPort := a.cfg.AdvertisePort
+	if advPort == 0 {
+		advPort = port
+	}
+
+	mc := memberlist.DefaultLANConfig()
+	t := a.tuning
+	mc.GossipInterval, mc.GossipNodes = t.GossipInterval, t.GossipNodes
+	mc.ProbeInterval, mc.ProbeTimeout = t.ProbeInterval, t.ProbeTimeout
+	mc.SuspicionMult, mc.RetransmitMult = t.SuspicionMult, t.RetransmitMult
+	mc.PushPullInterval, mc.IndirectChecks = t.PushPullInterval, t.IndirectChecks
+	mc.TCPTimeout, mc.GossipToTheDeadTime = t.TCPTimeout, t.GossipToTheDead
+	mc.Name = a.cfg.NodeName
+	mc.BindAddr, mc.BindPort = bindIP, port
+	mc.AdvertiseAddr, mc.AdvertisePort = advIP, advPort
+	mc.Transport = a.fault
+	mc.Logger = mlLog
+	mc.Keyring = a.keyring
+	mc.DelegateProtocolVersion = ProtocolVersion
+	mc.DelegateProtocolMin = ProtocolVersion
+	mc.DelegateProtocolMax = ProtocolVersion
+	d := &delegate{a: a}
+	mc.Delegate, mc.Events, mc.Conflict = d, d, d
+	a.queue = &memberlist.TransmitLimitedQueue{RetransmitMult: mc.RetransmitMult, NumNodes: a.numNodes}
+
+	ml, err := memberlist.Create(mc)
+	if err != nil {
+		_ = nt.Shutdown()
+		return fmt.Errorf("start memberlist: %w", err)
+	}
+	ln := ml.LocalNode()
+	a.mu.Lock()
+	a.ml = ml
+	a.addr = addrPort(ln.Addr, ln.Port)
+	a.mu.Unlock()
+	a.checkAdvertise(a.addr.Addr())
+
+	rctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	a.cancel = cancel
+	stop := context.AfterFunc(ctx, func() { _ = a.Shutdown() })
+	a.wg.Add(1)
+	go func() { defer a.wg.Done(); <-rctx.Done(); stop() }()
+
+	if a.cfg.RPCAddr != "" {
+		srv, err := startRPC(rctx, a, a.cfg.RPCAddr, a.cfg.RPCToken, a.logger)
+		if err != nil {
+			_ = a.Shutdown()
+			return err
+		}
+		a.rpc = srv
+	}
+	a.goBackground(rctx, a.handlers.run)
+	a.goBackground(rctx, a.reapLoop)
+	a.goBackground(rctx, a.reconnectLoop)
+	if a.snap != nil {
+		a.goBackground(rctx, a.snap.run)
+	}
+	if len(a.cfg.RetryJoin) > 0 {
+		a.goBackground(rctx, a.retryJoinLoop)
+	}
+	if a.cfg.Discover != "" {
+		a.goBackground(rctx, a.discoverLoop)
+	}
+	a.logger.Info("agent started", "node", a.cfg.NodeName, "addr", a.addr.String(), "profile", a.cfg.Profile, "encrypted", a.keyring != nil)
+
+	var joins []string
+	if a.snap != nil {
+		joins = append(joins, a.snap.rejoinAddrs(a.cfg.RejoinAfterLeave)...)
+	}
+	if len(joins) > 0 {
+		if n, err := a.Join(ctx, joins); err != nil {
+			a.logger.Warn("rejoin from snapshot failed", "err", err)
+		} else {
+			a.logger.Info("rejoined from snapshot", "contacted", n)
+		}
+	}
+	if len(a.cfg.StartJoin) > 0 {
+		if _, err := a.Join(ctx, a.cfg.StartJoin); err != nil {
+			_ = a.Shutdown()
+			return err
+		}
+	}
+	return nil
+}
+
+func (a *Agent) goBackground(ctx context.Context, f func(context.Context)) {
+	a.wg.Add(1)
+	go func() {
+		defer a.wg.Done()
+		f(ctx)
+	}()
+}
+
+func (a *Agent) numNodes() int {
+	a.mu.Lock()
+	ml := a.ml
+	a.mu.Unlock()
+	if ml == nil {
+		return 1
+	}
+	return ml.NumMembers()
+}
+
+// Join contacts the given addresses ("ip", "ip:port" or "host:port"; the
+// default port is 7946) and returns how many were reached.
+func (a *Agent) Join(ctx context.Context, addrs []string) (int, error) {
+	ml, err := a.running()
+	if err != nil {
+		return 0, err
+	}
+	type result struct {
+		n   int
+		err error
+	}
+	ch := make(chan result, 1)
+	go func() {
+		n, err := ml.Join(addrs)
+		ch <- result{n, err}
+	}()
+	select {
+	case <-ctx.Done():
+		return 0, fmt.Errorf("join %v: %w", addrs, ctx.Err())
+	case r := <-ch:
+		if r.n == 0 && r.err != nil {
+			return 0, fmt.Errorf("join %v: %w%s", addrs, r.err, joinHint(r.err))
+		}
+		return r.n, nil
+	}
+}
+
+func (a *Agent) running() (*memberlist.Memberlist, error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	switch a.state {
+	case stateCreated:
+		return nil, errors.New("agent not started")
+	case stateLeft, stateShutdown:
+		return nil, errors.New("agent has left or shut down")
+	}
+	return a.ml, nil
+}
+
+// Leave tells the cluster this agent is leaving and leaves gracefully:
+// the others mark it leaving, then left. Call Shutdown afterwards.
+func (a *Agent) Leave(ctx context.Context) error {
+	a.mu.Lock()
+	if a.state != stateRunning {
+		s := a.state
+		a.mu.Unlock()
+		if s == stateLeaving || s == stateLeft {
+			return nil
+		}
+		return errors.New("agent is not running")
+	}
+	a.state = stateLeaving
+	if self := a.members[a.cfg.NodeName]; self != nil {
+		self.Status, self.Since = StatusLeaving, time.Now()
+	}
+	ml := a.ml
+	a.mu.Unlock()
+	a.logger.Info("leaving the cluster")
+
+	if ml.NumMembers() > 1 {
+		done := make(chan struct{})
+		a.queue.QueueBroadcast(&broadcast{key: "intent:" + a.cfg.NodeName, msg: encodeLeaveIntent(leaveIntent{Node: a.cfg.NodeName, Boot: a.boot}), notify: done})
+		wait, cancel := context.WithTimeout(ctx, 5*time.Second)
+		select {
+		case <-done:
+		case <-wait.Done():
+			a.logger.Warn("leave intent not fully gossiped before timeout")
+		}
+		cancel()
+	}
+	timeout := 5 * time.Second
+	if dl, ok := ctx.Deadline(); ok {
+		timeout = time.Until(dl)
+	}
+	err := ml.Leave(timeout)
+	a.mu.Lock()
+	a.state = stateLeft
+	if self := a.members[a.cfg.NodeName]; self != nil {
+		self.Status, self.Since = StatusLeft, time.Now()
+	}
+	a.mu.Unlock()
+	if a.snap != nil {
+		a.snap.markLeft()
+	}
+	if err != nil {
+		return fmt.Errorf("leave: %w", err)
+	}
+	return nil
+}
+
+// Shutdown stops the agent. It is idempotent. Without a Leave before it
+// the others see this agent as failed, as after a crash.
+func (a *Agent) Shutdown() error {
+	a.shutdownOnce.Do(func() {
+		a.mu.Lock()
+		a.state = stateShutdown
+		ml := a.ml
+		a.mu.Unlock()
+		var errs []error
+		if a.rpc != nil {
+			errs = append(errs, a.rpc.close())
+		}
+		if ml != nil {
+			if err := ml.Shutdown(); err != nil {
+				errs = append(errs, fmt.Errorf("shut down memberlist: %w", err))
+			}
+		}
+		if a.cancel != nil {
+			a.cancel()
+		}
+		a.wg.Wait()
+		if a.snap != nil {
+			errs = append(errs, a.snap.flush(a.snapshotMembers()))
+		}
+		a.shutdownErr = errors.Join(errs...)
+		close(a.shutdownCh)
+		a.logger.Info("agent shut down")
+	})
+	return a.shutdownErr
+}
+
+// ShutdownCh is closed once the agent has shut down (for example after an
+// RPC `leave`).
+func (a *Agent) ShutdownCh() <-chan struct{} { return a.shutdownCh }
+
+// Journal returns the agent's journal.
+func (a *Agent) Journal() *Journal { return a.journal }
+
+// Name is the agent's node name.
+func (a *Agent) Name() string { return a.cfg.NodeName }
+
+// Addr is the address the agent advertises (valid after Start).
+func (a *Agent) Addr() netip.AddrPort {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.addr
+}
+
+// Members returns every member this agent knows, including failed and
+// left ones still in their window, sorted by name.
+func (a *Agent) Members() []Member {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	out := make([]Member, 0, len(a.members))
+	for _, m := range a.members {
+		out = append(out, m.copyOut())
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
+}
+
+// Tags returns the agent's own tags.
+func (a *Agent) Tags() map[string]string {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	out := make(map[string]string, len(a.tags))
+	for k, v := range a.tags {
+		out[k] = v
+	}
+	return out
+}
+
+// SetTags sets and deletes tags and gossips the change (others record
+// member-update).
+func (a *Agent) SetTags(ctx context.Context, set map[string]string, del []string) error {
+	ml, err := a.running()
+	if err != nil {
+		return err
+	}
+	a.mu.Lock()
+	next := make(map[string]string, len(a.tags)+len(set))
+	for k, v := range a.tags {
+		next[k] = v
+	}
+	for k, v := range set {
+		next[k] = v
+	}
+	for _, k := range del {
+		delete(next, k)
+	}
+	if _, err := encodeMeta(a.boot, next); err != nil {
+		a.mu.Unlock()
+		return err
+	}
+	a.tags = next
+	a.mu.Unlock()
+	timeout := 5 * time.Second
+	if dl, ok := ctx.Deadline(); ok {
+		timeout = time.Until(dl)
+	}
+	if err := ml.UpdateNode(timeout); err != nil {
+		return fmt.Errorf("gossip new tags: %w", err)
+	}
+	return nil
+}
+
+func joinHint(err error) string {
+	var ne net.Error
+	if errors.As(err, &ne) {
+		return "\nhint: check the address and port (default 7946) and that the other agent is running"
+	}
+	return "\nhint: check the address, that the agent there runs, and that both use the same -encrypt key"
+}

@@ -1,0 +1,232 @@
+package agent
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/hashicorp/memberlist"
+)
+
+// Version is the labagent version; ProtocolVersion is the version of the
+// agent's own gossip messages (user events, leave intents) and RPC.
+const (
+	Version         = "0.1.0"
+	ProtocolVersion = 1
+)
+
+// Default values of the agent configuration.
+const (
+	DefaultBindPort          = 7946
+	DefaultRPCAddr           = "127.0.0.1:7373"
+	DefaultJournalSize       = 4096
+	DefaultReconnectTimeout  = 24 * time.Hour
+	DefaultTombstoneTimeout  = 24 * time.Hour
+	DefaultUserEventLimit    = 512
+	MaxUserEventLimit        = 1024
+	DefaultHandlerTimeout    = 30 * time.Second
+	DefaultRetryInterval     = 30 * time.Second
+	virtualBoxNATAddr        = "10.0.2.15"
+	defaultReapInterval      = 15 * time.Second
+	defaultReconnectInterval = 30 * time.Second
+)
+
+// Tuning holds the memberlist timers a profile sets. Bench and tests
+// override single fields; zero fields mean "the profile's value".
+type Tuning struct {
+	GossipInterval   time.Duration `json:"gossip_interval"`
+	GossipNodes      int           `json:"gossip_nodes"`
+	ProbeInterval    time.Duration `json:"probe_interval"`
+	ProbeTimeout     time.Duration `json:"probe_timeout"`
+	SuspicionMult    int           `json:"suspicion_mult"`
+	RetransmitMult   int           `json:"retransmit_mult"`
+	PushPullInterval time.Duration `json:"push_pull_interval"`
+	IndirectChecks   int           `json:"indirect_checks"`
+	TCPTimeout       time.Duration `json:"tcp_timeout"`
+	GossipToTheDead  time.Duration `json:"gossip_to_the_dead"`
+}
+
+// Profiles lists the named timer profiles (memberlist's LAN, WAN, Local).
+var profileNames = []string{"lan", "wan", "local"}
+
+// ProfileTuning returns the timers of a named profile: "lan" (the
+// default, memberlist.DefaultLANConfig), "wan" or "local".
+func ProfileTuning(name string) (Tuning, error) {
+	var c *memberlist.Config
+	switch name {
+	case "", "lan":
+		c = memberlist.DefaultLANConfig()
+	case "wan":
+		c = memberlist.DefaultWANConfig()
+	case "local":
+		c = memberlist.DefaultLocalConfig()
+	default:
+		return Tuning{}, fmt.Errorf("unknown profile %q\nhint: use one of %s", name, strings.Join(profileNames, ", "))
+	}
+	return Tuning{
+		GossipInterval:   c.GossipInterval,
+		GossipNodes:      c.GossipNodes,
+		ProbeInterval:    c.ProbeInterval,
+		ProbeTimeout:     c.ProbeTimeout,
+		SuspicionMult:    c.SuspicionMult,
+		RetransmitMult:   c.RetransmitMult,
+		PushPullInterval: c.PushPullInterval,
+		IndirectChecks:   c.IndirectChecks,
+		TCPTimeout:       c.TCPTimeout,
+		GossipToTheDead:  c.GossipToTheDeadTime,
+	}, nil
+}
+
+// merge fills t's zero fields from base.
+func (t Tuning) merge(base Tuning) Tuning {
+	pick := func(v, d time.Duration) time.Duration {
+		if v != 0 {
+			return v
+		}
+		return d
+	}
+	pickI := func(v, d int) int {
+		if v != 0 {
+			return v
+		}
+		return d
+	}
+	return Tuning{
+		GossipInterval:   pick(t.GossipInterval, base.GossipInterval),
+		GossipNodes:      pickI(t.GossipNodes, base.GossipNodes),
+		ProbeInterval:    pick(t.ProbeInterval, base.ProbeInterval),
+		ProbeTimeout:     pick(t.ProbeTimeout, base.ProbeTimeout),
+		SuspicionMult:    pickI(t.SuspicionMult, base.SuspicionMult),
+		RetransmitMult:   pickI(t.RetransmitMult, base.RetransmitMult),
+		PushPullInterval: pick(t.PushPullInterval, base.PushPullInterval),
+		IndirectChecks:   pickI(t.IndirectChecks, base.IndirectChecks),
+		TCPTimeout:       pick(t.TCPTimeout, base.TCPTimeout),
+		GossipToTheDead:  pick(t.GossipToTheDead, base.GossipToTheDead),
+	}
+}
+
+// Config configures one agent. Start from DefaultConfig and change fields;
+// the command layer fills it from JSON files and flags (see FileConfig).
+type Config struct {
+	NodeName string // defaults to the host name
+	// BindAddr is the IP to listen on for gossip (TCP and UDP); empty or
+	// 0.0.0.0 means every address. BindPort 0 picks a free port.
+	BindAddr string
+	BindPort int
+	// AdvertiseAddr and AdvertisePort are what other members use to reach
+	// this agent; empty/0 derive them from the bind address or Interface.
+	AdvertiseAddr string
+	AdvertisePort int
+	// Interface, when set, binds and advertises that interface's IPv4.
+	Interface string
+
+	Tags    map[string]string
+	Profile string // lan (default), wan or local
+	Tuning  Tuning // overrides of the profile's timers
+
+	// StartJoin is joined once at Start; failure is an error.
+	StartJoin []string
+	// RetryJoin is joined in the background until it succeeds, every
+	// RetryInterval, at most RetryMaxAttempts times (0: no limit).
+	RetryJoin        []string
+	RetryInterval    time.Duration
+	RetryMaxAttempts int
+	// Discover, when set, finds peers over mDNS under this cluster name.
+	Discover string
+
+	// ReconnectTimeout is how long failed members are kept (and retried)
+	// before being reaped; TombstoneTimeout is the same for left members.
+	ReconnectTimeout time.Duration
+	TombstoneTimeout time.Duration
+	// ReapInterval and ReconnectInterval set how often the reaper and the
+	// reconnector run; zero means 15 s and 30 s.
+	ReapInterval      time.Duration
+	ReconnectInterval time.Duration
+
+	// EncryptKey is the primary gossip key (16, 24 or 32 bytes); with
+	// KeyringFile the keys are loaded from (and saved to) that file.
+	EncryptKey  []byte
+	KeyringFile string
+
+	// EventHandlers are "[filter=]script" specs, such as
+	// "member-join,user:deploy=/usr/local/bin/deploy.sh".
+	EventHandlers  []string
+	HandlerTimeout time.Duration
+
+	// RPCAddr is where the RPC server listens (empty: no RPC server);
+	// RPCToken, when set, is required from every client.
+	RPCAddr  string
+	RPCToken string
+
+	// SnapshotPath records members so a restart can rejoin them; with
+	// RejoinAfterLeave the agent rejoins even after a graceful leave.
+	SnapshotPath     string
+	RejoinAfterLeave bool
+
+	LeaveOnTerminate bool
+	LogLevel         string // debug, info, warn, error
+	JournalSize      int
+	// UserEventSizeLimit caps len(name)+len(payload) of user events.
+	UserEventSizeLimit int
+	// Fault is the initial fault injection state (off by default).
+	Fault Fault
+	// LogOutput, when set, also receives memberlist's raw log lines.
+	LogOutput io.Writer
+}
+
+// DefaultConfig returns the configuration of `labagent agent` without
+// flags: LAN profile, port 7946, RPC on 127.0.0.1:7373.
+func DefaultConfig() *Config {
+	return &Config{
+		BindPort:           DefaultBindPort,
+		Profile:            "lan",
+		RetryInterval:      DefaultRetryInterval,
+		ReconnectTimeout:   DefaultReconnectTimeout,
+		TombstoneTimeout:   DefaultTombstoneTimeout,
+		HandlerTimeout:     DefaultHandlerTimeout,
+		RPCAddr:            DefaultRPCAddr,
+		LeaveOnTerminate:   true,
+		LogLevel:           "info",
+		JournalSize:        DefaultJournalSize,
+		UserEventSizeLimit: DefaultUserEventLimit,
+	}
+}
+
+// Validate checks the configuration and returns every problem found.
+func (c *Config) Validate() error {
+	var errs []error
+	if _, err := ProfileTuning(c.Profile); err != nil {
+		errs = append(errs, err)
+	}
+	if c.BindPort < 0 || c.BindPort > 65535 {
+		errs = append(errs, fmt.Errorf("bind port %d out of range\nhint: use a port in 1-65535 (default 7946)", c.BindPort))
+	}
+	if c.AdvertisePort < 0 || c.AdvertisePort > 65535 {
+		errs = append(errs, fmt.Errorf("advertise port %d out of range", c.AdvertisePort))
+	}
+	if n := len(c.EncryptKey); n != 0 && n != 16 && n != 24 && n != 32 {
+		errs = append(errs, fmt.Errorf("encryption key is %d bytes, want 16, 24 or 32\nhint: generate one with `labagent keygen`", n))
+	}
+	if c.JournalSize < 1 {
+		errs = append(errs, fmt.Errorf("journal size %d must be at least 1", c.JournalSize))
+	}
+	if c.UserEventSizeLimit < 1 || c.UserEventSizeLimit > MaxUserEventLimit {
+		errs = append(errs, fmt.Errorf("user event size limit %d must be in 1-%d", c.UserEventSizeLimit, MaxUserEventLimit))
+	}
+	if _, err := parseLogLevel(c.LogLevel); err != nil {
+		errs = append(errs, err)
+	}
+	for _, h := range c.EventHandlers {
+		if _, err := ParseHandlerSpec(h); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	for k := range c.Tags {
+		if k == "" || strings.ContainsAny(k, "=,\x00") {
+			errs = append(errs, fmt.Errorf("bad tag key %q: keys must be non-empty without '=', ',' or NUL", k))
+		}
+	}
+	return errors.Join(errs...)
+}

@@ -1,0 +1,139 @@
+package agent
+
+import (
+	"time"
+
+	"github.com/hashicorp/memberlist"
+)
+
+// delegate receives memberlist's callbacks. They run on memberlist's
+// goroutines, some with memberlist's node lock held: they must not call
+// back into memberlist and must not block.
+type delegate struct{ a *Agent }
+
+var (
+	_ memberlist.Delegate         = (*delegate)(nil)
+	_ memberlist.EventDelegate    = (*delegate)(nil)
+	_ memberlist.ConflictDelegate = (*delegate)(nil)
+)
+
+func (d *delegate) NodeMeta(limit int) []byte {
+	a := d.a
+	a.mu.Lock()
+	b, err := encodeMeta(a.boot, a.tags)
+	a.mu.Unlock()
+	if err != nil || len(b) > limit {
+		a.logger.Error("tags do not fit in node metadata; gossiping none", "err", err)
+		b, _ = encodeMeta(a.boot, nil)
+	}
+	return b
+}
+
+func (d *delegate) NotifyMsg(b []byte) {
+	if len(b) == 0 {
+		return
+	}
+	switch b[0] {
+	case msgUserEvent:
+		e, err := decodeUserEvent(b)
+		if err != nil {
+			d.a.logger.Warn("dropping malformed user event message", "err", err)
+			return
+		}
+		d.a.receiveUserEvent(e, b)
+	case msgLeaveIntent:
+		l, err := decodeLeaveIntent(b)
+		if err != nil {
+			d.a.logger.Warn("dropping malformed leave intent", "err", err)
+			return
+		}
+		d.a.receiveLeaveIntent(l, b)
+	default:
+		d.a.logger.Debug("ignoring message of unknown type", "type", b[0])
+	}
+}
+
+func (d *delegate) GetBroadcasts(overhead, limit int) [][]byte {
+	return d.a.queue.GetBroadcasts(overhead, limit)
+}
+
+// LocalState and MergeRemoteState carry the user event Lamport clock in
+// push/pull syncs, so a new member's events order after what it missed.
+func (d *delegate) LocalState(join bool) []byte {
+	return encodeClock(d.a.events.clock.Time())
+}
+
+func (d *delegate) MergeRemoteState(buf []byte, join bool) {
+	if t, ok := decodeClock(buf); ok {
+		d.a.events.clock.Witness(t)
+	}
+}
+
+func (d *delegate) NotifyJoin(n *memberlist.Node) {
+	d.a.nodeAlive(n, EntryMemberJoin)
+}
+
+func (d *delegate) NotifyUpdate(n *memberlist.Node) {
+	d.a.nodeAlive(n, EntryMemberUpdate)
+}
+
+func (d *delegate) NotifyLeave(n *memberlist.Node) {
+	d.a.nodeGone(n)
+}
+
+func (d *delegate) NotifyConflict(existing, other *memberlist.Node) {
+	d.a.nameConflict(existing, other)
+}
+
+// nodeAlive handles a join (alive after unknown, failed or left) or an
+// update (tags changed).
+func (a *Agent) nodeAlive(n *memberlist.Node, typ EntryType) {
+	ms, err := memberFromNode(n)
+	if err != nil {
+		a.logger.Warn("member metadata unreadable", "node", n.Name, "err", err)
+	}
+	a.journal.Append(Entry{Type: typ, Node: n.Name, Addr: ms.Addr})
+	now := time.Now()
+	a.mu.Lock()
+	old := a.members[n.Name]
+	ms.Status, ms.Since = StatusAlive, now
+	if typ == EntryMemberUpdate && old != nil && old.Status != StatusAlive {
+		ms.Status, ms.Since = old.Status, old.Since
+	}
+	a.members[n.Name] = &ms
+	self := a.addr
+	a.mu.Unlock()
+	if n.Name != a.cfg.NodeName && self.IsValid() && ms.Addr == self {
+		a.addressConflict(n.Name, ms.Addr)
+	}
+	if a.snap != nil {
+		a.snap.dirty()
+	}
+	a.handlers.enqueue(handlerEvent{typ: typ, members: []Member{ms.Member}})
+}
+
+// nodeGone handles memberlist's leave notification: left when the
+// member announced its leave (status leaving), failed otherwise.
+func (a *Agent) nodeGone(n *memberlist.Node) {
+	ap := addrPort(n.Addr, n.Port)
+	now := time.Now()
+	a.mu.Lock()
+	m := a.members[n.Name]
+	if m == nil {
+		ms, _ := memberFromNode(n)
+		m = &ms
+		a.members[n.Name] = m
+	}
+	typ, status := EntryMemberFailed, StatusFailed
+	if m.Status == StatusLeaving || n.Name == a.cfg.NodeName {
+		typ, status = EntryMemberLeave, StatusLeft
+	}
+	m.Status, m.Since = status, now
+	mem := m.copyOut()
+	a.mu.Unlock()
+	a.journal.Append(Entry{Type: typ, Node: n.Name, Addr: ap})
+	if a.snap != nil {
+		a.snap.dirty()
+	}
+	a.handlers.enqueue(handlerEvent{typ: typ, members: []Member{mem}})
+}

@@ -1,0 +1,5 @@
+package agent
+
+import "context"
+
+func (a *Agent) discoverLoop(ctx context.Context) {}

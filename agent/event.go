@@ -1,0 +1,166 @@
+package agent
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// lamportClock is a Lamport clock for user events.
+type lamportClock struct{ t atomic.Uint64 }
+
+func (c *lamportClock) Time() uint64      { return c.t.Load() }
+func (c *lamportClock) Increment() uint64 { return c.t.Add(1) }
+
+// Witness moves the clock past an observed time.
+func (c *lamportClock) Witness(v uint64) {
+	for {
+		cur := c.t.Load()
+		if v < cur || c.t.CompareAndSwap(cur, v+1) {
+			return
+		}
+	}
+}
+
+func encodeClock(t uint64) []byte { return binary.AppendUvarint(nil, t) }
+
+func decodeClock(b []byte) (uint64, bool) {
+	v, n := binary.Uvarint(b)
+	return v, n > 0
+}
+
+const eventBufferSize = 512
+
+type eventID struct {
+	origin, name string
+}
+
+// eventBuffer remembers recent user events by Lamport time, so gossip
+// retransmissions are delivered once.
+type eventBuffer struct {
+	clock lamportClock
+	mu    sync.Mutex
+	slots [eventBufferSize]struct {
+		ltime uint64
+		ids   []eventID
+	}
+}
+
+// markSeen reports whether e is new, and records it.
+func (b *eventBuffer) markSeen(e UserEvent) bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if now := b.clock.Time(); now > eventBufferSize && e.LTime < now-eventBufferSize {
+		return false // too old to tell: Serf drops these too
+	}
+	s := &b.slots[e.LTime%eventBufferSize]
+	if s.ltime != e.LTime {
+		s.ltime, s.ids = e.LTime, s.ids[:0]
+	}
+	id := eventID{origin: e.Origin, name: e.Name}
+	for _, x := range s.ids {
+		if x == id {
+			return false
+		}
+	}
+	s.ids = append(s.ids, id)
+	return true
+}
+
+// UserEvent broadcasts a user event to the cluster with the next Lamport
+// time. It is delivered to this agent's journal and handlers too.
+// len(name)+len(payload) must not exceed Config.UserEventSizeLimit.
+func (a *Agent) UserEvent(name string, payload []byte, coalesce bool) error {
+	if _, err := a.running(); err != nil {
+		return err
+	}
+	if name == "" {
+		return errors.New("user event needs a name")
+	}
+	if n := len(name) + len(payload); n > a.cfg.UserEventSizeLimit {
+		return fmt.Errorf("user event %q is %d bytes (name + payload), over the limit of %d\nhint: send a smaller payload, such as a reference to data kept elsewhere", name, n, a.cfg.UserEventSizeLimit)
+	}
+	e := UserEvent{
+		LTime:    a.events.clock.Increment(),
+		Name:     name,
+		Payload:  append([]byte(nil), payload...),
+		Coalesce: coalesce,
+		Origin:   a.cfg.NodeName,
+	}
+	a.receiveUserEvent(e, encodeUserEvent(e))
+	return nil
+}
+
+func (a *Agent) receiveUserEvent(e UserEvent, raw []byte) {
+	a.events.clock.Witness(e.LTime)
+	if !a.events.markSeen(e) {
+		return
+	}
+	a.journal.Append(Entry{Type: EntryUser, Node: e.Origin, Name: e.Name, LTime: e.LTime})
+	a.queue.QueueBroadcast(&broadcast{
+		key: "event:" + strconv.FormatUint(e.LTime, 10) + ":" + e.Origin + ":" + e.Name,
+		msg: append([]byte(nil), raw...),
+	})
+	a.handlers.enqueue(handlerEvent{typ: EntryUser, user: &e})
+}
+
+func (a *Agent) receiveLeaveIntent(l leaveIntent, raw []byte) {
+	a.mu.Lock()
+	m := a.members[l.Node]
+	if m == nil || m.boot != l.Boot || l.Node == a.cfg.NodeName {
+		a.mu.Unlock()
+		return
+	}
+	var typ EntryType
+	switch {
+	case m.Status == StatusAlive && !l.Force:
+		m.Status, m.Since = StatusLeaving, time.Now()
+	case m.Status == StatusFailed:
+		m.Status, m.Since = StatusLeft, time.Now()
+		typ = EntryMemberLeave
+	default:
+		a.mu.Unlock()
+		return
+	}
+	mem := m.copyOut()
+	a.mu.Unlock()
+	if typ != 0 {
+		a.journal.Append(Entry{Type: typ, Node: mem.Name, Addr: mem.Addr})
+		a.handlers.enqueue(handlerEvent{typ: typ, members: []Member{mem}})
+		if a.snap != nil {
+			a.snap.dirty()
+		}
+	}
+	a.queue.QueueBroadcast(&broadcast{key: "intent:" + l.Node, msg: append([]byte(nil), raw...)})
+}
+
+// ForceLeave moves a failed member to left on every agent (it stops being
+// reconnected and is reaped after the tombstone window).
+func (a *Agent) ForceLeave(node string) error {
+	if _, err := a.running(); err != nil {
+		return err
+	}
+	a.mu.Lock()
+	m := a.members[node]
+	if m == nil {
+		a.mu.Unlock()
+		return fmt.Errorf("force-leave: no member named %q\nhint: see `labagent members` for the names", node)
+	}
+	if m.Status != StatusFailed {
+		st := m.Status
+		a.mu.Unlock()
+		if st == StatusLeft {
+			return nil
+		}
+		return fmt.Errorf("force-leave: member %q is %s, not failed\nhint: force-leave only removes failed members; stop the agent there to make it leave", node, st)
+	}
+	l := leaveIntent{Node: node, Boot: m.boot, Force: true}
+	a.mu.Unlock()
+	raw := encodeLeaveIntent(l)
+	a.receiveLeaveIntent(l, raw)
+	return nil
+}

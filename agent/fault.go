@@ -1,0 +1,252 @@
+package agent
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"net"
+	"net/netip"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/hashicorp/memberlist"
+)
+
+// Fault is the fault injection state of an agent's transport. The zero
+// value injects nothing.
+type Fault struct {
+	// Loss drops this fraction (0..1) of the gossip packets the agent
+	// sends (UDP; streams are reliable). Set on every agent, a packet is
+	// lost with probability Loss per hop.
+	Loss float64 `json:"loss,omitempty"`
+	// Partition drops every packet and stream to or from these members
+	// (matched by their IP address).
+	Partition []string `json:"partition,omitempty"`
+	// Delay holds every packet the agent sends, and every stream it
+	// opens, for this long.
+	Delay time.Duration `json:"delay,omitempty"`
+}
+
+// Active reports whether f injects anything.
+func (f Fault) Active() bool { return f.Loss > 0 || len(f.Partition) > 0 || f.Delay > 0 }
+
+// String describes f for `info`, such as "loss=0.3 delay=50ms" or "none".
+func (f Fault) String() string {
+	if !f.Active() {
+		return "none"
+	}
+	var parts []string
+	if f.Loss > 0 {
+		parts = append(parts, fmt.Sprintf("loss=%g", f.Loss))
+	}
+	if len(f.Partition) > 0 {
+		parts = append(parts, "partition="+strings.Join(f.Partition, ","))
+	}
+	if f.Delay > 0 {
+		parts = append(parts, "delay="+f.Delay.String())
+	}
+	return strings.Join(parts, " ")
+}
+
+// Validate checks the ranges.
+func (f Fault) Validate() error {
+	var errs []error
+	if f.Loss < 0 || f.Loss > 1 {
+		errs = append(errs, fmt.Errorf("loss %g is not a fraction\nhint: use a value from 0 to 1, such as -loss 0.3", f.Loss))
+	}
+	if f.Delay < 0 || f.Delay > time.Minute {
+		errs = append(errs, fmt.Errorf("delay %s out of range\nhint: use a delay from 0 to 1m, such as -delay 50ms", f.Delay))
+	}
+	return errors.Join(errs...)
+}
+
+// FaultTransport decorates a memberlist transport with loss, partitions
+// and delay. Faults live here, not in the protocol code; with no fault
+// set it passes everything through.
+type FaultTransport struct {
+	inner   memberlist.NodeAwareTransport
+	resolve func(names []string) []netip.Addr
+	logger  *slog.Logger
+
+	fault   atomic.Pointer[Fault]
+	packets chan *memberlist.Packet
+	streams chan net.Conn
+	done    chan struct{}
+	once    sync.Once
+}
+
+var _ memberlist.NodeAwareTransport = (*FaultTransport)(nil)
+
+// NewFaultTransport wraps inner; resolve maps member names to addresses
+// for partitions (nil: partitions match nothing).
+func NewFaultTransport(inner memberlist.NodeAwareTransport, resolve func([]string) []netip.Addr, logger *slog.Logger) *FaultTransport {
+	t := &FaultTransport{
+		inner:   inner,
+		resolve: resolve,
+		logger:  logger,
+		packets: make(chan *memberlist.Packet),
+		streams: make(chan net.Conn),
+		done:    make(chan struct{}),
+	}
+	t.fault.Store(&Fault{})
+	go t.pumpPackets()
+	go t.pumpStreams()
+	return t
+}
+
+// Set replaces the fault state; the zero Fault clears it.
+func (t *FaultTransport) Set(f Fault) {
+	f.Partition = append([]string(nil), f.Partition...)
+	t.fault.Store(&f)
+}
+
+// Fault returns the current fault state.
+func (t *FaultTransport) Fault() Fault { return *t.fault.Load() }
+
+func (t *FaultTransport) blocked(f *Fault, ip netip.Addr) bool {
+	if len(f.Partition) == 0 || t.resolve == nil {
+		return false
+	}
+	for _, a := range t.resolve(f.Partition) {
+		if a == ip {
+			return true
+		}
+	}
+	return false
+}
+
+func addrIP(addr string) netip.Addr {
+	ap, err := netip.ParseAddrPort(addr)
+	if err != nil {
+		return netip.Addr{}
+	}
+	return ap.Addr().Unmap()
+}
+
+func netAddrIP(a net.Addr) netip.Addr {
+	switch v := a.(type) {
+	case *net.UDPAddr:
+		ip, _ := netip.AddrFromSlice(v.IP)
+		return ip.Unmap()
+	case *net.TCPAddr:
+		ip, _ := netip.AddrFromSlice(v.IP)
+		return ip.Unmap()
+	}
+	if a == nil {
+		return netip.Addr{}
+	}
+	return addrIP(a.String())
+}
+
+// dropOut decides an outgoing packet's fate; delay > 0 sends it later.
+func (t *FaultTransport) dropOut(addr string) (drop bool, delay time.Duration) {
+	f := t.fault.Load()
+	if !f.Active() {
+		return false, 0
+	}
+	if f.Loss > 0 && rand.Float64() < f.Loss {
+		return true, 0
+	}
+	if t.blocked(f, addrIP(addr)) {
+		return true, 0
+	}
+	return false, f.Delay
+}
+
+func (t *FaultTransport) FinalAdvertiseAddr(ip string, port int) (net.IP, int, error) {
+	return t.inner.FinalAdvertiseAddr(ip, port)
+}
+
+func (t *FaultTransport) WriteTo(b []byte, addr string) (time.Time, error) {
+	return t.WriteToAddress(b, memberlist.Address{Addr: addr})
+}
+
+func (t *FaultTransport) WriteToAddress(b []byte, a memberlist.Address) (time.Time, error) {
+	drop, delay := t.dropOut(a.Addr)
+	if drop {
+		return time.Now(), nil // lost on the wire: the sender cannot tell
+	}
+	if delay > 0 {
+		buf := append([]byte(nil), b...)
+		time.AfterFunc(delay, func() {
+			select {
+			case <-t.done:
+			default:
+				_, _ = t.inner.WriteToAddress(buf, a)
+			}
+		})
+		return time.Now(), nil
+	}
+	return t.inner.WriteToAddress(b, a)
+}
+
+func (t *FaultTransport) PacketCh() <-chan *memberlist.Packet { return t.packets }
+
+func (t *FaultTransport) DialTimeout(addr string, timeout time.Duration) (net.Conn, error) {
+	return t.DialAddressTimeout(memberlist.Address{Addr: addr}, timeout)
+}
+
+func (t *FaultTransport) DialAddressTimeout(a memberlist.Address, timeout time.Duration) (net.Conn, error) {
+	f := t.fault.Load()
+	if t.blocked(f, addrIP(a.Addr)) {
+		return nil, fmt.Errorf("dial %s: partitioned by fault injection", a.Addr)
+	}
+	if f.Delay > 0 {
+		select {
+		case <-time.After(f.Delay):
+		case <-t.done:
+			return nil, errors.New("transport shut down")
+		}
+	}
+	return t.inner.DialAddressTimeout(a, timeout)
+}
+
+func (t *FaultTransport) StreamCh() <-chan net.Conn { return t.streams }
+
+func (t *FaultTransport) Shutdown() error {
+	t.once.Do(func() { close(t.done) })
+	return t.inner.Shutdown()
+}
+
+func (t *FaultTransport) pumpPackets() {
+	in := t.inner.PacketCh()
+	for {
+		select {
+		case <-t.done:
+			return
+		case p := <-in:
+			if f := t.fault.Load(); f.Active() && t.blocked(f, netAddrIP(p.From)) {
+				continue
+			}
+			select {
+			case t.packets <- p:
+			case <-t.done:
+				return
+			}
+		}
+	}
+}
+
+func (t *FaultTransport) pumpStreams() {
+	in := t.inner.StreamCh()
+	for {
+		select {
+		case <-t.done:
+			return
+		case c := <-in:
+			if f := t.fault.Load(); f.Active() && t.blocked(f, netAddrIP(c.RemoteAddr())) {
+				_ = c.Close()
+				continue
+			}
+			select {
+			case t.streams <- c:
+			case <-t.done:
+				_ = c.Close()
+				return
+			}
+		}
+	}
+}

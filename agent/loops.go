@@ -1,0 +1,116 @@
+package agent
+
+import (
+	"context"
+	"math/rand/v2"
+	"time"
+)
+
+// reapLoop removes failed members after ReconnectTimeout and left
+// members after TombstoneTimeout, recording member-reap.
+func (a *Agent) reapLoop(ctx context.Context) {
+	every := a.cfg.ReapInterval
+	if every <= 0 {
+		every = defaultReapInterval
+	}
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			a.reap(time.Now())
+		}
+	}
+}
+
+func (a *Agent) reap(now time.Time) {
+	var reaped []Member
+	a.mu.Lock()
+	for name, m := range a.members {
+		if name == a.cfg.NodeName {
+			continue
+		}
+		var window time.Duration
+		switch m.Status {
+		case StatusFailed:
+			window = a.cfg.ReconnectTimeout
+		case StatusLeft:
+			window = a.cfg.TombstoneTimeout
+		default:
+			continue
+		}
+		if now.Sub(m.Since) >= window {
+			delete(a.members, name)
+			reaped = append(reaped, m.copyOut())
+		}
+	}
+	a.mu.Unlock()
+	for _, m := range reaped {
+		a.journal.Append(Entry{Type: EntryMemberReap, Node: m.Name, Addr: m.Addr})
+		a.handlers.enqueue(handlerEvent{typ: EntryMemberReap, members: []Member{m}})
+		a.logger.Info("reaped member", "node", m.Name, "status", string(m.Status))
+	}
+}
+
+// reconnectLoop tries to join one random failed member now and then, so
+// that a healed partition merges again.
+func (a *Agent) reconnectLoop(ctx context.Context) {
+	every := a.cfg.ReconnectInterval
+	if every <= 0 {
+		every = defaultReconnectInterval
+	}
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			var failed []string
+			a.mu.Lock()
+			for _, m := range a.members {
+				if m.Status == StatusFailed {
+					failed = append(failed, m.Addr.String())
+				}
+			}
+			a.mu.Unlock()
+			if len(failed) == 0 {
+				continue
+			}
+			addr := failed[rand.IntN(len(failed))]
+			jctx, cancel := context.WithTimeout(ctx, every)
+			if _, err := a.Join(jctx, []string{addr}); err != nil {
+				a.logger.Debug("reconnect failed", "addr", addr, "err", err)
+			}
+			cancel()
+		}
+	}
+}
+
+// retryJoinLoop joins RetryJoin until one address answers, every
+// RetryInterval, at most RetryMaxAttempts times (0: forever).
+func (a *Agent) retryJoinLoop(ctx context.Context) {
+	every := a.cfg.RetryInterval
+	if every <= 0 {
+		every = DefaultRetryInterval
+	}
+	for attempt := 1; ; attempt++ {
+		n, err := a.Join(ctx, a.cfg.RetryJoin)
+		if err == nil {
+			a.logger.Info("retry-join succeeded", "contacted", n, "attempt", attempt)
+			return
+		}
+		if a.cfg.RetryMaxAttempts > 0 && attempt >= a.cfg.RetryMaxAttempts {
+			a.logger.Error("retry-join gave up", "attempts", attempt, "err", err)
+			return
+		}
+		a.logger.Warn("retry-join failed; will retry", "attempt", attempt, "in", every, "err", err)
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(every):
+		}
+	}
+}

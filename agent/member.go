@@ -1,0 +1,138 @@
+package agent
+
+import (
+	"fmt"
+	"net"
+	"net/netip"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/hashicorp/memberlist"
+)
+
+// MemberStatus is a member's state as in Serf.
+type MemberStatus string
+
+// The member states. leaving is set when a member announced it is about
+// to leave; it becomes left once memberlist sees it go.
+const (
+	StatusAlive   MemberStatus = "alive"
+	StatusLeaving MemberStatus = "leaving"
+	StatusLeft    MemberStatus = "left"
+	StatusFailed  MemberStatus = "failed"
+)
+
+// Member is one node as this agent sees it.
+type Member struct {
+	Name   string
+	Addr   netip.AddrPort
+	Tags   map[string]string
+	Status MemberStatus
+	// Since is when this agent last changed the member's status.
+	Since time.Time
+	// Protocol versions memberlist reports (min, max, current) for the
+	// memberlist protocol and for the agent's own messages.
+	ProtocolMin, ProtocolMax, ProtocolCur uint8
+	DelegateMin, DelegateMax, DelegateCur uint8
+}
+
+// memberState is the table's record of a member.
+type memberState struct {
+	Member
+	boot int64 // the member's boot id (from its meta), to match leave intents
+}
+
+func (s *memberState) copyOut() Member {
+	m := s.Member
+	m.Tags = make(map[string]string, len(s.Tags))
+	for k, v := range s.Tags {
+		m.Tags[k] = v
+	}
+	return m
+}
+
+// addrPort converts memberlist's net.IP and port without allocating.
+func addrPort(ip net.IP, port uint16) netip.AddrPort {
+	a, _ := netip.AddrFromSlice(ip)
+	return netip.AddrPortFrom(a.Unmap(), port)
+}
+
+func memberFromNode(n *memberlist.Node) (memberState, error) {
+	tags, boot, err := decodeMeta(n.Meta)
+	return memberState{
+		Member: Member{
+			Name:        n.Name,
+			Addr:        addrPort(n.Addr, n.Port),
+			Tags:        tags,
+			ProtocolMin: n.PMin, ProtocolMax: n.PMax, ProtocolCur: n.PCur,
+			DelegateMin: n.DMin, DelegateMax: n.DMax, DelegateCur: n.DCur,
+		},
+		boot: boot,
+	}, err
+}
+
+// Node meta: "boot\x00" then "key\x00value\x00" pairs, keys sorted.
+// memberlist limits it to 512 bytes.
+func encodeMeta(boot int64, tags map[string]string) ([]byte, error) {
+	keys := make([]string, 0, len(tags))
+	for k := range tags {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	b := strconv.AppendInt(nil, boot, 10)
+	b = append(b, 0)
+	for _, k := range keys {
+		if strings.ContainsRune(k, 0) || strings.ContainsRune(tags[k], 0) {
+			return nil, fmt.Errorf("tag %q contains a NUL byte", k)
+		}
+		b = append(b, k...)
+		b = append(b, 0)
+		b = append(b, tags[k]...)
+		b = append(b, 0)
+	}
+	if len(b) > memberlist.MetaMaxSize {
+		return nil, fmt.Errorf("tags take %d bytes encoded, more than memberlist's limit of %d\nhint: use fewer or shorter tags", len(b), memberlist.MetaMaxSize)
+	}
+	return b, nil
+}
+
+func decodeMeta(b []byte) (map[string]string, int64, error) {
+	tags := map[string]string{}
+	if len(b) == 0 {
+		return tags, 0, nil
+	}
+	parts := strings.Split(string(b), "\x00")
+	if len(parts) > 0 && parts[len(parts)-1] == "" {
+		parts = parts[:len(parts)-1]
+	}
+	boot, err := strconv.ParseInt(parts[0], 10, 64)
+	if err != nil || len(parts)%2 != 1 {
+		return tags, 0, fmt.Errorf("malformed member metadata (not a labagent?)")
+	}
+	for i := 1; i+1 < len(parts); i += 2 {
+		tags[parts[i]] = parts[i+1]
+	}
+	return tags, boot, nil
+}
+
+// FormatTags renders tags as "k=v,k2=v2", keys sorted (the form of
+// `members` and of handler stdin).
+func FormatTags(tags map[string]string) string {
+	keys := make([]string, 0, len(tags))
+	for k := range tags {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	var sb strings.Builder
+	for i, k := range keys {
+		if i > 0 {
+			sb.WriteByte(',')
+		}
+		sb.WriteString(k)
+		sb.WriteByte('=')
+		sb.WriteString(tags[k])
+	}
+	return sb.String()
+}

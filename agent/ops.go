@@ -1,0 +1,92 @@
+package agent
+
+import (
+	"errors"
+	"net/netip"
+	"time"
+)
+
+// SetFault replaces the transport's fault injection state (the zero
+// Fault clears it). The agent must be started.
+func (a *Agent) SetFault(f Fault) error {
+	if err := f.Validate(); err != nil {
+		return err
+	}
+	a.mu.Lock()
+	ft := a.fault
+	a.mu.Unlock()
+	if ft == nil {
+		return errors.New("agent not started")
+	}
+	ft.Set(f)
+	a.logger.Info("fault injection set", "fault", f.String())
+	return nil
+}
+
+// Fault returns the current fault injection state.
+func (a *Agent) Fault() Fault {
+	a.mu.Lock()
+	ft := a.fault
+	a.mu.Unlock()
+	if ft == nil {
+		return a.cfg.Fault
+	}
+	return ft.Fault()
+}
+
+// Info is what `labagent info` reports.
+type Info struct {
+	Node            string            `json:"node"`
+	Addr            netip.AddrPort    `json:"addr"`
+	Version         string            `json:"version"`
+	Protocol        int               `json:"protocol"`
+	Profile         string            `json:"profile"`
+	Tags            map[string]string `json:"tags"`
+	Encrypted       bool              `json:"encrypted"`
+	Members         map[string]int    `json:"members"` // count per status
+	Fault           Fault             `json:"fault"`
+	FaultText       string            `json:"fault_text"`
+	Problems        []string          `json:"problems"`
+	JournalFirstSeq uint64            `json:"journal_first_seq"`
+	JournalLastSeq  uint64            `json:"journal_last_seq"`
+	JournalSize     int               `json:"journal_size"`
+	EventClock      uint64            `json:"event_clock"`
+	Uptime          time.Duration     `json:"uptime_ns"`
+	RPCAddr         string            `json:"rpc_addr"`
+}
+
+// Info returns the agent's state for `labagent info`.
+func (a *Agent) Info() Info {
+	counts := map[string]int{}
+	for _, m := range a.Members() {
+		counts[string(m.Status)]++
+	}
+	f := a.Fault()
+	problems := a.Problems()
+	if problems == nil {
+		problems = []string{}
+	}
+	rpcAddr := ""
+	if a.rpc != nil {
+		rpcAddr = a.rpc.addr()
+	}
+	return Info{
+		Node:            a.cfg.NodeName,
+		Addr:            a.Addr(),
+		Version:         Version,
+		Protocol:        ProtocolVersion,
+		Profile:         a.cfg.Profile,
+		Tags:            a.Tags(),
+		Encrypted:       a.keyring != nil,
+		Members:         counts,
+		Fault:           f,
+		FaultText:       f.String(),
+		Problems:        problems,
+		JournalFirstSeq: a.journal.FirstSeq(),
+		JournalLastSeq:  a.journal.LastSeq(),
+		JournalSize:     a.cfg.JournalSize,
+		EventClock:      a.events.clock.Time(),
+		Uptime:          time.Since(a.created),
+		RPCAddr:         rpcAddr,
+	}
+}
