@@ -3,6 +3,7 @@ package bench
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"math"
 	"slices"
 	"strings"
@@ -133,7 +134,11 @@ func (r *Registry) Lookup(names []string) ([]Backend, error) {
 // observerName names node i in samples.
 func observerName(i int) string { return fmt.Sprintf("node-%d", i) }
 
-// DefaultRegistry holds every backend bench can run here.
-func DefaultRegistry() *Registry {
-	return NewRegistry(Sim{}, SerfFormula{}, LowerBound{})
+// DefaultRegistry holds every backend bench can run here; log receives
+// the memberlist agents' logs. (The lab backend joins once chaos exists.)
+func DefaultRegistry(log *slog.Logger) *Registry {
+	return NewRegistry(NewMemberlist(log, defaultSubnet), Sim{}, SerfFormula{}, LowerBound{})
 }
+
+// defaultSubnet is the third octet of the memberlist backend's addresses.
+const defaultSubnet = 100

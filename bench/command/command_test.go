@@ -14,7 +14,7 @@ import (
 func run(t *testing.T, args ...string) (stdout, stderr string, err error) {
 	t.Helper()
 	var out, errb bytes.Buffer
-	root := NewRoot(Streams{In: strings.NewReader(""), Out: &out, Err: &errb}, bench.DefaultRegistry())
+	root := NewRoot(Streams{In: strings.NewReader(""), Out: &out, Err: &errb}, bench.DefaultRegistry)
 	root.SetArgs(args)
 	err = root.ExecuteContext(context.Background())
 	return out.String(), errb.String(), err
@@ -94,4 +94,61 @@ func TestReportNeedsSamples(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "hint:") {
 		t.Errorf("err = %v, want a hint", err)
 	}
+}
+
+// TestConvergeMemberlistSmallRealRun is the one small real run of the
+// issue: 10 in-process agents on 127.0.100.x, 3 joins. It produces every
+// file, and `bench report` rebuilds them from samples.csv alone.
+func TestConvergeMemberlistSmallRealRun(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts 10 real agents on loopback for several seconds; skipped with -short")
+	}
+	out := t.TempDir()
+	stdout, stderr, err := run(t, "converge", "--backend", "memberlist", "--event", "join", "--nodes", "10", "--runs", "3", "--out", out, "--name", "small")
+	if err != nil {
+		t.Fatalf("converge: %v\n%s", err, stderr)
+	}
+	if !strings.Contains(stdout, "memberlist    join       10     3") {
+		t.Errorf("stdout lacks the memberlist row:\n%s", stdout)
+	}
+	dirs, _ := filepath.Glob(filepath.Join(out, "*-small"))
+	if len(dirs) != 1 {
+		t.Fatalf("want one results directory, got %v", dirs)
+	}
+	d := bench.Dir{Path: dirs[0]}
+	want := []string{"samples.csv", "summary.json", "report.md"}
+	for _, base := range []string{"curve-join-n10", "cdf-join-n10", "converge-vs-n-join"} {
+		want = append(want, base+".png", base+".svg")
+	}
+	check := func() {
+		t.Helper()
+		for _, f := range want {
+			if fi, err := os.Stat(d.File(f)); err != nil || fi.Size() == 0 {
+				t.Errorf("%s missing or empty: %v", f, err)
+			}
+		}
+	}
+	check()
+	b, err := os.ReadFile(d.Summary())
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum, err := bench.DecodeSummary(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := sum.Groups[0]
+	if g.Backend != bench.BackendMemberlist || g.Runs != 3 || g.Observers != 30 || g.Coverage != 1 || g.Resources == nil {
+		t.Errorf("memberlist group = %+v, want 3 runs of 10 observers, full coverage, resources", g)
+	}
+	if sum.Incomplete {
+		t.Error("summary marked incomplete")
+	}
+	for _, f := range want[1:] {
+		os.Remove(d.File(f))
+	}
+	if _, stderr, err := run(t, "report", d.Path); err != nil {
+		t.Fatalf("report: %v\n%s", err, stderr)
+	}
+	check()
 }

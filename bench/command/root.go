@@ -53,11 +53,12 @@ type env struct {
 	registry *bench.Registry
 }
 
-// NewRoot returns the bench command with its verbs. registry holds the
-// backends `bench converge` can run.
-func NewRoot(streams Streams, registry *bench.Registry) *cobra.Command {
-	e := &env{streams: streams, sink: &logSink{w: streams.Err}, level: new(slog.LevelVar), registry: registry}
+// NewRoot returns the bench command with its verbs. backends builds the
+// registry of backends `bench converge` can run, given the logger.
+func NewRoot(streams Streams, backends func(*slog.Logger) *bench.Registry) *cobra.Command {
+	e := &env{streams: streams, sink: &logSink{w: streams.Err}, level: new(slog.LevelVar)}
 	e.log = slog.New(slog.NewTextHandler(e.sink, &slog.HandlerOptions{Level: e.level}))
+	e.registry = backends(e.log)
 	var logLevel string
 	root := &cobra.Command{
 		Use:   "bench",

@@ -16,7 +16,7 @@ import (
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	err := command.NewRoot(command.Streams{In: os.Stdin, Out: os.Stdout, Err: os.Stderr}, bench.DefaultRegistry()).ExecuteContext(ctx)
+	err := command.NewRoot(command.Streams{In: os.Stdin, Out: os.Stdout, Err: os.Stderr}, bench.DefaultRegistry).ExecuteContext(ctx)
 	stop()
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "bench: %v\n", err)
