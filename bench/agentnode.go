@@ -11,11 +11,11 @@ import (
 )
 
 // NewMemberlist returns the memberlist backend running agents of package
-// agent on 127.0.subnet.x. Agents log to log.
+// agent on 127.0.subnet.x; it and its agents log to log.
 func NewMemberlist(log *slog.Logger, subnet byte) *Memberlist {
 	return &Memberlist{
 		Log:         log,
-		start:       startAgent(log),
+		start:       startAgent,
 		Subnet:      subnet,
 		StartSpread: 2 * time.Second,
 	}
@@ -42,32 +42,32 @@ func tuning(p Profile) agent.Tuning {
 	}
 }
 
-func startAgent(log *slog.Logger) nodeStarter {
-	return func(ctx context.Context, name string, ip netip.Addr, p Profile) (clusterNode, error) {
-		cfg := agent.DefaultConfig()
-		cfg.NodeName = name
-		cfg.BindAddr = ip.String()
-		cfg.BindPort = 0
-		cfg.RPCAddr = ""
-		cfg.Profile = p.Name
-		cfg.Tuning = tuning(p)
-		cfg.LogLevel = "warn"
-		cfg.LeaveOnTerminate = false
-		if p.Loss > 0 {
-			cfg.Fault = agent.Fault{Loss: p.Loss}
-		}
-		a, err := agent.Create(cfg, log.With("agent", name))
-		if err != nil {
-			return nil, err
-		}
-		// The agent lives until Shutdown or until ctx (the backend's run)
-		// ends, which is a shutdown without leave.
-		if err := a.Start(ctx); err != nil {
-			_ = a.Shutdown()
-			return nil, err
-		}
-		return agentNode{a}, nil
+var _ nodeStarter = startAgent
+
+func startAgent(ctx context.Context, name string, ip netip.Addr, p Profile, log *slog.Logger) (clusterNode, error) {
+	cfg := agent.DefaultConfig()
+	cfg.NodeName = name
+	cfg.BindAddr = ip.String()
+	cfg.BindPort = 0
+	cfg.RPCAddr = ""
+	cfg.Profile = p.Name
+	cfg.Tuning = tuning(p)
+	cfg.LogLevel = "warn"
+	cfg.LeaveOnTerminate = false
+	if p.Loss > 0 {
+		cfg.Fault = agent.Fault{Loss: p.Loss}
 	}
+	a, err := agent.Create(cfg, log)
+	if err != nil {
+		return nil, err
+	}
+	// The agent lives until Shutdown or until ctx (the backend's run)
+	// ends, which is a shutdown without leave.
+	if err := a.Start(ctx); err != nil {
+		_ = a.Shutdown()
+		return nil, err
+	}
+	return agentNode{a}, nil
 }
 
 func (n agentNode) Name() string { return n.a.Name() }

@@ -9,6 +9,7 @@ import (
 	"net/netip"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -30,8 +31,8 @@ type clusterNode interface {
 }
 
 // nodeStarter creates and starts an agent bound to ip (kernel-chosen port)
-// with the profile's timers and loss.
-type nodeStarter func(ctx context.Context, name string, ip netip.Addr, p Profile) (clusterNode, error)
+// with the profile's timers and loss, logging to log.
+type nodeStarter func(ctx context.Context, name string, ip netip.Addr, p Profile, log *slog.Logger) (clusterNode, error)
 
 // Memberlist is the "memberlist" backend: N real agents in this process,
 // bound to 127.0.<Subnet>.x, started at random offsets over at least
@@ -76,7 +77,8 @@ func (m *Memberlist) Run(ctx context.Context, spec Spec, done func(int, []Sample
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	rng := rand.New(rand.NewPCG(spec.Seed, uint64(spec.N)<<8|uint64(slices.Index(Events, spec.Event))))
-	c := &cluster{m: m, spec: spec, rng: rng}
+	c := &cluster{m: m, spec: spec, rng: rng, life: ctx}
+	c.agentLog = slog.New(&gateHandler{h: m.Log.Handler(), closed: &c.closing})
 	defer c.shutdown()
 	if err := c.boot(ctx); err != nil {
 		return err
@@ -99,6 +101,12 @@ func (m *Memberlist) Run(ctx context.Context, spec Spec, done func(int, []Sample
 // cluster is one in-process cluster serving the runs of one spec.
 type cluster struct {
 	m     *Memberlist
+	life  context.Context // the agents' lifetime: they shut down when it ends
+	// agentLog is the agents' logger; it goes quiet once closing is set,
+	// so that the errors of agents talking to agents that already shut
+	// down do not drown the output.
+	agentLog *slog.Logger
+	closing  atomic.Bool
 	spec  Spec
 	rng   *rand.Rand
 	nodes []clusterNode // the N members
@@ -112,8 +120,10 @@ func (c *cluster) addr() netip.Addr {
 	return netip.AddrFrom4([4]byte{127, 0, c.m.Subnet, byte(1 + i%254)})
 }
 
-func (c *cluster) startNode(ctx context.Context, name string) (clusterNode, error) {
-	n, err := c.m.start(ctx, name, c.addr(), c.spec.Profile)
+// startNode starts an agent that lives until shut down or until the
+// cluster's lifetime ends, whatever ctx of the caller.
+func (c *cluster) startNode(name string) (clusterNode, error) {
+	n, err := c.m.start(c.life, name, c.addr(), c.spec.Profile, c.agentLog.With("agent", name))
 	if err != nil {
 		return nil, fmt.Errorf("start agent %s: %w", name, err)
 	}
@@ -134,7 +144,7 @@ func (c *cluster) boot(ctx context.Context) error {
 		if err := sleep(ctx, time.Until(t0.Add(off))); err != nil {
 			return err
 		}
-		n, err := c.startNode(ctx, fmt.Sprintf("node-%d", i))
+		n, err := c.startNode(fmt.Sprintf("node-%d", i))
 		if err != nil {
 			return err
 		}
@@ -214,7 +224,7 @@ func (c *cluster) run(ctx context.Context, run int) ([]Sample, error) {
 		var joiner clusterNode
 		inject = func() error {
 			var err error
-			if joiner, err = c.startNode(ctx, subject); err != nil {
+			if joiner, err = c.startNode(subject); err != nil {
 				return err
 			}
 			return joiner.Join(ctx, []string{c.nodes[c.rng.IntN(len(c.nodes))].Addr()})
@@ -241,7 +251,7 @@ func (c *cluster) run(ctx context.Context, run int) ([]Sample, error) {
 			if err := victim.Shutdown(); err != nil {
 				c.m.Log.Debug("shut down", "node", subject, "err", err)
 			}
-			repl, err := c.startNode(ctx, fmt.Sprintf("spare-%d", run))
+			repl, err := c.startNode(fmt.Sprintf("spare-%d", run))
 			if err != nil {
 				return err
 			}
@@ -303,14 +313,24 @@ func (c *cluster) run(ctx context.Context, run int) ([]Sample, error) {
 	return out, nil
 }
 
-// shutdown stops every agent, in parallel.
+// shutdown stops every agent, in parallel, and gives up waiting after
+// shutdownWait (an agent stuck in shutdown must not hang the experiment).
 func (c *cluster) shutdown() {
+	c.closing.Store(true)
 	var wg sync.WaitGroup
 	for _, n := range c.nodes {
 		wg.Go(func() { _ = n.Shutdown() })
 	}
-	wg.Wait()
+	done := make(chan struct{})
+	go func() { wg.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(shutdownWait):
+		c.m.Log.Warn("agents did not shut down in time; continuing", "n", len(c.nodes), "waited", shutdownWait)
+	}
 }
+
+const shutdownWait = 15 * time.Second
 
 // sleep waits d or until ctx ends.
 func sleep(ctx context.Context, d time.Duration) error {
@@ -325,4 +345,29 @@ func sleep(ctx context.Context, d time.Duration) error {
 	case <-t.C:
 		return nil
 	}
+}
+
+// gateHandler drops every record once closed is set.
+type gateHandler struct {
+	h      slog.Handler
+	closed *atomic.Bool
+}
+
+func (g *gateHandler) Enabled(ctx context.Context, l slog.Level) bool {
+	return !g.closed.Load() && g.h.Enabled(ctx, l)
+}
+
+func (g *gateHandler) Handle(ctx context.Context, r slog.Record) error {
+	if g.closed.Load() {
+		return nil
+	}
+	return g.h.Handle(ctx, r)
+}
+
+func (g *gateHandler) WithAttrs(as []slog.Attr) slog.Handler {
+	return &gateHandler{h: g.h.WithAttrs(as), closed: g.closed}
+}
+
+func (g *gateHandler) WithGroup(name string) slog.Handler {
+	return &gateHandler{h: g.h.WithGroup(name), closed: g.closed}
 }
