@@ -3,18 +3,100 @@
 // clusters, lean enough to simulate 100,000 nodes.
 //
 // It owns the engine (virtual time, a heap of timed events, seeded
-// randomness, no goroutines and no wall clock), memberlist's protocol knobs
-// and presets (Config, LAN, WAN, Local), the network model (Network,
-// Latency), the scenarios (Scenario: join, leave, fail, user event, mass
-// failure, partition and heal), and two reference models beside it: Serf's
-// closed-form formula (SerfFormula) and a lower bound for asynchronous push
-// gossip (LowerBound).
+// randomness from math/rand/v2, no goroutines and no wall clock),
+// memberlist's protocol knobs and presets (Config, LAN, WAN, Local), the
+// network model (Network, Latency), the scenarios (Scenario: join, leave,
+// fail, user event, mass failure, partition and heal) and two reference
+// models beside it: Serf's closed-form formula (SerfFormula) and a lower
+// bound for asynchronous push gossip (LowerBound).
 //
-// Use:
+// # Use
 //
-//	cfg := simulator.LAN()
-//	res, err := simulator.Run(cfg, simulator.LANNetwork(), simulator.Scenario{N: 100, Event: simulator.Join}, 1)
-//	t95, ok := res.Changes[0].Quantile(0.95)
+//	res, err := simulator.Run(simulator.LAN(), simulator.LANNetwork(),
+//		simulator.Scenario{N: 100, Event: simulator.Join}, 1)
+//	t95, ok := res.Changes[0].Quantile(0.95) // time by which 95% of members knew
 //
-// MonteCarlo runs many seeded runs, in parallel outside the engine.
+// MonteCarlo runs R seeded runs (in parallel, outside the engine: every
+// run is single-threaded) and returns them in order; run i uses seed
+// RunSeed(seed, i), so any run can be replayed alone with Run.
+//
+// # What is simulated
+//
+// Each node follows memberlist's rules, cited in the code by file and
+// function: a gossip ticker per node with its own phase sending to
+// GossipNodes random peers that it believes alive, suspect or recently dead
+// (state.go: gossip, util.go: kRandomNodes); a TransmitLimitedQueue per node
+// that sends each update at most RetransmitMult*ceil(log10(N+1)) times,
+// newest and least-sent first, counting the piggybacks on pings, acks,
+// indirect pings and nacks, within the UDPBufferSize budget (queue.go:
+// GetBroadcasts, net.go: sendMsg); the probe loop over a shuffled round
+// robin, ProbeTimeout, IndirectChecks helpers with nacks, the TCP fallback
+// ping, and Lifeguard's awareness scaling of the probe interval (state.go:
+// probe, probeNode, awareness.go); suspicion with the min/max timeout
+// shrinking with independent confirmations, refutation by the suspected
+// node, and dead messages (state.go: suspectNode, deadNode, refute;
+// suspicion.go); push/pull every PushPullInterval scaled above 32 nodes
+// (util.go: pushPullScale) merging states as mergeState does; a join is
+// Create (the node queues its own alive message) plus a push/pull with one
+// seed; a leave is a dead message with From == Node, after which the node
+// keeps gossiping until the message is sent out and then shuts down; a
+// crash silences the node. Serf's reconnect loop is what heals partitions.
+//
+// # Memory-lean representation, and the simplifications it takes
+//
+// A real node keeps a table of all N members; N tables of N entries do not
+// fit for N = 100,000. The simulator instead starts from a converged
+// cluster (every member knows every other alive at incarnation 1, all
+// queues empty) and tracks "subjects": the nodes about which some view
+// differs from that. For each subject it holds one 16-byte view per node
+// (state, incarnation, time of the last change); everything else is
+// implicitly "alive, incarnation 1". Queues hold only the updates in
+// flight. A join at N = 100,000 takes about 110 MB.
+// Each simplification and what it costs in fidelity:
+//
+//   - Converged start: no leftover traffic from the cluster's formation.
+//     Measured clusters are also given time to drain first, so no cost.
+//   - Cost of the views: each subject costs 16 bytes per node, so mass
+//     failures and partitions (many subjects) are limited to subjects x
+//     nodes <= 2^27 (e.g. 10% of 10,000 nodes failing is fine, a
+//     partition of 100,000 nodes is refused with an error).
+//   - estNumNodes is N (plus a joiner once known): memberlist also counts
+//     dead members until it reaps them at the end of a probe pass after
+//     GossipToTheDeadTime. Only log10 N depends on it (retransmit limit,
+//     suspicion timeout), so the effect is nil within a run's horizon.
+//   - The probe order is an affine permutation p -> (a p + b) mod N per
+//     node and pass instead of a Fisher-Yates shuffle: still every node
+//     once per pass in a random order, but only N of the N! orders, and a
+//     node learned mid-pass sits at its index instead of a random offset.
+//   - The joiner's N alive messages about the members it learned by its
+//     join push/pull are kept as counts per transmit level (the filler):
+//     they take packet budget and go out before its own alive message as
+//     in memberlist; receivers ignore them, as memberlist does (same
+//     incarnation).
+//   - Probes with nothing queued on either side, no loss and an up,
+//     reachable target are resolved at once (a ping and an ack that change
+//     only the health score); this ignores an update reaching the target
+//     in the sub-millisecond while the ping is in flight. Gossip ticks of
+//     a node with an empty queue are not simulated (exact: memberlist's
+//     gossip returns at once). Push/pull ticks exchange nothing while all
+//     states agree (exact).
+//   - A push/pull merges the sender's state as it is at delivery, not as
+//     it was at sending, 3-4 one-way delays earlier.
+//   - TCP (push/pull, the fallback ping) is not subject to Network.Loss;
+//     a push/pull takes 3 one-way delays to reach the peer and 4 to come
+//     back; the fallback ping succeeds iff the target is up and reachable.
+//   - Encoded message sizes are constants (alive 70 bytes, suspect and
+//     dead 45, ping 45, ack 12); compound messages are never split at 255
+//     parts; no encryption or label overhead.
+//   - Serf user events share memberlist's queue instead of Serf's own
+//     queue behind memberlist's (which only gets the leftover budget), and
+//     travel in push/pull as Serf's event buffer does. Serf's own intent
+//     messages (join and leave intents) are not modeled.
+//   - No processing time: a handler runs in zero virtual time. Real
+//     in-process clusters add scheduling delays of a few ms under load.
+//
+// # Performance
+//
+// go test -run XXX -bench . -benchtime 3x ./simulator (2 shared cores,
+// Intel Xeon): see the package README section in the repository README.
 package simulator

@@ -1,11 +1,461 @@
 package simulator
 
-import "errors"
+import (
+	"cmp"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"slices"
+	"time"
+)
 
-type engine struct{}
+// View states of one node about another (memberlist's NodeStateType plus
+// "not in my node list").
+const (
+	vNone uint8 = iota
+	vAlive
+	vSuspect
+	vDead
+	vLeft
+)
 
-func newEngine(cfg Config, net Network, sc Scenario, seed uint64) (*engine, error) {
-	return nil, errors.New("simulator engine: not implemented yet")
+// view is what one observer believes about one subject.
+type view struct {
+	change int64 // virtual time of the last state change (StateChange)
+	inc    uint32
+	state  uint8
 }
 
-func (e *engine) run() Result { return Result{} }
+// subject holds every node's view of one node whose state differs from
+// "alive, incarnation 1" somewhere: the memory-lean representation. Nodes
+// that never became a subject are alive in every view.
+type subject struct {
+	node  int32
+	views []view
+}
+
+// node is one simulated memberlist instance.
+type node struct {
+	queue      []qitem
+	gossipAt   int64 // phase of the gossip ticker in [0, GossipInterval)
+	probeA     uint32
+	probeB     uint32
+	probePos   uint32
+	probeSeq   uint32
+	probeTgt   int32
+	nacks      int16
+	expNacks   int16
+	awareness  int16
+	up         bool
+	left       bool
+	synced     bool // knows the converged member list (false: a joiner before its push/pull)
+	gossipSch  bool
+	probeBusy  bool
+	probeAcked bool
+}
+
+type engine struct {
+	cfg  Config
+	net  Network
+	sc   Scenario
+	seed uint64
+	rng  *rand.Rand
+	h    eventHeap
+	now  int64
+
+	nodes  []node
+	m      int32 // number of node slots (N, or N+1 with a joiner)
+	joiner int32 // -1 without a joiner
+
+	subj     []int32 // node -> index in subjects, -1
+	subjects []subject
+	susp     map[uint64]*suspicion
+
+	msgs   []message
+	msgIdx map[msgKey]int32
+	qid    int64
+	filler *filler
+
+	pkts    []packet
+	freePkt []int32
+	ind     map[uint32]indirect
+	seqNo   uint32
+
+	userBytes int
+	userSeen  []bool
+	userMsg   int32
+
+	group       []int16 // partition group per node while partitioned
+	partitioned bool
+	otherSize   []int32 // members across the cut, per node
+	deadOther   []int32 // of those, how many the node holds dead or left
+	notAlive    []int32 // views not alive, per node (for "healed")
+
+	cals      []calendar // periodic ticks of the initial members
+	calsArmed bool
+
+	out     outputs
+	stats   Stats
+	t0      int64
+	horizon int64
+	scratch []int32
+}
+
+func newEngine(cfg Config, net Network, sc Scenario, seed uint64) (*engine, error) {
+	sc = withDefaults(cfg, sc)
+	m := sc.N
+	if sc.Event == Join {
+		m++
+	}
+	subjectsNeeded := 1
+	switch sc.Event {
+	case MassFail:
+		subjectsNeeded = int(math.Ceil(sc.FailFraction * float64(sc.N)))
+	case Partition:
+		subjectsNeeded = sc.N
+	}
+	if float64(subjectsNeeded)*float64(m) > maxViews {
+		return nil, fmt.Errorf("scenario %s with N=%d needs %d x %d views, above the simulator's %g\nhint: use fewer nodes for mass failures and partitions (every node tracks every failed member)",
+			sc.Event, sc.N, subjectsNeeded, m, float64(maxViews))
+	}
+	e := &engine{
+		cfg: cfg, net: net, sc: sc, seed: seed,
+		rng:       rand.New(rand.NewPCG(seed, seed^0x5851f42d4c957f2d)),
+		nodes:     make([]node, m),
+		m:         int32(m),
+		joiner:    -1,
+		subj:      make([]int32, m),
+		susp:      map[uint64]*suspicion{},
+		msgIdx:    map[msgKey]int32{},
+		ind:       map[uint32]indirect{},
+		userBytes: sc.UserEventBytes,
+		userMsg:   -1,
+	}
+	for i := range e.subj {
+		e.subj[i] = -1
+	}
+	e.t0 = int64(sc.Warmup)
+	e.horizon = e.t0 + int64(sc.Horizon)
+	e.cals = []calendar{
+		{kind: evProbe, period: int64(cfg.ProbeInterval)},
+		{kind: evPushPull, period: int64(pushPullScale(cfg.PushPullInterval, sc.N))},
+		{kind: evReconnect, period: int64(cfg.ReconnectInterval)},
+	}
+	for i := range sc.N {
+		e.start(int32(i), -int64(e.cfg.GossipInterval)-e.rng.Int64N(int64(max(cfg.PushPullInterval, cfg.ProbeInterval, cfg.GossipInterval))))
+	}
+	for k := range e.cals {
+		e.arm(k)
+	}
+	e.calsArmed = true
+	if sc.Event == Join {
+		e.joiner = int32(sc.N)
+		s := e.addSubject(e.joiner)
+		for i := range s.views {
+			s.views[i] = view{} // nobody knows the joiner yet
+		}
+	}
+	e.h.push(event{t: e.t0, kind: evInject})
+	return e, nil
+}
+
+// maxViews bounds subjects x nodes (16 bytes each): 2^27 views = 2 GiB.
+const maxViews = 1 << 27
+
+func withDefaults(cfg Config, sc Scenario) Scenario {
+	if sc.UserEventBytes == 0 {
+		sc.UserEventBytes = 64
+	}
+	if sc.Warmup == 0 {
+		sc.Warmup = 2 * max(cfg.ProbeInterval, cfg.GossipInterval)
+	}
+	if sc.Horizon == 0 {
+		pp := pushPullScale(cfg.PushPullInterval, sc.N+1)
+		h := 30*time.Second + 2*pp
+		if sc.Event == Fail || sc.Event == MassFail || sc.Event == Partition {
+			min := suspicionTimeout(cfg.SuspicionMult, sc.N, cfg.ProbeInterval)
+			h += time.Duration(cfg.SuspicionMaxTimeoutMult)*min + 2*time.Duration(cfg.AwarenessMaxMultiplier)*cfg.ProbeInterval
+		}
+		sc.Horizon = h + sc.HealAfter + 2*cfg.ReconnectInterval
+	}
+	return sc
+}
+
+// start brings node i up at virtual time at (may be negative: before the
+// recorded window) with its own ticker phases, as a memberlist.Create does
+// (state.go: schedule; the tickers tick at creation time + k * interval;
+// pushPullTrigger and Serf's reconnect loop start after a random stagger).
+// The initial members' periodic ticks go to calendars (one heap entry per
+// kind instead of one per node); a node started later (the joiner) gets
+// its own self-rescheduling events.
+func (e *engine) start(i int32, at int64) {
+	n := &e.nodes[i]
+	n.up, n.synced = true, true
+	n.probeTgt = -1
+	if e.cfg.LockStep {
+		n.gossipAt = 0
+	} else {
+		n.gossipAt = mod(at, int64(e.cfg.GossipInterval))
+	}
+	e.reshuffle(i)
+	n.probePos = uint32(e.rng.Uint64N(uint64(e.m)))
+	periodic := []struct {
+		kind   uint8
+		period int64
+		phase  int64
+	}{
+		{evProbe, int64(e.cfg.ProbeInterval), 0},
+		{evPushPull, int64(pushPullScale(e.cfg.PushPullInterval, e.numNodes(i))), 0},
+		{evReconnect, int64(e.cfg.ReconnectInterval), 0},
+	}
+	for k, p := range periodic {
+		if p.period <= 0 {
+			continue
+		}
+		phase := mod(at, p.period)
+		if p.kind != evProbe {
+			phase = mod(at+e.rng.Int64N(p.period), p.period)
+		}
+		if !e.calsArmed {
+			e.cals[k].add(i, phase)
+			continue
+		}
+		e.h.push(event{t: nextTick(e.now, phase, p.period), kind: p.kind, a: i, b: 1})
+	}
+}
+
+// calendar runs a periodic tick of many nodes, each at its own fixed phase,
+// from a single heap entry: the nodes sorted by phase are visited in turn.
+type calendar struct {
+	kind   uint8
+	period int64
+	order  []int32
+	phase  []int64
+	next   int
+	base   int64
+}
+
+func (c *calendar) add(i int32, phase int64) {
+	c.order = append(c.order, i)
+	c.phase = append(c.phase, phase)
+}
+
+// arm sorts the calendar and schedules its first tick (calendar k).
+func (e *engine) arm(k int) {
+	c := &e.cals[k]
+	if len(c.order) == 0 {
+		return
+	}
+	type entry struct {
+		phase int64
+		node  int32
+	}
+	es := make([]entry, len(c.order))
+	for j := range es {
+		es[j] = entry{c.phase[j], c.order[j]}
+	}
+	slices.SortFunc(es, func(a, b entry) int {
+		if a.phase != b.phase {
+			return cmp.Compare(a.phase, b.phase)
+		}
+		return cmp.Compare(a.node, b.node)
+	})
+	for j, x := range es {
+		c.order[j], c.phase[j] = x.node, x.phase
+	}
+	e.h.push(event{t: c.phase[0], kind: evCal, a: int32(k)})
+}
+
+// calTick runs one node's tick of calendar k and schedules the next one.
+func (e *engine) calTick(k int32) {
+	c := &e.cals[k]
+	e.tick(c.kind, c.order[c.next], false)
+	c.next++
+	if c.next == len(c.order) {
+		c.next = 0
+		c.base += c.period
+	}
+	e.h.push(event{t: c.base + c.phase[c.next], kind: evCal, a: k})
+}
+
+func (e *engine) tick(kind uint8, i int32, resched bool) {
+	switch kind {
+	case evProbe:
+		e.probeTick(i, resched)
+	case evPushPull:
+		e.pushPullTick(i, resched)
+	case evReconnect:
+		e.reconnectTick(i, resched)
+	}
+}
+
+func mod(a, b int64) int64 { return ((a % b) + b) % b }
+
+// nextTick is the first time > now on the grid phase + k*period.
+func nextTick(now, phase, period int64) int64 {
+	k := (now - phase) / period
+	t := phase + k*period
+	for t <= now {
+		t += period
+	}
+	return t
+}
+
+// wakeGossip schedules the gossip tick of a node with something to send.
+// Ticks of a node with an empty queue do nothing in memberlist (state.go:
+// gossip returns when getBroadcasts is empty), so they are not simulated;
+// the next one is put back on the node's own phase grid.
+func (e *engine) wakeGossip(i int32) {
+	n := &e.nodes[i]
+	if n.gossipSch || !n.up {
+		return
+	}
+	n.gossipSch = true
+	e.h.push(event{t: nextTick(e.now, n.gossipAt, int64(e.cfg.GossipInterval)), kind: evGossip, a: i})
+}
+
+func (e *engine) down(i int32) {
+	e.nodes[i].up = false
+	e.nodes[i].queue = nil
+}
+
+// numNodes is state.go: estNumNodes, the length of the node's member list
+// (dead members count until reaped; see doc.go).
+func (e *engine) numNodes(i int32) int {
+	if !e.nodes[i].synced {
+		return 1
+	}
+	n := e.sc.N
+	if e.joiner >= 0 && i != e.joiner && e.viewOf(i, e.joiner).state != vNone {
+		n++
+	}
+	if i == e.joiner {
+		n++
+	}
+	return n
+}
+
+// viewOf is what i believes about j.
+func (e *engine) viewOf(i, j int32) view {
+	if s := e.subj[j]; s >= 0 {
+		return e.subjects[s].views[i]
+	}
+	if !e.nodes[i].synced && i != j {
+		return view{}
+	}
+	return view{state: vAlive, inc: 1}
+}
+
+// addSubject starts tracking every node's view of j.
+func (e *engine) addSubject(j int32) *subject {
+	if s := e.subj[j]; s >= 0 {
+		return &e.subjects[s]
+	}
+	vs := make([]view, e.m)
+	for i := range vs {
+		if e.nodes[i].synced || int32(i) == j {
+			vs[i] = view{state: vAlive, inc: 1}
+		}
+	}
+	e.subjects = append(e.subjects, subject{node: j, views: vs})
+	e.subj[j] = int32(len(e.subjects) - 1)
+	return &e.subjects[len(e.subjects)-1]
+}
+
+// setView changes what i believes about j and fires memberlist's
+// NotifyJoin / NotifyLeave moments (state.go: aliveNode, deadNode).
+func (e *engine) setView(i, j int32, state uint8, inc uint32) {
+	s := e.addSubject(j)
+	v := &s.views[i]
+	old := v.state
+	v.inc = inc
+	if old == state {
+		return
+	}
+	v.state = state
+	v.change = e.now
+	wasDown := old == vDead || old == vLeft
+	isDown := state == vDead || state == vLeft
+	switch {
+	case state == vAlive && (old == vNone || wasDown):
+		e.out.learned(e, chJoin, i, j)
+	case isDown && !wasDown:
+		e.out.learned(e, chDown, i, j)
+	}
+	e.countViews(i, j, old, state)
+}
+
+func (e *engine) countViews(i, j int32, old, state uint8) {
+	if e.notAlive == nil {
+		return
+	}
+	bad := func(s uint8) bool { return s != vAlive && s != vNone }
+	down := func(s uint8) bool { return s == vDead || s == vLeft }
+	if bad(old) != bad(state) {
+		if bad(state) {
+			e.notAlive[i]++
+		} else {
+			e.notAlive[i]--
+		}
+	}
+	if e.group != nil && e.group[i] != e.group[j] && down(old) != down(state) {
+		if down(state) {
+			e.deadOther[i]++
+		} else {
+			e.deadOther[i]--
+		}
+	}
+	e.out.partitionCheck(e, i)
+}
+
+func (e *engine) run() Result {
+	for e.h.len() > 0 {
+		ev := e.h.next()
+		if ev.t > e.horizon {
+			break
+		}
+		e.now = ev.t
+		e.stats.Events++
+		e.dispatch(ev)
+		if e.now >= e.t0 && e.out.done() {
+			break
+		}
+	}
+	e.stats.SimTime = time.Duration(e.now)
+	return Result{Seed: e.seed, Scenario: e.sc, Changes: e.out.changes(e), Stats: e.stats}
+}
+
+func (e *engine) dispatch(ev event) {
+	switch ev.kind {
+	case evGossip:
+		e.gossip(ev.a)
+	case evCal:
+		e.calTick(ev.a)
+	case evProbe, evPushPull, evReconnect:
+		e.tick(ev.kind, ev.a, true)
+	case evProbeTO:
+		e.probeTimeout(ev.a, ev.c)
+	case evProbeEnd:
+		e.probeEnd(ev.a, ev.c)
+	case evIndTO:
+		e.indirectTimeout(ev.c)
+	case evPacket:
+		e.deliver(ev.a)
+	case evSuspTO:
+		e.suspicionFired(ev.a, ev.b, ev.c)
+	case evPPMerge:
+		e.merge(ev.a, ev.b, ev.c == 1)
+	case evInject:
+		e.inject()
+	case evHeal:
+		e.heal()
+	}
+}
+
+// latency draws a one-way delay.
+func (e *engine) latency() int64 { return int64(e.net.Latency.draw(e.rng)) }
+
+// reachable reports whether packets from a get to b (partitions).
+func (e *engine) reachable(a, b int32) bool {
+	return !e.partitioned || e.group[a] == e.group[b]
+}

@@ -29,3 +29,18 @@ func (c Change) sorted() []time.Duration {
 }
 
 func ceilPos(x float64) float64 { return math.Ceil(x - 1e-9) }
+
+// Pooled merges the runs' Converged changes into one change whose
+// observers are every (run, observer) pair, for percentiles over a Monte
+// Carlo (Node keeps the observer's index within its run).
+func Pooled(rs []Result) Change {
+	var out Change
+	for k, r := range rs {
+		c := r.Converged()
+		if k == 0 {
+			out.What, out.Subject = c.What, c.Subject
+		}
+		out.Observers = append(out.Observers, c.Observers...)
+	}
+	return out
+}

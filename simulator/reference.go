@@ -60,36 +60,61 @@ func (m SerfModel) TimeTo(frac float64) time.Duration {
 	return time.Duration(x * float64(m.GossipInterval))
 }
 
-// LowerBound is a statistical lower bound on the mean time for push gossip
-// with unsynchronised tickers to inform a fraction frac of n nodes, each
-// informed node sending to fanout peers every interval:
+// LowerBound is a statistical lower bound on the time for push gossip with
+// unsynchronised tickers to inform a fraction frac of n nodes, when every
+// informed node sends the update to fanout peers each interval:
 //
-//	LB = (interval / fanout) * H(m-1),  m = ceil(frac n),  H(k) = 1 + 1/2 + ... + 1/k
+//	LB = ln(m) / r,  m = ceil(frac n),  r = fanout / interval
 //
 // Why this and not ceil(log_(1+f) N) rounds: that classic count assumes
-// lock-step rounds, where a node informed during round r first sends in
+// lock-step rounds, in which a node informed during round r first sends in
 // round r+1. With each node's ticker at its own random phase, a node can be
 // informed just before its own tick and pass the update on at once, so a
 // chain of hops can cross several nodes within one interval, and real
-// clusters beat the round count. The right floor is the collision-free
-// branching process: every informed node adds fanout informed nodes per
-// interval at uniformly random phases. By the Euler-Lotka equation its
-// growth rate r solves 1 = fanout * E[sum_k e^(-r(U + k T))] with U uniform
-// on [0, T), which gives r = fanout / T exactly, the rate of a Yule process
-// with birth rate fanout / T per informed node; the Yule process takes
-// H(m-1) / r in expectation to reach m nodes. Collisions (sending to an
-// informed node), loss, latency, retransmit limits and the packet budget
-// only slow dissemination down, so the mean time of a real run lies above
-// LB; single runs can undercut it, which is why it is a bound on the mean.
+// clusters beat the round count (for fanout 3 the lock-step growth rate is
+// ln 4 = 1.39 per interval, the asynchronous one 3).
+//
+// The floor is the collision-free process, where every send reaches a new
+// node. Its expected size is exactly E[I(t)] = e^(r t): the renewal
+// equation of a node sending fanout messages at U + kT (U uniform on
+// [0, T)) has Laplace transform 1/(s - fanout/T), the same as a Yule
+// process of birth rate fanout/T. Collisions, loss, latency, retransmit
+// limits and the packet budget only remove sends, so the informed count of
+// a real run is dominated by I(t), and by Markov's inequality
+// P(m informed before LB - x) <= e^(-r x): a run can undercut LB only by an
+// exponentially unlikely margin. LB is the time at which the expected
+// collision-free count reaches m.
+//
+// memberlist also piggybacks updates on probe pings and acks; use
+// LowerBoundFor to include them.
 func LowerBound(n, fanout int, interval time.Duration, frac float64) time.Duration {
-	if n <= 1 || fanout <= 0 || interval <= 0 || frac <= 0 {
+	if fanout <= 0 || interval <= 0 {
 		return 0
 	}
-	m := int(math.Ceil(frac*float64(n) - 1e-9))
-	m = min(max(m, 1), n)
-	h := 0.0
-	for k := 1; k < m; k++ {
-		h += 1 / float64(k)
+	return lowerBound(n, float64(fanout)/interval.Seconds(), frac)
+}
+
+// LowerBoundFor is LowerBound for memberlist with cfg: an informed node
+// sends GossipNodes packets per GossipInterval plus, per ProbeInterval, one
+// ping it sends and on average one ack it answers (every node is probed
+// once per interval on average), both carrying piggybacked updates:
+// r = GossipNodes/GossipInterval + 2/ProbeInterval.
+func LowerBoundFor(cfg Config, n int, frac float64) time.Duration {
+	r := 0.0
+	if cfg.GossipInterval > 0 {
+		r += float64(cfg.GossipNodes) / cfg.GossipInterval.Seconds()
 	}
-	return time.Duration(h * float64(interval) / float64(fanout))
+	if cfg.ProbeInterval > 0 {
+		r += 2 / cfg.ProbeInterval.Seconds()
+	}
+	return lowerBound(n, r, frac)
+}
+
+func lowerBound(n int, rate, frac float64) time.Duration {
+	if n <= 1 || rate <= 0 || frac <= 0 {
+		return 0
+	}
+	m := math.Ceil(frac*float64(n) - 1e-9)
+	m = min(max(m, 1), float64(n))
+	return time.Duration(math.Log(m) / rate * float64(time.Second))
 }

@@ -1,0 +1,55 @@
+package simulator
+
+import (
+	"testing"
+	"time"
+)
+
+// BenchmarkJoin100k is one join disseminated to N = 100,000 (target: <= 2 s
+// and <= 4 GB per op).
+func BenchmarkJoin100k(b *testing.B) {
+	benchRun(b, Scenario{N: 100_000, Event: Join})
+}
+
+// BenchmarkFail10k is a crash detected and disseminated at N = 10,000
+// (target: <= 1 s per op).
+func BenchmarkFail10k(b *testing.B) {
+	benchRun(b, Scenario{N: 10_000, Event: Fail})
+}
+
+// BenchmarkSteady10k runs 100 simulated seconds of a quiet 10,000-node
+// cluster (target: >= 100 simulated s per wall s, so <= 1 s per op).
+func BenchmarkSteady10k(b *testing.B) {
+	benchRun(b, Scenario{N: 10_000, Event: User, Warmup: 100 * time.Second})
+}
+
+// BenchmarkSteadyLoss10k is the same with 5% loss, where probes can no
+// longer take the fast path.
+func BenchmarkSteadyLoss10k(b *testing.B) {
+	net := LANNetwork()
+	net.Loss = 0.05
+	benchRunNet(b, net, Scenario{N: 10_000, Event: User, Warmup: 100 * time.Second})
+}
+
+func benchRun(b *testing.B, sc Scenario) { benchRunNet(b, LANNetwork(), sc) }
+
+func benchRunNet(b *testing.B, net Network, sc Scenario) {
+	b.ReportAllocs()
+	var sim time.Duration
+	var events int64
+	seed := uint64(0)
+	for b.Loop() {
+		seed++
+		r, err := Run(LAN(), net, sc, seed)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if cov := r.Converged().Coverage(); cov != 1 {
+			b.Fatalf("coverage %v", cov)
+		}
+		sim += r.Stats.SimTime
+		events += r.Stats.Events
+	}
+	b.ReportMetric(sim.Seconds()/float64(b.N), "sim-s/op")
+	b.ReportMetric(float64(events)/float64(b.N), "events/op")
+}

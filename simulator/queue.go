@@ -1,0 +1,250 @@
+package simulator
+
+import "math"
+
+// msgKind is the type of a broadcast message (memberlist's aliveMsg,
+// suspectMsg, deadMsg; Serf's user event).
+type msgKind uint8
+
+const (
+	mAlive msgKind = iota
+	mSuspect
+	mDead // dead with From != Node; with From == Node it is a leave
+	mUser
+)
+
+// Encoded sizes in bytes (msgpack with short node names, as measured on
+// memberlist v0.7.0 messages); they only matter for the packet budget.
+const (
+	aliveSize   = 70
+	suspectSize = 45
+	deadSize    = 45
+	pingSize    = 45
+	ackSize     = 12
+	indSize     = 60
+	// net.go: compoundHeaderOverhead and compoundOverhead.
+	compoundHeaderOverhead = 2
+	compoundOverhead       = 2
+)
+
+// message is an immutable broadcast; nodes that rebroadcast what they heard
+// share it (memberlist re-encodes the same fields).
+type message struct {
+	kind    msgKind
+	subject int32
+	inc     uint32
+	from    int32
+	size    int32
+}
+
+type msgKey struct {
+	kind    msgKind
+	subject int32
+	inc     uint32
+	from    int32
+}
+
+// qitem is one entry of a node's TransmitLimitedQueue (queue.go:
+// limitedBroadcast).
+type qitem struct {
+	msg int32
+	tx  int32
+	id  int64
+}
+
+// filler stands for the joiner's N alive messages about the members it
+// learned by its join push/pull (state.go: mergeState -> aliveNode ->
+// encodeBroadcastNotify). Receivers ignore them (same incarnation), but they
+// take the joiner's packet budget and, being newer, go out before its own
+// alive message (queue.go: limitedBroadcast.Less orders by transmits, then
+// size, then newest id first). Counts per transmit level.
+type filler struct {
+	node  int32
+	id    int64
+	count []int32
+}
+
+// retransmitLimit is util.go: retransmitLimit.
+func retransmitLimit(mult, n int) int {
+	return mult * int(math.Ceil(math.Log10(float64(n+1))))
+}
+
+func (e *engine) msgID(k msgKind, subject int32, inc uint32, from int32) int32 {
+	key := msgKey{k, subject, inc, from}
+	if id, ok := e.msgIdx[key]; ok {
+		return id
+	}
+	size := int32(aliveSize)
+	switch k {
+	case mSuspect:
+		size = suspectSize
+	case mDead:
+		size = deadSize
+	case mUser:
+		size = int32(e.userBytes)
+	}
+	e.msgs = append(e.msgs, message{kind: k, subject: subject, inc: inc, from: from, size: size})
+	id := int32(len(e.msgs) - 1)
+	e.msgIdx[key] = id
+	return id
+}
+
+// enqueue is queue.go: QueueBroadcast. memberlist's broadcasts are named
+// after the node they are about, so a new one replaces the older one
+// (broadcast.go: memberlistBroadcast.Name); user events are unique.
+func (e *engine) enqueue(i int32, msg int32) {
+	n := &e.nodes[i]
+	m := e.msgs[msg]
+	if m.kind != mUser {
+		q := n.queue[:0]
+		for _, it := range n.queue {
+			o := e.msgs[it.msg]
+			if o.kind != mUser && o.subject == m.subject {
+				e.finished(i, it.msg)
+				continue
+			}
+			q = append(q, it)
+		}
+		n.queue = q
+	}
+	e.qid++
+	n.queue = append(n.queue, qitem{msg: msg, id: e.qid})
+	e.wakeGossip(i)
+}
+
+// finished is limitedBroadcast.b.Finished(): it only matters for a leaving
+// node, whose Leave returns (and which the harness then shuts down) once
+// its leave message has been sent out (memberlist.go: Leave).
+func (e *engine) finished(i int32, msg int32) {
+	m := e.msgs[msg]
+	if m.kind == mDead && m.subject == i && m.from == i && e.nodes[i].left {
+		e.down(i)
+	}
+}
+
+// getBroadcasts is queue.go: TransmitLimitedQueue.GetBroadcasts: take the
+// fewest-transmitted, then largest, then newest messages that fit in limit
+// bytes, count one transmit each and drop those reaching
+// retransmitLimit(RetransmitMult, estNumNodes). It appends message ids to
+// dst and returns it with the bytes used.
+func (e *engine) getBroadcasts(i int32, overhead, limit int, dst []int32) ([]int32, int) {
+	n := &e.nodes[i]
+	f := e.fillerOf(i)
+	if len(n.queue) == 0 && f == nil {
+		return dst, 0
+	}
+	lim := int32(retransmitLimit(e.cfg.RetransmitMult, e.numNodes(i)))
+	q := n.queue
+	// insertion sort: queues hold a handful of messages
+	for a := 1; a < len(q); a++ {
+		for b := a; b > 0 && e.qless(q[b], q[b-1]); b-- {
+			q[b], q[b-1] = q[b-1], q[b]
+		}
+	}
+	used := 0
+	var moved []int32 // filler counts moving up one level
+	if f != nil {
+		moved = make([]int32, len(f.count)+1)
+	}
+	take := func(size int) bool {
+		free := limit - used - overhead
+		if free <= 0 || size > free {
+			return false
+		}
+		used += overhead + size
+		return true
+	}
+	takeFiller := func(level int) {
+		for f.count[level] > 0 && take(aliveSize) {
+			f.count[level]--
+			moved[level+1]++
+		}
+	}
+	fl := 0 // next filler level to consider
+	for k := range q {
+		it := &q[k]
+		if f != nil {
+			for ; fl < len(f.count) && (int32(fl) < it.tx || int32(fl) == it.tx && e.fillerFirst(f, *it)); fl++ {
+				takeFiller(fl)
+			}
+		}
+		if take(int(e.msgs[it.msg].size)) {
+			dst = append(dst, it.msg)
+			it.tx = -1 - (it.tx + 1) // mark taken, keep new count
+		}
+	}
+	if f != nil {
+		for ; fl < len(f.count); fl++ {
+			takeFiller(fl)
+		}
+		for l := 1; l < len(moved); l++ {
+			if moved[l] == 0 {
+				continue
+			}
+			if int32(l) >= lim {
+				continue // dropped, transmit limit reached
+			}
+			for len(f.count) <= l {
+				f.count = append(f.count, 0)
+			}
+			f.count[l] += moved[l]
+		}
+		if e.fillerEmpty(f) {
+			e.filler = nil
+		}
+	}
+	out := q[:0]
+	for _, it := range q {
+		if it.tx < 0 {
+			it.tx = -1 - it.tx
+			if it.tx >= lim {
+				e.finished(i, it.msg)
+				continue
+			}
+		}
+		out = append(out, it)
+	}
+	n.queue = out
+	return dst, used
+}
+
+// qless is limitedBroadcast.Less: fewer transmits, then larger, then newer.
+func (e *engine) qless(a, b qitem) bool {
+	if a.tx != b.tx {
+		return a.tx < b.tx
+	}
+	sa, sb := e.msgs[a.msg].size, e.msgs[b.msg].size
+	if sa != sb {
+		return sa > sb
+	}
+	return a.id > b.id
+}
+
+// fillerFirst reports whether fillers at it's level sort before it.
+func (e *engine) fillerFirst(f *filler, it qitem) bool {
+	s := e.msgs[it.msg].size
+	if s != aliveSize {
+		return aliveSize > s
+	}
+	return f.id > it.id
+}
+
+func (e *engine) fillerOf(i int32) *filler {
+	if e.filler != nil && e.filler.node == i {
+		return e.filler
+	}
+	return nil
+}
+
+func (e *engine) fillerEmpty(f *filler) bool {
+	for _, c := range f.count {
+		if c > 0 {
+			return false
+		}
+	}
+	return true
+}
+
+func (e *engine) queueEmpty(i int32) bool {
+	return len(e.nodes[i].queue) == 0 && e.fillerOf(i) == nil
+}
