@@ -45,7 +45,8 @@ func (SerfFormula) Run(ctx context.Context, spec Spec, done func(int, []Sample))
 }
 
 // LowerBound is the "lower-bound" reference: the simulator's statistical
-// lower bound on the mean dissemination time (simulator.LowerBound), with
+// lower bound on dissemination time for memberlist with the profile's
+// knobs (simulator.LowerBoundFor: gossip plus piggybacking on probes), with
 // observer k of m informed when k+1 of the m+1 nodes (the origin included)
 // are. It bounds dissemination only, so it has no samples for a crash.
 type LowerBound struct{}
@@ -76,7 +77,7 @@ func (LowerBound) Run(ctx context.Context, spec Spec, done func(int, []Sample)) 
 	c := spec.Profile.Config
 	obs := observers(spec.Event, spec.N)
 	done(0, curveSamples(BackendLowerBound, spec, obs, func(k int) (time.Duration, bool) {
-		return simulator.LowerBound(obs+1, c.GossipNodes, c.GossipInterval, float64(k+1)/float64(obs+1)), true
+		return simulator.LowerBoundFor(c, obs+1, float64(k+1)/float64(obs+1)), true
 	}))
 	return nil
 }

@@ -76,9 +76,7 @@ func (m *Memberlist) Run(ctx context.Context, spec Spec, done func(int, []Sample
 	// shuts down whatever a failed run left behind.
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	rng := rand.New(rand.NewPCG(spec.Seed, uint64(spec.N)<<8|uint64(slices.Index(Events, spec.Event))))
-	c := &cluster{m: m, spec: spec, rng: rng, life: ctx}
-	c.agentLog = slog.New(&gateHandler{h: m.Log.Handler(), closed: &c.closing})
+	c := m.newCluster(ctx, spec)
 	defer c.shutdown()
 	if err := c.boot(ctx); err != nil {
 		return err
@@ -98,15 +96,22 @@ func (m *Memberlist) Run(ctx context.Context, spec Spec, done func(int, []Sample
 	return nil
 }
 
+// newCluster returns an empty cluster whose agents live at most as long
+// as ctx.
+func (m *Memberlist) newCluster(ctx context.Context, spec Spec) *cluster {
+	rng := rand.New(rand.NewPCG(spec.Seed, uint64(spec.N)<<8|uint64(slices.Index(Events, spec.Event))))
+	c := &cluster{m: m, spec: spec, rng: rng, life: ctx}
+	return c
+}
+
 // cluster is one in-process cluster serving the runs of one spec.
 type cluster struct {
 	m     *Memberlist
 	life  context.Context // the agents' lifetime: they shut down when it ends
-	// agentLog is the agents' logger; it goes quiet once closing is set,
-	// so that the errors of agents talking to agents that already shut
-	// down do not drown the output.
-	agentLog *slog.Logger
-	closing  atomic.Bool
+	// closing silences the agents' logs when the cluster shuts down, so
+	// that agents complaining about agents already gone do not drown the
+	// output (see quietNode for single agents).
+	closing atomic.Bool
 	spec  Spec
 	rng   *rand.Rand
 	nodes []clusterNode // the N members
@@ -123,11 +128,13 @@ func (c *cluster) addr() netip.Addr {
 // startNode starts an agent that lives until shut down or until the
 // cluster's lifetime ends, whatever ctx of the caller.
 func (c *cluster) startNode(name string) (clusterNode, error) {
-	n, err := c.m.start(c.life, name, c.addr(), c.spec.Profile, c.agentLog.With("agent", name))
+	quiet := new(atomic.Bool)
+	log := slog.New(&gateHandler{h: c.m.Log.Handler(), closed: []*atomic.Bool{&c.closing, quiet}}).With("agent", name)
+	n, err := c.m.start(c.life, name, c.addr(), c.spec.Profile, log)
 	if err != nil {
 		return nil, fmt.Errorf("start agent %s: %w", name, err)
 	}
-	return n, nil
+	return quietNode{n, quiet}, nil
 }
 
 // boot starts the N agents at sorted random offsets over the spread, each
@@ -278,6 +285,38 @@ func (c *cluster) run(ctx context.Context, run int) ([]Sample, error) {
 		return nil, fmt.Errorf("inject %s: %w", ev, err)
 	}
 	timeout := c.spec.RunTimeout()
+	learned, err := c.await(ctx, observers, cursors, ev, subject, t0, timeout)
+	if err != nil {
+		return nil, err
+	}
+	missing := 0
+	out := make([]Sample, len(observers))
+	for i, o := range observers {
+		s := Sample{Backend: BackendMemberlist, N: c.spec.N, Run: run, Observer: o.Name(), Event: ev, Timeout: timeout}
+		if lat := learned[i].Sub(t0); !learned[i].IsZero() && lat <= timeout {
+			s.Latency, s.Learned = max(lat, 0), true
+		} else {
+			missing++
+		}
+		out[i] = s
+	}
+	if missing > 0 {
+		c.m.Log.Warn("observers did not learn the event within the timeout", "event", ev, "n", c.spec.N, "run", run, "missing", missing, "timeout", timeout)
+	}
+	actx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if err := after(actx); err != nil {
+		return out, fmt.Errorf("restore the cluster after %s: %w", ev, err)
+	}
+	return out, nil
+}
+
+// await reads the observers' journals (after their cursors) every poll
+// interval until each has recorded ev about subject or timeout has passed
+// since t0, and returns the journal timestamps (zero: not learned). The
+// latency is the journal's timestamp minus t0, both monotonic readings of
+// this process, so the poll interval costs run time, not accuracy.
+func (c *cluster) await(ctx context.Context, observers []clusterNode, cursors []uint64, ev Event, subject string, t0 time.Time, timeout time.Duration) ([]time.Time, error) {
 	learned := make([]time.Time, len(observers))
 	missing := len(observers)
 	for missing > 0 && time.Since(t0) < timeout {
@@ -294,23 +333,7 @@ func (c *cluster) run(ctx context.Context, run int) ([]Sample, error) {
 			}
 		}
 	}
-	out := make([]Sample, len(observers))
-	for i, o := range observers {
-		s := Sample{Backend: BackendMemberlist, N: c.spec.N, Run: run, Observer: o.Name(), Event: ev, Timeout: timeout}
-		if lat := learned[i].Sub(t0); !learned[i].IsZero() && lat <= timeout {
-			s.Latency, s.Learned = max(lat, 0), true
-		}
-		out[i] = s
-	}
-	if missing > 0 {
-		c.m.Log.Warn("observers did not learn the event within the timeout", "event", ev, "n", c.spec.N, "run", run, "missing", missing, "timeout", timeout)
-	}
-	actx, cancel := context.WithTimeout(ctx, 10*time.Second)
-	defer cancel()
-	if err := after(actx); err != nil {
-		return out, fmt.Errorf("restore the cluster after %s: %w", ev, err)
-	}
-	return out, nil
+	return learned, nil
 }
 
 // shutdown stops every agent, in parallel, and gives up waiting after
@@ -347,18 +370,40 @@ func sleep(ctx context.Context, d time.Duration) error {
 	}
 }
 
-// gateHandler drops every record once closed is set.
+// quietNode silences an agent's log when it is shut down (a crash
+// injection or a replacement): its last goroutines' complaints about its
+// own closed sockets are noise.
+type quietNode struct {
+	clusterNode
+	quiet *atomic.Bool
+}
+
+func (q quietNode) Shutdown() error {
+	q.quiet.Store(true)
+	return q.clusterNode.Shutdown()
+}
+
+// gateHandler drops every record once any of its flags is set.
 type gateHandler struct {
 	h      slog.Handler
-	closed *atomic.Bool
+	closed []*atomic.Bool
+}
+
+func (g *gateHandler) off() bool {
+	for _, c := range g.closed {
+		if c.Load() {
+			return true
+		}
+	}
+	return false
 }
 
 func (g *gateHandler) Enabled(ctx context.Context, l slog.Level) bool {
-	return !g.closed.Load() && g.h.Enabled(ctx, l)
+	return !g.off() && g.h.Enabled(ctx, l)
 }
 
 func (g *gateHandler) Handle(ctx context.Context, r slog.Record) error {
-	if g.closed.Load() {
+	if g.off() {
 		return nil
 	}
 	return g.h.Handle(ctx, r)
