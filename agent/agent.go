@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/netip"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 
@@ -144,8 +145,11 @@ func (a *Agent) Start(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("bind gossip transport on %s:%d: %w\nhint: is another agent running? pick another -bind address or port", bindIP, a.cfg.BindPort, err)
 	}
-	a.fault = NewFaultTransport(nt, a.peerAddrs, a.logger)
-	a.fault.Set(a.cfg.Fault)
+	ft := NewFaultTransport(nt, a.peerAddrs, a.logger)
+	ft.Set(a.cfg.Fault)
+	a.mu.Lock()
+	a.fault = ft
+	a.mu.Unlock()
 	port := a.cfg.BindPort
 	if port == 0 {
 		port = nt.GetAutoBindPort()
@@ -165,7 +169,7 @@ func (a *Agent) Start(ctx context.Context) error {
 	mc.Name = a.cfg.NodeName
 	mc.BindAddr, mc.BindPort = bindIP, port
 	mc.AdvertiseAddr, mc.AdvertisePort = advIP, advPort
-	mc.Transport = a.fault
+	mc.Transport = ft
 	mc.Logger = mlLog
 	mc.Keyring = a.keyring
 	mc.DelegateProtocolVersion = ProtocolVersion
@@ -177,7 +181,7 @@ func (a *Agent) Start(ctx context.Context) error {
 
 	ml, err := memberlist.Create(mc)
 	if err != nil {
-		_ = nt.Shutdown()
+		_ = ft.Shutdown()
 		return fmt.Errorf("start memberlist: %w", err)
 	}
 	ln := ml.LocalNode()
@@ -274,7 +278,7 @@ func (a *Agent) Join(ctx context.Context, addrs []string) (int, error) {
 		return 0, fmt.Errorf("join %v: %w", addrs, ctx.Err())
 	case r := <-ch:
 		if r.n == 0 && r.err != nil {
-			return 0, fmt.Errorf("join %v: %w%s", addrs, r.err, joinHint(r.err))
+			return 0, fmt.Errorf("join %s: %s%s", strings.Join(addrs, ", "), flattenErr(r.err), joinHint(r.err))
 		}
 		return r.n, nil
 	}
@@ -447,6 +451,19 @@ func (a *Agent) SetTags(ctx context.Context, set map[string]string, del []string
 		return fmt.Errorf("gossip new tags: %w", err)
 	}
 	return nil
+}
+
+// flattenErr renders memberlist's multierror ("1 error occurred: ...")
+// as one line.
+func flattenErr(err error) string {
+	if m, ok := err.(interface{ WrappedErrors() []error }); ok {
+		var parts []string
+		for _, e := range m.WrappedErrors() {
+			parts = append(parts, e.Error())
+		}
+		return strings.Join(parts, "; ")
+	}
+	return err.Error()
 }
 
 func joinHint(err error) string {

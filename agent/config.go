@@ -48,9 +48,6 @@ type Tuning struct {
 	GossipToTheDead  time.Duration `json:"gossip_to_the_dead"`
 }
 
-// Profiles lists the named timer profiles (memberlist's LAN, WAN, Local).
-var profileNames = []string{"lan", "wan", "local"}
-
 // ProfileTuning returns the timers of a named profile: "lan" (the
 // default, memberlist.DefaultLANConfig), "wan" or "local".
 func ProfileTuning(name string) (Tuning, error) {
@@ -63,7 +60,7 @@ func ProfileTuning(name string) (Tuning, error) {
 	case "local":
 		c = memberlist.DefaultLocalConfig()
 	default:
-		return Tuning{}, fmt.Errorf("unknown profile %q\nhint: use one of %s", name, strings.Join(profileNames, ", "))
+		return Tuning{}, fmt.Errorf("unknown profile %q\nhint: use one of %s", name, "lan, wan, local")
 	}
 	return Tuning{
 		GossipInterval:   c.GossipInterval,

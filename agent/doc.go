@@ -38,6 +38,70 @@
 // member-suspect entries appear only on the agent whose own probe of the
 // member failed (memberlist does not report suspicion to delegates).
 //
+// # Configuration files
+//
+// `labagent agent` builds its Config in layers: DefaultConfig, then each
+// -config-file, then the *.json files of each -config-dir in lexical
+// order, then the flags given. Unknown keys are errors. A later layer
+// overrides scalar keys; join, retry_join and event_handlers append;
+// tags merge key by key. Durations are strings such as "30s". The keys
+// (see FileConfig) and their flags:
+//
+//	node_name              -node                node name (default: host name)
+//	bind                   -bind                "IP[:PORT]" to listen on (default 0.0.0.0:7946)
+//	advertise              -advertise           "IP[:PORT]" others reach this agent at
+//	interface              -iface               bind and advertise this interface's IPv4 (eth1)
+//	join                   -join                ["IP[:PORT]", ...] joined at start; failure is fatal
+//	retry_join             -retry-join          ["IP[:PORT]", ...] joined in the background until one answers
+//	retry_interval         -retry-interval      "30s"
+//	retry_max_attempts     -retry-max           0 = forever
+//	discover               -discover            cluster name for mDNS discovery
+//	tags                   -tag k=v             {"role": "web"}
+//	encrypt_key            -encrypt             base64 key of 16, 24 or 32 bytes (labagent keygen)
+//	keyring_file           -keyring-file        JSON list of base64 keys, primary first; written back
+//	event_handlers         -event-handler       ["member-join,user:deploy=/path/script", ...]
+//	handler_timeout        (none)               "30s"
+//	rpc_addr               -rpc-addr            "127.0.0.1:7373"; "" disables RPC
+//	rpc_auth               -rpc-token           token every RPC client must send
+//	snapshot_path          -snapshot            file recording members, rejoined after a restart
+//	rejoin_after_leave     -rejoin              rejoin from the snapshot even after a graceful leave
+//	profile                -profile             "lan" (default), "wan" or "local"
+//	leave_on_terminate     -leave-on-terminate  true: SIGTERM leaves gracefully
+//	reconnect_timeout      -reconnect-timeout   "24h": how long failed members are kept
+//	tombstone_timeout      (none)               "24h": how long left members are kept
+//	log_level              -log-level           "debug", "info", "warn" or "error"
+//	journal_size           -journal-size        4096 entries
+//	user_event_size_limit  (none)               512 bytes (name + payload), at most 1024
+//
+// An example, as provisioning writes it:
+//
+//	{
+//	  "node_name": "web_1",
+//	  "bind": "192.168.56.11",
+//	  "advertise": "192.168.56.11",
+//	  "retry_join": ["192.168.56.11", "192.168.56.12", "192.168.56.13"],
+//	  "encrypt_key": "cg8StVXbQJ0gPvMd9o7yrg==",
+//	  "tags": {"role": "web"},
+//	  "profile": "lan",
+//	  "snapshot_path": "/var/lib/labagent/snapshot.json",
+//	  "event_handlers": ["member-failed=/usr/local/bin/on-failed.sh"]
+//	}
+//
+// SIGINT leaves gracefully; SIGTERM too unless leave_on_terminate is
+// false (then it shuts down and others see failed, as after SIGKILL). A
+// second signal during the leave shuts down at once. The agent command
+// runs with GOMAXPROCS=1 unless GOMAXPROCS is set.
+//
+// # Address guard
+//
+// With -iface the agent binds and advertises that interface's IPv4
+// address. It reports (log error and `labagent info` problems) an
+// advertised 10.0.2.15 (VirtualBox NAT: every VM has it), another member
+// advertising this agent's address, a ping meant for another node
+// reaching this one ("Got ping for unexpected node"), two agents with
+// one name, and gossip it cannot decrypt (different keys); each message
+// names the cause and the fix.
+//
 // # Faults
 //
 // FaultTransport decorates memberlist's transport: packet loss on send,

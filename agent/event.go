@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"net/netip"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -100,7 +101,13 @@ func (a *Agent) receiveUserEvent(e UserEvent, raw []byte) {
 	if !a.events.markSeen(e) {
 		return
 	}
-	a.journal.Append(Entry{Type: EntryUser, Node: e.Origin, Name: e.Name, LTime: e.LTime})
+	var from netip.AddrPort
+	a.mu.Lock()
+	if m := a.members[e.Origin]; m != nil {
+		from = m.Addr
+	}
+	a.mu.Unlock()
+	a.journal.Append(Entry{Type: EntryUser, Node: e.Origin, Addr: from, Name: e.Name, LTime: e.LTime})
 	a.queue.QueueBroadcast(&broadcast{
 		key: "event:" + strconv.FormatUint(e.LTime, 10) + ":" + e.Origin + ":" + e.Name,
 		msg: append([]byte(nil), raw...),

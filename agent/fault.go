@@ -74,7 +74,8 @@ type FaultTransport struct {
 	fault   atomic.Pointer[Fault]
 	packets chan *memberlist.Packet
 	streams chan net.Conn
-	done    chan struct{}
+	done    chan struct{} // closed when Shutdown starts: stop delivering
+	stopped chan struct{} // closed when the inner transport has shut down
 	once    sync.Once
 }
 
@@ -90,6 +91,7 @@ func NewFaultTransport(inner memberlist.NodeAwareTransport, resolve func([]strin
 		packets: make(chan *memberlist.Packet),
 		streams: make(chan net.Conn),
 		done:    make(chan struct{}),
+		stopped: make(chan struct{}),
 	}
 	t.fault.Store(&Fault{})
 	go t.pumpPackets()
@@ -206,25 +208,43 @@ func (t *FaultTransport) DialAddressTimeout(a memberlist.Address, timeout time.D
 
 func (t *FaultTransport) StreamCh() <-chan net.Conn { return t.streams }
 
+// Shutdown shuts the inner transport down. Until it has, the pumps keep
+// draining its channels (its listeners block on them otherwise).
 func (t *FaultTransport) Shutdown() error {
-	t.once.Do(func() { close(t.done) })
-	return t.inner.Shutdown()
+	var err error
+	t.once.Do(func() {
+		close(t.done)
+		err = t.inner.Shutdown()
+		close(t.stopped)
+	})
+	return err
+}
+
+func (t *FaultTransport) shuttingDown() bool {
+	select {
+	case <-t.done:
+		return true
+	default:
+		return false
+	}
 }
 
 func (t *FaultTransport) pumpPackets() {
 	in := t.inner.PacketCh()
 	for {
 		select {
-		case <-t.done:
+		case <-t.stopped:
 			return
 		case p := <-in:
+			if t.shuttingDown() {
+				continue
+			}
 			if f := t.fault.Load(); f.Active() && t.blocked(f, netAddrIP(p.From)) {
 				continue
 			}
 			select {
 			case t.packets <- p:
 			case <-t.done:
-				return
 			}
 		}
 	}
@@ -234,9 +254,13 @@ func (t *FaultTransport) pumpStreams() {
 	in := t.inner.StreamCh()
 	for {
 		select {
-		case <-t.done:
+		case <-t.stopped:
 			return
 		case c := <-in:
+			if t.shuttingDown() {
+				_ = c.Close()
+				continue
+			}
 			if f := t.fault.Load(); f.Active() && t.blocked(f, netAddrIP(c.RemoteAddr())) {
 				_ = c.Close()
 				continue
@@ -245,7 +269,6 @@ func (t *FaultTransport) pumpStreams() {
 			case t.streams <- c:
 			case <-t.done:
 				_ = c.Close()
-				return
 			}
 		}
 	}

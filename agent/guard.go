@@ -106,7 +106,10 @@ func (a *Agent) nameConflict(existing, other *memberlist.Node) {
 func (a *Agent) watchMemberlistLine(line string) {
 	switch {
 	case strings.HasPrefix(line, "Got ping for unexpected node"):
-		node := strings.Trim(strings.Fields(strings.TrimPrefix(line, "Got ping for unexpected node"))[0], "'")
+		node := "?"
+		if f := strings.Fields(strings.TrimPrefix(line, "Got ping for unexpected node")); len(f) > 0 {
+			node = strings.Trim(f[0], "'")
+		}
 		a.problem("unexpected-ping:"+node, fmt.Sprintf("got a ping meant for member %q: it advertises an address that reaches this agent, so it will flap to failed (typically every VM advertising its NAT address 10.0.2.15)\nhint: start each agent with -iface eth1 (the lab network) or -advertise <its own lab IP>", node))
 	case strings.Contains(strings.ToLower(line), "decrypt") || strings.Contains(line, "not encrypted"):
 		a.problem("encryption", "gossip from another agent could not be decrypted: the agents use different encryption keys (or one has none)\nhint: start every agent with the same -encrypt key (generate one with `labagent keygen`), or install it with `labagent keys -install`")

@@ -35,7 +35,7 @@ func ParseHandlerSpec(s string) (HandlerSpec, error) {
 	}
 	filters, script, ok := strings.Cut(s, "=")
 	// "script" alone, or a script whose text has '=' but no filter before it.
-	if !ok || strings.ContainsFunc(filters, unicode.IsSpace) || strings.Contains(filters, "/") {
+	if !ok || !looksLikeFilters(filters) {
 		return HandlerSpec{Script: s}, nil
 	}
 	var spec HandlerSpec
@@ -59,6 +59,20 @@ func ParseHandlerSpec(s string) (HandlerSpec, error) {
 		spec.Filters = append(spec.Filters, HandlerFilter{Type: typ, Name: name})
 	}
 	return spec, nil
+}
+
+// looksLikeFilters tells "member-join,user:x=script" from a script that
+// merely contains '=' ("FOO=1 run.sh").
+func looksLikeFilters(s string) bool {
+	if strings.ContainsFunc(s, unicode.IsSpace) {
+		return false
+	}
+	for _, f := range strings.Split(s, ",") {
+		if f != "*" && !strings.HasPrefix(f, "member-") && !strings.HasPrefix(f, "user") {
+			return false
+		}
+	}
+	return true
 }
 
 func parseHandlers(specs []string) ([]HandlerSpec, error) {

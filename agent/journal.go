@@ -22,20 +22,23 @@ const (
 	EntryUser                               // a user event was delivered
 )
 
-var entryTypeNames = [...]string{
-	EntryMemberJoin:    "member-join",
-	EntryMemberLeave:   "member-leave",
-	EntryMemberFailed:  "member-failed",
-	EntryMemberUpdate:  "member-update",
-	EntryMemberSuspect: "member-suspect",
-	EntryMemberReap:    "member-reap",
-	EntryUser:          "user",
-}
-
 // String returns the type's name, such as "member-join".
 func (t EntryType) String() string {
-	if int(t) < len(entryTypeNames) && entryTypeNames[t] != "" {
-		return entryTypeNames[t]
+	switch t {
+	case EntryMemberJoin:
+		return "member-join"
+	case EntryMemberLeave:
+		return "member-leave"
+	case EntryMemberFailed:
+		return "member-failed"
+	case EntryMemberUpdate:
+		return "member-update"
+	case EntryMemberSuspect:
+		return "member-suspect"
+	case EntryMemberReap:
+		return "member-reap"
+	case EntryUser:
+		return "user"
 	}
 	return "unknown"
 }
@@ -55,9 +58,9 @@ func (t *EntryType) UnmarshalText(b []byte) error {
 
 // ParseEntryType returns the type named s ("member-join", "user", ...).
 func ParseEntryType(s string) (EntryType, bool) {
-	for i, n := range entryTypeNames {
-		if n != "" && n == s {
-			return EntryType(i), true
+	for t := EntryMemberJoin; t <= EntryUser; t++ {
+		if t.String() == s {
+			return t, true
 		}
 	}
 	return 0, false

@@ -26,7 +26,7 @@ func FastTuning() agent.Tuning {
 		RetransmitMult:   4,
 		PushPullInterval: 2 * time.Second,
 		IndirectChecks:   2,
-		TCPTimeout:       time.Second,
+		TCPTimeout:       5 * time.Second,
 		GossipToTheDead:  2 * time.Second,
 	}
 }

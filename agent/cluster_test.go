@@ -1,0 +1,173 @@
+package agent_test
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gossiplab/gossiplab/agent"
+	"github.com/gossiplab/gossiplab/agent/agenttest"
+)
+
+// TestClusterSizes runs join, user event, leave and crash on 3, 10 and
+// 50 agents.
+func TestClusterSizes(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		n      int
+		subnet byte
+	}{
+		{name: "3 agents", n: 3, subnet: 31},
+		{name: "10 agents", n: 10, subnet: 32},
+		{name: "50 agents", n: 50, subnet: 33},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if (testing.Short() || raceEnabled) && tc.n > 10 {
+				t.Skip("the 50-agent cluster is too slow for 2 cores under -race or -short")
+			}
+			ctx := t.Context()
+			c := agenttest.NewCluster(t, ctx, tc.n, agenttest.Options{Subnet: tc.subnet})
+			c.WaitConverged(t, 30*time.Second)
+
+			sender := c.Agents[tc.n/2]
+			if err := sender.UserEvent("ping", []byte("x"), false); err != nil {
+				t.Fatal(err)
+			}
+			agenttest.WaitFor(t, 30*time.Second, func() (bool, string) {
+				missing := 0
+				for _, a := range c.Agents {
+					if !hasEntry(a, agent.EntryUser, sender.Name()) {
+						missing++
+					}
+				}
+				return missing == 0, fmt.Sprintf("%d agents lack the user event", missing)
+			})
+
+			leaver, crasher := c.Agents[tc.n-1], c.Agents[tc.n-2]
+			var survivors []*agent.Agent
+			for _, a := range c.Agents[:tc.n-2] {
+				survivors = append(survivors, a)
+			}
+			lctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+			defer cancel()
+			if err := leaver.Leave(lctx); err != nil {
+				t.Fatal(err)
+			}
+			_ = leaver.Shutdown()
+			_ = crasher.Shutdown()
+			agenttest.WaitStatus(t, 30*time.Second, survivors, leaver.Name(), agent.StatusLeft)
+			agenttest.WaitStatus(t, 30*time.Second, survivors, crasher.Name(), agent.StatusFailed)
+		})
+	}
+}
+
+func TestUserEventTooLarge(t *testing.T) {
+	c := agenttest.NewCluster(t, t.Context(), 1, agenttest.Options{})
+	err := c.Agents[0].UserEvent("big", make([]byte, agent.DefaultUserEventLimit), false)
+	if err == nil || !strings.Contains(err.Error(), "over the limit of 512") || !strings.Contains(err.Error(), "hint:") {
+		t.Fatalf("oversized event: got error %v, want one naming the limit with a hint", err)
+	}
+	if got := c.Agents[0].Journal().LastSeq(); hasEntry(c.Agents[0], agent.EntryUser, c.Agents[0].Name()) {
+		t.Errorf("refused event was journaled (last seq %d)", got)
+	}
+}
+
+func TestTagsUpdate(t *testing.T) {
+	ctx := t.Context()
+	c := agenttest.NewCluster(t, ctx, 2, agenttest.Options{Configure: func(i int, cfg *agent.Config) {
+		cfg.Tags = map[string]string{"role": "web"}
+	}})
+	c.WaitConverged(t, waitLong)
+	if err := c.Agents[1].SetTags(ctx, map[string]string{"version": "2"}, []string{"role"}); err != nil {
+		t.Fatal(err)
+	}
+	agenttest.WaitFor(t, waitLong, func() (bool, string) {
+		for _, m := range c.Agents[0].Members() {
+			if m.Name == c.Agents[1].Name() {
+				got := agent.FormatTags(m.Tags)
+				return got == "version=2", "tags seen: " + got
+			}
+		}
+		return false, "member missing"
+	})
+	if !hasEntry(c.Agents[0], agent.EntryMemberUpdate, c.Agents[1].Name()) {
+		t.Error("no member-update in the journal")
+	}
+}
+
+func TestForceLeaveAndReap(t *testing.T) {
+	ctx := t.Context()
+	c := agenttest.NewCluster(t, ctx, 3, agenttest.Options{Configure: func(i int, cfg *agent.Config) {
+		cfg.TombstoneTimeout = 500 * time.Millisecond
+	}})
+	c.WaitConverged(t, waitLong)
+	dead := c.Agents[2]
+	live := c.Agents[:2]
+	if err := live[0].ForceLeave(live[1].Name()); err == nil || !strings.Contains(err.Error(), "not failed") {
+		t.Errorf("force-leave of an alive member: got %v, want a refusal", err)
+	}
+	_ = dead.Shutdown()
+	agenttest.WaitStatus(t, waitLong, live, dead.Name(), agent.StatusFailed)
+	if err := live[0].ForceLeave(dead.Name()); err != nil {
+		t.Fatal(err)
+	}
+	// Left members are reaped after the 500 ms tombstone window.
+	agenttest.WaitFor(t, waitLong, func() (bool, string) {
+		for _, a := range live {
+			if !hasEntry(a, agent.EntryMemberLeave, dead.Name()) || !hasEntry(a, agent.EntryMemberReap, dead.Name()) {
+				return false, a.Name() + " lacks member-leave and member-reap of " + dead.Name()
+			}
+		}
+		return true, ""
+	})
+	if s := agenttest.StatusOf(live[1], dead.Name()); s != "" {
+		t.Errorf("reaped member still listed as %q", s)
+	}
+}
+
+func TestPartitionAndHeal(t *testing.T) {
+	ctx := t.Context()
+	c := agenttest.NewCluster(t, ctx, 4, agenttest.Options{})
+	c.WaitConverged(t, waitLong)
+	a, b := c.Agents[:2], c.Agents[2:]
+	names := func(as []*agent.Agent) []string {
+		var out []string
+		for _, x := range as {
+			out = append(out, x.Name())
+		}
+		return out
+	}
+	for _, x := range a {
+		if err := x.SetFault(agent.Fault{Partition: names(b)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, x := range b {
+		if err := x.SetFault(agent.Fault{Partition: names(a)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := a[0].Info().FaultText; !strings.Contains(got, "partition=") {
+		t.Errorf("info fault = %q, want the partition", got)
+	}
+	for _, x := range b {
+		agenttest.WaitStatus(t, waitLong, a, x.Name(), agent.StatusFailed)
+	}
+	for _, x := range c.Agents {
+		if err := x.SetFault(agent.Fault{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	c.WaitConverged(t, 30*time.Second)
+}
+
+func TestFaultValidation(t *testing.T) {
+	c := agenttest.NewCluster(t, t.Context(), 1, agenttest.Options{})
+	for _, f := range []agent.Fault{{Loss: 1.5}, {Loss: -0.1}, {Delay: -time.Second}} {
+		if err := c.Agents[0].SetFault(f); err == nil {
+			t.Errorf("SetFault(%+v) accepted", f)
+		}
+	}
+}

@@ -1,0 +1,238 @@
+package command
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"sort"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/gossiplab/gossiplab/agent/rpc"
+)
+
+// Streams are the command's standard streams: program output on Out,
+// logs and errors on Err.
+type Streams struct {
+	In       io.Reader
+	Out, Err io.Writer
+}
+
+// Env looks up environment variables (os.Getenv in main).
+type Env func(string) string
+
+// Command is one labagent subcommand.
+type Command struct {
+	Name     string
+	Synopsis string
+	// OwnSignals: the command handles SIGINT/SIGTERM itself (the agent).
+	OwnSignals bool
+	Run        func(ctx context.Context, args []string) error
+}
+
+// usageError marks bad command-line use (exit status 2).
+type usageError struct{ err error }
+
+func (u usageError) Error() string { return u.err.Error() }
+func (u usageError) Unwrap() error { return u.err }
+
+// Commands returns every subcommand, sorted by name.
+func Commands(s Streams, env Env) []Command {
+	cs := []Command{
+		NewAgentCommand(s, env),
+		NewMembersCommand(s, env),
+		NewJoinCommand(s, env),
+		NewLeaveCommand(s, env),
+		NewForceLeaveCommand(s, env),
+		NewEventCommand(s, env),
+		NewTagsCommand(s, env),
+		NewMonitorCommand(s, env),
+		NewJournalCommand(s, env),
+		NewKeysCommand(s, env),
+		NewKeygenCommand(s, env),
+		NewFaultCommand(s, env),
+		NewInfoCommand(s, env),
+		NewVersionCommand(s, env),
+	}
+	sort.Slice(cs, func(i, j int) bool { return cs[i].Name < cs[j].Name })
+	return cs
+}
+
+// Main runs the subcommand named by args[0] and returns the exit status:
+// 0 success, 1 failure, 2 bad usage. Errors are printed once, here.
+func Main(ctx context.Context, args []string, s Streams, env Env) int {
+	cmds := Commands(s, env)
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "-help" || args[0] == "help" {
+		printUsage(s.Err, cmds)
+		if len(args) == 0 {
+			return 2
+		}
+		return 0
+	}
+	for _, c := range cmds {
+		if c.Name != args[0] {
+			continue
+		}
+		if !c.OwnSignals {
+			var stop context.CancelFunc
+			ctx, stop = signal.NotifyContext(ctx, os.Interrupt)
+			defer stop()
+		}
+		err := c.Run(ctx, args[1:])
+		switch {
+		case err == nil, errors.Is(err, flag.ErrHelp):
+			return 0
+		case errors.As(err, new(usageError)):
+			fmt.Fprintf(s.Err, "labagent %s: %v\n", c.Name, err)
+			return 2
+		default:
+			fmt.Fprintf(s.Err, "labagent %s: %v\n", c.Name, err)
+			return 1
+		}
+	}
+	fmt.Fprintf(s.Err, "labagent: unknown command %q\nhint: run `labagent help` for the list\n", args[0])
+	return 2
+}
+
+func printUsage(w io.Writer, cmds []Command) {
+	fmt.Fprintln(w, "usage: labagent COMMAND [flags] [args]")
+	fmt.Fprintln(w)
+	tw := tabwriter.NewWriter(w, 0, 8, 2, ' ', 0)
+	for _, c := range cmds {
+		fmt.Fprintf(tw, "  %s\t%s\n", c.Name, c.Synopsis)
+	}
+	_ = tw.Flush()
+	fmt.Fprintln(w, "\nRun `labagent COMMAND -h` for a command's flags.")
+}
+
+// newFlagSet returns a flag set that reports errors instead of exiting.
+func newFlagSet(name, usage string, s Streams) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(s.Err)
+	fs.Usage = func() {
+		fmt.Fprintf(s.Err, "usage: labagent %s\n\n", usage)
+		fs.PrintDefaults()
+	}
+	return fs
+}
+
+// parse parses args, turning flag errors into usage errors.
+func parse(fs *flag.FlagSet, args []string) error {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return usageError{err}
+	}
+	return nil
+}
+
+// rpcFlags are the flags every client command takes.
+type rpcFlags struct {
+	addr, token string
+}
+
+func (r *rpcFlags) register(fs *flag.FlagSet, env Env) {
+	addr := env("LABAGENT_RPC_ADDR")
+	if addr == "" {
+		addr = rpc.DefaultAddr
+	}
+	fs.StringVar(&r.addr, "rpc-addr", addr, "agent RPC address (env LABAGENT_RPC_ADDR)")
+	fs.StringVar(&r.token, "rpc-token", env("LABAGENT_RPC_TOKEN"), "agent RPC token (env LABAGENT_RPC_TOKEN)")
+}
+
+// call runs one RPC request.
+func (r *rpcFlags) call(ctx context.Context, command string, args, result any) error {
+	c, err := rpc.Dial(ctx, r.addr, r.token)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	return c.Call(ctx, command, args, result)
+}
+
+// noArgs refuses positional arguments.
+func noArgs(fs *flag.FlagSet) error {
+	if fs.NArg() > 0 {
+		return usageError{fmt.Errorf("unexpected argument %q\nhint: flags go before arguments; see -h", fs.Arg(0))}
+	}
+	return nil
+}
+
+// stringList is a repeatable string flag.
+type stringList []string
+
+func (l *stringList) String() string     { return strings.Join(*l, ",") }
+func (l *stringList) Set(v string) error { *l = append(*l, v); return nil }
+
+// addrList is a repeatable address flag that also splits on commas
+// ("-join a,b" and "-join a -join b").
+type addrList struct{ p *[]string }
+
+func (l addrList) String() string {
+	if l.p == nil {
+		return ""
+	}
+	return strings.Join(*l.p, ",")
+}
+
+func (l addrList) Set(v string) error {
+	for _, a := range strings.Split(v, ",") {
+		if a = strings.TrimSpace(a); a != "" {
+			*l.p = append(*l.p, a)
+		}
+	}
+	return nil
+}
+
+// trimWriter drops trailing spaces of each line (tabwriter pads the
+// empty last cell).
+type trimWriter struct{ w io.Writer }
+
+func (t trimWriter) Write(p []byte) (int, error) {
+	lines := strings.SplitAfter(string(p), "\n")
+	var b strings.Builder
+	for _, l := range lines {
+		if strings.HasSuffix(l, "\n") {
+			b.WriteString(strings.TrimRight(l[:len(l)-1], " "))
+			b.WriteByte('\n')
+		} else {
+			b.WriteString(l)
+		}
+	}
+	if _, err := io.WriteString(t.w, b.String()); err != nil {
+		return 0, err
+	}
+	return len(p), nil
+}
+
+// newTable returns an aligned-columns writer (two spaces between
+// columns, no trailing spaces); call Flush.
+func newTable(w io.Writer) *tabwriter.Writer {
+	return tabwriter.NewWriter(trimWriter{w}, 0, 8, 2, ' ', 0)
+}
+
+// kvFlag is a repeatable k=v flag.
+type kvFlag map[string]string
+
+func (m kvFlag) String() string { return "" }
+func (m kvFlag) Set(v string) error {
+	k, val, ok := strings.Cut(v, "=")
+	if !ok || k == "" {
+		return fmt.Errorf("%q is not key=value", v)
+	}
+	m[k] = val
+	return nil
+}
+
+// checkFormat accepts text or json.
+func checkFormat(f string) error {
+	if f != "text" && f != "json" {
+		return usageError{fmt.Errorf("unknown format %q\nhint: use -format text or -format json", f)}
+	}
+	return nil
+}

@@ -1,0 +1,24 @@
+// Package command implements the labagent command line: `labagent agent`
+// (the daemon) and the client commands, which are thin RPC clients of a
+// running agent. One file per command, each a NewXCommand(streams, env)
+// returning a Command with a private flags struct; cmd/labagent only
+// wires Main to the process.
+//
+// Flags use the standard library's flag package, so `-node=web_1`,
+// `-node web_1` and `--node web_1` all work; flags come before
+// positional arguments. Every client command takes -rpc-addr and
+// -rpc-token, defaulting to $LABAGENT_RPC_ADDR and $LABAGENT_RPC_TOKEN.
+//
+// Output formats meant for programs:
+//
+//	members -format json   {"members":[{"name":..,"addr":"ip:port","port":..,"tags":{..},
+//	                        "status":"alive|leaving|left|failed","since":RFC3339,
+//	                        "protocol":{"min":..,"max":..,"version":..},"delegate":{..}}]}
+//	journal -format json   one JSON object per line (JSON Lines):
+//	                       {"seq":..,"time":RFC3339Nano,"unix_nano":..,"mono_ns":..,
+//	                        "type":"member-join|member-leave|member-failed|member-update|
+//	                        member-suspect|member-reap|user","node":..,"addr":"ip:port",
+//	                        "name":..,"ltime":..}
+//	version                "labagent v0.1.0" then "protocol 1"; -format json gives
+//	                       {"version":"0.1.0","protocol":1}
+package command

@@ -1,0 +1,73 @@
+package command
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"strings"
+
+	"github.com/gossiplab/gossiplab/agent/rpc"
+)
+
+// NewFaultCommand is `labagent fault [-loss F] [-partition a,b] [-delay D]
+// [-clear]`; without flags it shows the current faults.
+func NewFaultCommand(s Streams, env Env) Command {
+	return Command{
+		Name:     "fault",
+		Synopsis: "inject packet loss, partitions or delay in the agent's transport",
+		Run: func(ctx context.Context, args []string) error {
+			var r rpcFlags
+			var fa rpc.FaultArgs
+			var loss float64
+			var partition string
+			fs := newFlagSet("fault", "fault [-loss F] [-partition NODE,NODE] [-delay D] [-clear]", s)
+			r.register(fs, env)
+			fs.Float64Var(&loss, "loss", 0, "drop this fraction (0..1) of the gossip packets the agent sends")
+			fs.StringVar(&partition, "partition", "", "drop all traffic to and from these members (comma-separated names)")
+			fs.StringVar(&fa.Delay, "delay", "", "delay the packets the agent sends, such as 50ms")
+			fs.BoolVar(&fa.Clear, "clear", false, "remove every fault (applied before the other flags)")
+			if err := parse(fs, args); err != nil {
+				return err
+			}
+			if err := noArgs(fs); err != nil {
+				return err
+			}
+			fs.Visit(func(f *flag.Flag) {
+				switch f.Name {
+				case "loss":
+					fa.Loss = &loss
+				case "partition":
+					fa.Partition = []string{}
+					for _, p := range strings.Split(partition, ",") {
+						if p = strings.TrimSpace(p); p != "" {
+							fa.Partition = append(fa.Partition, p)
+						}
+					}
+				}
+			})
+			var res rpc.Fault
+			if err := r.call(ctx, rpc.CmdFault, fa, &res); err != nil {
+				return err
+			}
+			fmt.Fprintln(s.Out, "fault:", faultText(res))
+			return nil
+		},
+	}
+}
+
+func faultText(f rpc.Fault) string {
+	var parts []string
+	if f.Loss > 0 {
+		parts = append(parts, fmt.Sprintf("loss=%g", f.Loss))
+	}
+	if len(f.Partition) > 0 {
+		parts = append(parts, "partition="+strings.Join(f.Partition, ","))
+	}
+	if f.Delay > 0 {
+		parts = append(parts, "delay="+f.Delay.String())
+	}
+	if len(parts) == 0 {
+		return "none"
+	}
+	return strings.Join(parts, " ")
+}

@@ -1,0 +1,58 @@
+package command
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/gossiplab/gossiplab/agent/rpc"
+)
+
+// NewKeysCommand is `labagent keys -list | -install K | -use K | -remove K`.
+func NewKeysCommand(s Streams, env Env) Command {
+	return Command{
+		Name:     "keys",
+		Synopsis: "manage this agent's gossip keyring (run on every agent)",
+		Run: func(ctx context.Context, args []string) error {
+			var r rpcFlags
+			var list bool
+			var install, use, remove string
+			fs := newFlagSet("keys", "keys -list | -install KEY | -use KEY | -remove KEY", s)
+			r.register(fs, env)
+			fs.BoolVar(&list, "list", false, "list the keys, primary first")
+			fs.StringVar(&install, "install", "", "add a key")
+			fs.StringVar(&use, "use", "", "make an installed key the primary")
+			fs.StringVar(&remove, "remove", "", "remove a key (not the primary)")
+			if err := parse(fs, args); err != nil {
+				return err
+			}
+			if err := noArgs(fs); err != nil {
+				return err
+			}
+			var ka []rpc.KeysArgs
+			if list {
+				ka = append(ka, rpc.KeysArgs{Op: "list"})
+			}
+			for op, k := range map[string]string{"install": install, "use": use, "remove": remove} {
+				if k != "" {
+					ka = append(ka, rpc.KeysArgs{Op: op, Key: k})
+				}
+			}
+			if len(ka) != 1 {
+				return usageError{errors.New("give exactly one of -list, -install, -use, -remove\nhint: rotate a key with -install on every agent, then -use, then -remove the old one")}
+			}
+			var res rpc.KeysResult
+			if err := r.call(ctx, rpc.CmdKeys, ka[0], &res); err != nil {
+				return err
+			}
+			for i, k := range res.Keys {
+				if i == 0 {
+					fmt.Fprintf(s.Out, "%s  (primary)\n", k)
+					continue
+				}
+				fmt.Fprintln(s.Out, k)
+			}
+			return nil
+		},
+	}
+}

@@ -1,0 +1,47 @@
+package agent
+
+import (
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+func TestParseHandlerSpec(t *testing.T) {
+	tests := []struct {
+		name    string
+		in      string
+		want    HandlerSpec
+		wantErr bool
+	}{
+		{name: "script only", in: "/usr/local/bin/h.sh", want: HandlerSpec{Script: "/usr/local/bin/h.sh"}},
+		{name: "one filter", in: "member-join=h.sh", want: HandlerSpec{Filters: []HandlerFilter{{Type: EntryMemberJoin}}, Script: "h.sh"}},
+		{name: "serf example", in: "member-join,user:deploy=script", want: HandlerSpec{Filters: []HandlerFilter{{Type: EntryMemberJoin}, {Type: EntryUser, Name: "deploy"}}, Script: "script"}},
+		{name: "star", in: "*=h.sh", want: HandlerSpec{Script: "h.sh"}},
+		{name: "script with equals", in: "FOO=1 /bin/h.sh", want: HandlerSpec{Script: "FOO=1 /bin/h.sh"}},
+		{name: "unknown filter", in: "member-joined=h.sh", wantErr: true},
+		{name: "name on non-user", in: "member-join:x=h.sh", wantErr: true},
+		{name: "empty script", in: "user=", wantErr: true},
+		{name: "empty", in: " ", wantErr: true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := ParseHandlerSpec(tc.in)
+			if (err != nil) != tc.wantErr {
+				t.Fatalf("err = %v, wantErr %v", err, tc.wantErr)
+			}
+			if err == nil {
+				if diff := cmp.Diff(tc.want, got); diff != "" {
+					t.Errorf("(-want +got):\n%s", diff)
+				}
+			}
+		})
+	}
+}
+
+func TestEnvKey(t *testing.T) {
+	for in, want := range map[string]string{"role": "ROLE", "dc-1.zone": "DC_1_ZONE", "X9": "X9"} {
+		if got := envKey(in); got != want {
+			t.Errorf("envKey(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

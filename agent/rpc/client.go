@@ -1,0 +1,130 @@
+package rpc
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net"
+	"sync"
+)
+
+// Client talks to one agent over one connection. It is not safe for
+// concurrent calls.
+type Client struct {
+	conn  net.Conn
+	r     *bufio.Reader
+	token string
+	seq   uint64
+	mu    sync.Mutex
+}
+
+// Dial connects to the agent's RPC address.
+func Dial(ctx context.Context, addr, token string) (*Client, error) {
+	var d net.Dialer
+	conn, err := d.DialContext(ctx, "tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("connect to agent at %s: %w\nhint: is `labagent agent` running? pass -rpc-addr (or set LABAGENT_RPC_ADDR) if it listens elsewhere", addr, err)
+	}
+	return &Client{conn: conn, r: bufio.NewReaderSize(conn, 64<<10), token: token}, nil
+}
+
+// Close closes the connection.
+func (c *Client) Close() error { return c.conn.Close() }
+
+func (c *Client) send(ctx context.Context, command string, args any) (uint64, error) {
+	c.seq++
+	req := Request{Seq: c.seq, Token: c.token, Command: command}
+	if args != nil {
+		b, err := json.Marshal(args)
+		if err != nil {
+			return 0, fmt.Errorf("encode %s arguments: %w", command, err)
+		}
+		req.Args = b
+	}
+	line, err := json.Marshal(req)
+	if err != nil {
+		return 0, err
+	}
+	if dl, ok := ctx.Deadline(); ok {
+		_ = c.conn.SetDeadline(dl)
+	}
+	if _, err := c.conn.Write(append(line, '\n')); err != nil {
+		return 0, fmt.Errorf("send %s: %w", command, err)
+	}
+	return c.seq, nil
+}
+
+func (c *Client) receive(command string) (Response, error) {
+	line, err := ReadLine(c.r)
+	if err != nil {
+		return Response{}, fmt.Errorf("read %s response: %w", command, err)
+	}
+	var resp Response
+	if err := json.Unmarshal(line, &resp); err != nil {
+		return Response{}, fmt.Errorf("malformed %s response: %w", command, err)
+	}
+	if resp.Error != "" {
+		return resp, &Error{Message: resp.Error, Hint: resp.Hint}
+	}
+	return resp, nil
+}
+
+// Call sends one request and decodes its result into result (may be nil).
+func (c *Client) Call(ctx context.Context, command string, args, result any) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	stop := context.AfterFunc(ctx, func() { _ = c.conn.Close() })
+	defer stop()
+	if _, err := c.send(ctx, command, args); err != nil {
+		return ctxErr(ctx, err)
+	}
+	resp, err := c.receive(command)
+	if err != nil {
+		return ctxErr(ctx, err)
+	}
+	if result != nil && len(resp.Result) > 0 {
+		if err := json.Unmarshal(resp.Result, result); err != nil {
+			return fmt.Errorf("decode %s result: %w", command, err)
+		}
+	}
+	return nil
+}
+
+// Stream sends a streaming request and calls each with every item until
+// the agent ends the stream, each returns an error, or ctx ends (which
+// returns nil).
+func (c *Client) Stream(ctx context.Context, command string, args any, each func(json.RawMessage) error) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	stop := context.AfterFunc(ctx, func() { _ = c.conn.Close() })
+	defer stop()
+	if _, err := c.send(ctx, command, args); err != nil {
+		return ctxErr(ctx, err)
+	}
+	for {
+		resp, err := c.receive(command)
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil
+			}
+			return err
+		}
+		if len(resp.Result) > 0 {
+			if err := each(resp.Result); err != nil {
+				return err
+			}
+		}
+		if !resp.More {
+			return nil
+		}
+	}
+}
+
+func ctxErr(ctx context.Context, err error) error {
+	if ctx.Err() != nil {
+		return errors.Join(ctx.Err(), err)
+	}
+	return err
+}

@@ -1,0 +1,303 @@
+package rpc
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+)
+
+// DefaultAddr is where the agent's RPC server listens by default.
+const DefaultAddr = "127.0.0.1:7373"
+
+// MaxLineBytes bounds one request or response line.
+const MaxLineBytes = 1 << 20
+
+// The commands.
+const (
+	CmdMembers    = "members"
+	CmdJoin       = "join"
+	CmdLeave      = "leave"
+	CmdForceLeave = "force-leave"
+	CmdEvent      = "event"
+	CmdTags       = "tags"
+	CmdMonitor    = "monitor"
+	CmdJournal    = "journal"
+	CmdKeys       = "keys"
+	CmdFault      = "fault"
+	CmdInfo       = "info"
+)
+
+// Request is one request line.
+type Request struct {
+	Seq     uint64          `json:"seq"`
+	Token   string          `json:"token,omitempty"`
+	Command string          `json:"command"`
+	Args    json.RawMessage `json:"args,omitempty"`
+}
+
+// Response is one response line.
+type Response struct {
+	Seq    uint64          `json:"seq"`
+	Error  string          `json:"error,omitempty"`
+	Hint   string          `json:"hint,omitempty"`
+	Result json.RawMessage `json:"result,omitempty"`
+	More   bool            `json:"more,omitempty"`
+}
+
+// Error is an error the agent answered with.
+type Error struct {
+	Message string
+	Hint    string
+}
+
+func (e *Error) Error() string {
+	if e.Hint != "" {
+		return e.Message + "\nhint: " + e.Hint
+	}
+	return e.Message
+}
+
+// ErrorResponse builds the response for err; a "\nhint: " line in the
+// error text becomes the Hint.
+func ErrorResponse(seq uint64, err error) Response {
+	msg, hint, _ := strings.Cut(err.Error(), "\nhint: ")
+	var e *Error
+	if errors.As(err, &e) {
+		msg, hint = e.Message, e.Hint
+	}
+	return Response{Seq: seq, Error: msg, Hint: hint}
+}
+
+// ArgsFor returns a pointer to the zero args of command (nil when it
+// takes none), or an error for an unknown command.
+func ArgsFor(command string) (any, error) {
+	switch command {
+	case CmdMembers, CmdLeave, CmdInfo:
+		return nil, nil
+	case CmdJoin:
+		return &JoinArgs{}, nil
+	case CmdForceLeave:
+		return &ForceLeaveArgs{}, nil
+	case CmdEvent:
+		return &EventArgs{}, nil
+	case CmdTags:
+		return &TagsArgs{}, nil
+	case CmdMonitor:
+		return &MonitorArgs{}, nil
+	case CmdJournal:
+		return &JournalArgs{}, nil
+	case CmdKeys:
+		return &KeysArgs{}, nil
+	case CmdFault:
+		return &FaultArgs{}, nil
+	}
+	return nil, &Error{Message: fmt.Sprintf("unknown command %q", command), Hint: "upgrade labagent so client and agent are the same version"}
+}
+
+func strictUnmarshal(b []byte, v any) error {
+	d := json.NewDecoder(bytes.NewReader(b))
+	d.DisallowUnknownFields()
+	if err := d.Decode(v); err != nil {
+		return err
+	}
+	if d.More() {
+		return errors.New("trailing data after the JSON object")
+	}
+	return nil
+}
+
+// DecodeRequest parses one request line and its arguments (strictly:
+// unknown fields are errors). args is nil for commands without any.
+func DecodeRequest(line []byte) (Request, any, error) {
+	var r Request
+	line = bytes.TrimSpace(line)
+	if len(line) == 0 {
+		return r, nil, &Error{Message: "empty request", Hint: "send one JSON object per line"}
+	}
+	if len(line) > MaxLineBytes {
+		return r, nil, &Error{Message: fmt.Sprintf("request of %d bytes is over the limit of %d", len(line), MaxLineBytes)}
+	}
+	if err := strictUnmarshal(line, &r); err != nil {
+		return r, nil, &Error{Message: "malformed request: " + err.Error(), Hint: "send one JSON object per line: {\"seq\":1,\"command\":\"members\"}"}
+	}
+	args, err := ArgsFor(r.Command)
+	if err != nil {
+		return r, nil, err
+	}
+	if args == nil {
+		if len(r.Args) > 0 && !bytes.Equal(bytes.TrimSpace(r.Args), []byte("null")) && !bytes.Equal(bytes.TrimSpace(r.Args), []byte("{}")) {
+			return r, nil, &Error{Message: fmt.Sprintf("command %q takes no arguments", r.Command)}
+		}
+		return r, nil, nil
+	}
+	if len(r.Args) > 0 {
+		if err := strictUnmarshal(r.Args, args); err != nil {
+			return r, nil, &Error{Message: fmt.Sprintf("bad arguments for %q: %v", r.Command, err)}
+		}
+	}
+	if v, ok := args.(interface{ validate() error }); ok {
+		if err := v.validate(); err != nil {
+			return r, nil, err
+		}
+	}
+	return r, args, nil
+}
+
+// ReadLine reads one newline-terminated line of at most MaxLineBytes.
+// An over-long line is consumed to its end and reported as an error.
+func ReadLine(r *bufio.Reader) ([]byte, error) {
+	var buf []byte
+	tooLong := false
+	for {
+		chunk, err := r.ReadSlice('\n')
+		if !tooLong {
+			if len(buf)+len(chunk) > MaxLineBytes+1 {
+				tooLong, buf = true, nil
+			} else {
+				buf = append(buf, chunk...)
+			}
+		}
+		if errors.Is(err, bufio.ErrBufferFull) {
+			continue
+		}
+		switch {
+		case tooLong && (err == nil || errors.Is(err, io.EOF)):
+			return nil, errLineTooLong
+		case err == nil:
+			return buf, nil
+		case errors.Is(err, io.EOF) && len(buf) > 0:
+			return buf, nil
+		}
+		return nil, err
+	}
+}
+
+var errLineTooLong = &Error{Message: fmt.Sprintf("request line over %d bytes", MaxLineBytes)}
+
+// IsLineTooLong reports whether err is ReadLine's over-long line error.
+func IsLineTooLong(err error) bool { return err == errLineTooLong }
+
+// JoinArgs: join ADDR...
+type JoinArgs struct {
+	Addrs []string `json:"addrs"`
+}
+
+func (a *JoinArgs) validate() error {
+	if len(a.Addrs) == 0 {
+		return &Error{Message: "join needs at least one address", Hint: "labagent join 10.0.0.11 [10.0.0.12:7946 ...]"}
+	}
+	return nil
+}
+
+// JoinResult says how many addresses answered.
+type JoinResult struct {
+	Contacted int `json:"contacted"`
+}
+
+// ForceLeaveArgs: force-leave NODE
+type ForceLeaveArgs struct {
+	Node string `json:"node"`
+}
+
+func (a *ForceLeaveArgs) validate() error {
+	if a.Node == "" {
+		return &Error{Message: "force-leave needs a node name", Hint: "labagent force-leave NODE"}
+	}
+	return nil
+}
+
+// EventArgs: event NAME [PAYLOAD]
+type EventArgs struct {
+	Name     string `json:"name"`
+	Payload  []byte `json:"payload,omitempty"`
+	Coalesce bool   `json:"coalesce"`
+}
+
+func (a *EventArgs) validate() error {
+	if a.Name == "" {
+		return &Error{Message: "event needs a name", Hint: "labagent event NAME [PAYLOAD]"}
+	}
+	return nil
+}
+
+// TagsArgs: tags -set k=v -delete k
+type TagsArgs struct {
+	Set    map[string]string `json:"set,omitempty"`
+	Delete []string          `json:"delete,omitempty"`
+}
+
+// TagsResult is the agent's tags afterwards.
+type TagsResult struct {
+	Tags map[string]string `json:"tags"`
+}
+
+// MonitorArgs: monitor -log-level L
+type MonitorArgs struct {
+	LogLevel string `json:"log_level,omitempty"`
+}
+
+// MonitorItem is one streamed log line.
+type MonitorItem struct {
+	Line string `json:"line"`
+}
+
+// JournalArgs: journal -since SEQ -follow
+type JournalArgs struct {
+	Since  uint64 `json:"since"`
+	Follow bool   `json:"follow"`
+}
+
+// JournalResult is a batch of entries, oldest first.
+type JournalResult struct {
+	Entries []Entry `json:"entries"`
+	// FirstSeq is the oldest sequence number the agent still holds; a
+	// value above Since+1 means entries were lost to the ring's bound.
+	FirstSeq uint64 `json:"first_seq"`
+}
+
+// KeysArgs: keys -list | -install K | -use K | -remove K
+type KeysArgs struct {
+	Op  string `json:"op"`
+	Key string `json:"key,omitempty"`
+}
+
+func (a *KeysArgs) validate() error {
+	switch a.Op {
+	case "list":
+		return nil
+	case "install", "use", "remove":
+		if a.Key == "" {
+			return &Error{Message: "keys -" + a.Op + " needs a key", Hint: "labagent keys -" + a.Op + " BASE64KEY"}
+		}
+		return nil
+	}
+	return &Error{Message: fmt.Sprintf("unknown keys operation %q", a.Op), Hint: "use -list, -install, -use or -remove"}
+}
+
+// KeysResult lists the keys, primary first.
+type KeysResult struct {
+	Keys []string `json:"keys"`
+}
+
+// FaultArgs: fault -loss F -partition a,b -delay D | -clear. Unset
+// fields keep their current value unless Clear is set.
+type FaultArgs struct {
+	Clear     bool     `json:"clear,omitempty"`
+	Loss      *float64 `json:"loss,omitempty"`
+	Partition []string `json:"partition,omitempty"`
+	Delay     string   `json:"delay,omitempty"`
+}
+
+func (a *FaultArgs) validate() error {
+	if a.Delay != "" {
+		if _, err := time.ParseDuration(a.Delay); err != nil {
+			return &Error{Message: fmt.Sprintf("bad delay %q: %v", a.Delay, err), Hint: "use a Go duration such as 50ms"}
+		}
+	}
+	return nil
+}

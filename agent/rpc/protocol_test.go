@@ -1,0 +1,102 @@
+package rpc
+
+import (
+	"bufio"
+	"errors"
+	"strings"
+	"testing"
+)
+
+func TestDecodeRequest(t *testing.T) {
+	tests := []struct {
+		name    string
+		line    string
+		wantCmd string
+		wantErr string
+	}{
+		{name: "members", line: `{"seq":1,"command":"members"}`, wantCmd: "members"},
+		{name: "join", line: `{"seq":2,"token":"t","command":"join","args":{"addrs":["127.0.0.1"]}}`, wantCmd: "join"},
+		{name: "empty args object", line: `{"seq":3,"command":"info","args":{}}`, wantCmd: "info"},
+		{name: "empty line", line: ``, wantErr: "empty request"},
+		{name: "not json", line: `members`, wantErr: "malformed request"},
+		{name: "unknown field", line: `{"seq":1,"command":"members","extra":1}`, wantErr: "unknown field"},
+		{name: "unknown command", line: `{"seq":1,"command":"explode"}`, wantErr: "unknown command"},
+		{name: "args on argless", line: `{"seq":1,"command":"members","args":{"x":1}}`, wantErr: "takes no arguments"},
+		{name: "bad args type", line: `{"seq":1,"command":"join","args":{"addrs":"x"}}`, wantErr: "bad arguments"},
+		{name: "unknown arg", line: `{"seq":1,"command":"join","args":{"addrs":["a"],"x":1}}`, wantErr: "bad arguments"},
+		{name: "join without addrs", line: `{"seq":1,"command":"join","args":{}}`, wantErr: "at least one address"},
+		{name: "bad delay", line: `{"seq":1,"command":"fault","args":{"delay":"soon"}}`, wantErr: "bad delay"},
+		{name: "bad keys op", line: `{"seq":1,"command":"keys","args":{"op":"burn"}}`, wantErr: "unknown keys operation"},
+		{name: "trailing data", line: `{"seq":1,"command":"members"} {}`, wantErr: "trailing data"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			req, _, err := DecodeRequest([]byte(tc.line))
+			if tc.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+					t.Fatalf("err = %v, want it to contain %q", err, tc.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if req.Command != tc.wantCmd {
+				t.Errorf("command = %q, want %q", req.Command, tc.wantCmd)
+			}
+		})
+	}
+}
+
+func TestReadLine(t *testing.T) {
+	long := strings.Repeat("x", MaxLineBytes+10)
+	r := bufio.NewReaderSize(strings.NewReader("a\n"+long+"\nb\nlast"), 4096)
+	for _, want := range []string{"a\n", "too long", "b\n", "last"} {
+		got, err := ReadLine(r)
+		if want == "too long" {
+			if !IsLineTooLong(err) {
+				t.Fatalf("over-long line: err = %v", err)
+			}
+			continue
+		}
+		if err != nil || string(got) != want {
+			t.Fatalf("ReadLine = %q, %v; want %q", got, err, want)
+		}
+	}
+	if _, err := ReadLine(r); err == nil {
+		t.Error("read past the end")
+	}
+}
+
+func TestErrorResponseSplitsHint(t *testing.T) {
+	r := ErrorResponse(7, errors.New("no such node\nhint: see members"))
+	if r.Seq != 7 || r.Error != "no such node" || r.Hint != "see members" {
+		t.Errorf("got %+v", r)
+	}
+}
+
+// FuzzDecodeRequest: any input yields a request or an error, never a
+// panic. The seeds run as part of the normal tests.
+func FuzzDecodeRequest(f *testing.F) {
+	for _, s := range []string{
+		`{"seq":1,"command":"members"}`,
+		`{"seq":2,"token":"t","command":"join","args":{"addrs":["127.0.0.1:7946"]}}`,
+		`{"seq":3,"command":"event","args":{"name":"deploy","payload":"djE=","coalesce":true}}`,
+		`{"seq":4,"command":"fault","args":{"loss":0.3,"partition":["a","b"],"delay":"50ms"}}`,
+		`{"seq":5,"command":"journal","args":{"since":10,"follow":true}}`,
+		`{"seq":6,"command":"keys","args":{"op":"install","key":"AAAA"}}`,
+		`{"seq":7,"command":"tags","args":{"set":{"a":"b"},"delete":["c"]}}`,
+		`{"seq":"x"}`, `[]`, `null`, `{`, "\x00\xff", `{"seq":1,"command":"members","args":null}`,
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, line []byte) {
+		req, args, err := DecodeRequest(line)
+		if err == nil {
+			if _, aerr := ArgsFor(req.Command); aerr != nil {
+				t.Fatalf("accepted unknown command %q", req.Command)
+			}
+			_ = args
+		}
+	})
+}

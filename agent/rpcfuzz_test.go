@@ -1,0 +1,57 @@
+package agent
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/gossiplab/gossiplab/agent/rpc"
+)
+
+// FuzzRPCHandle feeds arbitrary request lines to the server's handler
+// (on a created, unstarted agent): each gets exactly one well-formed
+// final response and nothing panics.
+func FuzzRPCHandle(f *testing.F) {
+	for _, s := range []string{
+		`{"seq":1,"command":"members"}`,
+		`{"seq":2,"command":"info"}`,
+		`{"seq":3,"command":"event","args":{"name":"x"}}`,
+		`{"seq":4,"command":"fault","args":{"clear":true}}`,
+		`{"seq":5,"command":"journal","args":{"since":0}}`,
+		`{"seq":6,"command":"keys","args":{"op":"list"}}`,
+		`{"seq":7,"command":"force-leave","args":{"node":"x"}}`,
+		`{"seq":8,"command":"monitor","args":{"log_level":"bogus"}}`,
+		`{"seq":9,"command":"leave"}`,
+		`not json`, `{"seq":1}`, "",
+	} {
+		f.Add([]byte(s))
+	}
+	cfg := DefaultConfig()
+	cfg.NodeName = "fuzz"
+	cfg.RPCAddr = ""
+	a, err := Create(cfg, nil)
+	if err != nil {
+		f.Fatal(err)
+	}
+	s := &rpcServer{a: a}
+	f.Fuzz(func(t *testing.T, line []byte) {
+		var final []rpc.Response
+		send := func(r rpc.Response) error {
+			if !r.More {
+				final = append(final, r)
+			}
+			return nil
+		}
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		_ = s.handle(ctx, line, send, bufio.NewReader(strings.NewReader("")))
+		if len(final) != 1 {
+			t.Fatalf("%q: %d final responses, want 1", line, len(final))
+		}
+		if _, err := json.Marshal(final[0]); err != nil {
+			t.Fatalf("%q: response does not encode: %v", line, err)
+		}
+	})
+}
