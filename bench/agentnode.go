@@ -93,6 +93,8 @@ func (n agentNode) AliveCount() int {
 	return k
 }
 
+func (n agentNode) Notify() (<-chan struct{}, func()) { return n.a.Journal().Notify() }
+
 func (n agentNode) Cursor() uint64 { return n.a.Journal().LastSeq() }
 
 // Learned finds the journal entry of ev. A graceful leave counts when the

@@ -28,6 +28,9 @@ type clusterNode interface {
 	// the event's name) and returns its timestamp (monotonic reading kept).
 	Cursor() uint64
 	Learned(cursor uint64, ev Event, subject string) (time.Time, bool)
+	// Notify returns a channel that receives a (coalesced) wake-up after
+	// each journal append, and a func to stop it.
+	Notify() (<-chan struct{}, func())
 }
 
 // nodeStarter creates and starts an agent bound to ip (kernel-chosen port)
@@ -45,7 +48,7 @@ type Memberlist struct {
 	Subnet byte
 	// StartSpread is the window over which the agents start (>= 1 s).
 	StartSpread time.Duration
-	// Poll is how often the journals are read while a run waits.
+	// Poll is how often the warm-up checks whether the cluster converged.
 	Poll time.Duration
 }
 
@@ -212,7 +215,7 @@ func (c *cluster) poll() time.Duration {
 	if c.m.Poll > 0 {
 		return c.m.Poll
 	}
-	return 20 * time.Millisecond
+	return 50 * time.Millisecond
 }
 
 // run injects the event once and waits for every observer.
@@ -311,29 +314,36 @@ func (c *cluster) run(ctx context.Context, run int) ([]Sample, error) {
 	return out, nil
 }
 
-// await reads the observers' journals (after their cursors) every poll
-// interval until each has recorded ev about subject or timeout has passed
-// since t0, and returns the journal timestamps (zero: not learned). The
-// latency is the journal's timestamp minus t0, both monotonic readings of
-// this process, so the poll interval costs run time, not accuracy.
+// await waits until every observer's journal (after its cursor) records
+// ev about subject, or until timeout has passed since t0, and returns the
+// journal timestamps (zero: not learned). It does not poll: one goroutine
+// per observer sleeps until that journal is appended to, so a waiting
+// harness costs the cluster nothing. The latency is the journal's
+// timestamp minus t0, both monotonic readings of this process.
 func (c *cluster) await(ctx context.Context, observers []clusterNode, cursors []uint64, ev Event, subject string, t0 time.Time, timeout time.Duration) ([]time.Time, error) {
+	wctx, cancel := context.WithDeadline(ctx, t0.Add(timeout))
+	defer cancel()
 	learned := make([]time.Time, len(observers))
-	missing := len(observers)
-	for missing > 0 && time.Since(t0) < timeout {
-		if err := sleep(ctx, c.poll()); err != nil {
-			return nil, err
-		}
-		for i, o := range observers {
-			if !learned[i].IsZero() {
-				continue
+	var wg sync.WaitGroup
+	for i, o := range observers {
+		wake, stop := o.Notify()
+		wg.Go(func() {
+			defer stop()
+			for {
+				if at, ok := o.Learned(cursors[i], ev, subject); ok {
+					learned[i] = at
+					return
+				}
+				select {
+				case <-wake:
+				case <-wctx.Done():
+					return
+				}
 			}
-			if at, ok := o.Learned(cursors[i], ev, subject); ok {
-				learned[i] = at
-				missing--
-			}
-		}
+		})
 	}
-	return learned, nil
+	wg.Wait()
+	return learned, ctx.Err()
 }
 
 // shutdown stops every agent, in parallel, and gives up waiting after

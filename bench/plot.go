@@ -65,6 +65,18 @@ func (s style) dashes(backend string) []vg.Length {
 	return nil
 }
 
+// line returns the backend's line through xys.
+func (s style) line(backend string, xys plotter.XYs) (*plotter.Line, error) {
+	l, err := plotter.NewLine(xys)
+	if err != nil {
+		return nil, err
+	}
+	l.Color = s.color(backend)
+	l.Width = vg.Points(1.5)
+	l.Dashes = s.dashes(backend)
+	return l, nil
+}
+
 func (s style) band(backend string) color.Color {
 	r, g, b, _ := s.color(backend).RGBA()
 	return color.NRGBA{R: uint8(r >> 8), G: uint8(g >> 8), B: uint8(b >> 8), A: 60}
@@ -129,13 +141,10 @@ func curvePlot(groups []group, st style) (*plot.Plot, error) {
 			poly.LineStyle.Width = 0
 			p.Add(poly)
 		}
-		line, err := plotter.NewLine(med)
+		line, err := st.line(g.Backend, med)
 		if err != nil {
 			return nil, err
 		}
-		line.Color = st.color(g.Backend)
-		line.Width = vg.Points(1.5)
-		line.Dashes = st.dashes(g.Backend)
 		p.Add(line)
 		p.Legend.Add(fmt.Sprintf("%s (%d runs)", g.Backend, len(g.runs)), line)
 	}
@@ -168,13 +177,10 @@ func cdfPlot(groups []group, st style) (*plot.Plot, error) {
 			}
 			xys = append(xys, plotter.XY{X: v, Y: xys[len(xys)-1].Y}, plotter.XY{X: v, Y: float64(i+1) / float64(len(all))})
 		}
-		line, err := plotter.NewLine(xys)
+		line, err := st.line(g.Backend, xys)
 		if err != nil {
 			return nil, err
 		}
-		line.Color = st.color(g.Backend)
-		line.Width = vg.Points(1.5)
-		line.Dashes = st.dashes(g.Backend)
 		p.Add(line)
 		p.Legend.Add(g.Backend, line)
 	}

@@ -3,6 +3,7 @@ package bench
 import (
 	"bytes"
 	"image/png"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -146,7 +147,7 @@ func TestRebuildFromSamplesAlone(t *testing.T) {
 			t.Fatal(err)
 		}
 		got := derivedFiles(t, d)
-		if diff := cmp.Diff(slices.Sorted(keys(want)), slices.Sorted(keys(got))); diff != "" {
+		if diff := cmp.Diff(slices.Sorted(maps.Keys(want)), slices.Sorted(maps.Keys(got))); diff != "" {
 			t.Errorf("files (-want +got):\n%s", diff)
 		}
 		sum, err := DecodeSummary(got[SummaryFile])
@@ -167,16 +168,6 @@ func TestRebuildFromSamplesAlone(t *testing.T) {
 			t.Errorf("Rebuild of an empty directory: %v, want an error with a hint", err)
 		}
 	})
-}
-
-func keys[V any](m map[string]V) func(func(string) bool) {
-	return func(yield func(string) bool) {
-		for k := range m {
-			if !yield(k) {
-				return
-			}
-		}
-	}
 }
 
 func TestSamplesRoundTrip(t *testing.T) {

@@ -46,11 +46,11 @@ func TestConvergeBadFlags(t *testing.T) {
 	}
 }
 
-// TestConvergeModelsAndReport runs the closed-form backends (the
-// simulator joins once its engine lands), then rebuilds the directory.
+// TestConvergeModelsAndReport runs the CI mode (simulator and Serf's
+// formula at 10, 100 and 1000 nodes), then rebuilds the directory.
 func TestConvergeModelsAndReport(t *testing.T) {
 	out := t.TempDir()
-	stdout, stderr, err := run(t, "converge", "--backend", "serf-formula", "--nodes", "10,100,1000", "--out", out, "--name", "ci")
+	stdout, stderr, err := run(t, "converge", "--backend", "sim,serf-formula", "--nodes", "10,100,1000", "--out", out, "--name", "ci")
 	if err != nil {
 		t.Fatalf("converge: %v\n%s", err, stderr)
 	}
@@ -58,7 +58,7 @@ func TestConvergeModelsAndReport(t *testing.T) {
 	if len(dirs) != 1 {
 		t.Fatalf("want one results directory, got %v", dirs)
 	}
-	if !strings.Contains(stdout, "serf-formula  join      100") || !strings.Contains(stdout, "report: ") {
+	if !strings.Contains(stdout, "sim           fail     1000") || !strings.Contains(stdout, "serf-formula  join      100") || !strings.Contains(stdout, "report: ") {
 		t.Errorf("stdout lacks the table or the report path:\n%s", stdout)
 	}
 	for _, f := range []string{"samples.csv", "summary.json", "report.md", "converge-vs-n-join.png", "curve-fail-n1000.svg"} {
