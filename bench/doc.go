@@ -5,6 +5,23 @@
 // directory (samples.csv, summary.json, plots, report.md) and the plots.
 // It is the only package of the project that imports gonum.org/v1/plot.
 //
+// # Backends
+//
+// A Backend runs the runs of one Spec (event, cluster size N, runs, seed,
+// profile) and hands over each run's samples as soon as it finishes:
+//
+//	type Backend interface {
+//		Name() string
+//		Run(ctx context.Context, spec Spec, done func(run int, samples []Sample)) error
+//	}
+//
+// Memberlist (N agents of package agent on 127.0.100.x, staggered starts,
+// warm-up until every agent sees N alive members before each injection,
+// latencies from the agents' journals), Sim (package simulator, runs in
+// parallel), SerfFormula and LowerBound (closed forms, one run) implement
+// it; a lab backend driving chaos on a running lab will too. Experiment
+// runs a sweep over backends, events and sizes and writes the results.
+//
 // # Results directory
 //
 // Every run gets a new directory <out>/<UTC time>-<name>/ that is never

@@ -109,16 +109,16 @@ func (m *Memberlist) newCluster(ctx context.Context, spec Spec) *cluster {
 
 // cluster is one in-process cluster serving the runs of one spec.
 type cluster struct {
-	m     *Memberlist
-	life  context.Context // the agents' lifetime: they shut down when it ends
+	m    *Memberlist
+	life context.Context // the agents' lifetime: they shut down when it ends
 	// closing silences the agents' logs when the cluster shuts down, so
 	// that agents complaining about agents already gone do not drown the
 	// output (see quietNode for single agents).
 	closing atomic.Bool
-	spec  Spec
-	rng   *rand.Rand
-	nodes []clusterNode // the N members
-	next  int           // address index of the next node
+	spec    Spec
+	rng     *rand.Rand
+	nodes   []clusterNode // the N members
+	next    int           // address index of the next node
 }
 
 func (c *cluster) addr() netip.Addr {
@@ -244,7 +244,7 @@ func (c *cluster) run(ctx context.Context, run int) ([]Sample, error) {
 				return nil
 			}
 			err := joiner.Leave(ctx)
-			return errors.Join(err, joiner.Shutdown())
+			return errors.Join(err, c.stop(joiner))
 		}
 	case EventLeave, EventFail:
 		i := c.rng.IntN(len(c.nodes))
@@ -258,7 +258,7 @@ func (c *cluster) run(ctx context.Context, run int) ([]Sample, error) {
 			return victim.Shutdown()
 		}
 		after = func(ctx context.Context) error {
-			if err := victim.Shutdown(); err != nil {
+			if err := c.stop(victim); err != nil {
 				c.m.Log.Debug("shut down", "node", subject, "err", err)
 			}
 			repl, err := c.startNode(fmt.Sprintf("spare-%d", run))
@@ -346,20 +346,28 @@ func (c *cluster) await(ctx context.Context, observers []clusterNode, cursors []
 	return learned, ctx.Err()
 }
 
-// shutdown stops every agent, in parallel, and gives up waiting after
-// shutdownWait (an agent stuck in shutdown must not hang the experiment).
+// shutdown stops every agent, in parallel.
 func (c *cluster) shutdown() {
 	c.closing.Store(true)
 	var wg sync.WaitGroup
 	for _, n := range c.nodes {
-		wg.Go(func() { _ = n.Shutdown() })
+		wg.Go(func() { _ = c.stop(n) })
 	}
-	done := make(chan struct{})
-	go func() { wg.Wait(); close(done) }()
+	wg.Wait()
+}
+
+// stop shuts n down but gives up waiting after shutdownWait: an agent
+// stuck in its shutdown must not hang the experiment (its goroutines are
+// left behind, and the process exits at the end anyway).
+func (c *cluster) stop(n clusterNode) error {
+	done := make(chan error, 1)
+	go func() { done <- n.Shutdown() }()
 	select {
-	case <-done:
+	case err := <-done:
+		return err
 	case <-time.After(shutdownWait):
-		c.m.Log.Warn("agents did not shut down in time; continuing", "n", len(c.nodes), "waited", shutdownWait)
+		c.m.Log.Warn("agent did not shut down in time; continuing without it", "agent", n.Name(), "waited", shutdownWait)
+		return nil
 	}
 }
 
@@ -378,51 +386,4 @@ func sleep(ctx context.Context, d time.Duration) error {
 	case <-t.C:
 		return nil
 	}
-}
-
-// quietNode silences an agent's log when it is shut down (a crash
-// injection or a replacement): its last goroutines' complaints about its
-// own closed sockets are noise.
-type quietNode struct {
-	clusterNode
-	quiet *atomic.Bool
-}
-
-func (q quietNode) Shutdown() error {
-	q.quiet.Store(true)
-	return q.clusterNode.Shutdown()
-}
-
-// gateHandler drops every record once any of its flags is set.
-type gateHandler struct {
-	h      slog.Handler
-	closed []*atomic.Bool
-}
-
-func (g *gateHandler) off() bool {
-	for _, c := range g.closed {
-		if c.Load() {
-			return true
-		}
-	}
-	return false
-}
-
-func (g *gateHandler) Enabled(ctx context.Context, l slog.Level) bool {
-	return !g.off() && g.h.Enabled(ctx, l)
-}
-
-func (g *gateHandler) Handle(ctx context.Context, r slog.Record) error {
-	if g.off() {
-		return nil
-	}
-	return g.h.Handle(ctx, r)
-}
-
-func (g *gateHandler) WithAttrs(as []slog.Attr) slog.Handler {
-	return &gateHandler{h: g.h.WithAttrs(as), closed: g.closed}
-}
-
-func (g *gateHandler) WithGroup(name string) slog.Handler {
-	return &gateHandler{h: g.h.WithGroup(name), closed: g.closed}
 }

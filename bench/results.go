@@ -183,4 +183,3 @@ func writePlots(d Dir, samples []Sample, sums []Group, rows []ErrorRow) ([]Figur
 	}
 	return figs, nil
 }
-
