@@ -150,6 +150,7 @@ func curvePlot(groups []group, st style) (*plot.Plot, error) {
 	}
 	p.Y.Min, p.Y.Max = 0, 100
 	p.X.Min = 0
+	p.Legend.Top = false // the curves end at the top right
 	return p, nil
 }
 
@@ -186,6 +187,7 @@ func cdfPlot(groups []group, st style) (*plot.Plot, error) {
 	}
 	p.Y.Min, p.Y.Max = 0, 1
 	p.X.Min = 0
+	p.Legend.Top = false
 	return p, nil
 }
 
