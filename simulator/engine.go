@@ -74,6 +74,8 @@ type engine struct {
 	msgs   []message
 	msgIdx map[msgKey]int32
 	qid    int64
+	qbuf   []qitem // scratch of getBroadcasts
+	qmerge []qitem
 	filler *filler
 
 	pkts    []packet

@@ -1,6 +1,9 @@
 package simulator
 
-import "math"
+import (
+	"math"
+	"slices"
+)
 
 // msgKind is the type of a broadcast message (memberlist's aliveMsg,
 // suspectMsg, deadMsg; Serf's user event).
@@ -108,7 +111,14 @@ func (e *engine) enqueue(i int32, msg int32) {
 		n.queue = q
 	}
 	e.qid++
-	n.queue = append(n.queue, qitem{msg: msg, id: e.qid})
+	it := qitem{msg: msg, id: e.qid}
+	k, _ := slices.BinarySearchFunc(n.queue, it, func(a, b qitem) int {
+		if e.qless(a, b) {
+			return -1
+		}
+		return 1
+	})
+	n.queue = slices.Insert(n.queue, k, it)
 	e.wakeGossip(i)
 }
 
@@ -135,12 +145,8 @@ func (e *engine) getBroadcasts(i int32, overhead, limit int, dst []int32) ([]int
 	}
 	lim := int32(retransmitLimit(e.cfg.RetransmitMult, e.numNodes(i)))
 	q := n.queue
-	// insertion sort: queues hold a handful of messages
-	for a := 1; a < len(q); a++ {
-		for b := a; b > 0 && e.qless(q[b], q[b-1]); b-- {
-			q[b], q[b-1] = q[b-1], q[b]
-		}
-	}
+	// n.queue is kept sorted by qless (enqueue inserts in place, the
+	// merge below puts sent messages back), so no sort is needed here.
 	used := 0
 	var moved []int32 // filler counts moving up one level
 	if f != nil {
@@ -162,6 +168,9 @@ func (e *engine) getBroadcasts(i int32, overhead, limit int, dst []int32) ([]int
 	}
 	fl := 0 // next filler level to consider
 	for k := range q {
+		if limit-used-overhead < deadSize {
+			break // nothing fits any more (dead and suspect are the smallest)
+		}
 		it := &q[k]
 		if f != nil {
 			for ; fl < len(f.count) && (int32(fl) < it.tx || int32(fl) == it.tx && e.fillerFirst(f, *it)); fl++ {
@@ -193,17 +202,36 @@ func (e *engine) getBroadcasts(i int32, overhead, limit int, dst []int32) ([]int
 			e.filler = nil
 		}
 	}
-	out := q[:0]
+	// Sent messages keep their relative order with one more transmit, so
+	// the queue is the merge of the unsent and the sent, both sorted.
+	sent := e.qbuf[:0]
+	kept := q[:0]
 	for _, it := range q {
-		if it.tx < 0 {
-			it.tx = -1 - it.tx
-			if it.tx >= lim {
-				e.finished(i, it.msg)
-				continue
-			}
+		if it.tx >= 0 {
+			kept = append(kept, it)
+			continue
 		}
-		out = append(out, it)
+		it.tx = -1 - it.tx
+		if it.tx >= lim {
+			e.finished(i, it.msg)
+			continue
+		}
+		sent = append(sent, it)
 	}
+	e.qbuf = sent
+	merged := e.qmerge[:0]
+	a, b := 0, 0
+	for a < len(kept) || b < len(sent) {
+		if b == len(sent) || a < len(kept) && !e.qless(sent[b], kept[a]) {
+			merged = append(merged, kept[a])
+			a++
+		} else {
+			merged = append(merged, sent[b])
+			b++
+		}
+	}
+	e.qmerge = merged
+	out := append(q[:0], merged...)
 	n.queue = out
 	return dst, used
 }

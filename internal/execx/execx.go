@@ -11,6 +11,7 @@ import (
 	"io"
 	"os/exec"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -49,11 +50,18 @@ type Cmd struct {
 	// Stream, when set, receives the combined output as it is produced,
 	// besides it being captured.
 	Stream io.Writer
+	// Grace is how long a cancelled command (and every process it started)
+	// has between SIGINT and SIGKILL; 0 means DefaultGrace.
+	Grace time.Duration
 	// WaitDelay, when set, bounds how long Run waits for the output pipes
-	// after the command exited or was killed (a background child can
-	// hold them open).
+	// after a cancel (a background child can hold them open); then the
+	// command is killed. It shortens Grace for that command.
 	WaitDelay time.Duration
 }
+
+// DefaultGrace lets a cancelled command clean up (Vagrant, for one, tidies
+// its VMs on interrupt) before it is killed.
+const DefaultGrace = 10 * time.Second
 
 // Runner runs commands. Tests substitute a recording Runner.
 type Runner interface {
@@ -77,12 +85,25 @@ func (Exec) Run(ctx context.Context, c Cmd) ([]byte, error) {
 		cmd.Env = append(cmd.Environ(), c.Env...)
 	}
 	cmd.Stdin = c.Stdin
-	cmd.WaitDelay = c.WaitDelay
+	grace := c.Grace
+	if grace <= 0 {
+		grace = DefaultGrace
+	}
+	// On cancel: interrupt the command's whole process group, then kill it
+	// after the grace period (Unix); elsewhere kill the process.
+	killGroup := setCancel(cmd, grace)
+	defer killGroup()
+	if c.WaitDelay > 0 {
+		cmd.WaitDelay = c.WaitDelay
+	}
 	var stdout, combined bytes.Buffer
 	var out io.Writer = &combined
 	if c.Stream != nil {
 		out = io.MultiWriter(&combined, c.Stream)
 	}
+	// Stdout and Stderr are different writers, so exec copies them from two
+	// goroutines: serialise their writes to the shared buffer and stream.
+	out = &lockedWriter{w: out}
 	cmd.Stdout = io.MultiWriter(&stdout, out)
 	cmd.Stderr = out
 	if err := cmd.Run(); err != nil {
@@ -97,6 +118,17 @@ func (Exec) Run(ctx context.Context, c Cmd) ([]byte, error) {
 // Run is a shorthand for Exec{}.Run with only arguments.
 func Run(ctx context.Context, args ...string) ([]byte, error) {
 	return Exec{}.Run(ctx, Cmd{Args: args})
+}
+
+type lockedWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(b []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(b)
 }
 
 func indent(s string) string {

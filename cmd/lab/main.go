@@ -1,0 +1,60 @@
+// Command lab builds, boots and breaks gossip-cluster labs. See package
+// github.com/gossiplab/gossiplab/lab/cli for the commands.
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/gossiplab/gossiplab/internal/execx"
+	"github.com/gossiplab/gossiplab/lab"
+	"github.com/gossiplab/gossiplab/lab/cli"
+	"github.com/gossiplab/gossiplab/lab/provider/netns"
+	"github.com/gossiplab/gossiplab/lab/provider/vagrant"
+)
+
+var version = "0.1.0-dev" // set with -ldflags "-X main.version=..."
+
+func main() {
+	if netns.IsHelper(os.Args) { // a node's holder or a lab's SSH forwarder
+		os.Exit(netns.RunHelper(os.Args))
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	providers, err := registry(logger)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "lab: %v\n", err)
+		os.Exit(1)
+	}
+	env := &cli.Env{
+		Logger:    logger,
+		Streams:   cli.Streams{In: os.Stdin, Out: os.Stdout, Err: os.Stderr},
+		Providers: providers,
+		Version:   version,
+	}
+	code := cli.Run(ctx, env, os.Args[1:])
+	stop()
+	os.Exit(code)
+}
+
+// registry lists the providers this binary knows, in detection order.
+func registry(logger *slog.Logger) (*lab.Registry, error) {
+	r := lab.NewRegistry()
+	vb, err := vagrant.New(vagrant.Options{Provider: lab.ProviderVirtualBox, Runner: execx.Exec{}, Logger: logger})
+	if err != nil {
+		return nil, err
+	}
+	lv, err := vagrant.New(vagrant.Options{Provider: lab.ProviderLibvirt, Runner: execx.Exec{}, Logger: logger})
+	if err != nil {
+		return nil, err
+	}
+	r.Register(vb, true)
+	r.Register(lv, false)
+	r.Register(netns.New(logger, netns.Options{}), true) // after virtualbox: VMs when the host has them
+	return r, nil
+}

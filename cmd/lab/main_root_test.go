@@ -1,0 +1,273 @@
+//go:build linux
+
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+// The test binary is the lab command when LAB_TEST_MAIN is set, so the
+// tests run the real main, and the netns provider re-executes it as its
+// node holders and SSH forwarder.
+func TestMain(m *testing.M) {
+	if os.Getenv("LAB_TEST_MAIN") == "1" {
+		main()
+		return
+	}
+	os.Exit(m.Run())
+}
+
+type labRun struct {
+	t   *testing.T
+	dir string
+}
+
+// newLabDir makes a lab directory whose lab gets a unique name and free
+// SSH ports, and destroys the lab when the test ends.
+func newLabDir(t *testing.T) (*labRun, []string) {
+	t.Helper()
+	if os.Geteuid() != 0 {
+		t.Skip("needs root for the netns provider")
+	}
+	for _, tool := range []string{"ip", "/usr/sbin/sshd", "ssh"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			t.Skipf("needs %s: %v", tool, err)
+		}
+	}
+	var b [3]byte
+	_, _ = rand.Read(b[:])
+	r := &labRun{t: t, dir: t.TempDir()}
+	t.Cleanup(func() {
+		if out, code := r.run("destroy", "--force"); code != 0 {
+			t.Errorf("cleanup: lab destroy: %s", out)
+		}
+	})
+	return r, []string{"--provider", "netns", "--name", "c" + hex.EncodeToString(b[:]), "--ssh-port-base", strconv.Itoa(freePorts(t, 20))}
+}
+
+func freePorts(t *testing.T, n int) int {
+	var b [2]byte
+	_, _ = rand.Read(b[:])
+	// Below Linux's ephemeral ports (32768 up), apart from the netns
+	// package's tests (22000..26000).
+	for base := 27000 + int(b[0])<<4 + int(b[1])%16; base+n < 32768; base += n + 3 {
+		free := true
+		for p := base; p < base+n && free; p++ {
+			ln, err := net.Listen("tcp", "127.0.0.1:"+strconv.Itoa(p))
+			if err != nil {
+				free = false
+				continue
+			}
+			ln.Close()
+		}
+		if free {
+			return base
+		}
+	}
+	t.Fatal("no free ports")
+	return 0
+}
+
+func (r *labRun) cmd(args ...string) *exec.Cmd {
+	c := exec.Command(os.Args[0], append([]string{"--dir", r.dir}, args...)...)
+	c.Env = append(os.Environ(), "LAB_TEST_MAIN=1")
+	return c
+}
+
+// run runs lab and returns its combined output and exit status.
+func (r *labRun) run(args ...string) (string, int) {
+	out, err := r.cmd(args...).CombinedOutput()
+	var ee *exec.ExitError
+	switch {
+	case err == nil:
+		return string(out), 0
+	case errors.As(err, &ee):
+		return string(out), ee.ExitCode()
+	}
+	r.t.Fatalf("lab %v: %v", args, err)
+	return "", -1
+}
+
+func (r *labRun) must(args ...string) string {
+	r.t.Helper()
+	out, code := r.run(args...)
+	if code != 0 {
+		r.t.Fatalf("lab %s: exit %d\n%s", strings.Join(args, " "), code, out)
+	}
+	return out
+}
+
+func (r *labRun) states() map[string]string {
+	r.t.Helper()
+	out, err := r.cmd("status", "--json").Output()
+	if err != nil {
+		r.t.Fatalf("lab status --json: %v", err)
+	}
+	var rows []struct{ Node, State string }
+	if err := json.Unmarshal(out, &rows); err != nil {
+		r.t.Fatalf("lab status --json: %v\n%s", err, out)
+	}
+	m := map[string]string{}
+	for _, row := range rows {
+		m[row.Node] = row.State
+	}
+	return m
+}
+
+func (r *labRun) wantStates(n int, except map[string]string) {
+	r.t.Helper()
+	got := r.states()
+	if len(got) != n {
+		r.t.Errorf("status lists %d nodes, want %d", len(got), n)
+	}
+	for node, st := range got {
+		want := "running"
+		if s, ok := except[node]; ok {
+			want = s
+		}
+		if st != want {
+			r.t.Errorf("%s is %s, want %s", node, st, want)
+		}
+	}
+}
+
+func TestRootCLILifecycle(t *testing.T) {
+	r, flags := newLabDir(t)
+	r.must(append([]string{"up", "--nodes", "10"}, flags...)...)
+	r.wantStates(10, nil)
+
+	if out := r.must("ssh", "web_7", "--", "hostname"); out != "web-7\n" {
+		t.Errorf("lab ssh web_7 -- hostname: %q", out)
+	}
+	if out, code := r.run("ssh", "web_2", "--", "echo to-stderr >&2; exit 7"); code != 7 || !strings.Contains(out, "to-stderr") {
+		t.Errorf("lab ssh exit status %d, output %q; want 7 and the remote stderr", code, out)
+	}
+	if out := r.must("ssh-config"); !strings.Contains(out, "Host web_10\n") || !strings.Contains(out, "HostKeyAlias web_10") {
+		t.Errorf("ssh-config:\n%s", out)
+	}
+	if out, code := r.run("doctor"); code != 0 {
+		t.Errorf("doctor on a healthy lab: exit %d\n%s", code, out)
+	}
+
+	r.must("halt", "web_3")
+	r.wantStates(10, map[string]string{"web_3": "halted"})
+	r.must("reload", "web_3")
+	r.wantStates(10, nil)
+	if out, code := r.run("halt", "web_99"); code == 0 || !strings.Contains(out, "valid nodes are web_[1-10]") {
+		t.Errorf("halt of an unknown node: exit %d\n%s", code, out)
+	}
+
+	r.must("destroy", "--force")
+	r.wantStates(10, map[string]string{
+		"web_1": "not created", "web_2": "not created", "web_3": "not created", "web_4": "not created", "web_5": "not created",
+		"web_6": "not created", "web_7": "not created", "web_8": "not created", "web_9": "not created", "web_10": "not created",
+	})
+	name := flags[3]
+	if entries, _ := os.ReadDir("/run/netns"); len(entries) > 0 {
+		for _, e := range entries {
+			if strings.HasPrefix(e.Name(), "gl-"+name+".") {
+				t.Errorf("namespace left: %s", e.Name())
+			}
+		}
+	}
+	if ps, _ := exec.Command("ps", "-eo", "args").Output(); bytes.Contains(ps, []byte(name)) {
+		t.Errorf("processes of the lab left:\n%s", ps)
+	}
+	if mi, _ := os.ReadFile("/proc/self/mountinfo"); bytes.Contains(mi, []byte(r.dir)) {
+		t.Errorf("mounts left:\n%s", mi)
+	}
+	if _, err := os.Stat(filepath.Join(r.dir, ".lab", "nodes")); err == nil {
+		t.Error("node directories left")
+	}
+}
+
+// startUp starts lab up in the background and returns once n nodes have
+// an SSH server reachable.
+func (r *labRun) startUp(n int, args ...string) *exec.Cmd {
+	r.t.Helper()
+	c := r.cmd(append([]string{"up"}, args...)...)
+	stderr, err := c.StderrPipe()
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	if err := c.Start(); err != nil {
+		r.t.Fatal(err)
+	}
+	sc := bufio.NewScanner(stderr)
+	reached := 0
+	for reached < n && sc.Scan() {
+		if strings.Contains(sc.Text(), "sshd reachable") {
+			reached++
+		}
+	}
+	if reached < n {
+		_ = c.Wait()
+		r.t.Fatalf("lab up ended after %d nodes", reached)
+	}
+	go func() { _, _ = bufio.NewReader(stderr).WriteTo(nopWriter{}) }()
+	return c
+}
+
+type nopWriter struct{}
+
+func (nopWriter) Write(p []byte) (int, error) { return len(p), nil }
+
+func TestRootCLIUpKilledThenUpCompletes(t *testing.T) {
+	r, flags := newLabDir(t)
+	c := r.startUp(3, append([]string{"--nodes", "12", "--parallel", "1"}, flags...)...)
+	_ = c.Process.Kill() // kill -9 midway
+	_ = c.Wait()
+	st := r.states()
+	if st["web_12"] == "running" {
+		t.Fatalf("lab up finished before it was killed: %v", st)
+	}
+	r.must("up")
+	r.wantStates(12, nil)
+	if out := r.must("ssh", "web_12", "--", "hostname"); out != "web-12\n" {
+		t.Errorf("web_12 after the second lab up: %q", out)
+	}
+}
+
+func TestRootCLIConcurrentUpRefuses(t *testing.T) {
+	r, flags := newLabDir(t)
+	c := r.startUp(1, append([]string{"--nodes", "30", "--parallel", "1"}, flags...)...)
+	out, code := r.run("up")
+	if err := c.Wait(); err != nil {
+		t.Errorf("first lab up: %v", err)
+	}
+	if code == 0 || !strings.Contains(out, "lab is locked: pid") || !strings.Contains(out, "(lab up) is working on it") {
+		t.Errorf("second lab up: exit %d, want a refusal naming the first:\n%s", code, out)
+	}
+	r.wantStates(30, nil)
+}
+
+func TestRootCLIUpInterruptedThenUpResumes(t *testing.T) {
+	r, flags := newLabDir(t)
+	c := r.startUp(2, append([]string{"--nodes", "12", "--parallel", "1"}, flags...)...)
+	_ = c.Process.Signal(os.Interrupt) // Ctrl-C
+	err := c.Wait()
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.ExitCode() != 1 {
+		t.Errorf("interrupted lab up: %v, want exit status 1", err)
+	}
+	if st := r.states(); st["web_12"] == "running" {
+		t.Fatalf("lab up finished before Ctrl-C: %v", st)
+	}
+	if out, code := r.run("doctor"); code != 0 {
+		t.Errorf("doctor after Ctrl-C finds trouble (exit %d):\n%s", code, out)
+	}
+	r.must("up")
+	r.wantStates(12, nil)
+}

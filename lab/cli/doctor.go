@@ -1,0 +1,150 @@
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"os/exec"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+
+	"github.com/gossiplab/gossiplab/lab"
+)
+
+func newDoctorCommand(env *Env) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "doctor",
+		Short: "Check the host's prerequisites and find what labs left behind",
+		Long: `doctor checks what each provider needs on this host, the tools lab runs,
+and, in a lab directory, that the lab's provider works, that the state file
+agrees with the provider, and what the lab left behind (namespaces,
+processes, mounts of a crashed lab up; labs whose directory is gone). Each
+failure says what to do. It exits non-zero when the lab's provider cannot
+run or something was left behind.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error { return runDoctor(cmd, env) },
+	}
+	return cmd
+}
+
+type finding struct {
+	check, status, detail string
+}
+
+func runDoctor(cmd *cobra.Command, env *Env) error {
+	ctx := cmd.Context()
+	var found []finding
+	bad := false
+	add := func(check string, ok bool, detail string, counts bool) {
+		status := "ok"
+		if !ok {
+			status = "FAIL"
+			if !counts {
+				status = "missing"
+			}
+			bad = bad || counts
+		}
+		found = append(found, finding{check, status, detail})
+	}
+
+	l, labErr := loadLab(cmd)
+	labProvider := ""
+	if labErr == nil {
+		labProvider = l.Spec.Provider
+	}
+	working := 0
+	for _, name := range env.Providers.Names() {
+		prov, _ := env.Providers.Get(name)
+		err := prov.Check(ctx)
+		detail := "works on this host"
+		if err != nil {
+			detail = err.Error()
+		} else {
+			working++
+		}
+		add("provider "+name, err == nil, detail, name == labProvider)
+	}
+	if working == 0 {
+		bad = true
+	}
+	if path, err := exec.LookPath("ssh"); err == nil {
+		add("ssh client", true, path+" (for lab ssh)", false)
+	} else {
+		add("ssh client", false, "lab ssh needs it: apt-get install openssh-client", false)
+	}
+
+	switch {
+	case errors.Is(labErr, nil):
+		add("lab", true, fmt.Sprintf("%s in %s: %d nodes on %s", l.Spec.Name, absDir(l.Paths.Dir), len(l.Nodes), l.Spec.Provider), true)
+		if prov, err := providerOf(env, l); err != nil {
+			add("lab provider", false, err.Error(), true)
+		} else {
+			doctorLab(cmd, l, prov, add)
+		}
+	case errors.Is(labErr, errNoLab):
+		add("lab", true, "no lab.hcl here; host checks only", false)
+	default:
+		add("lab", false, labErr.Error(), true)
+	}
+
+	tw := tabwriter.NewWriter(env.Streams.Out, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "CHECK\tSTATUS\tDETAIL")
+	for _, f := range found {
+		detail := strings.ReplaceAll(f.detail, "\n", "\n\t\t")
+		fmt.Fprintf(tw, "%s\t%s\t%s\n", f.check, f.status, detail)
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	if bad {
+		return &ExitError{Code: 1}
+	}
+	return nil
+}
+
+// doctorLab compares the state file with the provider and lists leftovers.
+func doctorLab(cmd *cobra.Command, l *lab.Lab, prov lab.Provider, add func(string, bool, string, bool)) {
+	ctx := cmd.Context()
+	statuses, err := prov.Status(ctx, l)
+	if err != nil {
+		add("lab status", false, err.Error(), true)
+		return
+	}
+	st, ok, err := lab.LoadState(l.Paths)
+	switch {
+	case err != nil:
+		add("state file", false, err.Error(), true)
+	case !ok:
+		add("state file", true, "none yet (lab up makes it)", false)
+	default:
+		var differ []string
+		for _, s := range statuses {
+			if e := st.Node(s.Node); e != nil && e.Status != s.State {
+				differ = append(differ, fmt.Sprintf("%s recorded %s, is %s", s.Node, e.Status, s.State))
+			}
+		}
+		if len(differ) == 0 {
+			add("state file", true, "agrees with the provider", false)
+		} else {
+			if len(differ) > 5 {
+				differ = append(differ[:5], fmt.Sprintf("and %d more", len(differ)-5))
+			}
+			add("state file", true, "stale: "+strings.Join(differ, "; ")+"\nlab status shows the truth; the next lab up, halt or reload records it", false)
+		}
+	}
+	lf, ok := prov.(lab.LeftoverFinder)
+	if !ok {
+		add("leftovers", true, "provider "+l.Spec.Provider+" cannot look for them", false)
+		return
+	}
+	left, err := lf.Leftovers(ctx, l)
+	switch {
+	case err != nil:
+		add("leftovers", false, err.Error(), true)
+	case len(left) == 0:
+		add("leftovers", true, "none", false)
+	default:
+		add("leftovers", false, strings.Join(left, "\n"), true)
+	}
+}

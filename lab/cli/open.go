@@ -1,0 +1,133 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/gossiplab/gossiplab/lab"
+)
+
+// errNoLab is wrapped by loadLab when the directory has no lab.hcl.
+var errNoLab = errors.New("no lab")
+
+// loadLab reads the lab of the command's directory from its lab.hcl, for
+// the commands that act on a lab that exists (all but init, plan and up).
+func loadLab(cmd *cobra.Command) (*lab.Lab, error) {
+	dir := labDir(cmd)
+	p := lab.Paths{Dir: dir}
+	spec, src, err := lab.LoadFile(p.LabFile())
+	if errors.Is(err, lab.ErrNoLabFile) {
+		return nil, fmt.Errorf("%w in %s (no lab.hcl)\nhint: run lab up --nodes N there to make one, or pass --dir", errNoLab, absDir(dir))
+	}
+	if err != nil {
+		return nil, err
+	}
+	if errs := spec.Validate(); len(errs) > 0 {
+		return nil, lab.SpecError(errs, src, nil)
+	}
+	return lab.New(dir, spec), nil
+}
+
+// providerOf returns the provider the lab file names.
+func providerOf(env *Env, l *lab.Lab) (lab.Provider, error) {
+	p, err := env.Providers.Get(l.Spec.Provider)
+	if err != nil {
+		return nil, fmt.Errorf("lab %s uses provider %q, which this lab binary lacks: %w", l.Spec.Name, l.Spec.Provider, err)
+	}
+	return p, nil
+}
+
+// selectNodes resolves node selectors, or every node with all; naming no
+// node at all is an error.
+func selectNodes(l *lab.Lab, args []string, all bool) ([]string, error) {
+	if !all && len(args) == 0 {
+		return nil, fmt.Errorf("no nodes named\nhint: name nodes (%s), e.g. web_3, web_[1-5], 'web_*', or pass --all", lab.Summarize(l.NodeNames()))
+	}
+	return l.Select(args, all)
+}
+
+// loadOrNewState returns the lab's state, or a fresh one with its
+// assignments, carrying over what the old one knew.
+func loadOrNewState(l *lab.Lab) (*lab.State, error) {
+	old, ok, err := lab.LoadState(l.Paths)
+	if err != nil {
+		return nil, err
+	}
+	st := lab.NewState(l)
+	if ok {
+		st = lab.MergeState(old, st)
+	}
+	st.Provider = l.Spec.Provider
+	return st, nil
+}
+
+// recordStatus asks the provider for every node's state and saves it in
+// the lab's state file. The caller holds the lab's lock. It runs even
+// when ctx was cancelled (after Ctrl-C), so the record stays true.
+func recordStatus(ctx context.Context, env *Env, l *lab.Lab, prov lab.Provider) ([]lab.NodeStatus, error) {
+	ctx = context.WithoutCancel(ctx)
+	statuses, err := prov.Status(ctx, l)
+	if err != nil {
+		return nil, err
+	}
+	st, err := loadOrNewState(l)
+	if err != nil {
+		return nil, err
+	}
+	for _, s := range statuses {
+		if n := st.Node(s.Node); n != nil {
+			n.Status = s.State
+		}
+	}
+	return statuses, lab.SaveState(l.Paths, st, env.now())
+}
+
+// interrupted explains a command stopped by Ctrl-C.
+func interrupted(what, resume string) error {
+	return fmt.Errorf("%s interrupted\nhint: %s", what, resume)
+}
+
+// reachable is a lab opened by a read-only command that takes optional
+// node selectors (all nodes without any), with their SSH endpoints.
+type reachable struct {
+	lab   *lab.Lab
+	prov  lab.Provider
+	nodes []string
+	eps   []lab.SSHEndpoint // one per node, in order
+}
+
+func openReachable(cmd *cobra.Command, env *Env, args []string) (*reachable, error) {
+	l, err := loadLab(cmd)
+	if err != nil {
+		return nil, err
+	}
+	r := &reachable{lab: l, nodes: l.NodeNames()}
+	if len(args) > 0 {
+		if r.nodes, err = l.Select(args, false); err != nil {
+			return nil, err
+		}
+	}
+	if r.prov, err = providerOf(env, l); err != nil {
+		return nil, err
+	}
+	if r.eps, err = r.prov.SSHEndpoints(cmd.Context(), l, r.nodes); err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+// firstErr returns the action's error, or else the one recording the
+// state; when both failed, the second is most often the first again
+// (the provider cannot run), so it is only logged.
+func firstErr(env *Env, action, record error) error {
+	if action == nil {
+		return record
+	}
+	if record != nil {
+		env.Logger.Debug("recording node states failed too", "err", record)
+	}
+	return action
+}

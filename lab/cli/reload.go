@@ -1,0 +1,30 @@
+package cli
+
+import (
+	"github.com/spf13/cobra"
+
+	"github.com/gossiplab/gossiplab/lab"
+)
+
+type reloadFlags struct {
+	all bool
+}
+
+func newReloadCommand(env *Env) *cobra.Command {
+	f := &reloadFlags{}
+	cmd := &cobra.Command{
+		Use:   "reload NODES",
+		Short: "Halt then boot nodes",
+		Long: `reload halts the named nodes gracefully and boots them again; their files
+(what provisioning installed) are kept, as on a rebooted VM.`,
+		Example: `  lab reload web_3
+  lab reload 'web_*'`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return changeNodes(cmd, env, args, f.all, "lab reload", func(l *lab.Lab, prov lab.Provider, nodes []string) error {
+				return prov.Reload(cmd.Context(), l, nodes)
+			})
+		},
+	}
+	cmd.Flags().BoolVar(&f.all, "all", false, "every node of the lab")
+	return cmd
+}

@@ -1,0 +1,89 @@
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"os/exec"
+	"strconv"
+
+	"github.com/spf13/cobra"
+
+	"github.com/gossiplab/gossiplab/lab"
+)
+
+func newSSHCommand(env *Env) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "ssh NODE [-- COMMAND...]",
+		Short: "Open a shell on a node, or run a command there",
+		Long: `ssh runs the system's ssh client with the node's endpoint and the lab's key;
+the command's output and exit status are ssh's own. Host keys are pinned in
+.lab/known_hosts under the node's name on first contact.`,
+		Example: `  lab ssh web_1
+  lab ssh web_3 -- ip -4 addr show eth1`,
+		Args: cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error { return runSSH(cmd, env, args) },
+	}
+	cmd.Flags().SetInterspersed(false)
+	return cmd
+}
+
+func runSSH(cmd *cobra.Command, env *Env, args []string) error {
+	l, err := loadLab(cmd)
+	if err != nil {
+		return err
+	}
+	nodes, err := l.Select(args[:1], false)
+	if err != nil {
+		return err
+	}
+	if len(nodes) != 1 {
+		return fmt.Errorf("%q names %d nodes; lab ssh takes one\nhint: name a single node, e.g. %s", args[0], len(nodes), nodes[0])
+	}
+	prov, err := providerOf(env, l)
+	if err != nil {
+		return err
+	}
+	eps, err := prov.SSHEndpoints(cmd.Context(), l, nodes)
+	if err != nil {
+		return err
+	}
+	bin, err := exec.LookPath("ssh")
+	if err != nil {
+		return errors.New("no ssh client found\nhint: install openssh-client")
+	}
+	argv := append(sshArgs(l, eps[0]), args[1:]...)
+	// Not CommandContext: Ctrl-C reaches ssh itself (same process group),
+	// which passes it on or ends the session as ssh users expect.
+	c := exec.Command(bin, argv...)
+	c.Stdin, c.Stdout, c.Stderr = env.Streams.In, env.Streams.Out, env.Streams.Err
+	err = c.Run()
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
+		return &ExitError{Code: ee.ExitCode()}
+	}
+	return err
+}
+
+// sshArgs are the options that reach a node, before the command.
+func sshArgs(l *lab.Lab, ep lab.SSHEndpoint) []string {
+	args := []string{"-p", strconv.Itoa(ep.Port)}
+	for _, o := range sshOptions(l, ep) {
+		args = append(args, "-o", o[0]+"="+o[1])
+	}
+	return append(args, ep.User+"@"+ep.Host)
+}
+
+// sshOptions are the OpenSSH options for a node, shared by lab ssh and
+// lab ssh-config.
+func sshOptions(l *lab.Lab, ep lab.SSHEndpoint) [][2]string {
+	return [][2]string{
+		{"IdentityFile", absDir(ep.IdentityFile)},
+		{"IdentitiesOnly", "yes"},
+		{"HostKeyAlias", ep.Node},
+		{"UserKnownHostsFile", absDir(l.Paths.KnownHosts())},
+		{"StrictHostKeyChecking", "accept-new"},
+		{"HashKnownHosts", "no"},
+		{"PasswordAuthentication", "no"},
+		{"LogLevel", "ERROR"},
+	}
+}

@@ -1,0 +1,40 @@
+package cli
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/spf13/cobra"
+)
+
+func newSSHConfigCommand(env *Env) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "ssh-config [NODES]",
+		Short: "Print an OpenSSH config for the nodes, like vagrant ssh-config",
+		Long: `ssh-config prints one Host block per node (all, or those named) so that
+plain ssh, scp and Ansible reach the nodes by name:
+
+  lab ssh-config > .lab/ssh_config && ssh -F .lab/ssh_config web_1`,
+		RunE: func(cmd *cobra.Command, args []string) error { return runSSHConfig(cmd, env, args) },
+	}
+	return cmd
+}
+
+func runSSHConfig(cmd *cobra.Command, env *Env, args []string) error {
+	r, err := openReachable(cmd, env, args)
+	if err != nil {
+		return err
+	}
+	var b strings.Builder
+	for i, ep := range r.eps {
+		if i > 0 {
+			b.WriteString("\n")
+		}
+		fmt.Fprintf(&b, "Host %s\n  HostName %s\n  User %s\n  Port %d\n", ep.Node, ep.Host, ep.User, ep.Port)
+		for _, o := range sshOptions(r.lab, ep) {
+			fmt.Fprintf(&b, "  %s %s\n", o[0], o[1])
+		}
+	}
+	_, err = fmt.Fprint(env.Streams.Out, b.String())
+	return err
+}

@@ -1,0 +1,95 @@
+package cli
+
+import (
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+
+	"github.com/gossiplab/gossiplab/lab"
+)
+
+type statusFlags struct {
+	json bool
+}
+
+// nodeStatus is one row of lab status, and its JSON form.
+type nodeStatus struct {
+	Node     string        `json:"node"`
+	Hostname string        `json:"hostname"`
+	State    lab.NodeState `json:"state"`
+	Detail   string        `json:"detail,omitempty"`
+	IP       string        `json:"ip"`
+	SSH      string        `json:"ssh"`
+	Agent    string        `json:"agent,omitempty"`
+}
+
+func newStatusCommand(env *Env) *cobra.Command {
+	f := &statusFlags{}
+	cmd := &cobra.Command{
+		Use:   "status [NODES]",
+		Short: "Show each node's state, IP, SSH endpoint and agent state",
+		Long: `status asks the provider for the state of the lab's nodes (all, or those
+named) and prints one row per node; --json prints the same as a JSON array.`,
+		Example: `  lab status
+  lab status 'web_[1-5]' --json`,
+		RunE: func(cmd *cobra.Command, args []string) error { return runStatus(cmd, env, f, args) },
+	}
+	cmd.Flags().BoolVar(&f.json, "json", false, "print JSON")
+	return cmd
+}
+
+func runStatus(cmd *cobra.Command, env *Env, f *statusFlags, args []string) error {
+	r, err := openReachable(cmd, env, args)
+	if err != nil {
+		return err
+	}
+	l, names, eps := r.lab, r.nodes, r.eps
+	statuses, err := r.prov.Status(cmd.Context(), l)
+	if err != nil {
+		return err
+	}
+	st, _, _ := lab.LoadState(l.Paths) // the agent column is best effort
+	byNode := map[string]lab.NodeStatus{}
+	for _, s := range statuses {
+		byNode[s.Node] = s
+	}
+	rows := make([]nodeStatus, 0, len(names))
+	for i, name := range names {
+		n, _ := l.Node(name)
+		s, ok := byNode[name]
+		if !ok {
+			s = lab.NodeStatus{Node: name, State: lab.StateUnknown}
+		}
+		row := nodeStatus{Node: name, Hostname: n.Hostname, State: s.State, Detail: s.Detail, IP: n.IP.String(),
+			SSH: eps[i].User + "@" + eps[i].Host + ":" + strconv.Itoa(eps[i].Port)}
+		if st != nil {
+			if e := st.Node(name); e != nil {
+				row.Agent = e.Agent
+			}
+		}
+		rows = append(rows, row)
+	}
+	out := env.Streams.Out
+	if f.json {
+		enc := json.NewEncoder(out)
+		enc.SetIndent("", "  ")
+		return enc.Encode(rows)
+	}
+	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "NODE\tSTATE\tIP\tSSH\tAGENT")
+	for _, r := range rows {
+		agent := r.Agent
+		if agent == "" {
+			agent = "-"
+		}
+		state := string(r.State)
+		if r.Detail != "" && r.Detail != state {
+			state += " (" + r.Detail + ")"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", r.Node, state, r.IP, r.SSH, agent)
+	}
+	return tw.Flush()
+}

@@ -1,0 +1,36 @@
+package lab
+
+// Lab is a lab as commands use it: the resolved spec, where it lives, and
+// its nodes with their assignments.
+type Lab struct {
+	Spec  Spec
+	Paths Paths
+	Nodes []Node
+}
+
+// New resolves a valid spec into a lab at dir.
+func New(dir string, spec Spec) *Lab {
+	return &Lab{Spec: spec, Paths: Paths{Dir: dir}, Nodes: spec.ResolveNodes()}
+}
+
+// Node returns the node with that machine name, or false.
+func (l *Lab) Node(name string) (Node, bool) {
+	for _, n := range l.Nodes {
+		if n.Name == name {
+			return n, true
+		}
+	}
+	return Node{}, false
+}
+
+// NodeNames lists the lab's machine names in order.
+func (l *Lab) NodeNames() []string { return l.Spec.NodeNames() }
+
+// Select resolves selectors (see the package function Select) against
+// this lab's nodes; all selects every node.
+func (l *Lab) Select(selectors []string, all bool) ([]string, error) {
+	if all {
+		return l.NodeNames(), nil
+	}
+	return Select(l.NodeNames(), selectors)
+}

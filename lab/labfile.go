@@ -1,0 +1,232 @@
+package lab
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/netip"
+	"os"
+	"strings"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/gohcl"
+	"github.com/hashicorp/hcl/v2/hclparse"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
+)
+
+// fileSchema is lab.hcl as written. Every attribute is optional: what is
+// absent keeps its default. Attributes and blocks not listed here are
+// rejected by gohcl with the location and a did-you-mean.
+type fileSchema struct {
+	Name        *string      `hcl:"name,optional"`
+	Provider    *string      `hcl:"provider,optional"`
+	Nodes       *int         `hcl:"nodes,optional"`
+	Prefix      *string      `hcl:"prefix,optional"`
+	Box         *string      `hcl:"box,optional"`
+	BoxVersion  *string      `hcl:"box_version,optional"`
+	Memory      *int         `hcl:"memory,optional"`
+	CPUs        *int         `hcl:"cpus,optional"`
+	Subnet      *string      `hcl:"subnet,optional"`
+	FirstHost   *int         `hcl:"first_host,optional"`
+	SSHPortBase *int         `hcl:"ssh_port_base,optional"`
+	LinkedClone *bool        `hcl:"linked_clone,optional"`
+	Groups      []groupBlock `hcl:"group,block"`
+	Agent       *agentBlock  `hcl:"agent,block"`
+}
+
+type groupBlock struct {
+	Name  string            `hcl:"name,label"`
+	Nodes string            `hcl:"nodes"`
+	Tags  map[string]string `hcl:"tags,optional"`
+}
+
+type agentBlock struct {
+	Profile *string `hcl:"profile,optional"`
+	Encrypt *bool   `hcl:"encrypt,optional"`
+	Join    *string `hcl:"join,optional"`
+	Seeds   *int    `hcl:"seeds,optional"`
+}
+
+// FileSource remembers where each setting of a lab file was written, so
+// that validation errors can point at file:line:col.
+type FileSource struct {
+	Path   string
+	ranges map[string]hcl.Range
+}
+
+// Pos returns "file:line:col" for a field, or "" when the file does not
+// set it.
+func (s *FileSource) Pos(field string) string {
+	if s == nil {
+		return ""
+	}
+	r, ok := s.ranges[field]
+	if !ok {
+		return ""
+	}
+	return fmt.Sprintf("%s:%d:%d", r.Filename, r.Start.Line, r.Start.Column)
+}
+
+// ErrNoLabFile is returned by LoadFile when the file does not exist.
+var ErrNoLabFile = errors.New("no lab file")
+
+// LoadFile reads a lab file over the defaults. The spec is not validated:
+// callers apply flag overrides first, then Validate.
+func LoadFile(path string) (Spec, *FileSource, error) {
+	spec := DefaultSpec()
+	src, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return spec, nil, fmt.Errorf("%w: %s", ErrNoLabFile, path)
+	}
+	if err != nil {
+		return spec, nil, fmt.Errorf("read lab file: %w", err)
+	}
+	return ParseFile(path, src)
+}
+
+// ParseFile parses lab file text; path is used in messages.
+func ParseFile(path string, src []byte) (Spec, *FileSource, error) {
+	spec := DefaultSpec()
+	f, diags := hclparse.NewParser().ParseHCL(src, path)
+	if diags.HasErrors() {
+		return spec, nil, diagError(diags)
+	}
+	var fsch fileSchema
+	if diags := gohcl.DecodeBody(f.Body, nil, &fsch); diags.HasErrors() {
+		return spec, nil, diagError(diags)
+	}
+	source := &FileSource{Path: path, ranges: map[string]hcl.Range{}}
+	if body, ok := f.Body.(*hclsyntax.Body); ok {
+		for name, a := range body.Attributes {
+			source.ranges[name] = a.Expr.Range()
+		}
+		for _, b := range body.Blocks {
+			switch b.Type {
+			case "agent":
+				for name, a := range b.Body.Attributes {
+					source.ranges["agent."+name] = a.Expr.Range()
+				}
+			case "group":
+				if len(b.Labels) == 1 {
+					key := fmt.Sprintf("group %q", b.Labels[0])
+					source.ranges[key] = b.LabelRanges[0]
+					if a, ok := b.Body.Attributes["nodes"]; ok {
+						source.ranges[key+" nodes"] = a.Expr.Range()
+					}
+					if a, ok := b.Body.Attributes["tags"]; ok {
+						source.ranges[key+" tags"] = a.Expr.Range()
+					}
+				}
+			}
+		}
+	}
+
+	setS := func(dst *string, v *string) {
+		if v != nil {
+			*dst = *v
+		}
+	}
+	setI := func(dst *int, v *int) {
+		if v != nil {
+			*dst = *v
+		}
+	}
+	setS(&spec.Name, fsch.Name)
+	setS(&spec.Provider, fsch.Provider)
+	setI(&spec.Nodes, fsch.Nodes)
+	setS(&spec.Prefix, fsch.Prefix)
+	setS(&spec.Box, fsch.Box)
+	setS(&spec.BoxVersion, fsch.BoxVersion)
+	setI(&spec.MemoryMB, fsch.Memory)
+	setI(&spec.CPUs, fsch.CPUs)
+	setI(&spec.FirstHost, fsch.FirstHost)
+	setI(&spec.SSHPortBase, fsch.SSHPortBase)
+	if fsch.LinkedClone != nil {
+		spec.LinkedClone = *fsch.LinkedClone
+	}
+	if fsch.Subnet != nil {
+		p, err := netip.ParsePrefix(*fsch.Subnet)
+		if err != nil {
+			return spec, source, fmt.Errorf("%s: subnet: %q is not a CIDR\nhint: write it like \"192.168.56.0/21\"", source.Pos("subnet"), *fsch.Subnet)
+		}
+		spec.Subnet = p
+	}
+	for _, g := range fsch.Groups {
+		spec.Groups = append(spec.Groups, Group{Name: g.Name, Nodes: g.Nodes, Tags: g.Tags})
+	}
+	if a := fsch.Agent; a != nil {
+		setS(&spec.Agent.Profile, a.Profile)
+		setS(&spec.Agent.Join, a.Join)
+		setI(&spec.Agent.Seeds, a.Seeds)
+		if a.Encrypt != nil {
+			spec.Agent.Encrypt = *a.Encrypt
+		}
+	}
+	return spec, source, nil
+}
+
+func diagError(diags hcl.Diagnostics) error {
+	var lines []string
+	for _, d := range diags {
+		if d.Severity != hcl.DiagError {
+			continue
+		}
+		pos := ""
+		if d.Subject != nil {
+			pos = fmt.Sprintf("%s:%d:%d: ", d.Subject.Filename, d.Subject.Start.Line, d.Subject.Start.Column)
+		}
+		msg := pos + d.Summary
+		if d.Detail != "" {
+			msg += "; " + d.Detail
+		}
+		switch d.Summary {
+		case "Unsupported argument", "Unsupported block type":
+			msg += "\nhint: " + validNames()
+		}
+		lines = append(lines, msg)
+	}
+	return errors.New(strings.Join(lines, "\n"))
+}
+
+// SpecError turns validation errors into one error, each line naming
+// where the bad value came from: a flag, a lab file position, or the
+// default.
+func SpecError(errs []*FieldError, src *FileSource, fromFlags map[string]bool) error {
+	if len(errs) == 0 {
+		return nil
+	}
+	var lines []string
+	for _, e := range errs {
+		where := "default " + e.Field
+		switch {
+		case fromFlags[e.Field]:
+			where = "--" + strings.ReplaceAll(e.Field, "_", "-")
+		case src.Pos(e.Field) != "":
+			where = src.Pos(e.Field) + ": " + e.Field
+		case src != nil && !fromFlags[e.Field]:
+			if p := src.Pos(groupKey(e.Field)); p != "" {
+				where = p + ": " + e.Field
+			}
+		}
+		line := where + ": " + e.Msg
+		if e.Hint != "" {
+			line += "\n  hint: " + e.Hint
+		}
+		lines = append(lines, line)
+	}
+	return fmt.Errorf("invalid lab:\n%s", strings.Join(lines, "\n"))
+}
+
+// groupKey strips a suffix from a group field ("group \"x\" tags" -> "group \"x\"").
+func groupKey(field string) string {
+	if i := strings.LastIndex(field, `" `); i >= 0 {
+		return field[:i+1]
+	}
+	return field
+}
+
+// validNames lists what lab.hcl accepts where a diagnostic points.
+func validNames() string {
+	top := "name, provider, nodes, prefix, box, box_version, memory, cpus, subnet, first_host, ssh_port_base, linked_clone, and blocks group \"NAME\" { nodes, tags } and agent { profile, encrypt, join, seeds }"
+	return "lab.hcl accepts " + top
+}

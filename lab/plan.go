@@ -1,0 +1,268 @@
+package lab
+
+import (
+	"fmt"
+	"net/netip"
+	"strings"
+)
+
+// HostReserveMB is the memory the planner leaves to the host itself.
+const HostReserveMB = 2048
+
+// footprint is what one node costs the host, by provider. VMs reserve
+// their memory setting plus the hypervisor's per-VM overhead (VirtualBox's
+// and QEMU's VM processes take about 50-100 MB beyond guest RAM); a netns
+// node is an sshd and an agent sharing the host kernel.
+type footprint struct {
+	perNodeMemory bool // the node's memory setting is reserved
+	overheadMB    int
+}
+
+var footprints = map[string]footprint{
+	ProviderVirtualBox: {perNodeMemory: true, overheadMB: 64},
+	ProviderLibvirt:    {perNodeMemory: true, overheadMB: 64},
+	ProviderNetns:      {perNodeMemory: false, overheadMB: 24},
+}
+
+// NodeCostMB is the host memory one node of spec takes.
+func NodeCostMB(spec Spec) int {
+	f := footprints[spec.Provider]
+	if f.perNodeMemory {
+		return spec.MemoryMB + f.overheadMB
+	}
+	return f.overheadMB
+}
+
+// HostFacts are what the planner needs to know about the host; tests
+// inject them, GatherHostFacts reads the real ones.
+type HostFacts struct {
+	OS             string // runtime.GOOS
+	MemAvailableMB int    // 0: unknown
+	// PortFree reports whether a TCP port can be bound on 127.0.0.1.
+	PortFree func(port int) bool
+	// LabPorts are ports this lab's own running nodes hold; they count as
+	// free.
+	LabPorts map[int]bool
+	// NetworksConf is the content of /etc/vbox/networks.conf, nil when
+	// the file does not exist.
+	NetworksConf *string
+	// VBoxVersion is VirtualBox's version when known ("7.0.14"), else "".
+	VBoxVersion string
+}
+
+// Check is one row of a plan.
+type Check struct {
+	Name   string `json:"name"`
+	OK     bool   `json:"ok"`
+	Detail string `json:"detail"`
+	Fix    string `json:"fix,omitempty"`
+}
+
+// PlanReport is the planner's verdict.
+type PlanReport struct {
+	Lab         string  `json:"lab"`
+	Provider    string  `json:"provider"`
+	Nodes       int     `json:"nodes"`
+	MemoryMB    int     `json:"memory_mb"`
+	NodeCostMB  int     `json:"node_cost_mb"`
+	NeedMB      int     `json:"need_mb"`
+	AvailableMB int     `json:"available_mb"` // after the host's reserve; 0 when unknown
+	MaxNodes    int     `json:"max_nodes"`    // the largest N that fits, all checks considered
+	Fits        bool    `json:"fits"`
+	Checks      []Check `json:"checks"`
+	Hint        string  `json:"hint,omitempty"`
+}
+
+// defaultHostOnly is VirtualBox's allowed host-only range without
+// /etc/vbox/networks.conf (VirtualBox 6.1.28 and later on Linux, macOS
+// and Solaris).
+var defaultHostOnly = netip.MustParsePrefix("192.168.56.0/21")
+
+// Plan checks that spec (valid) fits the host described by facts.
+func Plan(spec Spec, facts HostFacts) PlanReport {
+	nodes := spec.ResolveNodes()
+	r := PlanReport{Lab: spec.Name, Provider: spec.Provider, Nodes: spec.Nodes, MemoryMB: spec.MemoryMB,
+		NodeCostMB: NodeCostMB(spec), Fits: true}
+	r.NeedMB = r.NodeCostMB * spec.Nodes
+	limits := []int{MaxNodes}
+	add := func(c Check) {
+		r.Checks = append(r.Checks, c)
+		if !c.OK {
+			r.Fits = false
+		}
+	}
+
+	// Memory.
+	if facts.MemAvailableMB > 0 {
+		r.AvailableMB = max(0, facts.MemAvailableMB-HostReserveMB)
+		fit := r.AvailableMB / r.NodeCostMB
+		limits = append(limits, fit)
+		c := Check{Name: "memory", OK: r.NeedMB <= r.AvailableMB,
+			Detail: fmt.Sprintf("%d nodes x %s = %s needed, %s available (%s free, %s kept for the host)",
+				spec.Nodes, costWords(spec), gb(r.NeedMB), gb(r.AvailableMB), gb(facts.MemAvailableMB), gb(HostReserveMB))}
+		if !c.OK {
+			c.Fix = fmt.Sprintf("at most %d nodes fit: use --nodes %d", fit, fit)
+			if f := footprints[spec.Provider]; f.perNodeMemory {
+				if mem := r.AvailableMB/spec.Nodes - f.overheadMB; mem >= 128 {
+					c.Fix += fmt.Sprintf(", or --memory %d to run %d nodes", mem, spec.Nodes)
+				}
+			}
+		}
+		add(c)
+	} else {
+		r.Checks = append(r.Checks, Check{Name: "memory", OK: true, Detail: fmt.Sprintf("%s needed; this host's free memory is unknown, not checked", gb(r.NeedMB))})
+	}
+
+	// SSH ports: in range, and free on 127.0.0.1.
+	first, last := spec.SSHPortBase, spec.SSHPortBase+spec.Nodes-1
+	limits = append(limits, maxPort-first+1)
+	if facts.PortFree != nil {
+		var busy []string
+		freeRun := 0
+		counting := true
+		for _, n := range nodes {
+			free := facts.LabPorts[n.SSHPort] || facts.PortFree(n.SSHPort)
+			if !free {
+				busy = append(busy, fmt.Sprintf("%d (%s)", n.SSHPort, n.Name))
+				counting = false
+			} else if counting {
+				freeRun++
+			}
+		}
+		c := Check{Name: "ssh ports", OK: len(busy) == 0, Detail: fmt.Sprintf("%d..%d free on 127.0.0.1", first, last)}
+		if !c.OK {
+			limits = append(limits, freeRun)
+			c.Detail = fmt.Sprintf("%d of %d..%d in use on 127.0.0.1: %s", len(busy), first, last, shorten(busy, 5))
+			c.Fix = "choose a free range with --ssh-port-base (ssh_port_base in lab.hcl), or stop what holds those ports"
+		}
+		add(c)
+	}
+	add(Check{Name: "port range", OK: first >= minPort && last <= maxPort,
+		Detail: fmt.Sprintf("%d..%d within %d..%d", first, last, minPort, maxPort)})
+
+	// Subnet.
+	capacity := SubnetCapacity(spec.Subnet, spec.FirstHost)
+	limits = append(limits, capacity)
+	add(Check{Name: "subnet", OK: spec.Nodes <= capacity,
+		Detail: fmt.Sprintf("%v from host .%d holds %d nodes (%v .. %v)", spec.Subnet, spec.FirstHost, capacity, nodes[0].IP, nodes[len(nodes)-1].IP)})
+
+	// VirtualBox host-only ranges.
+	if spec.Provider == ProviderVirtualBox {
+		add(hostOnlyCheck(spec.Subnet, facts))
+	}
+
+	// Hostnames.
+	hc := Check{Name: "hostnames", OK: true, Detail: fmt.Sprintf("%s .. %s are valid", nodes[0].Hostname, nodes[len(nodes)-1].Hostname)}
+	for _, n := range nodes {
+		if !validHostname(n.Hostname) {
+			hc = Check{Name: "hostnames", OK: false, Detail: fmt.Sprintf("%q is not a valid hostname", n.Hostname), Fix: "use a prefix of lowercase letters and digits"}
+			break
+		}
+	}
+	add(hc)
+
+	r.MaxNodes = limits[0]
+	for _, l := range limits {
+		r.MaxNodes = min(r.MaxNodes, l)
+	}
+	if !r.Fits {
+		var fixes []string
+		for _, c := range r.Checks {
+			if !c.OK && c.Fix != "" {
+				fixes = append(fixes, c.Fix)
+			}
+		}
+		r.Hint = strings.Join(fixes, "; ")
+	}
+	return r
+}
+
+func costWords(spec Spec) string {
+	f := footprints[spec.Provider]
+	if f.perNodeMemory {
+		return fmt.Sprintf("(%d + %d) MB", spec.MemoryMB, f.overheadMB)
+	}
+	return fmt.Sprintf("%d MB", f.overheadMB)
+}
+
+func hostOnlyCheck(subnet netip.Prefix, facts HostFacts) Check {
+	c := Check{Name: "host-only range", OK: true}
+	if facts.OS == "windows" {
+		c.Detail = "VirtualBox on Windows does not restrict host-only addresses"
+		return c
+	}
+	if facts.OS == "darwin" && strings.HasPrefix(facts.VBoxVersion, "7.") {
+		c.Detail = "VirtualBox 7 on macOS does not restrict host-only addresses"
+		return c
+	}
+	allowed := []netip.Prefix{defaultHostOnly}
+	source := "VirtualBox's default (no /etc/vbox/networks.conf)"
+	if facts.NetworksConf != nil {
+		allowed = ParseNetworksConf(*facts.NetworksConf)
+		source = "/etc/vbox/networks.conf"
+	}
+	for _, a := range allowed {
+		if a.Bits() <= subnet.Bits() && a.Contains(subnet.Addr()) {
+			c.Detail = fmt.Sprintf("%v is inside %v allowed by %s", subnet, a, source)
+			return c
+		}
+	}
+	c.OK = false
+	c.Detail = fmt.Sprintf("%v is outside the host-only ranges allowed by %s (%s): VirtualBox 6.1.28+ will refuse it at boot", subnet, source, prefixList(allowed))
+	c.Fix = fmt.Sprintf("add the line \"* %v\" to /etc/vbox/networks.conf, or use --subnet %v", subnet, defaultHostOnly)
+	return c
+}
+
+// ParseNetworksConf reads VirtualBox's networks.conf: lines "* CIDR ...".
+func ParseNetworksConf(text string) []netip.Prefix {
+	var out []netip.Prefix
+	for _, line := range strings.Split(text, "\n") {
+		fields := strings.Fields(line)
+		if len(fields) < 2 || fields[0] != "*" {
+			continue
+		}
+		for _, f := range fields[1:] {
+			if p, err := netip.ParsePrefix(f); err == nil && p.Addr().Is4() {
+				out = append(out, p.Masked())
+			}
+		}
+	}
+	return out
+}
+
+func prefixList(ps []netip.Prefix) string {
+	if len(ps) == 0 {
+		return "none"
+	}
+	s := make([]string, len(ps))
+	for i, p := range ps {
+		s[i] = p.String()
+	}
+	return strings.Join(s, ", ")
+}
+
+func validHostname(h string) bool {
+	if len(h) == 0 || len(h) > maxHostname || h[0] == '-' || h[len(h)-1] == '-' {
+		return false
+	}
+	for _, c := range h {
+		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-') {
+			return false
+		}
+	}
+	return true
+}
+
+func gb(mb int) string {
+	if mb >= 1024 {
+		return fmt.Sprintf("%.1f GB", float64(mb)/1024)
+	}
+	return fmt.Sprintf("%d MB", mb)
+}
+
+func shorten(items []string, n int) string {
+	if len(items) <= n {
+		return strings.Join(items, ", ")
+	}
+	return strings.Join(items[:n], ", ") + fmt.Sprintf(" and %d more", len(items)-n)
+}

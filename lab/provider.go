@@ -1,0 +1,158 @@
+package lab
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+)
+
+// Provider boots and stops the nodes of a lab. Implementations live in
+// lab/provider/...; package lab never imports them: main builds a
+// Registry and the commands pick a provider from it. Every method takes
+// the context first and returns when it is cancelled; methods that act on
+// nodes take their machine names, already resolved by Select.
+type Provider interface {
+	// Info names the provider and says what it can do.
+	Info() ProviderInfo
+	// Check reports whether the host can run this provider; the error says
+	// what to install or change.
+	Check(ctx context.Context) error
+	// Up creates or boots the nodes, at most opts.Parallel at a time, and
+	// returns when each is booted and its SSH server answers.
+	Up(ctx context.Context, l *Lab, nodes []string, opts UpOptions) error
+	// Halt stops the nodes: gracefully, or at once when force is set (like
+	// pulling the power).
+	Halt(ctx context.Context, l *Lab, nodes []string, force bool) error
+	// Reload halts then boots the nodes.
+	Reload(ctx context.Context, l *Lab, nodes []string) error
+	// Destroy removes every node and everything the provider made for the
+	// lab. It succeeds when there is nothing left to remove.
+	Destroy(ctx context.Context, l *Lab) error
+	// Status reports the state of every node of the lab.
+	Status(ctx context.Context, l *Lab) ([]NodeStatus, error)
+	// SSHEndpoints tells how to reach the nodes over SSH.
+	SSHEndpoints(ctx context.Context, l *Lab, nodes []string) ([]SSHEndpoint, error)
+}
+
+// LeftoverFinder is implemented by providers that can find what a lab
+// left behind by name (namespaces, processes, mounts), also after a
+// crashed lab up: lab doctor reports them and Destroy removes them.
+type LeftoverFinder interface {
+	Leftovers(ctx context.Context, l *Lab) ([]string, error)
+}
+
+// ProviderInfo is a provider's name and capabilities, as data.
+type ProviderInfo struct {
+	Name string
+	// ParallelUp: nodes boot concurrently.
+	ParallelUp bool
+	// ForceHalt: Halt can power a node off at once.
+	ForceHalt bool
+	// SharedClock: every node reads the host's clock, so journal times
+	// compare without offset estimation.
+	SharedClock bool
+	// NodeFirewall: nftables works inside a node, for partitions and loss.
+	NodeFirewall bool
+}
+
+// UpOptions tune Up.
+type UpOptions struct {
+	Parallel int
+	// Progress, when set, is called as nodes pass each phase. It may be
+	// called from several goroutines.
+	Progress func(node string, phase Phase)
+}
+
+// Phase is a step of bringing a node up.
+type Phase string
+
+// Phases of Up.
+const (
+	PhaseBooted       Phase = "booted"
+	PhaseSSHReachable Phase = "sshd reachable"
+)
+
+// NodeState is a node's state as the provider sees it.
+type NodeState string
+
+// Node states shared by every provider.
+const (
+	StateRunning    NodeState = "running"
+	StateHalted     NodeState = "halted"
+	StateNotCreated NodeState = "not created"
+	StateUnknown    NodeState = "unknown"
+)
+
+// NodeStatus is one node's state; Detail keeps the provider's own word
+// for it (e.g. Vagrant's "poweroff", "saved").
+type NodeStatus struct {
+	Node   string
+	State  NodeState
+	Detail string
+}
+
+// SSHEndpoint says how to reach one node over SSH.
+type SSHEndpoint struct {
+	Node         string
+	Host         string
+	Port         int
+	User         string
+	IdentityFile string
+}
+
+// Registry holds the providers main knows about, by name. It is a value
+// built in main, not a global.
+type Registry struct {
+	providers map[string]Provider
+	// detectOrder is the order in which Detect tries providers.
+	detectOrder []string
+}
+
+// NewRegistry makes an empty registry.
+func NewRegistry() *Registry { return &Registry{providers: map[string]Provider{}} }
+
+// Register adds p under its name; providers registered with detect set
+// are tried by Detect in registration order.
+func (r *Registry) Register(p Provider, detect bool) {
+	name := p.Info().Name
+	r.providers[name] = p
+	if detect {
+		r.detectOrder = append(r.detectOrder, name)
+	}
+}
+
+// Names lists the registered providers.
+func (r *Registry) Names() []string {
+	names := make([]string, 0, len(r.providers))
+	for n := range r.providers {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// Get returns the provider with that name.
+func (r *Registry) Get(name string) (Provider, error) {
+	p, ok := r.providers[name]
+	if !ok {
+		return nil, fmt.Errorf("unknown provider %q\nhint: use one of %s", name, strings.Join(r.Names(), ", "))
+	}
+	return p, nil
+}
+
+// Detect returns the first provider, in registration order, whose Check
+// passes; otherwise an error that says, per provider, what is missing.
+func (r *Registry) Detect(ctx context.Context) (Provider, error) {
+	var reasons []string
+	for _, name := range r.detectOrder {
+		p := r.providers[name]
+		err := p.Check(ctx)
+		if err == nil {
+			return p, nil
+		}
+		reasons = append(reasons, fmt.Sprintf("  %s: %v", name, err))
+	}
+	return nil, fmt.Errorf("no provider can run on this host:\n%s\nhint: install Vagrant and VirtualBox, or run as root on Linux with iproute2 and openssh-server for the netns provider",
+		strings.Join(reasons, "\n"))
+}

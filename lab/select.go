@@ -1,0 +1,134 @@
+package lab
+
+import (
+	"fmt"
+	"path"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+)
+
+// rangeRE matches a numeric range in a selector: web_[6-10].
+var rangeRE = regexp.MustCompile(`^(.*)\[(\d+)-(\d+)\](.*)$`)
+
+// Select resolves node selectors against the lab's node names, in lab
+// order and without duplicates. A selector is an exact name, a comma list,
+// a numeric range such as web_[6-10] (numbers, not a character class), or
+// a glob such as web_* . A selector that matches no node is an error that
+// lists the valid names.
+func Select(all []string, selectors []string) ([]string, error) {
+	known := make(map[string]int, len(all))
+	for i, n := range all {
+		known[n] = i
+	}
+	picked := map[string]bool{}
+	for _, sel := range selectors {
+		for _, s := range strings.Split(sel, ",") {
+			s = strings.TrimSpace(s)
+			if s == "" {
+				continue
+			}
+			matched, err := match(all, known, s)
+			if err != nil {
+				return nil, err
+			}
+			if len(matched) == 0 {
+				return nil, fmt.Errorf("no node matches %q\nhint: valid nodes are %s", s, Summarize(all))
+			}
+			for _, m := range matched {
+				picked[m] = true
+			}
+		}
+	}
+	if len(picked) == 0 {
+		return nil, fmt.Errorf("no nodes selected\nhint: name nodes (%s) or pass --all", Summarize(all))
+	}
+	out := make([]string, 0, len(picked))
+	for n := range picked {
+		out = append(out, n)
+	}
+	sort.Slice(out, func(i, j int) bool { return known[out[i]] < known[out[j]] })
+	return out, nil
+}
+
+func match(all []string, known map[string]int, s string) ([]string, error) {
+	if _, ok := known[s]; ok {
+		return []string{s}, nil
+	}
+	if m := rangeRE.FindStringSubmatch(s); m != nil {
+		lo, err1 := strconv.Atoi(m[2])
+		hi, err2 := strconv.Atoi(m[3])
+		if err1 != nil || err2 != nil || lo > hi || hi-lo > MaxNodes {
+			return nil, fmt.Errorf("bad range in %q\nhint: write a range as web_[1-5], low to high", s)
+		}
+		var out []string
+		for i := lo; i <= hi; i++ {
+			name := m[1] + strconv.Itoa(i) + m[4]
+			if _, ok := known[name]; !ok {
+				return nil, fmt.Errorf("range %q names %s, which is not a node of this lab\nhint: valid nodes are %s", s, name, Summarize(all))
+			}
+			out = append(out, name)
+		}
+		return out, nil
+	}
+	if strings.ContainsAny(s, "*?[") {
+		var out []string
+		for _, n := range all {
+			ok, err := path.Match(s, n)
+			if err != nil {
+				return nil, fmt.Errorf("bad pattern %q: %v\nhint: use * and ? as wildcards, or a range like web_[1-5]", s, err)
+			}
+			if ok {
+				out = append(out, n)
+			}
+		}
+		return out, nil
+	}
+	return nil, nil
+}
+
+// Summarize writes names compactly: runs of prefix_N become prefix_[a-b].
+func Summarize(names []string) string {
+	if len(names) == 0 {
+		return "(none)"
+	}
+	var parts []string
+	i := 0
+	for i < len(names) {
+		pre, n, ok := splitNum(names[i])
+		j := i + 1
+		if ok {
+			for j < len(names) {
+				p2, n2, ok2 := splitNum(names[j])
+				if !ok2 || p2 != pre || n2 != n+(j-i) {
+					break
+				}
+				j++
+			}
+		}
+		switch {
+		case j-i >= 3:
+			parts = append(parts, fmt.Sprintf("%s[%d-%d]", pre, n, n+(j-i-1)))
+		default:
+			parts = append(parts, names[i:j]...)
+		}
+		i = j
+	}
+	return strings.Join(parts, ", ")
+}
+
+func splitNum(name string) (prefix string, n int, ok bool) {
+	k := len(name)
+	for k > 0 && name[k-1] >= '0' && name[k-1] <= '9' {
+		k--
+	}
+	if k == len(name) {
+		return name, 0, false
+	}
+	n, err := strconv.Atoi(name[k:])
+	if err != nil {
+		return name, 0, false
+	}
+	return name[:k], n, true
+}

@@ -1,0 +1,102 @@
+package lab
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"time"
+
+	"github.com/gossiplab/gossiplab/internal/atomicfile"
+)
+
+// stateVersion is bumped when State changes incompatibly.
+const stateVersion = 1
+
+// State is what lab records about a lab between commands: the resolved
+// assignments and the last known status of each node. It is written
+// atomically, under the lab's lock.
+type State struct {
+	Version  int         `json:"version"`
+	Lab      string      `json:"lab"`
+	Provider string      `json:"provider"`
+	Nodes    []NodeEntry `json:"nodes"`
+	Updated  time.Time   `json:"updated"`
+}
+
+// NodeEntry is one node's assignments and last known status.
+type NodeEntry struct {
+	Name     string    `json:"name"`
+	Hostname string    `json:"hostname"`
+	IP       string    `json:"ip"`
+	SSHPort  int       `json:"ssh_port"`
+	Status   NodeState `json:"status"`
+	Agent    string    `json:"agent,omitempty"` // agent state once known
+}
+
+// NewState records l's assignments with every node not created.
+func NewState(l *Lab) *State {
+	st := &State{Version: stateVersion, Lab: l.Spec.Name, Provider: l.Spec.Provider}
+	for _, n := range l.Nodes {
+		st.Nodes = append(st.Nodes, NodeEntry{
+			Name: n.Name, Hostname: n.Hostname, IP: n.IP.String(), SSHPort: n.SSHPort, Status: StateNotCreated,
+		})
+	}
+	return st
+}
+
+// Node returns the entry for name, or nil.
+func (s *State) Node(name string) *NodeEntry {
+	for i := range s.Nodes {
+		if s.Nodes[i].Name == name {
+			return &s.Nodes[i]
+		}
+	}
+	return nil
+}
+
+// LoadState reads the state file; ok is false when there is none.
+func LoadState(p Paths) (st *State, ok bool, err error) {
+	data, err := os.ReadFile(p.StateFile())
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, false, nil
+	}
+	if err != nil {
+		return nil, false, fmt.Errorf("read lab state: %w", err)
+	}
+	st = &State{}
+	if err := json.Unmarshal(data, st); err != nil {
+		return nil, false, fmt.Errorf("read lab state %s: %w\nhint: the file is lab's own; remove it and run lab up again to rebuild it", p.StateFile(), err)
+	}
+	if st.Version != stateVersion {
+		return nil, false, fmt.Errorf("lab state %s has version %d, this lab understands %d\nhint: use the lab binary that made it, or destroy the lab with it first", p.StateFile(), st.Version, stateVersion)
+	}
+	return st, true, nil
+}
+
+// SaveState writes st atomically. The caller holds the lab's lock.
+func SaveState(p Paths, st *State, now time.Time) error {
+	if err := os.MkdirAll(p.StateDir(), 0o755); err != nil {
+		return fmt.Errorf("save lab state: %w", err)
+	}
+	st.Version = stateVersion
+	st.Updated = now.UTC()
+	data, err := json.MarshalIndent(st, "", "  ")
+	if err != nil {
+		return fmt.Errorf("save lab state: %w", err)
+	}
+	return atomicfile.WriteFile(p.StateFile(), append(data, '\n'), 0o644)
+}
+
+// MergeState carries the known status of nodes that keep their name from
+// old into next.
+func MergeState(old, next *State) *State {
+	for i := range next.Nodes {
+		if o := old.Node(next.Nodes[i].Name); o != nil && o.IP == next.Nodes[i].IP {
+			next.Nodes[i].Status = o.Status
+			next.Nodes[i].Agent = o.Agent
+		}
+	}
+	return next
+}
