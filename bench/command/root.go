@@ -5,10 +5,10 @@ import (
 	"io"
 	"log/slog"
 	"os"
-	"strings"
 	"sync"
 
 	"github.com/spf13/cobra"
+	"golang.org/x/term"
 
 	"github.com/gossiplab/gossiplab/bench"
 )
@@ -85,12 +85,13 @@ plots and a report into a new results directory.`,
 	return root
 }
 
-// isTerminal reports whether w is a character device (a terminal).
+// isTerminal reports whether w is a terminal wide enough for a progress
+// bar (a pseudo-terminal without a size, as under `script`, is not).
 func isTerminal(w io.Writer) bool {
 	f, ok := w.(*os.File)
-	if !ok {
+	if !ok || !term.IsTerminal(int(f.Fd())) {
 		return false
 	}
-	fi, err := f.Stat()
-	return err == nil && fi.Mode()&os.ModeCharDevice != 0 && !strings.HasPrefix(f.Name(), "/dev/null")
+	width, _, err := term.GetSize(int(f.Fd()))
+	return err == nil && width >= 40
 }
