@@ -1,0 +1,54 @@
+// Package bench runs convergence experiments and turns their samples into
+// results: it owns the experiment loop over backends, events and cluster
+// sizes, the backends themselves (an in-process memberlist cluster, the
+// simulator, Serf's closed-form model), the statistics, the results
+// directory (samples.csv, summary.json, plots, report.md) and the plots.
+// It is the only package of the project that imports gonum.org/v1/plot.
+//
+// # Backends
+//
+// A Backend runs the runs of one Spec (event, cluster size N, runs, seed,
+// profile) and hands over each run's samples as soon as it finishes:
+//
+//	type Backend interface {
+//		Name() string
+//		Run(ctx context.Context, spec Spec, done func(run int, samples []Sample)) error
+//	}
+//
+// Memberlist (N agents of package agent on 127.0.100.x, staggered starts,
+// warm-up until every agent sees N alive members before each injection,
+// latencies from the agents' journals), Sim (package simulator, runs in
+// parallel), SerfFormula and LowerBound (closed forms, one run) implement
+// it; a lab backend driving chaos on a running lab will too. Experiment
+// runs a sweep over backends, events and sizes and writes the results.
+//
+// # Results directory
+//
+// Every run gets a new directory <out>/<UTC time>-<name>/ that is never
+// overwritten. It holds:
+//
+//   - samples.csv: one line per (backend, N, run, observer, event) with the
+//     latency in seconds from the injection of the event to the moment the
+//     observer learned it; an empty latency_s means the observer had not
+//     learned it when the run's timeout (timeout_s) expired.
+//   - summary.json: per backend, event and N the percentiles t50, t95, t99
+//     and t100 with bootstrap 95% intervals, the coverage, the CPU time and
+//     peak memory of the runs, and the environment of the run.
+//   - *.png and *.svg: convergence curves, latency CDFs, time to converge
+//     against N, and the models' error against the measurement.
+//   - report.md: the tables and the plots, tied together.
+//
+// Everything statistical is derived from samples.csv alone, so
+// Rebuild (the `bench report DIR` command) regenerates summary.json, the
+// plots and report.md from it; it keeps the environment and resource
+// figures of an existing summary.json, which samples cannot carry.
+//
+// # Statistics
+//
+// For one run, tP is the time by which P% of the observers had learned the
+// event (nearest rank over the observers; an observer that never learned
+// counts as infinitely late, so tP is "not reached" when coverage is below
+// P%). The reported tP of a backend, event and N is the median over runs of
+// the per-run tP, with a seeded percentile bootstrap 95% interval obtained by
+// resampling whole runs (observers of one run are not independent).
+package bench
