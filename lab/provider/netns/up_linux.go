@@ -50,6 +50,9 @@ func (p *Provider) Up(ctx context.Context, l *lab.Lab, nodes []string, opts lab.
 		return err
 	}
 	t0 := time.Now()
+	if err := p.ensureNeighbourTable(len(l.Nodes)); err != nil {
+		return err
+	}
 	if err := p.ensureBridge(ctx, l); err != nil {
 		return err
 	}
@@ -279,7 +282,10 @@ func (p *Provider) bootNode(ctx context.Context, l *lab.Lab, n lab.Node, authori
 		return err
 	}
 	ns := nodeNS(l.Spec.Name, n.Name)
-	if err := ipBatch(ctx, p.opts.Runner, ns, false, []string{"link set lo up", "link set eth0 up", "link set eth1 up"}); err != nil {
+	// The multicast route lets mDNS discovery (agent join = "mdns") open
+	// its socket in a node that has no default route; it stays on eth1.
+	if err := ipBatch(ctx, p.opts.Runner, ns, false, []string{"link set lo up", "link set eth0 up", "link set eth1 up",
+		"route replace 224.0.0.0/4 dev eth1"}); err != nil {
 		return fmt.Errorf("links up: %w", err)
 	}
 	return p.startHelper(ctx, nsPath(ns), d.bootLog(), "node",
