@@ -317,8 +317,17 @@ func (a *Agent) Leave(ctx context.Context) error {
 	a.logger.Info("leaving the cluster")
 
 	if ml.NumMembers() > 1 {
+		intent := encodeLeaveIntent(leaveIntent{Node: a.cfg.NodeName, Boot: a.boot})
+		// Tell every alive member directly (one UDP packet each), so the
+		// intent does not depend on gossip picking the right peers (it
+		// also goes to recently dead ones), then gossip it as well.
+		for _, n := range ml.Members() {
+			if n.Name != a.cfg.NodeName {
+				_ = ml.SendBestEffort(n, intent)
+			}
+		}
 		done := make(chan struct{})
-		a.queue.QueueBroadcast(&broadcast{key: "intent:" + a.cfg.NodeName, msg: encodeLeaveIntent(leaveIntent{Node: a.cfg.NodeName, Boot: a.boot}), notify: done})
+		a.queue.QueueBroadcast(&broadcast{key: "intent:" + a.cfg.NodeName, msg: intent, notify: done})
 		wait, cancel := context.WithTimeout(ctx, 5*time.Second)
 		select {
 		case <-done:
