@@ -2,7 +2,6 @@ package agent_test
 
 import (
 	"context"
-	"slices"
 	"testing"
 	"time"
 
@@ -12,11 +11,6 @@ import (
 
 const waitLong = 20 * time.Second
 
-func hasEntry(a *agent.Agent, typ agent.EntryType, node string) bool {
-	return slices.ContainsFunc(a.Journal().Snapshot(), func(e agent.Entry) bool {
-		return e.Type == typ && e.Node == node
-	})
-}
 
 // TestClusterLifecycle is the in-process API the bench uses: create,
 // start, join, user event, graceful leave (left) and crash (failed).
@@ -31,7 +25,7 @@ func TestClusterLifecycle(t *testing.T) {
 	}
 	agenttest.WaitFor(t, waitLong, func() (bool, string) {
 		for _, a := range c.Agents {
-			if !hasEntry(a, agent.EntryUser, a0.Name()) {
+			if !agenttest.HasEntry(a, agent.EntryUser, a0.Name()) {
 				return false, a.Name() + " has no user event in its journal"
 			}
 		}
@@ -65,11 +59,11 @@ func TestClusterLifecycle(t *testing.T) {
 		{agent.EntryMemberLeave, a2.Name()},
 		{agent.EntryMemberFailed, a1.Name()},
 	} {
-		if !hasEntry(a0, want.typ, want.node) {
+		if !agenttest.HasEntry(a0, want.typ, want.node) {
 			t.Errorf("%s journal lacks %s %s", a0.Name(), want.typ, want.node)
 		}
 	}
-	if hasEntry(a0, agent.EntryMemberFailed, a2.Name()) {
+	if agenttest.HasEntry(a0, agent.EntryMemberFailed, a2.Name()) {
 		t.Errorf("%s recorded the graceful leaver %s as failed", a0.Name(), a2.Name())
 	}
 }
