@@ -11,7 +11,6 @@ import (
 
 const waitLong = 20 * time.Second
 
-
 // TestClusterLifecycle is the in-process API the bench uses: create,
 // start, join, user event, graceful leave (left) and crash (failed).
 func TestClusterLifecycle(t *testing.T) {
