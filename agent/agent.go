@@ -7,6 +7,7 @@ import (
 	"log"
 	"log/slog"
 	"net/netip"
+	"strings"
 	"sync"
 	"time"
 
@@ -179,6 +180,9 @@ func (a *Agent) Start(ctx context.Context) error {
 	ml, err := memberlist.Create(mc)
 	if err != nil {
 		_ = ft.Shutdown()
+		if strings.Contains(err.Error(), "private IP") {
+			return fmt.Errorf("start memberlist: %w\nhint: no private address to advertise was found; pick one with -iface eth1 or -advertise IP", err)
+		}
 		return fmt.Errorf("start memberlist: %w", err)
 	}
 	ln := ml.LocalNode()
