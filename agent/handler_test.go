@@ -45,3 +45,22 @@ func TestEnvKey(t *testing.T) {
 		}
 	}
 }
+
+func TestCoalescingSkipsOlderQueuedEvents(t *testing.T) {
+	r := newHandlerRunner([]HandlerSpec{{Script: "true"}}, "self", 0, nil)
+	for _, lt := range []uint64{1, 2, 3} {
+		r.enqueue(handlerEvent{typ: EntryUser, user: &UserEvent{Name: "deploy", LTime: lt, Coalesce: true}})
+	}
+	r.enqueue(handlerEvent{typ: EntryUser, user: &UserEvent{Name: "other", LTime: 4, Coalesce: false}})
+	var kept []uint64
+	for len(r.queue) > 0 {
+		e := <-r.queue
+		if e.user.Coalesce && r.newerQueued(e) {
+			continue
+		}
+		kept = append(kept, e.user.LTime)
+	}
+	if diff := cmp.Diff([]uint64{3, 4}, kept); diff != "" {
+		t.Errorf("delivered ltimes (-want +got):\n%s", diff)
+	}
+}
