@@ -1,7 +1,12 @@
 package agent
 
 import (
+	"bytes"
+	"log/slog"
+	"os"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 )
@@ -62,5 +67,22 @@ func TestCoalescingSkipsOlderQueuedEvents(t *testing.T) {
 	}
 	if diff := cmp.Diff([]uint64{3, 4}, kept); diff != "" {
 		t.Errorf("delivered ltimes (-want +got):\n%s", diff)
+	}
+}
+
+func TestHandlerFailureAndTimeoutAreLogged(t *testing.T) {
+	if _, err := os.Stat("/bin/sh"); err != nil {
+		t.Skip("needs /bin/sh")
+	}
+	var logs bytes.Buffer
+	logger := slog.New(slog.NewTextHandler(&logs, nil))
+	r := newHandlerRunner(nil, "self", 200*time.Millisecond, logger)
+	e := handlerEvent{typ: EntryMemberJoin, members: []Member{{Name: "n"}}}
+	r.invoke(t.Context(), HandlerSpec{Script: "echo broken >&2; exit 3"}, e)
+	r.invoke(t.Context(), HandlerSpec{Script: "sleep 30"}, e)
+	for _, want := range []string{"event handler failed", "broken", "event handler timed out"} {
+		if !strings.Contains(logs.String(), want) {
+			t.Errorf("log lacks %q:\n%s", want, logs.String())
+		}
 	}
 }
