@@ -145,6 +145,9 @@ func (a *Agent) Start(ctx context.Context) error {
 	}
 	ft := NewFaultTransport(nt, a.peerAddrs, a.logger)
 	ft.Set(a.cfg.Fault)
+	if ip, err := netip.ParseAddr(bindIP); err == nil {
+		ft.DialFrom(ip)
+	}
 	a.mu.Lock()
 	a.fault = ft
 	a.mu.Unlock()

@@ -171,3 +171,17 @@ func TestFaultValidation(t *testing.T) {
 		}
 	}
 }
+
+// TestOneSidedPartition: a partition set on one agent only cuts both
+// directions, streams included (the peer's TCP fallback probes come from
+// its own IP, which the transport dials from).
+func TestOneSidedPartition(t *testing.T) {
+	c := agenttest.NewCluster(t, t.Context(), 2, agenttest.Options{})
+	c.WaitConverged(t, waitLong)
+	a, b := c.Agents[0], c.Agents[1]
+	if err := a.SetFault(agent.Fault{Partition: []string{b.Name()}}); err != nil {
+		t.Fatal(err)
+	}
+	agenttest.WaitStatus(t, waitLong, []*agent.Agent{a}, b.Name(), agent.StatusFailed)
+	agenttest.WaitStatus(t, waitLong, []*agent.Agent{b}, a.Name(), agent.StatusFailed)
+}
