@@ -163,7 +163,7 @@ type Config struct {
 	RejoinAfterLeave bool
 
 	LeaveOnTerminate bool
-	LogLevel         string // debug, info, warn, error
+	LogLevel         string // debug, info, warn, error: the command's logger level (Create uses the logger it is given)
 	JournalSize      int
 	// UserEventSizeLimit caps len(name)+len(payload) of user events.
 	UserEventSizeLimit int
