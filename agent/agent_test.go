@@ -2,6 +2,8 @@ package agent_test
 
 import (
 	"context"
+	"fmt"
+	"runtime"
 	"testing"
 	"time"
 
@@ -65,4 +67,40 @@ func TestClusterLifecycle(t *testing.T) {
 	if agenttest.HasEntry(a0, agent.EntryMemberFailed, a2.Name()) {
 		t.Errorf("%s recorded the graceful leaver %s as failed", a0.Name(), a2.Name())
 	}
+}
+
+// TestShutdownEndsGoroutines: after Shutdown nothing of the agents keeps
+// running (memberlist's, the transport pumps, RPC, handlers, loops).
+func TestShutdownEndsGoroutines(t *testing.T) {
+	before := runtime.NumGoroutine()
+	ctx := t.Context()
+	var agents []*agent.Agent
+	subnet := agenttest.SubnetFor(t.Name())
+	for i := range 3 {
+		cfg := agenttest.Config(fmt.Sprintf("g%d", i), agenttest.Addr(subnet, i))
+		cfg.RPCAddr = agenttest.Addr(subnet, i).String() + ":0"
+		cfg.EventHandlers = []string{"true"}
+		a, err := agent.Create(cfg, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := a.Start(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if i > 0 {
+			if _, err := a.Join(ctx, []string{agents[0].Addr().String()}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		agents = append(agents, a)
+	}
+	for _, a := range agents {
+		if err := a.Shutdown(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	agenttest.WaitFor(t, waitLong, func() (bool, string) {
+		n := runtime.NumGoroutine()
+		return n <= before, fmt.Sprintf("%d goroutines, %d before the agents", n, before)
+	})
 }
