@@ -51,6 +51,7 @@ type Agent struct {
 	shutdownOnce sync.Once
 	shutdownCh   chan struct{}
 	shutdownErr  error
+	fatal        error // why the agent shut itself down
 	rpc          *rpcServer
 }
 
@@ -365,8 +366,15 @@ func (a *Agent) Shutdown() error {
 }
 
 // ShutdownCh is closed once the agent has shut down (for example after an
-// RPC `leave`).
+// RPC `leave`, or when retry-join gave up).
 func (a *Agent) ShutdownCh() <-chan struct{} { return a.shutdownCh }
+
+// Err returns why the agent shut itself down (retry-join gave up), or nil.
+func (a *Agent) Err() error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.fatal
+}
 
 // Journal returns the agent's journal.
 func (a *Agent) Journal() *Journal { return a.journal }

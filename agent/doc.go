@@ -54,7 +54,7 @@
 //	join                   -join                ["IP[:PORT]", ...] joined at start; failure is fatal
 //	retry_join             -retry-join          ["IP[:PORT]", ...] joined in the background until one answers
 //	retry_interval         -retry-interval      "30s"
-//	retry_max_attempts     -retry-max           0 = forever
+//	retry_max_attempts     -retry-max           0 = forever; when exhausted the agent exits with an error
 //	discover               -discover            cluster name for mDNS discovery
 //	tags                   -tag k=v             {"role": "web"}
 //	encrypt_key            -encrypt             base64 key of 16, 24 or 32 bytes (labagent keygen)

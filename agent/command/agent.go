@@ -130,8 +130,8 @@ func runAgent(ctx context.Context, f *agentFlags, s Streams) error {
 		return err
 	}
 	select {
-	case <-a.ShutdownCh(): // RPC leave
-		return nil
+	case <-a.ShutdownCh(): // RPC leave, or retry-join gave up
+		return a.Err()
 	case <-ctx.Done():
 		return a.Shutdown()
 	case sig := <-sigs:
