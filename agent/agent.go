@@ -42,6 +42,8 @@ type Agent struct {
 	guard   []string // address and key problems found, reported by Info
 	addr    netip.AddrPort
 
+	keyWaiters map[uint64]chan keyResponse // cluster-wide key operations awaiting answers
+
 	events   eventBuffer
 	handlers *handlerRunner
 	snap     *snapshotter

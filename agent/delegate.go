@@ -48,6 +48,20 @@ func (d *delegate) NotifyMsg(b []byte) {
 			return
 		}
 		d.a.receiveLeaveIntent(l, b)
+	case msgKeyRequest:
+		r, err := decodeKeyRequest(b)
+		if err != nil {
+			d.a.logger.Warn("dropping malformed key request", "err", err)
+			return
+		}
+		d.a.receiveKeyRequest(r)
+	case msgKeyResponse:
+		r, err := decodeKeyResponse(b)
+		if err != nil {
+			d.a.logger.Warn("dropping malformed key response", "err", err)
+			return
+		}
+		d.a.receiveKeyResponse(r)
 	default:
 		d.a.logger.Debug("ignoring message of unknown type", "type", b[0])
 	}
