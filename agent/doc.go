@@ -102,6 +102,15 @@
 // one name, and gossip it cannot decrypt (different keys); each message
 // names the cause and the fix.
 //
+// # Security
+//
+// Gossip is encrypted with memberlist's keyring when a key is given.
+// KeysCluster (`labagent keys -install/-use/-remove`) changes the keyring
+// of every alive member over memberlist's encrypted reliable channel and
+// reports who answered; Keys (`-local`) changes one agent's. The RPC
+// server listens on loopback by default and, with a token, refuses
+// requests without it; malformed requests get an error response.
+//
 // # Faults
 //
 // FaultTransport decorates memberlist's transport: packet loss on send,
