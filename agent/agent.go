@@ -6,9 +6,7 @@ import (
 	"fmt"
 	"log"
 	"log/slog"
-	"net"
 	"net/netip"
-	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -44,6 +42,8 @@ type Agent struct {
 	guard   []string // address and key problems found, reported by Info
 	addr    netip.AddrPort
 
+	keyWaiters map[uint64]chan keyResponse // cluster-wide key operations awaiting answers
+
 	events   eventBuffer
 	handlers *handlerRunner
 	snap     *snapshotter
@@ -53,6 +53,7 @@ type Agent struct {
 	shutdownOnce sync.Once
 	shutdownCh   chan struct{}
 	shutdownErr  error
+	fatal        error // why the agent shut itself down
 	rpc          *rpcServer
 }
 
@@ -147,6 +148,9 @@ func (a *Agent) Start(ctx context.Context) error {
 	}
 	ft := NewFaultTransport(nt, a.peerAddrs, a.logger)
 	ft.Set(a.cfg.Fault)
+	if ip, err := netip.ParseAddr(bindIP); err == nil {
+		ft.DialFrom(ip)
+	}
 	a.mu.Lock()
 	a.fault = ft
 	a.mu.Unlock()
@@ -182,6 +186,9 @@ func (a *Agent) Start(ctx context.Context) error {
 	ml, err := memberlist.Create(mc)
 	if err != nil {
 		_ = ft.Shutdown()
+		if strings.Contains(err.Error(), "private IP") {
+			return fmt.Errorf("start memberlist: %w\nhint: no private address to advertise was found; pick one with -iface eth1 or -advertise IP", err)
+		}
 		return fmt.Errorf("start memberlist: %w", err)
 	}
 	ln := ml.LocalNode()
@@ -257,33 +264,6 @@ func (a *Agent) numNodes() int {
 	return ml.NumMembers()
 }
 
-// Join contacts the given addresses ("ip", "ip:port" or "host:port"; the
-// default port is 7946) and returns how many were reached.
-func (a *Agent) Join(ctx context.Context, addrs []string) (int, error) {
-	ml, err := a.running()
-	if err != nil {
-		return 0, err
-	}
-	type result struct {
-		n   int
-		err error
-	}
-	ch := make(chan result, 1)
-	go func() {
-		n, err := ml.Join(addrs)
-		ch <- result{n, err}
-	}()
-	select {
-	case <-ctx.Done():
-		return 0, fmt.Errorf("join %v: %w", addrs, ctx.Err())
-	case r := <-ch:
-		if r.n == 0 && r.err != nil {
-			return 0, fmt.Errorf("join %s: %s%s", strings.Join(addrs, ", "), flattenErr(r.err), joinHint(r.err))
-		}
-		return r.n, nil
-	}
-}
-
 func (a *Agent) running() (*memberlist.Memberlist, error) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
@@ -317,8 +297,17 @@ func (a *Agent) Leave(ctx context.Context) error {
 	a.logger.Info("leaving the cluster")
 
 	if ml.NumMembers() > 1 {
+		intent := encodeLeaveIntent(leaveIntent{Node: a.cfg.NodeName, Boot: a.boot})
+		// Tell every alive member directly (one UDP packet each), so the
+		// intent does not depend on gossip picking the right peers (it
+		// also goes to recently dead ones), then gossip it as well.
+		for _, n := range ml.Members() {
+			if n.Name != a.cfg.NodeName {
+				_ = ml.SendBestEffort(n, intent)
+			}
+		}
 		done := make(chan struct{})
-		a.queue.QueueBroadcast(&broadcast{key: "intent:" + a.cfg.NodeName, msg: encodeLeaveIntent(leaveIntent{Node: a.cfg.NodeName, Boot: a.boot}), notify: done})
+		a.queue.QueueBroadcast(&broadcast{key: "intent:" + a.cfg.NodeName, msg: intent, notify: done})
 		wait, cancel := context.WithTimeout(ctx, 5*time.Second)
 		select {
 		case <-done:
@@ -379,8 +368,15 @@ func (a *Agent) Shutdown() error {
 }
 
 // ShutdownCh is closed once the agent has shut down (for example after an
-// RPC `leave`).
+// RPC `leave`, or when retry-join gave up).
 func (a *Agent) ShutdownCh() <-chan struct{} { return a.shutdownCh }
+
+// Err returns why the agent shut itself down (retry-join gave up), or nil.
+func (a *Agent) Err() error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.fatal
+}
 
 // Journal returns the agent's journal.
 func (a *Agent) Journal() *Journal { return a.journal }
@@ -393,83 +389,4 @@ func (a *Agent) Addr() netip.AddrPort {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	return a.addr
-}
-
-// Members returns every member this agent knows, including failed and
-// left ones still in their window, sorted by name.
-func (a *Agent) Members() []Member {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	out := make([]Member, 0, len(a.members))
-	for _, m := range a.members {
-		out = append(out, m.copyOut())
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
-	return out
-}
-
-// Tags returns the agent's own tags.
-func (a *Agent) Tags() map[string]string {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	out := make(map[string]string, len(a.tags))
-	for k, v := range a.tags {
-		out[k] = v
-	}
-	return out
-}
-
-// SetTags sets and deletes tags and gossips the change (others record
-// member-update).
-func (a *Agent) SetTags(ctx context.Context, set map[string]string, del []string) error {
-	ml, err := a.running()
-	if err != nil {
-		return err
-	}
-	a.mu.Lock()
-	next := make(map[string]string, len(a.tags)+len(set))
-	for k, v := range a.tags {
-		next[k] = v
-	}
-	for k, v := range set {
-		next[k] = v
-	}
-	for _, k := range del {
-		delete(next, k)
-	}
-	if _, err := encodeMeta(a.boot, next); err != nil {
-		a.mu.Unlock()
-		return err
-	}
-	a.tags = next
-	a.mu.Unlock()
-	timeout := 5 * time.Second
-	if dl, ok := ctx.Deadline(); ok {
-		timeout = time.Until(dl)
-	}
-	if err := ml.UpdateNode(timeout); err != nil {
-		return fmt.Errorf("gossip new tags: %w", err)
-	}
-	return nil
-}
-
-// flattenErr renders memberlist's multierror ("1 error occurred: ...")
-// as one line.
-func flattenErr(err error) string {
-	if m, ok := err.(interface{ WrappedErrors() []error }); ok {
-		var parts []string
-		for _, e := range m.WrappedErrors() {
-			parts = append(parts, e.Error())
-		}
-		return strings.Join(parts, "; ")
-	}
-	return err.Error()
-}
-
-func joinHint(err error) string {
-	var ne net.Error
-	if errors.As(err, &ne) {
-		return "\nhint: check the address and port (default 7946) and that the other agent is running"
-	}
-	return "\nhint: check the address, that the agent there runs, and that both use the same -encrypt key"
 }

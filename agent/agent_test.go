@@ -2,7 +2,8 @@ package agent_test
 
 import (
 	"context"
-	"slices"
+	"fmt"
+	"runtime"
 	"testing"
 	"time"
 
@@ -11,12 +12,6 @@ import (
 )
 
 const waitLong = 20 * time.Second
-
-func hasEntry(a *agent.Agent, typ agent.EntryType, node string) bool {
-	return slices.ContainsFunc(a.Journal().Snapshot(), func(e agent.Entry) bool {
-		return e.Type == typ && e.Node == node
-	})
-}
 
 // TestClusterLifecycle is the in-process API the bench uses: create,
 // start, join, user event, graceful leave (left) and crash (failed).
@@ -31,7 +26,7 @@ func TestClusterLifecycle(t *testing.T) {
 	}
 	agenttest.WaitFor(t, waitLong, func() (bool, string) {
 		for _, a := range c.Agents {
-			if !hasEntry(a, agent.EntryUser, a0.Name()) {
+			if !agenttest.HasEntry(a, agent.EntryUser, a0.Name()) {
 				return false, a.Name() + " has no user event in its journal"
 			}
 		}
@@ -65,11 +60,47 @@ func TestClusterLifecycle(t *testing.T) {
 		{agent.EntryMemberLeave, a2.Name()},
 		{agent.EntryMemberFailed, a1.Name()},
 	} {
-		if !hasEntry(a0, want.typ, want.node) {
+		if !agenttest.HasEntry(a0, want.typ, want.node) {
 			t.Errorf("%s journal lacks %s %s", a0.Name(), want.typ, want.node)
 		}
 	}
-	if hasEntry(a0, agent.EntryMemberFailed, a2.Name()) {
+	if agenttest.HasEntry(a0, agent.EntryMemberFailed, a2.Name()) {
 		t.Errorf("%s recorded the graceful leaver %s as failed", a0.Name(), a2.Name())
 	}
+}
+
+// TestShutdownEndsGoroutines: after Shutdown nothing of the agents keeps
+// running (memberlist's, the transport pumps, RPC, handlers, loops).
+func TestShutdownEndsGoroutines(t *testing.T) {
+	before := runtime.NumGoroutine()
+	ctx := t.Context()
+	var agents []*agent.Agent
+	subnet := agenttest.SubnetFor(t.Name())
+	for i := range 3 {
+		cfg := agenttest.Config(fmt.Sprintf("g%d", i), agenttest.Addr(subnet, i))
+		cfg.RPCAddr = agenttest.Addr(subnet, i).String() + ":0"
+		cfg.EventHandlers = []string{"true"}
+		a, err := agent.Create(cfg, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := a.Start(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if i > 0 {
+			if _, err := a.Join(ctx, []string{agents[0].Addr().String()}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		agents = append(agents, a)
+	}
+	for _, a := range agents {
+		if err := a.Shutdown(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	agenttest.WaitFor(t, waitLong, func() (bool, string) {
+		n := runtime.NumGoroutine()
+		return n <= before, fmt.Sprintf("%d goroutines, %d before the agents", n, before)
+	})
 }

@@ -28,7 +28,7 @@ func TestClusterSizes(t *testing.T) {
 				t.Skip("the 50-agent cluster is too slow for 2 cores under -race or -short")
 			}
 			ctx := t.Context()
-			c := agenttest.NewCluster(t, ctx, tc.n, agenttest.Options{Subnet: tc.subnet})
+			c := agenttest.NewCluster(t, ctx, tc.n, agenttest.Options{Subnet: tc.subnet, StartSpread: 200 * time.Millisecond})
 			c.WaitConverged(t, 30*time.Second)
 
 			sender := c.Agents[tc.n/2]
@@ -38,7 +38,7 @@ func TestClusterSizes(t *testing.T) {
 			agenttest.WaitFor(t, 30*time.Second, func() (bool, string) {
 				missing := 0
 				for _, a := range c.Agents {
-					if !hasEntry(a, agent.EntryUser, sender.Name()) {
+					if !agenttest.HasEntry(a, agent.EntryUser, sender.Name()) {
 						missing++
 					}
 				}
@@ -69,7 +69,7 @@ func TestUserEventTooLarge(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "over the limit of 512") || !strings.Contains(err.Error(), "hint:") {
 		t.Fatalf("oversized event: got error %v, want one naming the limit with a hint", err)
 	}
-	if got := c.Agents[0].Journal().LastSeq(); hasEntry(c.Agents[0], agent.EntryUser, c.Agents[0].Name()) {
+	if got := c.Agents[0].Journal().LastSeq(); agenttest.HasEntry(c.Agents[0], agent.EntryUser, c.Agents[0].Name()) {
 		t.Errorf("refused event was journaled (last seq %d)", got)
 	}
 }
@@ -92,7 +92,7 @@ func TestTagsUpdate(t *testing.T) {
 		}
 		return false, "member missing"
 	})
-	if !hasEntry(c.Agents[0], agent.EntryMemberUpdate, c.Agents[1].Name()) {
+	if !agenttest.HasEntry(c.Agents[0], agent.EntryMemberUpdate, c.Agents[1].Name()) {
 		t.Error("no member-update in the journal")
 	}
 }
@@ -116,7 +116,7 @@ func TestForceLeaveAndReap(t *testing.T) {
 	// Left members are reaped after the 500 ms tombstone window.
 	agenttest.WaitFor(t, waitLong, func() (bool, string) {
 		for _, a := range live {
-			if !hasEntry(a, agent.EntryMemberLeave, dead.Name()) || !hasEntry(a, agent.EntryMemberReap, dead.Name()) {
+			if !agenttest.HasEntry(a, agent.EntryMemberLeave, dead.Name()) || !agenttest.HasEntry(a, agent.EntryMemberReap, dead.Name()) {
 				return false, a.Name() + " lacks member-leave and member-reap of " + dead.Name()
 			}
 		}
@@ -170,4 +170,18 @@ func TestFaultValidation(t *testing.T) {
 			t.Errorf("SetFault(%+v) accepted", f)
 		}
 	}
+}
+
+// TestOneSidedPartition: a partition set on one agent only cuts both
+// directions, streams included (the peer's TCP fallback probes come from
+// its own IP, which the transport dials from).
+func TestOneSidedPartition(t *testing.T) {
+	c := agenttest.NewCluster(t, t.Context(), 2, agenttest.Options{})
+	c.WaitConverged(t, waitLong)
+	a, b := c.Agents[0], c.Agents[1]
+	if err := a.SetFault(agent.Fault{Partition: []string{b.Name()}}); err != nil {
+		t.Fatal(err)
+	}
+	agenttest.WaitStatus(t, waitLong, []*agent.Agent{a}, b.Name(), agent.StatusFailed)
+	agenttest.WaitStatus(t, waitLong, []*agent.Agent{b}, a.Name(), agent.StatusFailed)
 }

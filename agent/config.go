@@ -107,7 +107,7 @@ func (t Tuning) merge(base Tuning) Tuning {
 // Config configures one agent. Start from DefaultConfig and change fields;
 // the command layer fills it from JSON files and flags (see FileConfig).
 type Config struct {
-	NodeName string // defaults to the host name
+	NodeName string // required (the agent command defaults it to the host name)
 	// BindAddr is the IP to listen on for gossip (TCP and UDP); empty or
 	// 0.0.0.0 means every address. BindPort 0 picks a free port.
 	BindAddr string
@@ -163,7 +163,7 @@ type Config struct {
 	RejoinAfterLeave bool
 
 	LeaveOnTerminate bool
-	LogLevel         string // debug, info, warn, error
+	LogLevel         string // debug, info, warn, error: the command's logger level (Create uses the logger it is given)
 	JournalSize      int
 	// UserEventSizeLimit caps len(name)+len(payload) of user events.
 	UserEventSizeLimit int

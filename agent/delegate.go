@@ -48,6 +48,20 @@ func (d *delegate) NotifyMsg(b []byte) {
 			return
 		}
 		d.a.receiveLeaveIntent(l, b)
+	case msgKeyRequest:
+		r, err := decodeKeyRequest(b)
+		if err != nil {
+			d.a.logger.Warn("dropping malformed key request", "err", err)
+			return
+		}
+		d.a.receiveKeyRequest(r)
+	case msgKeyResponse:
+		r, err := decodeKeyResponse(b)
+		if err != nil {
+			d.a.logger.Warn("dropping malformed key response", "err", err)
+			return
+		}
+		d.a.receiveKeyResponse(r)
 	default:
 		d.a.logger.Debug("ignoring message of unknown type", "type", b[0])
 	}
@@ -57,15 +71,24 @@ func (d *delegate) GetBroadcasts(overhead, limit int) [][]byte {
 	return d.a.queue.GetBroadcasts(overhead, limit)
 }
 
-// LocalState and MergeRemoteState carry the user event Lamport clock in
-// push/pull syncs, so a new member's events order after what it missed.
+// LocalState and MergeRemoteState carry, in push/pull syncs, the user
+// event Lamport clock (so a new member's events order after what it
+// missed) and the members this agent knows have left: a member that
+// another agent saw leave is moved from failed to left here too, even if
+// its leave intent never reached this agent.
 func (d *delegate) LocalState(join bool) []byte {
-	return encodeClock(d.a.events.clock.Time())
+	return encodeState(d.a.events.clock.Time(), d.a.leftMembers())
 }
 
 func (d *delegate) MergeRemoteState(buf []byte, join bool) {
-	if t, ok := decodeClock(buf); ok {
-		d.a.events.clock.Witness(t)
+	clock, left, err := decodeState(buf)
+	if err != nil {
+		d.a.logger.Warn("dropping malformed push/pull state", "err", err)
+		return
+	}
+	d.a.events.clock.Witness(clock)
+	for _, l := range left {
+		d.a.mergeLeft(l)
 	}
 }
 

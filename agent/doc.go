@@ -54,7 +54,7 @@
 //	join                   -join                ["IP[:PORT]", ...] joined at start; failure is fatal
 //	retry_join             -retry-join          ["IP[:PORT]", ...] joined in the background until one answers
 //	retry_interval         -retry-interval      "30s"
-//	retry_max_attempts     -retry-max           0 = forever
+//	retry_max_attempts     -retry-max           0 = forever; when exhausted the agent exits with an error
 //	discover               -discover            cluster name for mDNS discovery
 //	tags                   -tag k=v             {"role": "web"}
 //	encrypt_key            -encrypt             base64 key of 16, 24 or 32 bytes (labagent keygen)
@@ -101,6 +101,15 @@
 // reaching this one ("Got ping for unexpected node"), two agents with
 // one name, and gossip it cannot decrypt (different keys); each message
 // names the cause and the fix.
+//
+// # Security
+//
+// Gossip is encrypted with memberlist's keyring when a key is given.
+// KeysCluster (`labagent keys -install/-use/-remove`) changes the keyring
+// of every alive member over memberlist's encrypted reliable channel and
+// reports who answered; Keys (`-local`) changes one agent's. The RPC
+// server listens on loopback by default and, with a token, refuses
+// requests without it; malformed requests get an error response.
 //
 // # Faults
 //

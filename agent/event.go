@@ -27,11 +27,61 @@ func (c *lamportClock) Witness(v uint64) {
 	}
 }
 
-func encodeClock(t uint64) []byte { return binary.AppendUvarint(nil, t) }
+// encodeState is the push/pull payload: the event clock, then the left
+// members as (boot, name) pairs.
+func encodeState(clock uint64, left []leaveIntent) []byte {
+	b := binary.AppendUvarint(nil, clock)
+	b = binary.AppendUvarint(b, uint64(len(left)))
+	for _, l := range left {
+		b = binary.AppendUvarint(b, uint64(l.Boot))
+		b = appendString(b, l.Node)
+	}
+	return b
+}
 
-func decodeClock(b []byte) (uint64, bool) {
-	v, n := binary.Uvarint(b)
-	return v, n > 0
+func decodeState(b []byte) (uint64, []leaveIntent, error) {
+	r := reader{b: b}
+	clock := r.uvarint()
+	n := r.uvarint()
+	var left []leaveIntent
+	for i := uint64(0); i < n && r.err == nil; i++ {
+		boot := int64(r.uvarint())
+		name := string(r.bytes())
+		left = append(left, leaveIntent{Node: name, Boot: boot})
+	}
+	return clock, left, r.err
+}
+
+// leftMembers lists the members this agent knows have left.
+func (a *Agent) leftMembers() []leaveIntent {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	var out []leaveIntent
+	for _, m := range a.members {
+		if m.Status == StatusLeft && m.Name != a.cfg.NodeName {
+			out = append(out, leaveIntent{Node: m.Name, Boot: m.boot})
+		}
+	}
+	return out
+}
+
+// mergeLeft applies another agent's knowledge that l left: a member this
+// agent holds as failed (in the same run) becomes left.
+func (a *Agent) mergeLeft(l leaveIntent) {
+	a.mu.Lock()
+	m := a.members[l.Node]
+	if m == nil || m.boot != l.Boot || m.Status != StatusFailed {
+		a.mu.Unlock()
+		return
+	}
+	m.Status, m.Since = StatusLeft, time.Now()
+	mem := m.copyOut()
+	a.mu.Unlock()
+	a.journal.Append(Entry{Type: EntryMemberLeave, Node: mem.Name, Addr: mem.Addr})
+	a.handlers.enqueue(handlerEvent{typ: EntryMemberLeave, members: []Member{mem}})
+	if a.snap != nil {
+		a.snap.dirty()
+	}
 }
 
 const eventBufferSize = 512

@@ -23,7 +23,8 @@ type Fault struct {
 	// lost with probability Loss per hop.
 	Loss float64 `json:"loss,omitempty"`
 	// Partition drops every packet and stream to or from these members
-	// (matched by their IP address).
+	// (matched by their IP address, so they need distinct IPs). Set on one
+	// side only it still cuts both directions.
 	Partition []string `json:"partition,omitempty"`
 	// Delay holds every packet the agent sends, and every stream it
 	// opens, for this long.
@@ -70,6 +71,10 @@ type FaultTransport struct {
 	inner   memberlist.NodeAwareTransport
 	resolve func(names []string) []netip.Addr
 	logger  *slog.Logger
+
+	// source, when valid, is the local address streams are dialed from
+	// (the bind address), so peers see the agent's own IP.
+	source netip.Addr
 
 	fault   atomic.Pointer[Fault]
 	packets chan *memberlist.Packet
@@ -203,7 +208,19 @@ func (t *FaultTransport) DialAddressTimeout(a memberlist.Address, timeout time.D
 			return nil, errors.New("transport shut down")
 		}
 	}
-	return t.inner.DialAddressTimeout(a, timeout)
+	if !t.source.IsValid() {
+		return t.inner.DialAddressTimeout(a, timeout)
+	}
+	d := net.Dialer{Timeout: timeout, LocalAddr: &net.TCPAddr{IP: t.source.AsSlice()}}
+	return d.Dial("tcp", a.Addr)
+}
+
+// DialFrom makes streams start from ip (the bind address) instead of the
+// address the routing table picks. An unspecified ip changes nothing.
+func (t *FaultTransport) DialFrom(ip netip.Addr) {
+	if ip.IsValid() && !ip.IsUnspecified() {
+		t.source = ip
+	}
 }
 
 func (t *FaultTransport) StreamCh() <-chan net.Conn { return t.streams }

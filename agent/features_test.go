@@ -194,3 +194,20 @@ func TestSnapshotRejoin(t *testing.T) {
 	agenttest.Start(t, ctx, cfg2) // no join: the snapshot brings it back
 	agenttest.WaitStatus(t, waitLong, c.Agents, a.Name(), agent.StatusAlive)
 }
+
+func TestRetryJoinGivesUp(t *testing.T) {
+	subnet := agenttest.SubnetFor(t.Name())
+	cfg := agenttest.Config("lonely", agenttest.Addr(subnet, 0))
+	cfg.RetryJoin = []string{agenttest.Addr(subnet, 1).String() + ":1"} // nobody listens there
+	cfg.RetryInterval = 50 * time.Millisecond
+	cfg.RetryMaxAttempts = 2
+	a := agenttest.Start(t, t.Context(), cfg)
+	select {
+	case <-a.ShutdownCh():
+	case <-time.After(waitLong):
+		t.Fatal("agent still runs after retry-join gave up")
+	}
+	if err := a.Err(); err == nil || !strings.Contains(err.Error(), "after 2 attempts") {
+		t.Errorf("Err() = %v", err)
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 	"unicode"
 
@@ -120,18 +121,31 @@ type handlerRunner struct {
 	runner  execx.Runner
 	queue   chan handlerEvent
 	tags    func() map[string]string
+
+	mu     sync.Mutex
+	latest map[string]uint64 // newest queued Lamport time per coalescing event name
 }
 
 func newHandlerRunner(specs []HandlerSpec, self string, timeout time.Duration, logger *slog.Logger) *handlerRunner {
 	if timeout <= 0 {
 		timeout = DefaultHandlerTimeout
 	}
-	return &handlerRunner{specs: specs, self: self, timeout: timeout, logger: logger, runner: execx.Exec{}, queue: make(chan handlerEvent, 1024)}
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	return &handlerRunner{specs: specs, self: self, timeout: timeout, logger: logger, runner: execx.Exec{}, queue: make(chan handlerEvent, 1024), latest: map[string]uint64{}}
 }
 
 func (r *handlerRunner) enqueue(e handlerEvent) {
 	if len(r.specs) == 0 {
 		return
+	}
+	if e.user != nil && e.user.Coalesce {
+		r.mu.Lock()
+		if e.user.LTime > r.latest[e.user.Name] {
+			r.latest[e.user.Name] = e.user.LTime
+		}
+		r.mu.Unlock()
 	}
 	select {
 	case r.queue <- e:
@@ -159,21 +173,16 @@ func (r *handlerRunner) run(ctx context.Context) {
 }
 
 // newerQueued reports whether a coalescing user event of the same name
-// and a later Lamport time waits in the queue (peeked without reordering).
+// with a later Lamport time has been enqueued after e.
 func (r *handlerRunner) newerQueued(e handlerEvent) bool {
-	n := len(r.queue)
-	found := false
-	for i := 0; i < n; i++ {
-		x := <-r.queue
-		if x.user != nil && x.user.Name == e.user.Name && x.user.LTime > e.user.LTime {
-			found = true
-		}
-		select {
-		case r.queue <- x:
-		default:
-		}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	latest := r.latest[e.user.Name]
+	if latest <= e.user.LTime {
+		delete(r.latest, e.user.Name)
+		return false
 	}
-	return found
+	return true
 }
 
 func (r *handlerRunner) invoke(ctx context.Context, h HandlerSpec, e handlerEvent) {

@@ -1,7 +1,12 @@
 package agent
 
 import (
+	"bytes"
+	"log/slog"
+	"os"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 )
@@ -42,6 +47,42 @@ func TestEnvKey(t *testing.T) {
 	for in, want := range map[string]string{"role": "ROLE", "dc-1.zone": "DC_1_ZONE", "X9": "X9"} {
 		if got := envKey(in); got != want {
 			t.Errorf("envKey(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestCoalescingSkipsOlderQueuedEvents(t *testing.T) {
+	r := newHandlerRunner([]HandlerSpec{{Script: "true"}}, "self", 0, nil)
+	for _, lt := range []uint64{1, 2, 3} {
+		r.enqueue(handlerEvent{typ: EntryUser, user: &UserEvent{Name: "deploy", LTime: lt, Coalesce: true}})
+	}
+	r.enqueue(handlerEvent{typ: EntryUser, user: &UserEvent{Name: "other", LTime: 4, Coalesce: false}})
+	var kept []uint64
+	for len(r.queue) > 0 {
+		e := <-r.queue
+		if e.user.Coalesce && r.newerQueued(e) {
+			continue
+		}
+		kept = append(kept, e.user.LTime)
+	}
+	if diff := cmp.Diff([]uint64{3, 4}, kept); diff != "" {
+		t.Errorf("delivered ltimes (-want +got):\n%s", diff)
+	}
+}
+
+func TestHandlerFailureAndTimeoutAreLogged(t *testing.T) {
+	if _, err := os.Stat("/bin/sh"); err != nil {
+		t.Skip("needs /bin/sh")
+	}
+	var logs bytes.Buffer
+	logger := slog.New(slog.NewTextHandler(&logs, nil))
+	r := newHandlerRunner(nil, "self", 200*time.Millisecond, logger)
+	e := handlerEvent{typ: EntryMemberJoin, members: []Member{{Name: "n"}}}
+	r.invoke(t.Context(), HandlerSpec{Script: "echo broken >&2; exit 3"}, e)
+	r.invoke(t.Context(), HandlerSpec{Script: "sleep 30"}, e)
+	for _, want := range []string{"event handler failed", "broken", "event handler timed out"} {
+		if !strings.Contains(logs.String(), want) {
+			t.Errorf("log lacks %q:\n%s", want, logs.String())
 		}
 	}
 }

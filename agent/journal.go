@@ -83,7 +83,7 @@ type Entry struct {
 	MonoNs int64     `json:"mono_ns"`
 	Type   EntryType `json:"type"`
 	// Node is the subject: the member that joined, left, failed... or, for
-	// a user event, the agent that recorded it.
+	// a user event, the agent that sent it (Addr is then its address).
 	Node string         `json:"node"`
 	Addr netip.AddrPort `json:"addr"`
 	// Name and LTime are set for user events.

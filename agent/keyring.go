@@ -110,10 +110,10 @@ const (
 	KeyRemove  KeyOp = "remove"
 )
 
-// Keys applies op to this agent's keyring (key is base64; unused for
-// list) and returns the keys afterwards, primary first. Operations act
-// on this agent only: run them on every agent (install everywhere, then
-// use, then remove the old key). The keyring file is updated.
+// Keys applies op to this agent's keyring only (key is base64; unused
+// for list) and returns the keys afterwards, primary first; KeysCluster
+// does it on every member. The keyring file is updated. To rotate:
+// install the new key, use it, remove the old one.
 func (a *Agent) Keys(op KeyOp, key string) ([]string, error) {
 	if a.keyring == nil {
 		return nil, errors.New("gossip encryption is not enabled on this agent\nhint: start it with -encrypt KEY or -keyring-file")

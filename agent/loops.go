@@ -2,6 +2,7 @@ package agent
 
 import (
 	"context"
+	"fmt"
 	"math/rand/v2"
 	"time"
 )
@@ -103,7 +104,11 @@ func (a *Agent) retryJoinLoop(ctx context.Context) {
 			return
 		}
 		if a.cfg.RetryMaxAttempts > 0 && attempt >= a.cfg.RetryMaxAttempts {
-			a.logger.Error("retry-join gave up", "attempts", attempt, "err", err)
+			a.logger.Error("retry-join gave up; shutting down", "attempts", attempt, "err", err)
+			a.mu.Lock()
+			a.fatal = fmt.Errorf("retry-join gave up after %d attempts: %w", attempt, err)
+			a.mu.Unlock()
+			go func() { _ = a.Shutdown() }() // Shutdown waits for this goroutine
 			return
 		}
 		a.logger.Warn("retry-join failed; will retry", "attempt", attempt, "in", every, "err", err)

@@ -53,8 +53,14 @@ func (s *rpcServer) dispatch(ctx context.Context, req rpc.Request, args any, sen
 		return rpc.TagsResult{Tags: a.Tags()}, nil
 	case rpc.CmdKeys:
 		k := args.(*rpc.KeysArgs)
-		keys, err := a.Keys(KeyOp(k.Op), k.Key)
-		return rpc.KeysResult{Keys: keys}, err
+		if k.Local || k.Op == string(KeyList) {
+			keys, err := a.Keys(KeyOp(k.Op), k.Key)
+			return rpc.KeysResult{Keys: keys}, err
+		}
+		kctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		defer cancel()
+		res, err := a.KeysCluster(kctx, KeyOp(k.Op), k.Key)
+		return rpc.KeysResult{Keys: res.Keys, Asked: res.Asked, Responded: res.Responded, Errors: res.Errors}, err
 	case rpc.CmdFault:
 		return s.fault(args.(*rpc.FaultArgs))
 	case rpc.CmdMonitor:

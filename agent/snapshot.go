@@ -94,22 +94,24 @@ func (s *snapshotter) markLeft() {
 	s.dirty()
 }
 
+// run writes the snapshot one second after a change (batching the
+// changes of that second); idle, it does not wake up at all.
 func (s *snapshotter) run(ctx context.Context) {
-	t := time.NewTicker(time.Second)
-	defer t.Stop()
-	pending := false
+	var due <-chan time.Time
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-s.change:
-			pending = true
-		case <-t.C:
-			if pending && s.collect != nil {
+			if due == nil {
+				due = time.After(time.Second)
+			}
+		case <-due:
+			due = nil
+			if s.collect != nil {
 				if err := s.flush(s.collect()); err != nil {
 					s.logger.Warn("cannot write snapshot", "err", err)
 				}
-				pending = false
 			}
 		}
 	}

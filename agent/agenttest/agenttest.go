@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"hash/fnv"
 	"log/slog"
+	"math/rand/v2"
 	"net/netip"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -80,6 +82,9 @@ type Options struct {
 	Configure func(i int, c *agent.Config)
 	// NoJoin leaves the agents unjoined.
 	NoJoin bool
+	// StartSpread, when set, starts the agents at random offsets over
+	// about this long, so their gossip ticks are not in lock-step.
+	StartSpread time.Duration
 }
 
 // Cluster is a set of started agents.
@@ -100,6 +105,9 @@ func NewCluster(t testing.TB, ctx context.Context, n int, opts Options) *Cluster
 	}
 	c := &Cluster{Subnet: opts.Subnet}
 	for i := range n {
+		if opts.StartSpread > 0 && n > 1 {
+			time.Sleep(rand.N(2 * opts.StartSpread / time.Duration(n)))
+		}
 		cfg := Config(fmt.Sprintf("%s%d", opts.Prefix, i), Addr(opts.Subnet, i))
 		if opts.Configure != nil {
 			opts.Configure(i, cfg)
@@ -183,6 +191,28 @@ func (c *Cluster) WaitConverged(t testing.TB, timeout time.Duration) {
 			}
 			if alive != len(c.Agents) {
 				return false, fmt.Sprintf("%s sees %d of %d alive", o.Name(), alive, len(c.Agents))
+			}
+		}
+		return true, ""
+	})
+}
+
+// HasEntry reports whether observer's journal holds an entry of typ
+// about node.
+func HasEntry(observer *agent.Agent, typ agent.EntryType, node string) bool {
+	return slices.ContainsFunc(observer.Journal().Snapshot(), func(e agent.Entry) bool {
+		return e.Type == typ && e.Node == node
+	})
+}
+
+// WaitEntry waits until every observer's journal holds an entry of typ
+// about node.
+func WaitEntry(t testing.TB, timeout time.Duration, observers []*agent.Agent, typ agent.EntryType, node string) {
+	t.Helper()
+	WaitFor(t, timeout, func() (bool, string) {
+		for _, o := range observers {
+			if !HasEntry(o, typ, node) {
+				return false, fmt.Sprintf("%s has no %s of %s", o.Name(), typ, node)
 			}
 		}
 		return true, ""

@@ -52,30 +52,30 @@ func NewAgentCommand(s Streams, env Env) Command {
 
 func (f *agentFlags) register(fs *flag.FlagSet) {
 	l := &f.layer
-	fs.Var(strPtr{&l.NodeName}, "node", "node name (default: the host name)")
-	fs.Var(strPtr{&l.Bind}, "bind", "address to bind gossip to, IP[:PORT] (default 0.0.0.0:7946)")
-	fs.Var(strPtr{&l.Advertise}, "advertise", "address to advertise, IP[:PORT]")
-	fs.Var(strPtr{&l.Interface}, "iface", "bind and advertise this interface's IPv4 address (such as eth1)")
-	fs.Var(addrList{&l.Join}, "join", "address to join at start (repeatable, or comma-separated)")
-	fs.Var(addrList{&l.RetryJoin}, "retry-join", "address to join, retried until it answers (repeatable, or comma-separated)")
+	fs.Var(strPtr{&l.NodeName}, "node", "node `name` (default: the host name)")
+	fs.Var(strPtr{&l.Bind}, "bind", "address to bind gossip to, `IP[:PORT]` (default 0.0.0.0:7946)")
+	fs.Var(strPtr{&l.Advertise}, "advertise", "address to advertise, `IP[:PORT]`")
+	fs.Var(strPtr{&l.Interface}, "iface", "bind and advertise this `interface`'s IPv4 address (such as eth1)")
+	fs.Var(addrList{&l.Join}, "join", "`address` to join at start (repeatable, or comma-separated)")
+	fs.Var(addrList{&l.RetryJoin}, "retry-join", "`address` to join, retried until it answers (repeatable, or comma-separated)")
 	fs.Var(durPtr{&l.RetryInterval}, "retry-interval", "time between retry-join attempts (default 30s)")
 	fs.Var(intPtr{&l.RetryMaxAttempts}, "retry-max", "retry-join attempts before giving up (0: forever)")
-	fs.Var(strPtr{&l.Discover}, "discover", "find peers over mDNS under this cluster name")
-	fs.Var(tagsPtr{&l.Tags}, "tag", "tag key=value (repeatable)")
-	fs.Var(strPtr{&l.EncryptKey}, "encrypt", "gossip encryption key, base64 (see `labagent keygen`)")
-	fs.Var(strPtr{&l.KeyringFile}, "keyring-file", "file holding the keyring (JSON list of base64 keys)")
-	fs.Var((*stringList)(&l.EventHandlers), "event-handler", "[filter=]script run on events (repeatable), e.g. member-join,user:deploy=/path/h.sh")
-	fs.Var(strPtr{&l.RPCAddr}, "rpc-addr", "RPC listen address (default 127.0.0.1:7373)")
-	fs.Var(strPtr{&l.RPCAuth}, "rpc-token", "token RPC clients must present")
-	fs.Var(strPtr{&l.SnapshotPath}, "snapshot", "file recording members, to rejoin after a restart")
+	fs.Var(strPtr{&l.Discover}, "discover", "find peers over mDNS under this cluster `name`")
+	fs.Var(tagsPtr{&l.Tags}, "tag", "tag `key=value` (repeatable)")
+	fs.Var(strPtr{&l.EncryptKey}, "encrypt", "gossip encryption `key`, base64 (make one with: labagent keygen)")
+	fs.Var(strPtr{&l.KeyringFile}, "keyring-file", "`file` holding the keyring (JSON list of base64 keys)")
+	fs.Var((*stringList)(&l.EventHandlers), "event-handler", "`[filter=]script` run on events (repeatable), e.g. member-join,user:deploy=/path/h.sh")
+	fs.Var(strPtr{&l.RPCAddr}, "rpc-addr", "RPC listen `address` (default 127.0.0.1:7373)")
+	fs.Var(strPtr{&l.RPCAuth}, "rpc-token", "`token` RPC clients must present")
+	fs.Var(strPtr{&l.SnapshotPath}, "snapshot", "`file` recording members, to rejoin after a restart")
 	fs.Var(boolPtr{&l.RejoinAfterLeave}, "rejoin", "rejoin the snapshot's members even after a graceful leave")
-	fs.Var(strPtr{&l.Profile}, "profile", "timer profile: lan, wan or local (default lan)")
+	fs.Var(strPtr{&l.Profile}, "profile", "timer `profile`: lan, wan or local (default lan)")
 	fs.Var(boolPtr{&l.LeaveOnTerminate}, "leave-on-terminate", "leave gracefully on SIGTERM (default true)")
 	fs.Var(durPtr{&l.ReconnectTimeout}, "reconnect-timeout", "how long failed members are kept (default 24h)")
-	fs.Var(strPtr{&l.LogLevel}, "log-level", "debug, info, warn or error (default info)")
-	fs.Var(intPtr{&l.JournalSize}, "journal-size", "journal ring size in entries (default 4096)")
-	fs.Var(&f.configFiles, "config-file", "JSON config file (repeatable)")
-	fs.Var(&f.configDirs, "config-dir", "directory of *.json config files, read in lexical order (repeatable)")
+	fs.Var(strPtr{&l.LogLevel}, "log-level", "`level`: debug, info, warn or error (default info)")
+	fs.Var(intPtr{&l.JournalSize}, "journal-size", "journal ring size in `entries` (default 4096)")
+	fs.Var(&f.configFiles, "config-file", "JSON config `file` (repeatable)")
+	fs.Var(&f.configDirs, "config-dir", "`directory` of *.json config files, read in lexical order (repeatable)")
 }
 
 // buildConfig layers defaults, config files, config dirs and flags.
@@ -130,8 +130,8 @@ func runAgent(ctx context.Context, f *agentFlags, s Streams) error {
 		return err
 	}
 	select {
-	case <-a.ShutdownCh(): // RPC leave
-		return nil
+	case <-a.ShutdownCh(): // RPC leave, or retry-join gave up
+		return a.Err()
 	case <-ctx.Done():
 		return a.Shutdown()
 	case sig := <-sigs:

@@ -1,6 +1,7 @@
 package command
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"flag"
@@ -189,31 +190,39 @@ func (l addrList) Set(v string) error {
 	return nil
 }
 
-// trimWriter drops trailing spaces of each line (tabwriter pads the
-// empty last cell).
-type trimWriter struct{ w io.Writer }
+// table writes aligned columns (two spaces apart, like `serf members`)
+// without trailing spaces; call Flush.
+type table struct {
+	tw  *tabwriter.Writer
+	buf bytes.Buffer
+	out io.Writer
+}
 
-func (t trimWriter) Write(p []byte) (int, error) {
-	lines := strings.SplitAfter(string(p), "\n")
+func newTable(w io.Writer) *table {
+	t := &table{out: w}
+	t.tw = tabwriter.NewWriter(&t.buf, 0, 8, 2, ' ', 0)
+	return t
+}
+
+func (t *table) Write(p []byte) (int, error) { return t.tw.Write(p) }
+
+// Flush aligns what was written and passes it on.
+func (t *table) Flush() error {
+	if err := t.tw.Flush(); err != nil {
+		return err
+	}
 	var b strings.Builder
-	for _, l := range lines {
-		if strings.HasSuffix(l, "\n") {
-			b.WriteString(strings.TrimRight(l[:len(l)-1], " "))
+	for _, l := range strings.SplitAfter(t.buf.String(), "\n") {
+		if trimmed, ok := strings.CutSuffix(l, "\n"); ok {
+			b.WriteString(strings.TrimRight(trimmed, " "))
 			b.WriteByte('\n')
 		} else {
 			b.WriteString(l)
 		}
 	}
-	if _, err := io.WriteString(t.w, b.String()); err != nil {
-		return 0, err
-	}
-	return len(p), nil
-}
-
-// newTable returns an aligned-columns writer (two spaces between
-// columns, no trailing spaces); call Flush.
-func newTable(w io.Writer) *tabwriter.Writer {
-	return tabwriter.NewWriter(trimWriter{w}, 0, 8, 2, ' ', 0)
+	t.buf.Reset()
+	_, err := io.WriteString(t.out, b.String())
+	return err
 }
 
 // kvFlag is a repeatable k=v flag.

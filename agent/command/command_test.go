@@ -130,6 +130,9 @@ func TestClientCommands(t *testing.T) {
 	subnet := agenttest.SubnetFor(t.Name())
 	c := agenttest.NewCluster(t, t.Context(), 3, agenttest.Options{Subnet: subnet, Prefix: "web_", Configure: func(i int, cfg *agent.Config) {
 		cfg.Tags = map[string]string{"role": "web"}
+		if i == 1 {
+			cfg.Tags = nil
+		}
 		if i == 2 {
 			cfg.Tags = map[string]string{"role": "db", "zone": "b"}
 		}
@@ -148,7 +151,7 @@ func TestClientCommands(t *testing.T) {
 	for i := 1; i < 3; i++ {
 		w = max(w, len(a(i)))
 	}
-	want := fmt.Sprintf("web_0  %s  alive  role=web\nweb_1  %s  alive  role=web\nweb_2  %s  alive  role=db,zone=b\n", pad(a(0), w), pad(a(1), w), pad(a(2), w))
+	want := fmt.Sprintf("web_0  %s  alive  role=web\nweb_1  %s  alive\nweb_2  %s  alive  role=db,zone=b\n", pad(a(0), w), pad(a(1), w), pad(a(2), w))
 	if diff := cmp.Diff(want, out); diff != "" {
 		t.Errorf("members text (-want +got):\n%s\nstderr: %s", diff, errOut)
 	}
@@ -160,6 +163,7 @@ func TestClientCommands(t *testing.T) {
 	}{
 		{name: "tag filter", args: []string{"members", "-format", "json", "-tag", "role=d.*"}, want: []string{"web_2"}},
 		{name: "name filter", args: []string{"members", "-format", "json", "-name", "_[01]$"}, want: []string{"web_0", "web_1"}},
+		{name: "tag filter needs the tag", args: []string{"members", "-format", "json", "-tag", "role=.*"}, want: []string{"web_0", "web_2"}},
 		{name: "status filter", args: []string{"members", "-format", "json", "-status", "failed"}, want: nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

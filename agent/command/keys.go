@@ -4,18 +4,22 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sort"
+	"strings"
 
 	"github.com/gossiplab/gossiplab/agent/rpc"
 )
 
-// NewKeysCommand is `labagent keys -list | -install K | -use K | -remove K`.
+// NewKeysCommand is `labagent keys -list | -install K | -use K | -remove K
+// [-local]`: install, use and remove act on every alive member (as `serf
+// keys`) unless -local.
 func NewKeysCommand(s Streams, env Env) Command {
 	return Command{
 		Name:     "keys",
-		Synopsis: "manage this agent's gossip keyring (run on every agent)",
+		Synopsis: "manage the gossip keyring of every member (or -local: this agent)",
 		Run: func(ctx context.Context, args []string) error {
 			var r rpcFlags
-			var list bool
+			var list, local bool
 			var install, use, remove string
 			fs := newFlagSet("keys", "keys -list | -install KEY | -use KEY | -remove KEY", s)
 			r.register(fs, env)
@@ -23,6 +27,7 @@ func NewKeysCommand(s Streams, env Env) Command {
 			fs.StringVar(&install, "install", "", "add a key")
 			fs.StringVar(&use, "use", "", "make an installed key the primary")
 			fs.StringVar(&remove, "remove", "", "remove a key (not the primary)")
+			fs.BoolVar(&local, "local", false, "change this agent's keyring only")
 			if err := parse(fs, args); err != nil {
 				return err
 			}
@@ -31,11 +36,11 @@ func NewKeysCommand(s Streams, env Env) Command {
 			}
 			var ka []rpc.KeysArgs
 			if list {
-				ka = append(ka, rpc.KeysArgs{Op: "list"})
+				ka = append(ka, rpc.KeysArgs{Op: "list", Local: true})
 			}
 			for op, k := range map[string]string{"install": install, "use": use, "remove": remove} {
 				if k != "" {
-					ka = append(ka, rpc.KeysArgs{Op: op, Key: k})
+					ka = append(ka, rpc.KeysArgs{Op: op, Key: k, Local: local})
 				}
 			}
 			if len(ka) != 1 {
@@ -51,6 +56,18 @@ func NewKeysCommand(s Streams, env Env) Command {
 					continue
 				}
 				fmt.Fprintln(s.Out, k)
+			}
+			if ka[0].Op == "list" || local {
+				return nil
+			}
+			fmt.Fprintf(s.Err, "%d of %d other members answered\n", res.Responded, res.Asked)
+			if len(res.Errors) > 0 {
+				var lines []string
+				for n, e := range res.Errors {
+					lines = append(lines, "  "+n+": "+e)
+				}
+				sort.Strings(lines)
+				return fmt.Errorf("keys -%s failed on %d members:\n%s\nhint: fix those agents and repeat; the operation is idempotent", ka[0].Op, len(res.Errors), strings.Join(lines, "\n"))
 			}
 			return nil
 		},

@@ -260,10 +260,11 @@ type JournalResult struct {
 	FirstSeq uint64 `json:"first_seq"`
 }
 
-// KeysArgs: keys -list | -install K | -use K | -remove K
+// KeysArgs: keys -list | -install K | -use K | -remove K [-local]
 type KeysArgs struct {
-	Op  string `json:"op"`
-	Key string `json:"key,omitempty"`
+	Op    string `json:"op"`
+	Key   string `json:"key,omitempty"`
+	Local bool   `json:"local,omitempty"` // this agent only, not every member
 }
 
 func (a *KeysArgs) validate() error {
@@ -279,9 +280,13 @@ func (a *KeysArgs) validate() error {
 	return &Error{Message: fmt.Sprintf("unknown keys operation %q", a.Op), Hint: "use -list, -install, -use or -remove"}
 }
 
-// KeysResult lists the keys, primary first.
+// KeysResult lists the agent's keys, primary first, and for a
+// cluster-wide operation how the other members answered.
 type KeysResult struct {
-	Keys []string `json:"keys"`
+	Keys      []string          `json:"keys"`
+	Asked     int               `json:"asked"`
+	Responded int               `json:"responded"`
+	Errors    map[string]string `json:"errors,omitempty"` // member -> error
 }
 
 // FaultArgs: fault -loss F -partition a,b -delay D | -clear. Unset

@@ -48,6 +48,7 @@ func BenchmarkIdleCluster52(b *testing.B) {
 			b.Fatal(err)
 		}
 		cmd.Stdout, cmd.Stderr = logf, logf
+		dieWithTest(cmd)
 		if err := cmd.Start(); err != nil {
 			b.Fatal(err)
 		}

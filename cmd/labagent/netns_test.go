@@ -54,6 +54,7 @@ func TestDiscoverMDNSInNetnsAsRoot(t *testing.T) {
 		cmd := exec.Command(ipBin, "netns", "exec", ns, bin, "agent", "-node", fmt.Sprintf("d%d", i),
 			"-bind", ip+":7946", "-rpc-addr", ip+":7373", "-discover", "lab", "-profile", "local", "-log-level", "debug")
 		cmd.Stdout, cmd.Stderr = logf, logf
+		dieWithTest(cmd)
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
 		}
