@@ -1,0 +1,90 @@
+package chaos
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"time"
+)
+
+// Journal entry types that chaos measures, as `labagent journal` names
+// them.
+const (
+	EventJoin    = "member-join"
+	EventLeave   = "member-leave"
+	EventFailed  = "member-failed"
+	EventSuspect = "member-suspect"
+	EventUpdate  = "member-update"
+)
+
+// Entry is one line of an agent's journal: what `labagent journal -format
+// json` prints (other fields are ignored).
+type Entry struct {
+	Seq      uint64 `json:"seq"`
+	UnixNano int64  `json:"unix_nano"` // the node's wall clock
+	MonoNs   int64  `json:"mono_ns"`
+	Type     string `json:"type"`
+	Node     string `json:"node"` // the member the entry is about
+}
+
+// Time is the entry's wall-clock time on its node.
+func (e Entry) Time() time.Time { return time.Unix(0, e.UnixNano) }
+
+// ParseJournal reads `labagent journal -format json` output: a JSON array
+// of entries, one entry object per line, or an object with an "entries"
+// array. Blank input is an empty journal.
+func ParseJournal(r io.Reader) ([]Entry, error) {
+	data, err := io.ReadAll(r)
+	if err != nil {
+		return nil, fmt.Errorf("read journal: %w", err)
+	}
+	data = bytes.TrimSpace(data)
+	if len(data) == 0 {
+		return nil, nil
+	}
+	var entries []Entry
+	switch data[0] {
+	case '[':
+		if err := json.Unmarshal(data, &entries); err != nil {
+			return nil, fmt.Errorf("parse journal: %w", err)
+		}
+	case '{':
+		dec := json.NewDecoder(bytes.NewReader(data))
+		for i := 1; ; i++ {
+			var raw struct {
+				Entry
+				Entries *[]Entry `json:"entries"`
+			}
+			err := dec.Decode(&raw)
+			if errors.Is(err, io.EOF) {
+				break
+			}
+			if err != nil {
+				return nil, fmt.Errorf("parse journal entry %d: %w", i, err)
+			}
+			if raw.Entries != nil {
+				entries = append(entries, *raw.Entries...)
+				continue
+			}
+			entries = append(entries, raw.Entry)
+		}
+	default:
+		return nil, fmt.Errorf("parse journal: not JSON (starts with %q)\nhint: the agent must be asked for `journal -format json`", firstLine(data))
+	}
+	for i, e := range entries {
+		if e.Type == "" || e.UnixNano <= 0 {
+			return nil, fmt.Errorf("parse journal entry %d: no type or time (seq %d)", i+1, e.Seq)
+		}
+	}
+	return entries, nil
+}
+
+func firstLine(b []byte) string {
+	line, _, _ := bytes.Cut(b, []byte("\n"))
+	if len(line) > 40 {
+		line = line[:40]
+	}
+	return string(line)
+}
