@@ -68,7 +68,7 @@ type Observation struct {
 
 // Stats summarise latencies (nearest-rank percentiles).
 type Stats struct {
-	N                        int
+	N                          int
 	First, P50, P95, P99, Last time.Duration
 }
 
