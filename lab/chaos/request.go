@@ -1,0 +1,183 @@
+package chaos
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/spf13/pflag"
+)
+
+// Request is one chaos step as a user writes it, on the command line or
+// as a line of a scenario file.
+type Request struct {
+	Action  Action
+	Targets Targets
+	// Partition's two sides (node selectors).
+	GroupA, GroupB []string
+	Percent        float64       // loss
+	Delay          time.Duration // delay
+	// Wait: Converged, or For.
+	Converged bool
+	For       time.Duration
+
+	Force     bool          // halt: power off
+	Timeout   time.Duration // 0: derived from the agent profile
+	Scope     Scope
+	Ports     PortRange
+	Mechanism Mechanism
+}
+
+// Flags are a request's flags as parsed, before validation.
+type Flags struct {
+	Force     bool
+	Tags      []string
+	All       bool
+	Random    int
+	Seed      uint64
+	Timeout   time.Duration
+	Scope     string
+	Ports     string
+	Mechanism string
+}
+
+// Bind registers the flags of a chaos step on fs (the lab chaos command
+// and every line of a scenario use the same ones).
+func (f *Flags) Bind(fs *pflag.FlagSet) {
+	fs.BoolVar(&f.Force, "force", false, "halt: power off at once instead of a graceful shutdown")
+	fs.StringArrayVar(&f.Tags, "tag", nil, "target the nodes with this tag (k=v, from the lab file's groups); repeatable")
+	fs.BoolVar(&f.All, "all", false, "target every node")
+	fs.IntVar(&f.Random, "random", 0, "target K nodes drawn at random among those selected (all by default)")
+	fs.Uint64Var(&f.Seed, "seed", 0, "seed of --random, to draw the same nodes again")
+	fs.DurationVar(&f.Timeout, "timeout", 0, "how long to wait for every observer (default: from the agent profile's suspicion timeout)")
+	fs.StringVar(&f.Scope, "scope", string(ScopeAll), "network faults: all (every packet between lab IPs) or gossip (the gossip ports only)")
+	fs.StringVar(&f.Ports, "ports", DefaultGossipPorts.String(), "the gossip port or range, for --scope gossip")
+	fs.StringVar(&f.Mechanism, "mechanism", string(MechAuto), "network faults: auto (nftables, else the agent's hook), nft or agent")
+}
+
+// ParseRequest builds a request from an action's name, its positional
+// arguments and its flags; seedSet says whether --seed was given.
+func ParseRequest(action string, args []string, f Flags, seedSet bool) (Request, error) {
+	a, err := ParseAction(action)
+	if err != nil {
+		return Request{}, err
+	}
+	r := Request{Action: a, Force: f.Force, Timeout: f.Timeout}
+	r.Targets = Targets{Tags: f.Tags, All: f.All, Random: f.Random, Seed: f.Seed, SeedSet: seedSet}
+	if r.Scope, err = ParseScope(f.Scope); err != nil {
+		return Request{}, err
+	}
+	if r.Ports, err = ParsePortRange(f.Ports); err != nil {
+		return Request{}, err
+	}
+	if r.Mechanism, err = ParseMechanism(f.Mechanism); err != nil {
+		return Request{}, err
+	}
+	if f.Timeout < 0 {
+		return Request{}, fmt.Errorf("--timeout %s is negative\nhint: give a duration such as 30s", f.Timeout)
+	}
+	if f.Force && a != ActHalt {
+		return Request{}, fmt.Errorf("--force is for halt only")
+	}
+	noTargets := func() error {
+		if !r.Targets.Empty() {
+			return fmt.Errorf("%s takes no --tag, --random or --all", a)
+		}
+		return nil
+	}
+	switch a {
+	case ActPartition:
+		if len(args) != 2 {
+			return Request{}, fmt.Errorf("partition needs two groups of nodes, got %d arguments\nhint: lab chaos partition 'web_[1-5]' 'web_[6-10]'", len(args))
+		}
+		r.GroupA, r.GroupB = []string{args[0]}, []string{args[1]}
+		return r, noTargets()
+	case ActLoss:
+		if len(args) == 0 {
+			return Request{}, fmt.Errorf("loss needs a percentage\nhint: lab chaos loss 30 --all")
+		}
+		p, err := strconv.ParseFloat(strings.TrimSuffix(args[0], "%"), 64)
+		if err != nil || p < 0 || p > 100 {
+			return Request{}, fmt.Errorf("loss %q is not a percentage from 0 to 100\nhint: lab chaos loss 30 --all", args[0])
+		}
+		r.Percent, args = p, args[1:]
+	case ActDelay:
+		if len(args) == 0 {
+			return Request{}, fmt.Errorf("delay needs a duration\nhint: lab chaos delay 50ms --all")
+		}
+		d, err := time.ParseDuration(args[0])
+		if err != nil || d <= 0 || d > time.Minute {
+			return Request{}, fmt.Errorf("delay %q is not a duration from 1ms to 1m\nhint: lab chaos delay 50ms --all", args[0])
+		}
+		r.Delay, args = d, args[1:]
+	case ActWait:
+		if len(args) != 1 {
+			return Request{}, fmt.Errorf("wait needs one argument\nhint: wait converged, or wait 10s")
+		}
+		if args[0] == "converged" {
+			r.Converged = true
+		} else if d, err := time.ParseDuration(args[0]); err == nil && d > 0 {
+			r.For = d
+		} else {
+			return Request{}, fmt.Errorf("wait %q: not `converged` nor a duration\nhint: wait converged, or wait 10s", args[0])
+		}
+		return r, noTargets()
+	case ActHeal:
+		if len(args) > 0 {
+			return Request{}, fmt.Errorf("heal takes no nodes: it heals every node of the lab")
+		}
+		return r, noTargets()
+	}
+	r.Targets.Selectors = args
+	if r.Targets.Empty() && (a == ActLoss || a == ActDelay) {
+		r.Targets.All = true
+	}
+	if r.Targets.Empty() {
+		return Request{}, fmt.Errorf("%s needs target nodes\nhint: lab chaos %s web_3, or use --tag k=v, --random K or --all", a, a)
+	}
+	return r, nil
+}
+
+// String renders r back as a command line.
+func (r Request) String() string {
+	parts := []string{string(r.Action)}
+	switch r.Action {
+	case ActPartition:
+		parts = append(parts, quoteArg(strings.Join(r.GroupA, ",")), quoteArg(strings.Join(r.GroupB, ",")))
+	case ActLoss:
+		parts = append(parts, formatPercent(r.Percent))
+	case ActDelay:
+		parts = append(parts, r.Delay.String())
+	case ActWait:
+		if r.Converged {
+			parts = append(parts, "converged")
+		} else {
+			parts = append(parts, r.For.String())
+		}
+	}
+	for _, s := range r.Targets.Selectors {
+		parts = append(parts, quoteArg(s))
+	}
+	for _, t := range r.Targets.Tags {
+		parts = append(parts, "--tag", quoteArg(t))
+	}
+	if r.Targets.All {
+		parts = append(parts, "--all")
+	}
+	if r.Targets.Random > 0 {
+		parts = append(parts, "--random", strconv.Itoa(r.Targets.Random))
+		if r.Targets.SeedSet {
+			parts = append(parts, "--seed", strconv.FormatUint(r.Targets.Seed, 10))
+		}
+	}
+	if r.Force {
+		parts = append(parts, "--force")
+	}
+	if r.Timeout > 0 {
+		parts = append(parts, "--timeout", r.Timeout.String())
+	}
+	return strings.Join(parts, " ")
+}
+
+func quoteArg(s string) string { return shellQuote(s) }
