@@ -1,0 +1,95 @@
+package chaos
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+	"time"
+)
+
+// WriteTable prints a summary for people: a line on what was done, one
+// row per observer, then the figures.
+func WriteTable(w io.Writer, s *Summary) error {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s\n", s.Command)
+	fmt.Fprintf(&b, "  lab %s (%s, agent profile %s), targets %s, injected %s",
+		s.Lab, s.Provider, s.AgentProfile, strings.Join(s.Targets, ","), s.Injected.Format("2006-01-02T15:04:05.000Z"))
+	if s.Seed != nil {
+		fmt.Fprintf(&b, ", seed %d", *s.Seed)
+	}
+	b.WriteString("\n")
+	if len(s.Mechanism) > 0 {
+		fmt.Fprintf(&b, "  mechanism: %s\n", mechanismLine(s.Mechanism))
+	}
+	if s.Note != "" {
+		fmt.Fprintf(&b, "  %s\n", s.Note)
+	}
+	if len(s.Observations) > 0 {
+		b.WriteString("\n")
+		tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
+		fmt.Fprintln(tw, "NODE\tOUTCOME\tLATENCY\tSUSPECTED\tNOTICED")
+		for _, o := range s.Observations {
+			lat, sus := "-", "-"
+			if o.Saw {
+				lat = fmtDur(o.Latency)
+			}
+			if o.Suspected {
+				sus = fmtDur(o.Suspect)
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d/%d\n", o.Node, o.Outcome, lat, sus, o.Noticed, o.Expected)
+		}
+		tw.Flush()
+		b.WriteString("\n")
+		fmt.Fprintf(&b, "%d of %d observers saw %s within %s", s.Saw, s.Observers, strings.Join(s.Outcomes, " or "), fmtDur(time.Duration(s.TimeoutS*float64(time.Second))))
+		if s.Saw > 0 {
+			fmt.Fprintf(&b, ": first %s  p50 %s  p95 %s  p99 %s  last %s", fmtS(s.FirstS), fmtS(s.P50S), fmtS(s.P95S), fmtS(s.P99S), fmtS(s.LastS))
+		}
+		b.WriteString("\n")
+		if s.Suspected > 0 {
+			fmt.Fprintf(&b, "suspected by %d: p50 %s  last %s\n", s.Suspected, fmtS(s.SuspectP50S), fmtS(s.SuspectLast))
+		}
+		if len(s.Never) > 0 {
+			fmt.Fprintf(&b, "never saw it: %s\n", strings.Join(s.Never, ", "))
+		}
+		if len(s.Unreachable) > 0 {
+			fmt.Fprintf(&b, "journal unreachable: %s\n", strings.Join(s.Unreachable, ", "))
+		}
+		if s.SharedClock {
+			b.WriteString("clock: nodes share the controller's clock\n")
+		} else {
+			fmt.Fprintf(&b, "clock: node offsets estimated over SSH, latencies good to ±%s\n", fmtDur(time.Duration(s.ClockUncertaintyS*float64(time.Second))))
+		}
+	}
+	if s.Dir != "" {
+		fmt.Fprintf(&b, "record: %s\n", s.Dir)
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+func mechanismLine(m map[string]string) string {
+	by := map[string][]string{}
+	for n, mech := range m {
+		by[mech] = append(by[mech], n)
+	}
+	var parts []string
+	for _, mech := range []string{string(MechNFT), string(MechAgent)} {
+		if ns := by[mech]; len(ns) > 0 {
+			parts = append(parts, fmt.Sprintf("%s on %d node(s)", mech, len(ns)))
+		}
+	}
+	return strings.Join(parts, ", ")
+}
+
+func fmtS(s *float64) string {
+	if s == nil {
+		return "-"
+	}
+	return fmtDur(time.Duration(*s * float64(time.Second)))
+}
+
+// fmtDur prints seconds with millisecond precision: 6.812s.
+func fmtDur(d time.Duration) string {
+	return fmt.Sprintf("%.3fs", d.Seconds())
+}
