@@ -147,10 +147,7 @@ type Applied struct {
 // Faulter puts network faults in place on nodes and removes them.
 type Faulter struct {
 	Shell Shell
-	// AgentBin is the agent's command on the nodes ("labagent").
-	AgentBin string
-	// AgentArgs are added to every agent command (e.g. -rpc-addr).
-	AgentArgs []string
+	Agent AgentCLI
 	// Parallel bounds the nodes worked on at once (default 16).
 	Parallel int
 }
@@ -172,7 +169,7 @@ func (f *Faulter) HasNFT(ctx context.Context, node string) (bool, error) {
 // stop the others.
 func (f *Faulter) Apply(ctx context.Context, faults []NodeFault, mech Mechanism) []Applied {
 	out := make([]Applied, len(faults))
-	f.each(ctx, len(faults), func(i int) {
+	forEach(len(faults), f.Parallel, func(i int) {
 		nf := faults[i]
 		m, err := f.applyOne(ctx, nf, mech)
 		out[i] = Applied{Node: nf.Node, Mechanism: m, Err: err}
@@ -202,7 +199,7 @@ func (f *Faulter) applyOne(ctx context.Context, nf NodeFault, mech Mechanism) (M
 		}
 		return MechNFT, nil
 	}
-	if _, err := f.Shell.Run(ctx, nf.Node, f.agentCmd(append([]string{"fault"}, nf.Agent...)...), nil); err != nil {
+	if _, err := f.Shell.Run(ctx, nf.Node, f.Agent.Cmd("fault", nf.Agent...), nil); err != nil {
 		return "", fmt.Errorf("set the agent's fault hook on %s: %w", nf.Node, err)
 	}
 	return MechAgent, nil
@@ -215,7 +212,7 @@ func (f *Faulter) applyOne(ctx context.Context, nf NodeFault, mech Mechanism) (M
 // table are errors.
 func (f *Faulter) Heal(ctx context.Context, nodes []string) []Applied {
 	out := make([]Applied, len(nodes))
-	f.each(ctx, len(nodes), func(i int) {
+	forEach(len(nodes), f.Parallel, func(i int) {
 		n := nodes[i]
 		out[i] = Applied{Node: n}
 		ok, err := f.HasNFT(ctx, n)
@@ -230,7 +227,7 @@ func (f *Faulter) Heal(ctx context.Context, nodes []string) []Applied {
 			}
 			out[i].Mechanism = MechNFT
 		}
-		if _, err := f.Shell.Run(ctx, n, f.agentCmd("fault", "-clear"), nil); err == nil && !ok {
+		if _, err := f.Shell.Run(ctx, n, f.Agent.Cmd("fault", "-clear"), nil); err == nil && !ok {
 			out[i].Mechanism = MechAgent
 		}
 	})
@@ -248,27 +245,8 @@ func (f *Faulter) Leftover(ctx context.Context, node string) (bool, error) {
 	return strings.TrimSpace(string(out)) == "yes", nil
 }
 
-func (f *Faulter) agentCmd(args ...string) string {
-	bin := f.AgentBin
-	if bin == "" {
-		bin = "labagent"
-	}
-	parts := []string{shellQuote(bin)}
-	for _, a := range args[:1] {
-		parts = append(parts, shellQuote(a))
-	}
-	for _, a := range f.AgentArgs {
-		parts = append(parts, shellQuote(a))
-	}
-	for _, a := range args[1:] {
-		parts = append(parts, shellQuote(a))
-	}
-	return strings.Join(parts, " ")
-}
-
-// each runs fn(0..n-1) with at most f.Parallel at once.
-func (f *Faulter) each(ctx context.Context, n int, fn func(i int)) {
-	par := f.Parallel
+// forEach runs fn(0..n-1), at most par (default 16) at once.
+func forEach(n, par int, fn func(i int)) {
 	if par <= 0 {
 		par = 16
 	}

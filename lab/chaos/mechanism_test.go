@@ -116,7 +116,7 @@ func TestFaulterMechanisms(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			sh := &fakeShell{nft: tt.nft, agentUp: true}
-			f := &Faulter{Shell: sh, AgentArgs: []string{"-rpc-addr", "127.0.0.1:7373"}}
+			f := &Faulter{Shell: sh, Agent: AgentCLI{Args: []string{"-rpc-addr", "127.0.0.1:7373"}}}
 			got := map[string]Mechanism{}
 			var failed []string
 			for _, a := range f.Apply(context.Background(), tt.faults, tt.mech) {

@@ -155,7 +155,7 @@ func TestNFTPartitionHealRoot(t *testing.T) {
 	requireRootNet(t)
 	nl := newNSLab(t, 3)
 	ctx := context.Background()
-	f := &Faulter{Shell: nsShell{nl.ns}, AgentBin: "/nonexistent/labagent"}
+	f := &Faulter{Shell: nsShell{nl.ns}, Agent: AgentCLI{Bin: "/nonexistent/labagent"}}
 
 	if got := nl.udp(t, "web_1", "web_3", 20); got < 18 {
 		t.Fatalf("before the partition web_1 -> web_3 delivered %d of 20", got)
@@ -206,7 +206,7 @@ func TestNFTLossRoot(t *testing.T) {
 	requireRootNet(t)
 	nl := newNSLab(t, 2)
 	ctx := context.Background()
-	f := &Faulter{Shell: nsShell{nl.ns}, AgentBin: "/nonexistent/labagent"}
+	f := &Faulter{Shell: nsShell{nl.ns}, Agent: AgentCLI{Bin: "/nonexistent/labagent"}}
 	faults, err := PlanLoss(nl.lab, []string{"web_1"}, 50, ScopeGossip, DefaultGossipPorts)
 	if err != nil {
 		t.Fatal(err)

@@ -1,0 +1,99 @@
+package chaos
+
+import (
+	"fmt"
+	"strings"
+)
+
+// AgentCLI builds the agent's client command lines run on a node.
+type AgentCLI struct {
+	// Bin is the agent's command ("labagent" on the nodes' PATH).
+	Bin string
+	// Args go after the subcommand on every call (e.g. -rpc-addr ADDR).
+	Args []string
+	// Service is the agent's service name ("labagent"): the systemd unit,
+	// /etc/init.d/NAME, or /etc/NAME/NAME.init run from rc.local, as
+	// provisioning installs it.
+	Service string
+}
+
+// Cmd renders `BIN SUB ARGS... args...`, quoted for a POSIX shell.
+func (a AgentCLI) Cmd(sub string, args ...string) string {
+	bin := a.Bin
+	if bin == "" {
+		bin = "labagent"
+	}
+	parts := []string{shellQuote(bin), shellQuote(sub)}
+	for _, x := range append(append([]string(nil), a.Args...), args...) {
+		parts = append(parts, shellQuote(x))
+	}
+	return strings.Join(parts, " ")
+}
+
+func (a AgentCLI) service() string {
+	if a.Service == "" {
+		return "labagent"
+	}
+	return a.Service
+}
+
+// serviceScript finds how the agent runs on the node (systemd unit, SysV
+// init script, or the init script that rc.local runs) and does body with
+// $mode (systemd | init) and $init (the script) set.
+func (a AgentCLI) serviceScript(body string) string {
+	svc := shellQuote(a.service())
+	return fmt.Sprintf(`svc=%[1]s
+if [ -d /run/systemd/system ] && systemctl cat "$svc" >/dev/null 2>&1; then mode=systemd
+elif [ -x "/etc/init.d/$svc" ]; then mode=init init="/etc/init.d/$svc"
+elif [ -x "/etc/$svc/$svc.init" ]; then mode=init init="/etc/$svc/$svc.init"
+else echo "no $svc service on this node (systemd unit, /etc/init.d/$svc or /etc/$svc/$svc.init)" >&2; echo "hint: provision the node first: lab provision" >&2; exit 1
+fi
+%[2]s`, svc, body)
+}
+
+// StopScript stops the agent gracefully (SIGTERM: it leaves the cluster).
+func (a AgentCLI) StopScript() string {
+	return a.serviceScript(`case $mode in
+systemd) systemctl stop "$svc" ;;
+init) "$init" stop ;;
+esac
+`)
+}
+
+// StartScript starts the agent.
+func (a AgentCLI) StartScript() string {
+	return a.serviceScript(`case $mode in
+systemd) systemctl start "$svc" ;;
+init) "$init" start ;;
+esac
+`)
+}
+
+// RestartScript stops the agent gracefully and starts it again.
+func (a AgentCLI) RestartScript() string {
+	return a.serviceScript(`case $mode in
+systemd) systemctl restart "$svc" ;;
+init) "$init" restart ;;
+esac
+`)
+}
+
+// KillScript kills the agent with SIGKILL, a crash: it cannot leave. A
+// systemd unit is then stopped, which only cancels the pending
+// Restart=on-failure (there is no process left to tell to leave), so the
+// agent stays down until start-agent, as after a crash without a
+// supervisor.
+func (a AgentCLI) KillScript() string {
+	return a.serviceScript(`case $mode in
+systemd)
+	systemctl is-active --quiet "$svc" || { echo "$svc is not running" >&2; exit 1; }
+	systemctl kill --signal=SIGKILL "$svc"
+	systemctl stop "$svc" ;;
+init)
+	pidfile="/var/run/$svc.pid"
+	if [ -f "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null; then kill -KILL "$(cat "$pidfile")"
+	else echo "$svc is not running" >&2; exit 1
+	fi ;;
+esac
+`)
+}

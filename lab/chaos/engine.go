@@ -1,0 +1,406 @@
+package chaos
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/gossiplab/gossiplab/lab"
+)
+
+// Machines is what chaos needs of a provider; lab.Provider has it.
+type Machines interface {
+	Info() lab.ProviderInfo
+	Halt(ctx context.Context, l *lab.Lab, nodes []string, force bool) error
+	Reload(ctx context.Context, l *lab.Lab, nodes []string) error
+	Up(ctx context.Context, l *lab.Lab, nodes []string, opts lab.UpOptions) error
+	Status(ctx context.Context, l *lab.Lab) ([]lab.NodeStatus, error)
+}
+
+var _ Machines = lab.Provider(nil)
+
+// Engine runs chaos steps on a lab and measures them.
+type Engine struct {
+	Lab      *lab.Lab
+	Machines Machines
+	Shell    Shell
+	Agent    AgentCLI
+	Logger   *slog.Logger
+	// Now is the controller's clock (time.Now when nil).
+	Now func() time.Time
+	// Poll is how often journals are read while waiting (default 500ms).
+	Poll time.Duration
+	// ClockSamples is how many round trips estimate a node's clock offset
+	// when the provider does not share the host's clock (default 5).
+	ClockSamples int
+	// NewSeed draws a seed for --random without --seed.
+	NewSeed func() uint64
+	// Parallel bounds the nodes worked on at once (default 16).
+	Parallel int
+}
+
+func (e *Engine) now() time.Time {
+	if e.Now != nil {
+		return e.Now()
+	}
+	return time.Now()
+}
+
+func (e *Engine) faulter() *Faulter {
+	return &Faulter{Shell: e.Shell, Agent: e.Agent, Parallel: e.Parallel}
+}
+
+func (e *Engine) seed() uint64 {
+	if e.NewSeed != nil {
+		return e.NewSeed()
+	}
+	return rand.Uint64()
+}
+
+// plan is a step resolved against the lab: targets, observers and what
+// each observer should notice.
+type plan struct {
+	targets   Picked
+	groupA    []string
+	groupB    []string
+	running   []string
+	observers []string
+	expect    []Expectation
+	timeout   time.Duration
+}
+
+// Do runs one step (not wait) and returns its measured summary. stream
+// separates the random draws of scenario steps that share a seed. When ctx
+// ends during the wait, the summary holds what was seen so far, and the
+// error is ctx's.
+func (e *Engine) Do(ctx context.Context, req Request, stream uint64) (*Summary, error) {
+	p, err := e.plan(ctx, req, stream)
+	if err != nil {
+		return nil, err
+	}
+	info := e.Machines.Info()
+	// What the observers knew before: journals to read on from, offsets.
+	clocks, err := e.clocks(ctx, p.observers, info.SharedClock)
+	if err != nil {
+		return nil, err
+	}
+	journals := e.readJournals(ctx, p.observers, nil)
+	injected := e.now()
+	mech, err := e.inject(ctx, req, p)
+	if err != nil {
+		return nil, err
+	}
+	if req.Action == ActHeal {
+		p.expect = healExpectations(p.observers, journals, injected, clocks, p.running)
+	}
+	res, werr := e.await(ctx, req, p, injected, journals, clocks)
+	s := NewSummary(e.Lab, info.Name, info.SharedClock, req, p.targets, injected, p.timeout, res)
+	s.Mechanism = mech
+	switch {
+	case req.Action.Expects() == ExpectNone:
+		s.Note = "nothing to measure: the fault is in place; see its effect with `lab members --matrix`"
+	case len(p.observers) == 0:
+		s.Note = "no survivor to measure: every node is a target or down"
+	case len(p.expect) == 0:
+		s.Note = "nothing to measure: no observer had a failed or left member to bring back"
+	}
+	if werr != nil {
+		s.Note = "interrupted: measured until " + e.now().Format(time.RFC3339)
+	}
+	return s, werr
+}
+
+func (e *Engine) plan(ctx context.Context, req Request, stream uint64) (*plan, error) {
+	l := e.Lab
+	p := &plan{}
+	var err error
+	switch req.Action {
+	case ActWait:
+		return nil, errors.New("wait is a scenario step: use Engine.Wait")
+	case ActPartition:
+		if p.groupA, err = l.Select(req.GroupA, false); err != nil {
+			return nil, fmt.Errorf("partition group A: %w", err)
+		}
+		if p.groupB, err = l.Select(req.GroupB, false); err != nil {
+			return nil, fmt.Errorf("partition group B: %w", err)
+		}
+		p.targets = Picked{Nodes: append(slices.Clone(p.groupA), p.groupB...)}
+	case ActHeal:
+		p.targets = Picked{Nodes: l.NodeNames()}
+	default:
+		if p.targets, err = req.Targets.Resolve(l, stream, e.seed); err != nil {
+			return nil, err
+		}
+	}
+	if p.running, err = e.runningNodes(ctx); err != nil {
+		return nil, err
+	}
+	isRunning := func(n string) bool { return slices.Contains(p.running, n) }
+	switch req.Action {
+	case ActPartition:
+		a := filter(p.groupA, isRunning)
+		b := filter(p.groupB, isRunning)
+		p.observers = append(slices.Clone(a), b...)
+		if len(a) > 0 && len(b) > 0 {
+			p.expect = CrossSubjects(a, b)
+		}
+	case ActHeal:
+		p.observers = p.running
+		// Expectations need the journals: set after reading them.
+	default:
+		p.observers = filter(p.running, func(n string) bool { return !slices.Contains(p.targets.Nodes, n) })
+		if req.Action.Expects() != ExpectNone && len(p.observers) > 0 {
+			p.expect = SameSubjects(p.observers, p.targets.Nodes)
+		}
+	}
+	if req.Action.Expects() == ExpectNone {
+		p.observers = nil
+	}
+	p.timeout = req.Timeout
+	if p.timeout == 0 {
+		timing, err := ProfileTiming(l.Spec.Agent.Profile)
+		if err != nil {
+			return nil, err
+		}
+		p.timeout = timing.DefaultTimeout(req.Action, len(l.Nodes))
+	}
+	return p, nil
+}
+
+func (e *Engine) runningNodes(ctx context.Context) ([]string, error) {
+	st, err := e.Machines.Status(ctx, e.Lab)
+	if err != nil {
+		return nil, fmt.Errorf("read the nodes' status: %w", err)
+	}
+	var out []string
+	for _, s := range st {
+		if s.State == lab.StateRunning {
+			out = append(out, s.Node)
+		}
+	}
+	order := map[string]int{}
+	for i, n := range e.Lab.NodeNames() {
+		order[n] = i
+	}
+	slices.SortFunc(out, func(a, b string) int { return order[a] - order[b] })
+	return out, nil
+}
+
+// inject performs the action; for network faults it returns the mechanism
+// used per node.
+func (e *Engine) inject(ctx context.Context, req Request, p *plan) (map[string]string, error) {
+	l, nodes := e.Lab, p.targets.Nodes
+	log := e.logger()
+	log.Info("inject", "action", req.Action, "targets", lab.Summarize(nodes))
+	var faults []NodeFault
+	var err error
+	switch req.Action {
+	case ActHalt:
+		return nil, e.wrap(req, e.Machines.Halt(ctx, l, nodes, req.Force))
+	case ActReload:
+		return nil, e.wrap(req, e.Machines.Reload(ctx, l, nodes))
+	case ActUp:
+		return nil, e.wrap(req, e.Machines.Up(ctx, l, nodes, lab.UpOptions{Parallel: 10}))
+	case ActKillAgent:
+		return nil, e.onNodes(ctx, req, nodes, e.Agent.KillScript())
+	case ActStopAgent:
+		return nil, e.onNodes(ctx, req, nodes, e.Agent.StopScript())
+	case ActStartAgent:
+		return nil, e.onNodes(ctx, req, nodes, e.Agent.StartScript())
+	case ActRestartAgent:
+		return nil, e.onNodes(ctx, req, nodes, e.Agent.RestartScript())
+	case ActHeal:
+		res := e.faulter().Heal(ctx, filter(nodes, func(n string) bool { return slices.Contains(p.running, n) }))
+		return mechanisms(res), e.wrap(req, AppliedErr(res))
+	case ActPartition:
+		faults, err = PlanPartition(l, p.groupA, p.groupB, req.Scope, req.Ports)
+	case ActIsolate:
+		faults, err = PlanIsolate(l, nodes, req.Scope, req.Ports)
+	case ActLoss:
+		faults, err = PlanLoss(l, nodes, req.Percent, req.Scope, req.Ports)
+	case ActDelay:
+		faults, err = PlanDelay(nodes, req.Delay)
+	default:
+		return nil, fmt.Errorf("action %s cannot be injected", req.Action)
+	}
+	if err != nil {
+		return nil, err
+	}
+	res := e.faulter().Apply(ctx, faults, req.Mechanism)
+	return mechanisms(res), e.wrap(req, AppliedErr(res))
+}
+
+func (e *Engine) wrap(req Request, err error) error {
+	if err != nil {
+		return fmt.Errorf("%s: %w", req.Action, err)
+	}
+	return nil
+}
+
+func (e *Engine) onNodes(ctx context.Context, req Request, nodes []string, script string) error {
+	errs := make([]error, len(nodes))
+	forEach(len(nodes), e.Parallel, func(i int) {
+		if _, err := e.Shell.Run(ctx, nodes[i], script, nil); err != nil {
+			errs[i] = fmt.Errorf("%s: %w", nodes[i], err)
+		}
+	})
+	return e.wrap(req, errors.Join(errs...))
+}
+
+func mechanisms(as []Applied) map[string]string {
+	out := map[string]string{}
+	for _, a := range as {
+		if a.Mechanism != "" {
+			out[a.Node] = string(a.Mechanism)
+		}
+	}
+	return out
+}
+
+// clocks estimates every observer's clock offset unless the provider
+// shares the host clock.
+func (e *Engine) clocks(ctx context.Context, nodes []string, shared bool) (map[string]ClockOffset, error) {
+	out := map[string]ClockOffset{}
+	if shared {
+		return out, nil
+	}
+	samples := e.ClockSamples
+	if samples == 0 {
+		samples = 5
+	}
+	var mu sync.Mutex
+	var errs []error
+	forEach(len(nodes), e.Parallel, func(i int) {
+		o, err := EstimateOffset(ctx, e.Shell, nodes[i], samples, e.now)
+		mu.Lock()
+		defer mu.Unlock()
+		if err != nil {
+			errs = append(errs, err)
+			return
+		}
+		out[nodes[i]] = o
+	})
+	if len(errs) > 0 {
+		e.logger().Warn("clock offsets: some nodes did not answer; their latencies are not measured", "err", errors.Join(errs...))
+	}
+	return out, nil
+}
+
+// readJournals reads each node's journal after the entries it already
+// holds in have; nodes that do not answer are left out of the result.
+func (e *Engine) readJournals(ctx context.Context, nodes []string, have map[string][]Entry) map[string][]Entry {
+	out := map[string][]Entry{}
+	var mu sync.Mutex
+	forEach(len(nodes), e.Parallel, func(i int) {
+		n := nodes[i]
+		old := have[n]
+		var since uint64
+		if len(old) > 0 {
+			since = old[len(old)-1].Seq
+		}
+		args := []string{"-format", "json"}
+		if since > 0 {
+			args = append(args, "-since", strconv.FormatUint(since, 10))
+		}
+		raw, err := e.Shell.Run(ctx, n, e.Agent.Cmd("journal", args...), nil)
+		var entries []Entry
+		if err == nil {
+			entries, err = ParseJournal(strings.NewReader(string(raw)))
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		if err != nil {
+			e.logger().Debug("journal unreadable", "node", n, "err", err)
+			if old != nil {
+				out[n] = old
+			}
+			return
+		}
+		// An agent that restarted numbers from 1 again: keep what is new.
+		merged := slices.Clone(old)
+		for _, en := range entries {
+			if en.Seq > since || since == 0 {
+				merged = append(merged, en)
+			}
+		}
+		if merged == nil {
+			merged = []Entry{}
+		}
+		out[n] = merged
+	})
+	return out
+}
+
+// await reads the observers' journals until each has noticed the fault,
+// the timeout passes or ctx ends.
+func (e *Engine) await(ctx context.Context, req Request, p *plan, injected time.Time, journals map[string][]Entry, clocks map[string]ClockOffset) (Result, error) {
+	in := MeasureInput{Injected: injected, Timeout: p.timeout, Outcomes: req.Action.Outcomes(), Expect: p.expect, Journals: journals, Clocks: clocks}
+	if len(p.expect) == 0 {
+		return Measure(in), nil
+	}
+	poll := e.Poll
+	if poll <= 0 {
+		poll = 500 * time.Millisecond
+	}
+	deadline := injected.Add(p.timeout)
+	pending := p.observers
+	for {
+		fresh := e.readJournals(ctx, pending, in.Journals)
+		for n, j := range fresh {
+			in.Journals[n] = j
+		}
+		res := Measure(in)
+		pending = pending[:0:0]
+		for _, o := range res.Observations {
+			if !o.Saw {
+				pending = append(pending, o.Node)
+			}
+		}
+		if len(pending) == 0 || !e.now().Before(deadline) {
+			return res, nil
+		}
+		e.logger().Info("waiting", "saw", res.Stats.N, "of", len(res.Observations), "pending", lab.Summarize(pending))
+		select {
+		case <-ctx.Done():
+			return res, ctx.Err()
+		case <-time.After(poll):
+		}
+	}
+}
+
+// healExpectations: after heal, each observer should see alive again
+// every running node it had as failed or left.
+func healExpectations(observers []string, journals map[string][]Entry, at time.Time, clocks map[string]ClockOffset, running []string) []Expectation {
+	var out []Expectation
+	for _, o := range observers {
+		down := filter(DownAt(journals[o], at, clocks[o]), func(n string) bool { return slices.Contains(running, n) && n != o })
+		if len(down) > 0 {
+			out = append(out, Expectation{Observer: o, Subjects: down})
+		}
+	}
+	return out
+}
+
+func (e *Engine) logger() *slog.Logger {
+	if e.Logger != nil {
+		return e.Logger
+	}
+	return slog.New(slog.DiscardHandler)
+}
+
+func filter(names []string, keep func(string) bool) []string {
+	var out []string
+	for _, n := range names {
+		if keep(n) {
+			out = append(out, n)
+		}
+	}
+	return out
+}

@@ -1,0 +1,10 @@
+svc=labagent
+if [ -d /run/systemd/system ] && systemctl cat "$svc" >/dev/null 2>&1; then mode=systemd
+elif [ -x "/etc/init.d/$svc" ]; then mode=init init="/etc/init.d/$svc"
+elif [ -x "/etc/$svc/$svc.init" ]; then mode=init init="/etc/$svc/$svc.init"
+else echo "no $svc service on this node (systemd unit, /etc/init.d/$svc or /etc/$svc/$svc.init)" >&2; echo "hint: provision the node first: lab provision" >&2; exit 1
+fi
+case $mode in
+systemd) systemctl stop "$svc" ;;
+init) "$init" stop ;;
+esac

@@ -1,0 +1,141 @@
+package chaos
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/gossiplab/gossiplab/lab"
+)
+
+// Member is one line of `labagent members -format json` (other fields are
+// ignored).
+type Member struct {
+	Name   string `json:"name"`
+	Status string `json:"status"`
+}
+
+// ParseMembers reads `labagent members -format json`: an array of
+// members, or an object with a "members" array.
+func ParseMembers(data []byte) ([]Member, error) {
+	data = bytes.TrimSpace(data)
+	var ms []Member
+	if len(data) > 0 && data[0] == '{' {
+		var wrapped struct {
+			Members []Member `json:"members"`
+		}
+		if err := json.Unmarshal(data, &wrapped); err != nil {
+			return nil, fmt.Errorf("parse members: %w", err)
+		}
+		return wrapped.Members, nil
+	}
+	if err := json.Unmarshal(data, &ms); err != nil {
+		return nil, fmt.Errorf("parse members: %w", err)
+	}
+	return ms, nil
+}
+
+// Views maps each node to how its agent sees every member (name -> status);
+// a node whose agent did not answer is absent.
+type Views map[string]map[string]string
+
+// Converged reports whether every running node's agent answers and sees
+// exactly the running nodes alive, and lists the disagreements otherwise.
+func Converged(v Views, running []string) (bool, []string) {
+	var diffs []string
+	for _, n := range running {
+		view, ok := v[n]
+		if !ok {
+			diffs = append(diffs, n+": agent does not answer")
+			continue
+		}
+		var missing, extra []string
+		for _, m := range running {
+			if view[m] != "alive" {
+				missing = append(missing, m)
+			}
+		}
+		for m, st := range view {
+			if st == "alive" && !slices.Contains(running, m) {
+				extra = append(extra, m)
+			}
+		}
+		slices.Sort(extra)
+		if len(missing) > 0 {
+			diffs = append(diffs, fmt.Sprintf("%s: not alive: %s", n, lab.Summarize(missing)))
+		}
+		if len(extra) > 0 {
+			diffs = append(diffs, fmt.Sprintf("%s: alive but not running: %s", n, strings.Join(extra, ", ")))
+		}
+	}
+	return len(diffs) == 0, diffs
+}
+
+// ReadViews asks each node's agent for its members.
+func (e *Engine) ReadViews(ctx context.Context, nodes []string) Views {
+	out := Views{}
+	var mu sync.Mutex
+	forEach(len(nodes), e.Parallel, func(i int) {
+		raw, err := e.Shell.Run(ctx, nodes[i], e.Agent.Cmd("members", "-format", "json"), nil)
+		if err != nil {
+			return
+		}
+		ms, err := ParseMembers(raw)
+		if err != nil {
+			return
+		}
+		view := map[string]string{}
+		for _, m := range ms {
+			view[m.Name] = m.Status
+		}
+		mu.Lock()
+		out[nodes[i]] = view
+		mu.Unlock()
+	})
+	return out
+}
+
+// Wait runs a wait step: sleep for req.For, or poll until every running
+// agent sees every running node alive (at most req.Timeout, default 2m).
+func (e *Engine) Wait(ctx context.Context, req Request) error {
+	if !req.Converged {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(req.For):
+			return nil
+		}
+	}
+	timeout := req.Timeout
+	if timeout == 0 {
+		timeout = 2 * time.Minute
+	}
+	poll := e.Poll
+	if poll <= 0 {
+		poll = 500 * time.Millisecond
+	}
+	deadline := e.now().Add(timeout)
+	for {
+		running, err := e.runningNodes(ctx)
+		if err != nil {
+			return err
+		}
+		ok, diffs := Converged(e.ReadViews(ctx, running), running)
+		if ok {
+			return nil
+		}
+		if !e.now().Before(deadline) {
+			return fmt.Errorf("wait converged: not converged after %s:\n  %s\nhint: look with `lab members --matrix`; raise --timeout", timeout, strings.Join(diffs, "\n  "))
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(poll):
+		}
+	}
+}
