@@ -1,0 +1,147 @@
+package chaos
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+func TestSessionHealsOnExit(t *testing.T) {
+	tests := []struct {
+		name      string
+		keep      bool
+		wantTable bool
+	}{
+		{"healed", false, false},
+		{"kept", true, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := newFakeCluster(t, 4)
+			var out bytes.Buffer
+			s := &Session{Engine: c.engine(), Out: &out, Keep: tt.keep, ResultsDir: t.TempDir()}
+			if err := s.Run(context.Background(), mustReq(t, "partition 'web_[1-2]' 'web_[3-4]'")); err != nil {
+				t.Fatal(err)
+			}
+			if got := len(c.nft) > 0; got != tt.wantTable {
+				t.Errorf("chaos tables left: %v, want %v", c.nft, tt.wantTable)
+			}
+			if !strings.Contains(out.String(), "4 of 4 observers saw") {
+				t.Errorf("table:\n%s", out.String())
+			}
+		})
+	}
+}
+
+func TestSessionCtrlCDuringPartitionHeals(t *testing.T) {
+	c := newFakeCluster(t, 4)
+	for _, n := range c.l.NodeNames() {
+		c.deaf[n] = true // nobody notices: the wait would last the timeout
+	}
+	e := c.engine()
+	e.Now = time.Now
+	ctx, cancel := context.WithCancel(context.Background())
+	time.AfterFunc(50*time.Millisecond, cancel) // Ctrl-C
+	var out bytes.Buffer
+	results := t.TempDir()
+	s := &Session{Engine: e, Out: &out, ResultsDir: results}
+	err := s.Run(ctx, mustReq(t, "partition web_1 'web_[2-4]' --timeout 1h"))
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("err = %v, want context.Canceled", err)
+	}
+	if len(c.nft) != 0 {
+		t.Errorf("interrupted partition not healed: tables on %d nodes", len(c.nft))
+	}
+	recs, _ := filepath.Glob(filepath.Join(results, "chaos", "*-partition", "summary.json"))
+	if len(recs) != 1 {
+		t.Fatalf("records: %v", recs)
+	}
+	js, _ := os.ReadFile(recs[0])
+	if !strings.Contains(string(js), `"note": "interrupted`) {
+		t.Errorf("the record does not say it was interrupted:\n%s", js)
+	}
+}
+
+func TestSessionScenario(t *testing.T) {
+	src := []byte(`halt --random 1 --force
+wait 1ms
+up --all
+partition web_1 web_2,web_3
+`)
+	run := func(seed uint64) (RunSummary, []string) {
+		c := newFakeCluster(t, 3)
+		// up --all on running nodes: the fake records joins for every node.
+		results := t.TempDir()
+		var out bytes.Buffer
+		s := &Session{Engine: c.engine(), Out: &out, ResultsDir: results, JSON: true}
+		sc, err := ParseScenario("demo.chaos", bytes.NewReader(src))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := s.RunScenario(context.Background(), sc, src, seed); err != nil {
+			t.Fatal(err)
+		}
+		if len(c.nft) != 0 {
+			t.Errorf("scenario left chaos tables: %v", c.nft)
+		}
+		var sum RunSummary
+		if err := json.Unmarshal(out.Bytes(), &sum); err != nil {
+			t.Fatalf("--json output: %v\n%s", err, out.String())
+		}
+		var files []string
+		_ = filepath.Walk(sum.Dir, func(p string, info os.FileInfo, err error) error {
+			if err == nil && !info.IsDir() {
+				rel, _ := filepath.Rel(sum.Dir, p)
+				files = append(files, rel)
+			}
+			return nil
+		})
+		sort.Strings(files)
+		return sum, files
+	}
+	a, files := run(11)
+	want := []string{
+		"01-halt/latencies.csv", "01-halt/summary.json",
+		"03-up/latencies.csv", "03-up/summary.json",
+		"04-partition/latencies.csv", "04-partition/summary.json",
+		"scenario.txt", "summary.json",
+	}
+	if diff := cmp.Diff(want, files); diff != "" {
+		t.Errorf("record files (-want +got):\n%s", diff)
+	}
+	if len(a.Steps) != 4 || a.Steps[1].WaitedS == nil || a.Steps[0].Summary == nil || a.Steps[0].Summary.Seed == nil || *a.Steps[0].Summary.Seed != 11 {
+		t.Fatalf("steps: %+v", a.Steps)
+	}
+	b, _ := run(11)
+	if diff := cmp.Diff(a.Steps[0].Summary.Targets, b.Steps[0].Summary.Targets); diff != "" {
+		t.Errorf("same seed, other random target (-first +second):\n%s", diff)
+	}
+}
+
+func TestSessionScenarioStopsAtFailingStep(t *testing.T) {
+	c := newFakeCluster(t, 3)
+	src := []byte("halt web_1\nwait converged --timeout 1ms\nhalt web_2\n")
+	sc, err := ParseScenario("s", bytes.NewReader(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	s := &Session{Engine: c.engine(), Out: &out}
+	err = s.RunScenario(context.Background(), sc, src, 1)
+	// The fake agents answer no `members`: never converged.
+	if err == nil || !strings.Contains(err.Error(), "s:2: wait converged: not converged") {
+		t.Fatalf("err = %v", err)
+	}
+	if strings.Contains(out.String(), "halt web_2") {
+		t.Errorf("ran past the failing step:\n%s", out.String())
+	}
+}
