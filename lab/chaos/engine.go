@@ -143,6 +143,14 @@ func (e *Engine) plan(ctx context.Context, req Request, stream uint64) (*plan, e
 		return nil, err
 	}
 	isRunning := func(n string) bool { return slices.Contains(p.running, n) }
+	keep, skipped, err := usableTargets(req.Action, p.targets.Nodes, isRunning)
+	if err != nil {
+		return nil, err
+	}
+	if len(skipped) > 0 {
+		e.logger().Warn("skipping targets in the wrong state", "action", req.Action, "skipped", lab.Summarize(skipped))
+		p.targets.Nodes = keep
+	}
 	switch req.Action {
 	case ActPartition:
 		a := filter(p.groupA, isRunning)
@@ -172,6 +180,30 @@ func (e *Engine) plan(ctx context.Context, req Request, stream uint64) (*plan, e
 		p.timeout = timing.DefaultTimeout(req.Action, len(l.Nodes))
 	}
 	return p, nil
+}
+
+// usableTargets keeps the targets in the state the action needs (up:
+// halted; the others but network faults and heal: running), since the
+// others would only make every observer wait out the timeout. It refuses
+// when none is left, and returns the ones skipped.
+func usableTargets(a Action, targets []string, isRunning func(string) bool) (keep, skipped []string, err error) {
+	switch a {
+	case ActPartition, ActHeal, ActLoss, ActDelay:
+		return targets, nil, nil
+	case ActUp:
+		keep = filter(targets, func(n string) bool { return !isRunning(n) })
+		skipped = filter(targets, isRunning)
+		if len(keep) == 0 {
+			return nil, nil, fmt.Errorf("up: %s already running\nhint: halt them first (lab chaos halt %s), or use reload", lab.Summarize(skipped), shellQuote(strings.Join(skipped, ",")))
+		}
+		return keep, skipped, nil
+	}
+	keep = filter(targets, isRunning)
+	skipped = filter(targets, func(n string) bool { return !isRunning(n) })
+	if len(keep) == 0 {
+		return nil, nil, fmt.Errorf("%s: %s not running\nhint: boot them first: lab chaos up %s", a, lab.Summarize(skipped), shellQuote(strings.Join(skipped, ",")))
+	}
+	return keep, skipped, nil
 }
 
 func (e *Engine) runningNodes(ctx context.Context) ([]string, error) {

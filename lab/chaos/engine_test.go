@@ -285,6 +285,43 @@ func TestEngineActions(t *testing.T) {
 	}
 }
 
+func TestEngineRefusesWrongState(t *testing.T) {
+	tests := []struct{ line, want string }{
+		{"halt web_2", "halt: web_2 not running\nhint: boot them first: lab chaos up web_2"},
+		{"kill-agent web_2,web_3", "kill-agent: web_2, web_3 not running"},
+		{"up web_1", "up: web_1 already running\nhint: halt them first (lab chaos halt web_1)"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.line, func(t *testing.T) {
+			c := newFakeCluster(t, 3)
+			c.state["web_2"] = lab.StateHalted
+			c.state["web_3"] = lab.StateHalted
+			_, err := c.engine().Do(context.Background(), mustReq(t, tt.line), 0)
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("err = %v, want %q", err, tt.want)
+			}
+			if len(c.log) > 0 {
+				t.Errorf("acted anyway: %v", c.log)
+			}
+		})
+	}
+}
+
+func TestEngineSkipsTargetsInTheWrongState(t *testing.T) {
+	c := newFakeCluster(t, 4)
+	c.state["web_2"] = lab.StateHalted
+	s, err := c.engine().Do(context.Background(), mustReq(t, "up --all"), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]string{"web_2"}, s.Targets); diff != "" {
+		t.Errorf("targets (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff(map[string]string{"web_1": "member-join 1s", "web_3": "member-join 3s", "web_4": "member-join 4s"}, latencies(s)); diff != "" {
+		t.Errorf("observations (-want +got):\n%s", diff)
+	}
+}
+
 func TestEngineTimeoutIsBounded(t *testing.T) {
 	c := newFakeCluster(t, 3)
 	c.deaf["web_1"], c.deaf["web_2"] = true, true
