@@ -3,32 +3,74 @@
 //
 // It owns the fault mechanisms, as data rendered to text (nftables
 // scripts in a table of their own, `labagent fault` flags for the agent's
-// transport hook), the choice of targets, the measurement of detection
-// latencies from the agents' journals (with clock offsets for VMs), the
-// results records under results/chaos/, and scenario files.
+// transport hook, the agent's service scripts), the choice of targets,
+// the measurement of detection latencies from the agents' journals (with
+// clock offsets for VMs), the results records under results/chaos/, and
+// scenario files. It reaches nodes only through the Machines interface
+// (which lab.Provider satisfies: halt, reload, up, status) and a Shell
+// that runs commands on a node as root (SSH); it never imports a
+// provider.
 //
-// Chaos reaches nodes only through the lab.Provider interface (halt,
-// reload, up) and a Shell that runs commands on a node (SSH); it never
-// imports a provider.
+// # Using it
+//
+//	lab chaos halt web_3                 # graceful halt; others see it leave
+//	lab chaos halt --force web_3         # power off; others see it fail
+//	lab chaos reload web_3               # alive again everywhere
+//	lab chaos kill-agent web_2           # SIGKILL: failed
+//	lab chaos stop-agent web_4           # graceful: left
+//	lab chaos start-agent web_2,web_4
+//	lab chaos partition 'web_[1-5]' 'web_[6-10]'
+//	lab chaos isolate web_7 --keep       # stays cut off after the command
+//	lab chaos loss 30 --tag role=web     # 30% of what they send is lost
+//	lab chaos delay 50ms --all           # the agent's hook: nft cannot delay
+//	lab chaos heal                       # remove every network fault
+//	lab chaos kill-agent --random 3 --seed 42
+//	lab chaos run scenario.chaos --seed 7
+//
+// Each step prints one row per observer (the running nodes that should
+// notice) with the outcome its journal recorded and the latency from the
+// injection, then first, p50, p95, p99 and last, the nodes that never saw
+// it within --timeout, and writes results/chaos/<UTC time>-<action>/
+// (latencies.csv, summary.json). --json prints the summary instead.
 //
 // # Network faults and heal
 //
 // Partition, isolate and loss are nftables rules inside each node, all in
 // `table inet gossiplab_chaos`, every set, chain and rule commented
-// "gossiplab-chaos ...". Heal deletes that table and clears the agent's
-// fault hook: it removes exactly what chaos added and nothing else. Where
-// nft is missing, the agent's hook (`labagent fault -partition/-loss`)
-// stands in; delay always uses the hook, since nftables cannot hold
-// packets.
+// "gossiplab-chaos ...". A partition drops traffic to and from the other
+// side's lab IPs on both sides; loss drops a share of what a node sends to
+// the other lab IPs (`numgen random`, one draw per packet). --scope gossip
+// limits both to the gossip ports. Heal deletes that table and clears the
+// agent's fault hook: it removes exactly what chaos added and nothing
+// else. Where nft is missing, the agent's hook (`labagent fault
+// -partition/-loss`) stands in; delay always uses the hook, since
+// nftables cannot hold packets and the hosts have no netem. Network
+// faults are healed when the command ends, also after Ctrl-C, unless
+// --keep.
 //
 // # Measurement
 //
-// The injection instant is read on the controller. For every observer
-// (a node still running that is expected to notice) the latency is the
-// time from injection until its journal holds the expected outcome for
-// every subject: member-failed or member-leave after halt, kill-agent and
-// stop-agent, member-join after up, reload, start-agent and heal. Nodes
-// that did not within the timeout are listed as never. Journal times are
-// moved onto the controller's clock with each node's offset (zero when
-// the provider shares the host clock), whose uncertainty is reported.
+// The injection instant is read on the controller. For every observer the
+// latency is the time from injection until its journal holds the expected
+// outcome for every subject: member-failed or member-leave after halt,
+// kill-agent, stop-agent, partition and isolate; member-join after up,
+// reload, start-agent, restart-agent and heal (for heal, the members the
+// observer had as failed or left). member-suspect entries, where the agent
+// records them, are reported beside. Journal times are moved onto the
+// controller's clock with each node's offset: zero when the provider
+// shares the host clock (netns), else estimated over SSH from the
+// midpoint of the shortest of a few `date +%s%N` round trips, whose half
+// is reported as the uncertainty. The default --timeout comes from the
+// agent profile: memberlist's longest suspicion timeout
+// (SuspicionMult * max(1, log10 N) * ProbeInterval * SuspicionMaxTimeoutMult;
+// LAN, 10 nodes: 24 s) plus two probe intervals and 5 s; joins add two
+// push-pull intervals.
+//
+// # Scenarios
+//
+// A scenario file holds one step per line, written as the arguments of
+// `lab chaos` with the same flags, # for comments, plus `wait converged`
+// and `wait DURATION`; see Scenario. Each step is measured and recorded
+// under one results/chaos/<UTC time>-run/ directory with a combined
+// summary.json. --seed draws the same --random targets again.
 package chaos
