@@ -64,6 +64,14 @@ func (e *Engine) seed() uint64 {
 	return rand.Uint64()
 }
 
+// NotInjectedError is a step that failed before anything was done to
+// the lab (bad targets, nodes in the wrong state): there is nothing to
+// heal.
+type NotInjectedError struct{ Err error }
+
+func (e *NotInjectedError) Error() string { return e.Err.Error() }
+func (e *NotInjectedError) Unwrap() error { return e.Err }
+
 // plan is a step resolved against the lab: targets, observers and what
 // each observer should notice.
 type plan struct {
@@ -83,13 +91,13 @@ type plan struct {
 func (e *Engine) Do(ctx context.Context, req Request, stream uint64) (*Summary, error) {
 	p, err := e.plan(ctx, req, stream)
 	if err != nil {
-		return nil, err
+		return nil, &NotInjectedError{Err: err}
 	}
 	info := e.Machines.Info()
 	// What the observers knew before: journals to read on from, offsets.
 	clocks, err := e.clocks(ctx, p.observers, info.SharedClock)
 	if err != nil {
-		return nil, err
+		return nil, &NotInjectedError{Err: err}
 	}
 	journals := e.readJournals(ctx, p.observers, nil)
 	injected := e.now()

@@ -31,7 +31,11 @@ type Session struct {
 // Run runs one request (not wait) and heals on exit.
 func (s *Session) Run(ctx context.Context, req Request) (err error) {
 	if req.Action.Network() {
-		defer func() { err = errors.Join(err, s.healOnExit(ctx)) }()
+		defer func() {
+			if _, ok := errors.AsType[*NotInjectedError](err); !ok {
+				err = errors.Join(err, s.healOnExit(ctx))
+			}
+		}()
 	}
 	sum, derr := s.Engine.Do(ctx, req, 0)
 	if sum == nil {

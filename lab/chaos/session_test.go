@@ -145,3 +145,16 @@ func TestSessionScenarioStopsAtFailingStep(t *testing.T) {
 		t.Errorf("ran past the failing step:\n%s", out.String())
 	}
 }
+
+func TestSessionNothingToHealWhenNothingWasDone(t *testing.T) {
+	c := newFakeCluster(t, 3)
+	var out bytes.Buffer
+	s := &Session{Engine: c.engine(), Out: &out}
+	err := s.Run(context.Background(), mustReq(t, "partition web_1 web_9"))
+	if err == nil || !strings.Contains(err.Error(), "group B") {
+		t.Fatalf("err = %v", err)
+	}
+	if len(c.log) > 0 {
+		t.Errorf("ran commands after a bad request: %v", c.log)
+	}
+}
