@@ -196,7 +196,7 @@ func (e *Engine) plan(ctx context.Context, req Request, stream uint64) (*plan, e
 // when none is left, and returns the ones skipped.
 func usableTargets(a Action, targets []string, isRunning func(string) bool) (keep, skipped []string, err error) {
 	switch a {
-	case ActPartition, ActHeal, ActLoss, ActDelay:
+	case ActPartition, ActHeal: // applied to the running nodes among them
 		return targets, nil, nil
 	case ActUp:
 		keep = filter(targets, func(n string) bool { return !isRunning(n) })
@@ -273,6 +273,9 @@ func (e *Engine) inject(ctx context.Context, req Request, p *plan) (map[string]s
 	if err != nil {
 		return nil, err
 	}
+	// Only running nodes can take rules; a partition's rules on the running
+	// side still drop the traffic of a node of the other side that boots.
+	faults = slices.DeleteFunc(faults, func(f NodeFault) bool { return !slices.Contains(p.running, f.Node) })
 	res := e.faulter().Apply(ctx, faults, req.Mechanism)
 	return mechanisms(res), e.wrap(req, AppliedErr(res))
 }
@@ -391,6 +394,7 @@ func (e *Engine) await(ctx context.Context, req Request, p *plan, injected time.
 	}
 	deadline := injected.Add(p.timeout)
 	pending := p.observers
+	lastSaw := -1
 	for {
 		fresh := e.readJournals(ctx, pending, in.Journals)
 		for n, j := range fresh {
@@ -406,7 +410,11 @@ func (e *Engine) await(ctx context.Context, req Request, p *plan, injected time.
 		if len(pending) == 0 || !e.now().Before(deadline) {
 			return res, nil
 		}
-		e.logger().Info("waiting", "saw", res.Stats.N, "of", len(res.Observations), "pending", lab.Summarize(pending))
+		level := slog.LevelDebug
+		if res.Stats.N != lastSaw {
+			level, lastSaw = slog.LevelInfo, res.Stats.N
+		}
+		e.logger().Log(ctx, level, "waiting", "saw", res.Stats.N, "of", len(res.Observations), "pending", lab.Summarize(pending))
 		select {
 		case <-ctx.Done():
 			return res, ctx.Err()

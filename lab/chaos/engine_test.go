@@ -322,6 +322,30 @@ func TestEngineSkipsTargetsInTheWrongState(t *testing.T) {
 	}
 }
 
+func TestEnginePartitionSkipsHaltedNodes(t *testing.T) {
+	c := newFakeCluster(t, 4)
+	c.state["web_4"] = lab.StateHalted
+	s, err := c.engine().Do(context.Background(), mustReq(t, "partition web_1 'web_[2-4]'"), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var nodes []string
+	for n := range c.nft {
+		nodes = append(nodes, n)
+	}
+	slices.Sort(nodes)
+	if diff := cmp.Diff([]string{"web_1", "web_2", "web_3"}, nodes); diff != "" {
+		t.Errorf("rules on (-want +got):\n%s", diff)
+	}
+	// web_1 still drops web_4's traffic, should it boot.
+	if !strings.Contains(c.nft["web_1"], "10.213.77.14 }") {
+		t.Errorf("web_1's set lacks the halted web_4:\n%s", c.nft["web_1"])
+	}
+	if s.Observers != 3 {
+		t.Errorf("observers %d, want 3", s.Observers)
+	}
+}
+
 func TestEngineTimeoutIsBounded(t *testing.T) {
 	c := newFakeCluster(t, 3)
 	c.deaf["web_1"], c.deaf["web_2"] = true, true
