@@ -191,12 +191,14 @@ func (e *Engine) plan(ctx context.Context, req Request, stream uint64) (*plan, e
 }
 
 // usableTargets keeps the targets in the state the action needs (up:
-// halted; the others but network faults and heal: running), since the
+// halted; reload: any; the others but partition and heal: running), since the
 // others would only make every observer wait out the timeout. It refuses
 // when none is left, and returns the ones skipped.
 func usableTargets(a Action, targets []string, isRunning func(string) bool) (keep, skipped []string, err error) {
 	switch a {
 	case ActPartition, ActHeal: // applied to the running nodes among them
+		return targets, nil, nil
+	case ActReload: // boots halted nodes, reboots running ones
 		return targets, nil, nil
 	case ActUp:
 		keep = filter(targets, func(n string) bool { return !isRunning(n) })

@@ -346,6 +346,18 @@ func TestEnginePartitionSkipsHaltedNodes(t *testing.T) {
 	}
 }
 
+func TestEngineReloadBootsAHaltedNode(t *testing.T) {
+	c := newFakeCluster(t, 3)
+	c.state["web_3"] = lab.StateHalted
+	s, err := c.engine().Do(context.Background(), mustReq(t, "reload web_3"), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(map[string]string{"web_1": "member-join 1s", "web_2": "member-join 2s"}, latencies(s)); diff != "" {
+		t.Errorf("observations (-want +got):\n%s", diff)
+	}
+}
+
 func TestEngineTimeoutIsBounded(t *testing.T) {
 	c := newFakeCluster(t, 3)
 	c.deaf["web_1"], c.deaf["web_2"] = true, true
