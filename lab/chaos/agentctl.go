@@ -54,8 +54,12 @@ fi
 // StopScript stops the agent gracefully (SIGTERM: it leaves the cluster).
 func (a AgentCLI) StopScript() string {
 	return a.serviceScript(`case $mode in
-systemd) systemctl stop "$svc" ;;
-init) "$init" stop ;;
+systemd)
+	systemctl is-active --quiet "$svc" || { echo "$svc is not running" >&2; exit 1; }
+	systemctl stop "$svc" ;;
+init)
+	"$init" status >/dev/null 2>&1 || { echo "$svc is not running" >&2; exit 1; }
+	"$init" stop ;;
 esac
 `)
 }

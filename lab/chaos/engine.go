@@ -111,6 +111,9 @@ func (e *Engine) Do(ctx context.Context, req Request, stream uint64) (*Summary, 
 	res, werr := e.await(ctx, req, p, injected, journals, clocks)
 	s := NewSummary(e.Lab, info.Name, info.SharedClock, req, p.targets, injected, p.timeout, res)
 	s.Mechanism = mech
+	if req.Action == ActPartition {
+		s.Groups = [][]string{p.groupA, p.groupB}
+	}
 	switch {
 	case req.Action.Expects() == ExpectNone:
 		s.Note = "nothing to measure: the fault is in place; see its effect with `lab members --matrix`"
@@ -395,7 +398,9 @@ func (e *Engine) await(ctx context.Context, req Request, p *plan, injected time.
 		poll = 500 * time.Millisecond
 	}
 	deadline := injected.Add(p.timeout)
-	pending := p.observers
+	// Observers whose agent did not answer before the injection cannot
+	// notice anything: they are reported unreachable, not waited for.
+	pending := filter(p.observers, func(n string) bool { _, ok := journals[n]; return ok })
 	lastSaw := -1
 	for {
 		fresh := e.readJournals(ctx, pending, in.Journals)
@@ -403,12 +408,14 @@ func (e *Engine) await(ctx context.Context, req Request, p *plan, injected time.
 			in.Journals[n] = j
 		}
 		res := Measure(in)
-		pending = pending[:0:0]
-		for _, o := range res.Observations {
-			if !o.Saw {
-				pending = append(pending, o.Node)
+		pending = filter(pending, func(n string) bool {
+			for _, o := range res.Observations {
+				if o.Node == n {
+					return !o.Saw
+				}
 			}
-		}
+			return false
+		})
 		if len(pending) == 0 || !e.now().Before(deadline) {
 			return res, nil
 		}

@@ -33,6 +33,8 @@ type fakeCluster struct {
 	nft      map[string]string
 	agent    AgentCLI
 	log      []string
+
+	journalReads int
 }
 
 func newFakeCluster(t *testing.T, n int) *fakeCluster {
@@ -125,6 +127,7 @@ func (c *fakeCluster) Run(_ context.Context, node, cmd string, stdin []byte) ([]
 	journalCmd := c.agent.Cmd("journal", "-format", "json")
 	switch {
 	case strings.HasPrefix(cmd, journalCmd):
+		c.journalReads++
 		if !c.agentUp[node] {
 			return nil, fmt.Errorf("agent on %s: connection refused", node)
 		}
@@ -406,5 +409,25 @@ func TestEngineHealBringsBackWhatWasDown(t *testing.T) {
 	}
 	if !slices.Equal(hs.Outcomes, []string{EventJoin}) {
 		t.Errorf("heal outcomes %v", hs.Outcomes)
+	}
+}
+
+func TestEngineDoesNotWaitForObserversWithoutAgent(t *testing.T) {
+	c := newFakeCluster(t, 4)
+	c.agentUp["web_2"] = false // killed earlier
+	s, err := c.engine().Do(context.Background(), mustReq(t, "halt --force web_4 --timeout 1h"), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The fake clock moves 1s per reading: waiting out the hour for web_2
+	// would take thousands of journal reads.
+	if c.journalReads > 20 {
+		t.Errorf("%d journal reads: waited for an observer whose agent is down", c.journalReads)
+	}
+	if diff := cmp.Diff([]string{"web_2"}, s.Unreachable); diff != "" {
+		t.Errorf("unreachable (-want +got):\n%s", diff)
+	}
+	if s.Saw != 2 {
+		t.Errorf("saw %d, want 2", s.Saw)
 	}
 }

@@ -28,6 +28,7 @@ type Summary struct {
 	Action    Action            `json:"action"`
 	Command   string            `json:"command"`
 	Targets   []string          `json:"targets"`
+	Groups    [][]string        `json:"groups,omitempty"` // partition: the two sides
 	Seed      *uint64           `json:"seed,omitempty"`
 	Mechanism map[string]string `json:"mechanism,omitempty"` // network faults: node -> nft | agent
 

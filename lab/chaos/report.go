@@ -6,6 +6,8 @@ import (
 	"strings"
 	"text/tabwriter"
 	"time"
+
+	"github.com/gossiplab/gossiplab/lab"
 )
 
 // WriteTable prints a summary for people: a line on what was done, one
@@ -13,8 +15,12 @@ import (
 func WriteTable(w io.Writer, s *Summary) error {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s\n", s.Command)
-	fmt.Fprintf(&b, "  lab %s (%s, agent profile %s), targets %s, injected %s",
-		s.Lab, s.Provider, s.AgentProfile, strings.Join(s.Targets, ","), s.Injected.Format("2006-01-02T15:04:05.000Z"))
+	targets := "targets " + lab.Summarize(s.Targets)
+	if len(s.Groups) == 2 {
+		targets = "groups " + lab.Summarize(s.Groups[0]) + " | " + lab.Summarize(s.Groups[1])
+	}
+	fmt.Fprintf(&b, "  lab %s (%s, agent profile %s), %s, injected %s",
+		s.Lab, s.Provider, s.AgentProfile, targets, s.Injected.Format("2006-01-02T15:04:05.000Z"))
 	if s.Seed != nil {
 		fmt.Fprintf(&b, ", seed %d", *s.Seed)
 	}
