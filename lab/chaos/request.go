@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/spf13/pflag"
+
+	"github.com/gossiplab/gossiplab/lab"
 )
 
 // Request is one chaos step as a user writes it, on the command line or
@@ -181,3 +183,22 @@ func (r Request) String() string {
 }
 
 func quoteArg(s string) string { return shellQuote(s) }
+
+// Check resolves r's node selectors and tags against l, so that a typo is
+// refused before anything is done.
+func (r Request) Check(l *lab.Lab) error {
+	switch r.Action {
+	case ActPartition:
+		if _, err := l.Select(r.GroupA, false); err != nil {
+			return fmt.Errorf("partition group A: %w", err)
+		}
+		if _, err := l.Select(r.GroupB, false); err != nil {
+			return fmt.Errorf("partition group B: %w", err)
+		}
+		return nil
+	case ActHeal, ActWait:
+		return nil
+	}
+	_, err := r.Targets.Resolve(l, 0, func() uint64 { return 0 })
+	return err
+}

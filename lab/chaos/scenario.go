@@ -8,6 +8,8 @@ import (
 	"strings"
 
 	"github.com/spf13/pflag"
+
+	"github.com/gossiplab/gossiplab/lab"
 )
 
 // Step is one line of a scenario.
@@ -75,6 +77,18 @@ func ParseScenario(name string, r io.Reader) (*Scenario, error) {
 		return nil, fmt.Errorf("%s: no steps\nhint: write one step per line, such as `halt web_3`", name)
 	}
 	return sc, nil
+}
+
+// Check checks every step's nodes against l (see Request.Check), so that
+// a typo on a late line stops the scenario before its first step.
+func (sc *Scenario) Check(l *lab.Lab) error {
+	var errs []error
+	for _, st := range sc.Steps {
+		if err := st.Req.Check(l); err != nil {
+			errs = append(errs, fmt.Errorf("%s:%d: %w", sc.Name, st.Line, err))
+		}
+	}
+	return errors.Join(errs...)
 }
 
 func parseStep(words []string) (Request, error) {

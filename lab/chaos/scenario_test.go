@@ -117,3 +117,20 @@ func TestSplitWords(t *testing.T) {
 		})
 	}
 }
+
+func TestScenarioCheck(t *testing.T) {
+	l := testLab(t, 5)
+	sc, err := ParseScenario("s", strings.NewReader("halt web_3\nwait converged\nreload web_9\npartition web_1 'db_*'\nkill-agent --tag role=db\nheal\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = sc.Check(l)
+	for _, want := range []string{`s:3: no node matches "web_9"`, `s:4: partition group B: no node matches "db_*"`, "s:5: no node has tags role=db"} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("error %v lacks %q", err, want)
+		}
+	}
+	if err != nil && strings.Contains(err.Error(), "s:1:") {
+		t.Errorf("a good line reported: %v", err)
+	}
+}

@@ -88,6 +88,7 @@ node, and injects faults while measuring what every node saw.`,
 		newDoctorCommand(env),
 		newProvisionCommand(env),
 		newMembersCommand(env),
+		newChaosCommand(env),
 	)
 	return root
 }

@@ -1,0 +1,139 @@
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/gossiplab/gossiplab/internal/execx"
+	"github.com/gossiplab/gossiplab/lab"
+	"github.com/gossiplab/gossiplab/lab/chaos"
+)
+
+type chaosFlags struct {
+	step     chaos.Flags
+	json     bool
+	keep     bool
+	noRecord bool
+}
+
+func newChaosCommand(env *Env) *cobra.Command {
+	f := &chaosFlags{}
+	cmd := &cobra.Command{
+		Use:   "chaos ACTION [ARGS] [TARGETS] [flags]",
+		Short: "Inject a fault (halt, crash, leave, partition, loss) and measure when every surviving node noticed",
+		Long: `chaos injects one fault at a known instant and reads every surviving agent's
+journal to measure when it noticed: member-failed or member-leave after halt,
+kill-agent, stop-agent, partition and isolate; member-join after up, reload,
+start-agent, restart-agent and heal. It prints one row per observer, then
+first, p50, p95, p99 and last, and the nodes that never saw it within
+--timeout (default: from the agent profile's suspicion timeout), and writes
+results/chaos/<UTC time>-<action>/ (latencies.csv, summary.json).
+
+Actions:
+  halt [--force] NODES       graceful halt, or power off
+  reload NODES | up NODES    reboot, or boot halted nodes
+  kill-agent NODES           SIGKILL the agent: a crash
+  stop-agent NODES           stop the agent: it leaves
+  start-agent | restart-agent NODES
+  partition GROUP_A GROUP_B  cut two groups apart (nftables in each node)
+  isolate NODES              cut nodes off from every other node
+  loss PERCENT [NODES]       drop PERCENT of what the nodes send (all nodes by default)
+  delay DURATION [NODES]     delay what the agents send (the agent's fault hook)
+  heal                       remove every network fault chaos added
+  run FILE                   run a scenario file, one step per line
+
+Targets are node names, comma lists, ranges (web_[6-10]), globs ('web_*'),
+--tag k=v, --random K (with --seed S to draw the same again) or --all.
+Network faults are healed when the command ends, also after Ctrl-C, unless
+--keep.`,
+		Example: `  lab chaos halt web_3
+  lab chaos reload web_3
+  lab chaos partition 'web_[1-5]' 'web_[6-10]'
+  lab chaos loss 30 --tag role=web --keep
+  lab chaos heal
+  lab chaos kill-agent --random 2 --seed 42 --json
+  lab chaos run scenario.chaos --seed 7`,
+		Args: cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error { return runChaos(cmd, env, f, args) },
+	}
+	f.step.Bind(cmd.Flags())
+	cmd.Flags().BoolVar(&f.json, "json", false, "print the summary as JSON")
+	cmd.Flags().BoolVar(&f.keep, "keep", false, "leave network faults in place when the command ends (lab chaos heal removes them)")
+	cmd.Flags().BoolVar(&f.noRecord, "no-record", false, "write no record under results/chaos/")
+	return cmd
+}
+
+func runChaos(cmd *cobra.Command, env *Env, f *chaosFlags, args []string) error {
+	var (
+		req    chaos.Request
+		sc     *chaos.Scenario
+		source []byte
+		err    error
+	)
+	if args[0] == "run" {
+		if len(args) != 2 {
+			return errors.New("run needs one scenario file\nhint: lab chaos run scenario.chaos")
+		}
+		if source, err = os.ReadFile(args[1]); err != nil {
+			return fmt.Errorf("read scenario: %w", err)
+		}
+		if sc, err = chaos.ParseScenario(args[1], strings.NewReader(string(source))); err != nil {
+			return err
+		}
+	} else if req, err = chaos.ParseRequest(args[0], args[1:], f.step, cmd.Flags().Changed("seed")); err != nil {
+		return err
+	} else if req.Action == chaos.ActWait {
+		return errors.New("wait is a scenario step\nhint: put it in a scenario file and use lab chaos run FILE")
+	}
+	l, err := loadLab(cmd)
+	if err != nil {
+		return err
+	}
+	if sc != nil {
+		err = sc.Check(l)
+	} else {
+		err = req.Check(l)
+	}
+	if err != nil {
+		return err
+	}
+	prov, err := providerOf(env, l)
+	if err != nil {
+		return err
+	}
+	lock, err := lab.AcquireLock(l.Paths, "lab chaos")
+	if err != nil {
+		return err
+	}
+	defer lock.Release()
+	sh := &sshShell{lab: l, prov: prov, runner: execx.Exec{}}
+	s := &chaos.Session{
+		Engine: &chaos.Engine{Lab: l, Machines: prov, Shell: sh, Logger: env.Logger, Now: env.Now},
+		Out:    env.Streams.Out, JSON: f.json, Keep: f.keep,
+	}
+	if !f.noRecord {
+		s.ResultsDir = l.Paths.ResultsDir()
+	}
+	ctx := cmd.Context()
+	if sc != nil {
+		seed := f.step.Seed
+		if !cmd.Flags().Changed("seed") {
+			seed = rand.Uint64()
+		}
+		err = s.RunScenario(ctx, sc, source, seed)
+	} else {
+		err = s.Run(ctx, req)
+	}
+	if _, serr := recordStatus(ctx, env, l, prov); serr != nil {
+		env.Logger.Warn("could not record the nodes' state", "err", serr)
+	}
+	if ctx.Err() != nil {
+		return interrupted("lab chaos", "network faults were healed unless --keep; lab status and lab members show where the cluster is")
+	}
+	return err
+}
