@@ -105,21 +105,34 @@ func Measure(in MeasureInput) Result {
 		}
 		from := in.Injected.Add(-clock.Uncertainty)
 		until := in.Injected.Add(in.Timeout)
-		first := map[string]Entry{} // subject -> first expected entry
-		var firstSuspect time.Time
+		first := map[string]Entry{}       // subject -> first expected entry
+		suspect := map[string]time.Time{} // subject -> first suspicion
 		for _, e := range journal {
 			at := e.Time().Add(-clock.Offset)
 			if at.Before(from) || at.After(until) || !slices.Contains(ex.Subjects, e.Node) {
 				continue
 			}
-			if e.Type == EventSuspect && (firstSuspect.IsZero() || at.Before(firstSuspect)) {
-				firstSuspect = at
+			if e.Type == EventSuspect {
+				if prev, ok := suspect[e.Node]; !ok || at.Before(prev) {
+					suspect[e.Node] = at
+				}
 			}
 			if !slices.Contains(in.Outcomes, e.Type) {
 				continue
 			}
 			if prev, ok := first[e.Node]; !ok || e.UnixNano < prev.UnixNano {
 				first[e.Node] = e
+			}
+		}
+		// A suspicion counts when it came before the outcome it led to
+		// (a late probe of a member already failed says nothing).
+		var firstSuspect time.Time
+		for subj, at := range suspect {
+			if out, ok := first[subj]; ok && at.After(out.Time().Add(-clock.Offset)) {
+				continue
+			}
+			if firstSuspect.IsZero() || at.Before(firstSuspect) {
+				firstSuspect = at
 			}
 		}
 		obs.Noticed = len(first)

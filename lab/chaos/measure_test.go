@@ -108,7 +108,8 @@ func TestMeasure(t *testing.T) {
 				Expect: SameSubjects([]string{"web_1", "web_2", "web_4", "web_5"}, []string{"web_3"}),
 				Journals: map[string][]Entry{
 					"web_1": {ent(1, -10*s, EventFailed, "web_3"), ent(2, 2*s, EventSuspect, "web_3"), ent(3, 6*s, EventFailed, "web_3")},
-					"web_2": {ent(1, 5*s, EventFailed, "web_4"), ent(2, 7*s, EventLeave, "web_3"), ent(3, 8*s, EventFailed, "web_3")},
+					// A suspicion after the outcome does not count.
+					"web_2": {ent(1, 5*s, EventFailed, "web_4"), ent(2, 7*s, EventLeave, "web_3"), ent(3, 8*s, EventFailed, "web_3"), ent(4, 9*s, EventSuspect, "web_3")},
 					"web_4": {ent(1, 31*s, EventFailed, "web_3")},
 				}},
 			want:  map[string]string{"web_1": "member-failed 6s", "web_2": "member-leave 7s", "web_4": "never", "web_5": "unreachable"},

@@ -9,7 +9,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/gossiplab/gossiplab/internal/execx"
 	"github.com/gossiplab/gossiplab/lab"
 	"github.com/gossiplab/gossiplab/lab/chaos"
 )
@@ -111,7 +110,11 @@ func runChaos(cmd *cobra.Command, env *Env, f *chaosFlags, args []string) error 
 		return err
 	}
 	defer lock.Release()
-	sh := &sshShell{lab: l, prov: prov, runner: execx.Exec{}}
+	sh, err := newSSHShell(l, prov)
+	if err != nil {
+		return err
+	}
+	defer sh.Close()
 	s := &chaos.Session{
 		Engine: &chaos.Engine{Lab: l, Machines: prov, Shell: sh, Logger: env.Logger, Now: env.Now},
 		Out:    env.Streams.Out, JSON: f.json, Keep: f.keep,

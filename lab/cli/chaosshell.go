@@ -4,7 +4,10 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"os"
+	"path/filepath"
 	"sync"
+	"time"
 
 	"github.com/gossiplab/gossiplab/internal/execx"
 	"github.com/gossiplab/gossiplab/lab"
@@ -19,9 +22,52 @@ type sshShell struct {
 	lab    *lab.Lab
 	prov   lab.Provider
 	runner execx.Runner
+	// controlDir, when set, holds one OpenSSH master connection per node
+	// (ControlMaster), so that polling journals does not pay a handshake
+	// per command. Close ends them.
+	controlDir string
 
 	mu  sync.Mutex
 	eps map[string]lab.SSHEndpoint
+}
+
+// newSSHShell makes a shell with connection sharing in a fresh private
+// directory (short, for the socket path limit).
+func newSSHShell(l *lab.Lab, prov lab.Provider) (*sshShell, error) {
+	dir, err := os.MkdirTemp("", "glchaos-ssh-")
+	if err != nil {
+		return nil, fmt.Errorf("make ssh control directory: %w", err)
+	}
+	return &sshShell{lab: l, prov: prov, runner: execx.Exec{}, controlDir: dir}, nil
+}
+
+func (s *sshShell) options() []string {
+	opts := []string{"-o", "BatchMode=yes", "-o", "ConnectTimeout=10"}
+	if s.controlDir != "" {
+		opts = append(opts, "-o", "ControlMaster=auto", "-o", "ControlPath="+filepath.Join(s.controlDir, "%C"), "-o", "ControlPersist=yes")
+	}
+	return opts
+}
+
+// Close ends the master connections and removes their directory.
+func (s *sshShell) Close() error {
+	if s.controlDir == "" {
+		return nil
+	}
+	s.mu.Lock()
+	eps := make([]lab.SSHEndpoint, 0, len(s.eps))
+	for _, ep := range s.eps {
+		eps = append(eps, ep)
+	}
+	s.mu.Unlock()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	for _, ep := range eps {
+		args := append(append([]string{"ssh"}, s.options()...), "-O", "exit")
+		// A node without a master (never reached) answers with an error: fine.
+		_, _ = s.runner.Run(ctx, execx.Cmd{Args: append(args, sshArgs(s.lab, ep)...)})
+	}
+	return os.RemoveAll(s.controlDir)
 }
 
 var _ chaos.Shell = (*sshShell)(nil)
@@ -57,7 +103,7 @@ func (s *sshShell) Run(ctx context.Context, node, cmd string, stdin []byte) ([]b
 	if ep.User != "root" {
 		cmd = "sudo -n sh -c " + shQuote(cmd)
 	}
-	args := append([]string{"ssh", "-o", "BatchMode=yes", "-o", "ConnectTimeout=10"}, sshArgs(s.lab, ep)...)
+	args := append(append([]string{"ssh"}, s.options()...), sshArgs(s.lab, ep)...)
 	c := execx.Cmd{Args: append(args, "--", cmd)}
 	if stdin != nil {
 		c.Stdin = bytes.NewReader(stdin)
