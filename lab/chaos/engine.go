@@ -110,7 +110,9 @@ func (e *Engine) Do(ctx context.Context, req Request, stream uint64) (*Summary, 
 	}
 	res, werr := e.await(ctx, req, p, injected, journals, clocks)
 	s := NewSummary(e.Lab, info.Name, info.SharedClock, req, p.targets, injected, p.timeout, res)
-	s.Mechanism = mech
+	if req.Action != ActHeal { // heal clears both mechanisms everywhere
+		s.Mechanism = mech
+	}
 	if req.Action == ActPartition {
 		s.Groups = [][]string{p.groupA, p.groupB}
 	}

@@ -3,9 +3,11 @@ package cli
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"time"
 
@@ -108,7 +110,36 @@ func (s *sshShell) Run(ctx context.Context, node, cmd string, stdin []byte) ([]b
 	if stdin != nil {
 		c.Stdin = bytes.NewReader(stdin)
 	}
-	return s.runner.Run(ctx, c)
+	out, err := s.runner.Run(ctx, c)
+	var ee *execx.Error
+	if errors.As(err, &ee) {
+		// The ssh command line is long and the same every time: say what
+		// ran on the node and what it printed.
+		first, _, _ := strings.Cut(cmd, "\n")
+		if len(first) > 80 {
+			first = first[:77] + "..."
+		}
+		err = fmt.Errorf("%q: %w", first, remoteError{code: ee.ExitCode(), output: ee.Output})
+	}
+	return out, err
+}
+
+// remoteError is a command that failed on a node (exit status 255: ssh
+// itself could not connect).
+type remoteError struct {
+	code   int
+	output string
+}
+
+func (e remoteError) Error() string {
+	msg := fmt.Sprintf("exit status %d", e.code)
+	if e.code == 255 {
+		msg = "ssh failed"
+	}
+	if e.output != "" {
+		msg += ": " + e.output
+	}
+	return msg
 }
 
 // shQuote quotes s as one word for a POSIX shell.
