@@ -1,0 +1,176 @@
+//go:build linux
+
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// chaosSummary is the part of `lab chaos --json` the tests read.
+type chaosSummary struct {
+	Action       string   `json:"action"`
+	Targets      []string `json:"targets"`
+	Observers    int      `json:"observers"`
+	Saw          int      `json:"saw"`
+	P50S         *float64 `json:"p50_s"`
+	LastS        *float64 `json:"last_s"`
+	Never        []string `json:"never"`
+	Note         string   `json:"note"`
+	Dir          string   `json:"record"`
+	Observations []struct {
+		Node    string `json:"node"`
+		Outcome string `json:"outcome"`
+	} `json:"observations"`
+}
+
+// chaos runs lab chaos ARGS --json and decodes its summary.
+func (r *labRun) chaos(args ...string) chaosSummary {
+	r.t.Helper()
+	var stderr bytes.Buffer
+	c := r.cmd(append(append([]string{"chaos"}, args...), "--json")...)
+	c.Stderr = &stderr
+	out, err := c.Output()
+	if err != nil {
+		r.t.Fatalf("lab chaos %s: %v\n%s", strings.Join(args, " "), err, stderr.String())
+	}
+	var s chaosSummary
+	if err := json.Unmarshal(out, &s); err != nil {
+		r.t.Fatalf("lab chaos %s --json: %v\n%s", strings.Join(args, " "), err, out)
+	}
+	return s
+}
+
+// wantSaw checks that every observer saw the step with one of outcomes.
+func (r *labRun) wantSaw(s chaosSummary, observers int, outcomes ...string) {
+	r.t.Helper()
+	if s.Observers != observers || s.Saw != observers || len(s.Never) > 0 {
+		r.t.Errorf("%s %v: %d of %d observers saw it (want %d), never: %v", s.Action, s.Targets, s.Saw, s.Observers, observers, s.Never)
+	}
+	for _, o := range s.Observations {
+		ok := false
+		for _, want := range outcomes {
+			ok = ok || o.Outcome == want
+		}
+		if !ok {
+			r.t.Errorf("%s %v: %s recorded %s, want %v", s.Action, s.Targets, o.Node, o.Outcome, outcomes)
+		}
+	}
+	if s.P50S != nil {
+		r.t.Logf("lab chaos %s %v: %d observers, p50 %.3fs, last %.3fs", s.Action, s.Targets, s.Saw, *s.P50S, *s.LastS)
+	}
+}
+
+// chaosTables lists the nodes that hold lab chaos's nftables table.
+func (r *labRun) chaosTables(nodes ...string) []string {
+	r.t.Helper()
+	var with []string
+	for _, n := range nodes {
+		if out := r.must("ssh", n, "--", "nft list tables"); strings.Contains(out, "gossiplab_chaos") {
+			with = append(with, n)
+		}
+	}
+	return with
+}
+
+// buildLabagent builds the agent for this machine, as lab provision wants it.
+func buildLabagent(t *testing.T) string {
+	t.Helper()
+	if _, err := os.Stat("../labagent"); err != nil {
+		t.Skip("needs cmd/labagent (the agent) in this tree")
+	}
+	if _, err := exec.LookPath("nft"); err != nil {
+		t.Skip("needs nft (nftables) for partitions")
+	}
+	bin := filepath.Join(t.TempDir(), "labagent-linux-"+runtime.GOARCH)
+	c := exec.Command("go", "build", "-o", bin, "../labagent")
+	c.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if out, err := c.CombinedOutput(); err != nil {
+		t.Fatalf("build labagent: %v\n%s", err, out)
+	}
+	return bin
+}
+
+var allTen = []string{"web_1", "web_2", "web_3", "web_4", "web_5", "web_6", "web_7", "web_8", "web_9", "web_10"}
+
+// TestRootChaos is issue 6's acceptance on a 10-node netns lab: every
+// action's outcome as the survivors' journals record it, heal leaving no
+// rule behind, and Ctrl-C during a partition healing it.
+func TestRootChaos(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root for the netns provider")
+	}
+	agent := buildLabagent(t)
+	help := exec.Command(os.Args[0], "provision", "--help")
+	help.Env = append(os.Environ(), "LAB_TEST_MAIN=1")
+	if out, err := help.CombinedOutput(); err != nil {
+		t.Skipf("needs lab provision: %s", out)
+	}
+	r, flags := newLabDir(t)
+	r.must(append([]string{"up", "--nodes", "10"}, flags...)...)
+	r.must("provision", "--agent-binary", agent)
+
+	r.wantSaw(r.chaos("halt", "--force", "web_3"), 9, "member-failed")
+	r.wantSaw(r.chaos("reload", "web_3"), 9, "member-join")
+
+	r.wantSaw(r.chaos("partition", "web_[1-5]", "web_[6-10]", "--keep"), 10, "member-failed")
+	if got := r.chaosTables(allTen...); len(got) != 10 {
+		t.Errorf("partition --keep: chaos table on %v, want every node", got)
+	}
+	r.wantSaw(r.chaos("heal"), 10, "member-join")
+	if got := r.chaosTables(allTen...); len(got) > 0 {
+		t.Errorf("heal left the chaos table on %v", got)
+	}
+
+	r.wantSaw(r.chaos("kill-agent", "web_2"), 9, "member-failed")
+	r.wantSaw(r.chaos("stop-agent", "web_4"), 8, "member-leave") // web_2's agent is down
+	r.wantSaw(r.chaos("start-agent", "web_2,web_4"), 8, "member-join")
+
+	// A partition without --keep is healed when the command ends.
+	r.wantSaw(r.chaos("isolate", "web_7"), 9, "member-failed")
+	if got := r.chaosTables(allTen...); len(got) > 0 {
+		t.Errorf("isolate without --keep left the chaos table on %v", got)
+	}
+	r.chaos("heal")
+
+	// Ctrl-C during a partition heals it.
+	c := r.cmd("chaos", "partition", "web_[1-5]", "web_[6-10]", "--timeout", "10m")
+	var out bytes.Buffer
+	c.Stdout, c.Stderr = &out, &out
+	if err := c.Start(); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for len(r.chaosTables("web_1", "web_10")) < 2 {
+		if time.Now().After(deadline) {
+			_ = c.Process.Kill()
+			t.Fatalf("the partition never appeared:\n%s", out.String())
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	if err := c.Process.Signal(syscall.SIGINT); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Wait(); err == nil {
+		t.Errorf("interrupted lab chaos exited 0:\n%s", out.String())
+	}
+	if !strings.Contains(out.String(), "healed") {
+		t.Errorf("interrupted lab chaos did not say it healed:\n%s", out.String())
+	}
+	if got := r.chaosTables(allTen...); len(got) > 0 {
+		t.Errorf("Ctrl-C during a partition left the chaos table on %v", got)
+	}
+
+	// Halting every node is allowed; there is no one left to measure.
+	if s := r.chaos("halt", "--all", "--force"); !strings.Contains(s.Note, "no survivor") {
+		t.Errorf("halt --all: note %q", s.Note)
+	}
+}
