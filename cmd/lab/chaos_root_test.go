@@ -24,6 +24,7 @@ type chaosSummary struct {
 	P50S         *float64 `json:"p50_s"`
 	LastS        *float64 `json:"last_s"`
 	Never        []string `json:"never"`
+	Unreachable  []string `json:"unreachable"`
 	Note         string   `json:"note"`
 	Dir          string   `json:"record"`
 	Observations []struct {
@@ -49,14 +50,17 @@ func (r *labRun) chaos(args ...string) chaosSummary {
 	return s
 }
 
-// wantSaw checks that every observer saw the step with one of outcomes.
-func (r *labRun) wantSaw(s chaosSummary, observers int, outcomes ...string) {
+// wantSaw checks that saw observers saw the step, each with one of
+// outcomes, and that the others are the unreachable ones named (their
+// agent is down).
+func (r *labRun) wantSaw(s chaosSummary, saw int, unreachable []string, outcomes ...string) {
 	r.t.Helper()
-	if s.Observers != observers || s.Saw != observers || len(s.Never) > 0 {
-		r.t.Errorf("%s %v: %d of %d observers saw it (want %d), never: %v", s.Action, s.Targets, s.Saw, s.Observers, observers, s.Never)
+	if s.Saw != saw || s.Observers != saw+len(unreachable) || len(s.Never) > 0 || strings.Join(s.Unreachable, ",") != strings.Join(unreachable, ",") {
+		r.t.Errorf("%s %v: %d of %d observers saw it (want %d), never: %v, unreachable: %v (want %v)",
+			s.Action, s.Targets, s.Saw, s.Observers, saw, s.Never, s.Unreachable, unreachable)
 	}
 	for _, o := range s.Observations {
-		ok := false
+		ok := o.Outcome == "unreachable"
 		for _, want := range outcomes {
 			ok = ok || o.Outcome == want
 		}
@@ -118,24 +122,24 @@ func TestRootChaos(t *testing.T) {
 	r.must(append([]string{"up", "--nodes", "10"}, flags...)...)
 	r.must("provision", "--agent-binary", agent)
 
-	r.wantSaw(r.chaos("halt", "--force", "web_3"), 9, "member-failed")
-	r.wantSaw(r.chaos("reload", "web_3"), 9, "member-join")
+	r.wantSaw(r.chaos("halt", "--force", "web_3"), 9, nil, "member-failed")
+	r.wantSaw(r.chaos("reload", "web_3"), 9, nil, "member-join")
 
-	r.wantSaw(r.chaos("partition", "web_[1-5]", "web_[6-10]", "--keep"), 10, "member-failed")
+	r.wantSaw(r.chaos("partition", "web_[1-5]", "web_[6-10]", "--keep"), 10, nil, "member-failed")
 	if got := r.chaosTables(allTen...); len(got) != 10 {
 		t.Errorf("partition --keep: chaos table on %v, want every node", got)
 	}
-	r.wantSaw(r.chaos("heal"), 10, "member-join")
+	r.wantSaw(r.chaos("heal"), 10, nil, "member-join")
 	if got := r.chaosTables(allTen...); len(got) > 0 {
 		t.Errorf("heal left the chaos table on %v", got)
 	}
 
-	r.wantSaw(r.chaos("kill-agent", "web_2"), 9, "member-failed")
-	r.wantSaw(r.chaos("stop-agent", "web_4"), 8, "member-leave") // web_2's agent is down
-	r.wantSaw(r.chaos("start-agent", "web_2,web_4"), 8, "member-join")
+	r.wantSaw(r.chaos("kill-agent", "web_2"), 9, nil, "member-failed")
+	r.wantSaw(r.chaos("stop-agent", "web_4"), 8, []string{"web_2"}, "member-leave") // web_2's agent is down
+	r.wantSaw(r.chaos("start-agent", "web_2,web_4"), 8, nil, "member-join")
 
 	// A partition without --keep is healed when the command ends.
-	r.wantSaw(r.chaos("isolate", "web_7"), 9, "member-failed")
+	r.wantSaw(r.chaos("isolate", "web_7"), 9, nil, "member-failed")
 	if got := r.chaosTables(allTen...); len(got) > 0 {
 		t.Errorf("isolate without --keep left the chaos table on %v", got)
 	}
