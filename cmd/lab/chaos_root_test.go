@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"runtime"
 	"strings"
 	"syscall"
@@ -123,6 +124,9 @@ func TestRootChaos(t *testing.T) {
 	r.must("provision", "--agent-binary", agent)
 
 	r.wantSaw(r.chaos("halt", "--force", "web_3"), 9, nil, "member-failed")
+	if out := r.must("members"); !regexp.MustCompile(`(?m)^web_3\s+\S+\s+failed`).MatchString(out) {
+		t.Errorf("lab members after halt --force web_3:\n%s", out)
+	}
 	r.wantSaw(r.chaos("reload", "web_3"), 9, nil, "member-join")
 
 	r.wantSaw(r.chaos("partition", "web_[1-5]", "web_[6-10]", "--keep"), 10, nil, "member-failed")
