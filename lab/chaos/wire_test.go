@@ -1,0 +1,100 @@
+package chaos
+
+import (
+	"bytes"
+	"encoding/json"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/gossiplab/gossiplab/agent"
+	"github.com/gossiplab/gossiplab/agent/rpc"
+)
+
+// The agent's own wire types, encoded as `labagent journal -format json`
+// (JSON Lines) and `labagent members -format json` (indented object) print
+// them, parse into what chaos measures: a change on the agent's side
+// breaks here, not in a lab.
+func TestAgentWireFormats(t *testing.T) {
+	at := time.Date(2026, 11, 27, 12, 0, 0, 5, time.UTC)
+	var lines bytes.Buffer
+	enc := json.NewEncoder(&lines)
+	for i, typ := range []string{EventJoin, EventSuspect, EventFailed, EventLeave, "user"} {
+		e := rpc.Entry{Seq: uint64(i + 1), Time: at, UnixNano: at.UnixNano(), MonoNs: int64(i), Type: typ, Node: "web_3", Addr: "10.0.0.3:7946"}
+		if err := enc.Encode(e); err != nil {
+			t.Fatal(err)
+		}
+	}
+	entries, err := ParseJournal(&lines)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, e := range entries {
+		if e.UnixNano != at.UnixNano() || e.Node != "web_3" {
+			t.Errorf("entry %+v", e)
+		}
+		got = append(got, e.Type)
+	}
+	if diff := cmp.Diff([]string{EventJoin, EventSuspect, EventFailed, EventLeave, "user"}, got); diff != "" {
+		t.Errorf("types (-want +got):\n%s", diff)
+	}
+
+	js, err := json.MarshalIndent(rpc.MembersResult{Members: []rpc.Member{{Name: "web_1", Status: "alive"}, {Name: "web_3", Status: "failed"}}}, "", "  ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ms, err := ParseMembers(js)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]Member{{"web_1", "alive"}, {"web_3", "failed"}}, ms); diff != "" {
+		t.Errorf("members (-want +got):\n%s", diff)
+	}
+}
+
+func TestConverged(t *testing.T) {
+	running := []string{"web_1", "web_2"}
+	tests := []struct {
+		name  string
+		views Views
+		ok    bool
+		diffs []string
+	}{
+		{"agreed", Views{"web_1": {"web_1": "alive", "web_2": "alive", "web_3": "failed"}, "web_2": {"web_1": "alive", "web_2": "alive"}}, true, nil},
+		{"split", Views{"web_1": {"web_1": "alive", "web_2": "failed"}, "web_2": {"web_1": "alive", "web_2": "alive", "web_3": "alive"}}, false,
+			[]string{"web_1: not alive: web_2", "web_2: alive but not running: web_3"}},
+		{"silent agent", Views{"web_1": {"web_1": "alive", "web_2": "alive"}}, false, []string{"web_2: agent does not answer"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ok, diffs := Converged(tt.views, running)
+			if ok != tt.ok {
+				t.Errorf("converged = %v", ok)
+			}
+			if diff := cmp.Diff(tt.diffs, diffs); diff != "" {
+				t.Errorf("(-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// The timings chaos derives its default timeout from are the agent's.
+func TestTimingMatchesAgentProfiles(t *testing.T) {
+	for _, p := range []string{"lan", "wan", "local"} {
+		t.Run(p, func(t *testing.T) {
+			mine, err := ProfileTiming(p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			theirs, err := agent.ProfileTuning(p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if mine.ProbeInterval != theirs.ProbeInterval || mine.SuspicionMult != theirs.SuspicionMult || mine.PushPullInterval != theirs.PushPullInterval {
+				t.Errorf("chaos %+v, agent %+v", mine, theirs)
+			}
+		})
+	}
+}
