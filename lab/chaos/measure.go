@@ -59,11 +59,13 @@ type Observation struct {
 	Expected int `json:"expected"`
 	// Suspect is from injection until the observer first suspected a
 	// subject, when its journal records suspicion.
-	Suspect    time.Duration `json:"-"`
-	Suspected  bool          `json:"-"`
-	LatencyS   *float64      `json:"latency_s"`
-	SuspectS   *float64      `json:"suspect_s,omitempty"`
-	ClockError time.Duration `json:"-"`
+	Suspect   time.Duration `json:"-"`
+	Suspected bool          `json:"-"`
+	LatencyS  *float64      `json:"latency_s"`
+	SuspectS  *float64      `json:"suspect_s,omitempty"`
+	// ClockError is the observer's clock uncertainty (0: shared clock).
+	ClockError  time.Duration `json:"-"`
+	ClockErrorS float64       `json:"clock_uncertainty_s"`
 }
 
 // Stats summarise latencies (nearest-rank percentiles).
@@ -95,7 +97,7 @@ func Measure(in MeasureInput) Result {
 		obs := Observation{Node: ex.Observer, Expected: len(ex.Subjects)}
 		journal, reachable := in.Journals[ex.Observer]
 		clock := in.Clocks[ex.Observer]
-		obs.ClockError = clock.Uncertainty
+		obs.ClockError, obs.ClockErrorS = clock.Uncertainty, clock.Uncertainty.Seconds()
 		res.ClockUncertainty = max(res.ClockUncertainty, clock.Uncertainty)
 		if !reachable {
 			obs.Outcome = OutcomeUnreachable

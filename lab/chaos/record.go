@@ -137,11 +137,11 @@ func WriteRecord(dir string, s *Summary) error {
 
 // LatenciesCSV renders one row per observer: node, outcome, latency_s
 // (seconds, or never / unreachable), suspect_s (empty when not recorded),
-// noticed and expected subjects.
+// noticed and expected subjects, and the observer's clock uncertainty.
 func LatenciesCSV(obs []Observation) []byte {
 	var b bytes.Buffer
 	w := csv.NewWriter(&b)
-	_ = w.Write([]string{"node", "outcome", "latency_s", "suspect_s", "noticed", "expected"})
+	_ = w.Write([]string{"node", "outcome", "latency_s", "suspect_s", "noticed", "expected", "clock_uncertainty_s"})
 	for _, o := range obs {
 		lat := o.Outcome
 		if o.Saw {
@@ -151,7 +151,7 @@ func LatenciesCSV(obs []Observation) []byte {
 		if o.Suspected {
 			sus = strconv.FormatFloat(*o.SuspectS, 'f', 6, 64)
 		}
-		_ = w.Write([]string{o.Node, o.Outcome, lat, sus, strconv.Itoa(o.Noticed), strconv.Itoa(o.Expected)})
+		_ = w.Write([]string{o.Node, o.Outcome, lat, sus, strconv.Itoa(o.Noticed), strconv.Itoa(o.Expected), strconv.FormatFloat(o.ClockErrorS, 'f', 6, 64)})
 	}
 	w.Flush()
 	return b.Bytes()
