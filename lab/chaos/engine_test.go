@@ -35,6 +35,9 @@ type fakeCluster struct {
 	log      []string
 
 	journalReads int
+	// skew is each node's clock minus the controller's; with any set the
+	// provider does not share the host's clock (VMs).
+	skew map[string]time.Duration
 }
 
 func newFakeCluster(t *testing.T, n int) *fakeCluster {
@@ -63,12 +66,13 @@ func (c *fakeCluster) notice(typ, subject string, observers []string) {
 		}
 		n, _ := c.l.Node(o)
 		j := c.journals[o]
-		c.journals[o] = append(j, Entry{Seq: uint64(len(j) + 1), UnixNano: c.clock.Add(time.Duration(n.Index) * time.Second).UnixNano(), Type: typ, Node: subject})
+		at := c.clock.Add(c.skew[o] + time.Duration(n.Index)*time.Second)
+		c.journals[o] = append(j, Entry{Seq: uint64(len(j) + 1), UnixNano: at.UnixNano(), Type: typ, Node: subject})
 	}
 }
 
 func (c *fakeCluster) Info() lab.ProviderInfo {
-	return lab.ProviderInfo{Name: "fake", SharedClock: true, NodeFirewall: true}
+	return lab.ProviderInfo{Name: "fake", SharedClock: len(c.skew) == 0, NodeFirewall: true}
 }
 
 func (c *fakeCluster) Halt(_ context.Context, _ *lab.Lab, nodes []string, force bool) error {
@@ -154,6 +158,8 @@ func (c *fakeCluster) Run(_ context.Context, node, cmd string, stdin []byte) ([]
 		c.notice(EventJoin, node, c.l.NodeNames())
 	case cmd == nftProbe:
 		return []byte("nft\n"), nil
+	case cmd == "date +%s%N":
+		return []byte(strconv.FormatInt(c.clock.Add(c.skew[node]).UnixNano(), 10) + "\n"), nil
 	case cmd == "nft -f -":
 		script := string(stdin)
 		if script == RenderHeal() {
@@ -358,6 +364,29 @@ func TestEngineReloadBootsAHaltedNode(t *testing.T) {
 	}
 	if diff := cmp.Diff(map[string]string{"web_1": "member-join 1s", "web_2": "member-join 2s"}, latencies(s)); diff != "" {
 		t.Errorf("observations (-want +got):\n%s", diff)
+	}
+}
+
+func TestEngineClockOffsets(t *testing.T) {
+	c := newFakeCluster(t, 3)
+	c.skew = map[string]time.Duration{"web_1": 90 * time.Second, "web_2": -time.Hour}
+	e := c.engine()
+	e.ClockSamples = 1
+	s, err := e.Do(context.Background(), mustReq(t, "halt --force web_3"), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The fake controller clock moves 1s per reading, so each offset is
+	// known to ±0.5s; web_i notices i seconds after the injection.
+	if s.SharedClock || s.ClockUncertaintyS != 0.5 {
+		t.Errorf("shared %v, uncertainty %vs; want false, 0.5s", s.SharedClock, s.ClockUncertaintyS)
+	}
+	for _, o := range s.Observations {
+		n, _ := c.l.Node(o.Node)
+		want := time.Duration(n.Index) * time.Second
+		if !o.Saw || o.Latency < want-o.ClockError || o.Latency > want+o.ClockError {
+			t.Errorf("%s: latency %v, want %v ±%v despite a skewed clock", o.Node, o.Latency, want, o.ClockError)
+		}
 	}
 }
 
