@@ -1,0 +1,151 @@
+package chaos
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/gossiplab/gossiplab/lab"
+)
+
+// This file holds the engine's reading side: clock offsets, journals, and
+// the wait until every observer noticed.
+
+// clocks estimates every observer's clock offset unless the provider
+// shares the host clock.
+func (e *Engine) clocks(ctx context.Context, nodes []string, shared bool) (map[string]ClockOffset, error) {
+	out := map[string]ClockOffset{}
+	if shared {
+		return out, nil
+	}
+	samples := e.ClockSamples
+	if samples == 0 {
+		samples = 5
+	}
+	var mu sync.Mutex
+	var errs []error
+	forEach(len(nodes), e.Parallel, func(i int) {
+		o, err := EstimateOffset(ctx, e.Shell, nodes[i], samples, e.now)
+		mu.Lock()
+		defer mu.Unlock()
+		if err != nil {
+			errs = append(errs, err)
+			return
+		}
+		out[nodes[i]] = o
+	})
+	if len(errs) > 0 {
+		e.logger().Warn("clock offsets: some nodes did not answer; their latencies are not measured", "err", errors.Join(errs...))
+	}
+	return out, nil
+}
+
+// readJournals reads each node's journal after the entries it already
+// holds in have; nodes that do not answer are left out of the result.
+func (e *Engine) readJournals(ctx context.Context, nodes []string, have map[string][]Entry) map[string][]Entry {
+	out := map[string][]Entry{}
+	var mu sync.Mutex
+	forEach(len(nodes), e.Parallel, func(i int) {
+		n := nodes[i]
+		old := have[n]
+		var since uint64
+		if len(old) > 0 {
+			since = old[len(old)-1].Seq
+		}
+		args := []string{"-format", "json"}
+		if since > 0 {
+			args = append(args, "-since", strconv.FormatUint(since, 10))
+		}
+		raw, err := e.Shell.Run(ctx, n, e.Agent.Cmd("journal", args...), nil)
+		var entries []Entry
+		if err == nil {
+			entries, err = ParseJournal(strings.NewReader(string(raw)))
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		if err != nil {
+			e.logger().Debug("journal unreadable", "node", n, "err", err)
+			if old != nil {
+				out[n] = old
+			}
+			return
+		}
+		// An agent that restarted numbers from 1 again: keep what is new.
+		merged := slices.Clone(old)
+		for _, en := range entries {
+			if en.Seq > since || since == 0 {
+				merged = append(merged, en)
+			}
+		}
+		if merged == nil {
+			merged = []Entry{}
+		}
+		out[n] = merged
+	})
+	return out
+}
+
+// await reads the observers' journals until each has noticed the fault,
+// the timeout passes or ctx ends.
+func (e *Engine) await(ctx context.Context, req Request, p *plan, injected time.Time, journals map[string][]Entry, clocks map[string]ClockOffset) (Result, error) {
+	in := MeasureInput{Injected: injected, Timeout: p.timeout, Outcomes: req.Action.Outcomes(), Expect: p.expect, Journals: journals, Clocks: clocks}
+	if len(p.expect) == 0 {
+		return Measure(in), nil
+	}
+	poll := e.Poll
+	if poll <= 0 {
+		poll = 500 * time.Millisecond
+	}
+	deadline := injected.Add(p.timeout)
+	// Observers whose agent did not answer before the injection cannot
+	// notice anything: they are reported unreachable, not waited for.
+	pending := filter(p.observers, func(n string) bool { _, ok := journals[n]; return ok })
+	lastSaw := -1
+	for {
+		fresh := e.readJournals(ctx, pending, in.Journals)
+		for n, j := range fresh {
+			in.Journals[n] = j
+		}
+		res := Measure(in)
+		pending = filter(pending, func(n string) bool {
+			for _, o := range res.Observations {
+				if o.Node == n {
+					return !o.Saw
+				}
+			}
+			return false
+		})
+		if len(pending) == 0 || !e.now().Before(deadline) {
+			return res, nil
+		}
+		level := slog.LevelDebug
+		if res.Stats.N != lastSaw {
+			level, lastSaw = slog.LevelInfo, res.Stats.N
+		}
+		e.logger().Log(ctx, level, "waiting", "saw", res.Stats.N, "of", len(res.Observations), "pending", lab.Summarize(pending))
+		select {
+		case <-ctx.Done():
+			return res, ctx.Err()
+		case <-time.After(poll):
+		}
+	}
+}
+
+// healExpectations: after heal, each observer should see alive again
+// every running node it had as failed or left.
+func healExpectations(observers []string, journals map[string][]Entry, at time.Time, clocks map[string]ClockOffset, running []string) []Expectation {
+	var out []Expectation
+	for _, o := range observers {
+		down := filter(DownAt(journals[o], at, clocks[o]), func(n string) bool { return slices.Contains(running, n) && n != o })
+		if len(down) > 0 {
+			out = append(out, Expectation{Observer: o, Subjects: down})
+		}
+	}
+	return out
+}
+
