@@ -148,4 +148,3 @@ func healExpectations(observers []string, journals map[string][]Entry, at time.T
 	}
 	return out
 }
-
