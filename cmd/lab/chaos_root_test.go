@@ -142,6 +142,28 @@ func TestRootChaos(t *testing.T) {
 	r.wantSaw(r.chaos("stop-agent", "web_4"), 8, []string{"web_2"}, "member-leave") // web_2's agent is down
 	r.wantSaw(r.chaos("start-agent", "web_2,web_4"), 8, nil, "member-join")
 
+	r.wantSaw(r.chaos("restart-agent", "web_5"), 9, nil, "member-join")
+
+	// Loss (nft) and delay (the agent's hook) have nothing to measure;
+	// they stay with --keep and heal removes both.
+	if s := r.chaos("loss", "30", "web_[1-3]", "--keep"); !strings.Contains(s.Note, "nothing to measure") {
+		t.Errorf("loss: note %q", s.Note)
+	}
+	if got := r.chaosTables(allTen...); strings.Join(got, ",") != "web_1,web_2,web_3" {
+		t.Errorf("loss 30 web_[1-3]: chaos table on %v", got)
+	}
+	r.chaos("delay", "50ms", "web_9", "--keep")
+	if out := r.must("ssh", "web_9", "--", "labagent fault"); !strings.Contains(out, "delay=50ms") {
+		t.Errorf("delay: web_9's agent says %q", out)
+	}
+	r.chaos("heal")
+	if got := r.chaosTables(allTen...); len(got) > 0 {
+		t.Errorf("heal left the chaos table on %v", got)
+	}
+	if out := r.must("ssh", "web_9", "--", "labagent fault"); !strings.Contains(out, "none") {
+		t.Errorf("heal left the agent's fault on web_9: %q", out)
+	}
+
 	// A partition without --keep is healed when the command ends.
 	r.wantSaw(r.chaos("isolate", "web_7"), 9, nil, "member-failed")
 	if got := r.chaosTables(allTen...); len(got) > 0 {
