@@ -99,3 +99,40 @@ func fmtS(s *float64) string {
 func fmtDur(d time.Duration) string {
 	return fmt.Sprintf("%.3fs", d.Seconds())
 }
+
+// WriteRunTable prints a scenario's combined report: one row per step.
+func WriteRunTable(w io.Writer, run *RunSummary) error {
+	var b strings.Builder
+	fmt.Fprintf(&b, "scenario %s, seed %d\n", run.Scenario, run.Seed)
+	tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "LINE\tSTEP\tSAW\tP50\tLAST\tNEVER")
+	for _, st := range run.Steps {
+		saw, p50, last, never := "-", "-", "-", "-"
+		switch {
+		case st.WaitedS != nil:
+			saw = "waited " + fmtS(st.WaitedS)
+		case st.Summary != nil:
+			s := st.Summary
+			if s.Observers > 0 {
+				saw = fmt.Sprintf("%d/%d", s.Saw, s.Observers)
+			}
+			p50, last = fmtS(s.P50S), fmtS(s.LastS)
+			if len(s.Never) > 0 {
+				never = lab.Summarize(s.Never)
+			}
+		}
+		if st.Error != "" {
+			saw = "failed"
+		}
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\n", st.Line, st.Command, saw, p50, last, never)
+	}
+	tw.Flush()
+	if run.Error != "" {
+		fmt.Fprintf(&b, "stopped: %s\n", firstLine([]byte(run.Error)))
+	}
+	if run.Dir != "" {
+		fmt.Fprintf(&b, "record: %s\n", run.Dir)
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}

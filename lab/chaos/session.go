@@ -106,8 +106,8 @@ func (s *Session) RunScenario(ctx context.Context, sc *Scenario, source []byte, 
 			js, _ := json.MarshalIndent(run, "", "  ")
 			_, werr := fmt.Fprintf(s.Out, "%s\n", js)
 			err = errors.Join(err, werr)
-		} else if runDir != "" {
-			fmt.Fprintf(s.Out, "scenario record: %s\n", runDir)
+		} else {
+			err = errors.Join(err, WriteRunTable(s.Out, run))
 		}
 	}()
 	for i, st := range sc.Steps {

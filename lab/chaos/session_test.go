@@ -141,8 +141,14 @@ func TestSessionScenarioStopsAtFailingStep(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "s:2: wait converged: not converged") {
 		t.Fatalf("err = %v", err)
 	}
-	if strings.Contains(out.String(), "halt web_2") {
+	if strings.Contains(out.String(), "== s:3") {
 		t.Errorf("ran past the failing step:\n%s", out.String())
+	}
+	// The combined report ends the output.
+	for _, want := range []string{"scenario s, seed 1", "1     halt web_1", "2     wait converged --timeout 1ms  failed", "stopped: s:2: wait converged: not converged"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("combined report lacks %q:\n%s", want, out.String())
+		}
 	}
 }
 
