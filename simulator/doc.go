@@ -97,6 +97,19 @@
 //
 // # Performance
 //
-// go test -run XXX -bench . -benchtime 3x ./simulator (2 shared cores,
-// Intel Xeon): see the package README section in the repository README.
+// go test -run XXX -bench . -benchtime 3x ./simulator on 2 shared cores:
+// a join to 100,000 nodes in about 1.1 s wall and 78 MB allocated; a crash
+// detected and disseminated at 10,000 nodes in about 0.25 s; a quiet
+// 10,000-node cluster at about 800 simulated seconds per wall second (about
+// 100 with 5% loss, where probes cannot take the fast path). Mass failures
+// and partitions cost more, as every node tracks every failed member and
+// queues a message about each: 10% of 2,000 nodes failing takes about 6 s.
+//
+// # Accuracy
+//
+// Calibrated against real memberlist v0.7.0 clusters (DefaultLANConfig,
+// in one process on 127.0.0.x, started at uniformly random offsets over
+// 2 s): see the table in the repository README. Join and leave percentiles
+// agree within a few percent, crash first-dead and all-dead within 0.3 s,
+// where Serf's formula is off by +70% to +120%.
 package simulator
