@@ -16,7 +16,7 @@ const (
 	ActKillAgent    Action = "kill-agent"    // SIGKILL the agent: a crash
 	ActStopAgent    Action = "stop-agent"    // stop the agent gracefully: it leaves
 	ActStartAgent   Action = "start-agent"   // start a stopped agent
-	ActRestartAgent Action = "restart-agent" // stop (leave) and start the agent
+	ActRestartAgent Action = "restart-agent" // stop (leave), wait until the others saw it go, start; measures the start
 	ActPartition    Action = "partition"     // cut two groups of nodes apart
 	ActIsolate      Action = "isolate"       // cut nodes off from every other node
 	ActLoss         Action = "loss"          // drop a percentage of what nodes send

@@ -73,15 +73,6 @@ esac
 `)
 }
 
-// RestartScript stops the agent gracefully and starts it again.
-func (a AgentCLI) RestartScript() string {
-	return a.serviceScript(`case $mode in
-systemd) systemctl restart "$svc" ;;
-init) "$init" restart ;;
-esac
-`)
-}
-
 // KillScript kills the agent with SIGKILL, a crash: it cannot leave. A
 // systemd unit is then stopped, which only cancels the pending
 // Restart=on-failure (there is no process left to tell to leave), so the

@@ -13,7 +13,7 @@ import (
 func TestAgentScripts(t *testing.T) {
 	a := AgentCLI{}
 	scripts := map[string]string{
-		"stop.sh": a.StopScript(), "start.sh": a.StartScript(), "restart.sh": a.RestartScript(), "kill.sh": a.KillScript(),
+		"stop.sh": a.StopScript(), "start.sh": a.StartScript(), "kill.sh": a.KillScript(),
 	}
 	sh, shErr := exec.LookPath("sh")
 	for name, script := range scripts {

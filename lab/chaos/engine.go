@@ -92,6 +92,11 @@ func (e *Engine) Do(ctx context.Context, req Request, stream uint64) (*Summary, 
 		return nil, &NotInjectedError{Err: err}
 	}
 	info := e.Machines.Info()
+	if req.Action == ActRestartAgent {
+		if err := e.stopUntilGone(ctx, req, p); err != nil {
+			return nil, err
+		}
+	}
 	// What the observers knew before: journals to read on from, offsets.
 	clocks, err := e.clocks(ctx, p.observers, info.SharedClock)
 	if err != nil {
@@ -259,8 +264,8 @@ func (e *Engine) inject(ctx context.Context, req Request, p *plan) (map[string]s
 		return nil, e.onNodes(ctx, req, nodes, e.Agent.StopScript())
 	case ActStartAgent:
 		return nil, e.onNodes(ctx, req, nodes, e.Agent.StartScript())
-	case ActRestartAgent:
-		return nil, e.onNodes(ctx, req, nodes, e.Agent.RestartScript())
+	case ActRestartAgent: // stopped already by stopUntilGone
+		return nil, e.onNodes(ctx, req, nodes, e.Agent.StartScript())
 	case ActHeal:
 		res := e.faulter().Heal(ctx, filter(nodes, func(n string) bool { return slices.Contains(p.running, n) }))
 		return mechanisms(res), e.wrap(req, AppliedErr(res))
@@ -327,4 +332,43 @@ func filter(names []string, keep func(string) bool) []string {
 		}
 	}
 	return out
+}
+
+// stopUntilGone is the first half of restart-agent: stop the targets'
+// agents (they leave), then wait until every observer's agent no longer
+// lists them alive, at most the step's timeout. The measured event is the
+// start that follows. A bare `systemctl restart` can outrun the leave:
+// an observer that never saw the agent go has no change to record, and
+// the restart would not be one event that every survivor observes.
+func (e *Engine) stopUntilGone(ctx context.Context, req Request, p *plan) error {
+	if err := e.onNodes(ctx, req, p.targets.Nodes, e.Agent.StopScript()); err != nil {
+		return &NotInjectedError{Err: err}
+	}
+	poll := e.Poll
+	if poll <= 0 {
+		poll = 200 * time.Millisecond
+	}
+	deadline := e.now().Add(p.timeout)
+	for {
+		views := e.ReadViews(ctx, p.observers)
+		gone := true
+		for _, o := range p.observers {
+			for _, t := range p.targets.Nodes {
+				if views[o][t] == "alive" {
+					gone = false
+				}
+			}
+		}
+		if gone || !e.now().Before(deadline) {
+			if !gone {
+				e.logger().Warn("restart-agent: some observers still list the stopped agents alive; starting them anyway", "targets", lab.Summarize(p.targets.Nodes))
+			}
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(poll):
+		}
+	}
 }
