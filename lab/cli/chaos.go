@@ -110,7 +110,7 @@ func runChaos(cmd *cobra.Command, env *Env, f *chaosFlags, args []string) error 
 		return err
 	}
 	defer lock.Release()
-	sh, err := newSSHShell(l, prov)
+	sh, err := chaos.NewSSHShell(l, prov)
 	if err != nil {
 		return err
 	}

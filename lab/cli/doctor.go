@@ -82,7 +82,7 @@ func runDoctor(cmd *cobra.Command, env *Env) error {
 		} else {
 			doctorLab(cmd, l, prov, add)
 		}
-	case errors.Is(labErr, errNoLab):
+	case errors.Is(labErr, lab.ErrNoLab):
 		add("lab", true, "no lab.hcl here; host checks only", false)
 	default:
 		add("lab", false, labErr.Error(), true)

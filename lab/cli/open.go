@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"errors"
 	"fmt"
 
 	"github.com/spf13/cobra"
@@ -10,25 +9,10 @@ import (
 	"github.com/gossiplab/gossiplab/lab"
 )
 
-// errNoLab is wrapped by loadLab when the directory has no lab.hcl.
-var errNoLab = errors.New("no lab")
-
 // loadLab reads the lab of the command's directory from its lab.hcl, for
 // the commands that act on a lab that exists (all but init, plan and up).
 func loadLab(cmd *cobra.Command) (*lab.Lab, error) {
-	dir := labDir(cmd)
-	p := lab.Paths{Dir: dir}
-	spec, src, err := lab.LoadFile(p.LabFile())
-	if errors.Is(err, lab.ErrNoLabFile) {
-		return nil, fmt.Errorf("%w in %s (no lab.hcl)\nhint: run lab up --nodes N there to make one, or pass --dir", errNoLab, absDir(dir))
-	}
-	if err != nil {
-		return nil, err
-	}
-	if errs := spec.Validate(); len(errs) > 0 {
-		return nil, lab.SpecError(errs, src, nil)
-	}
-	return lab.New(dir, spec), nil
+	return lab.Open(labDir(cmd), "--dir")
 }
 
 // providerOf returns the provider the lab file names.

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"os/exec"
-	"strconv"
 
 	"github.com/spf13/cobra"
 
@@ -51,7 +50,7 @@ func runSSH(cmd *cobra.Command, env *Env, args []string) error {
 	if err != nil {
 		return errors.New("no ssh client found\nhint: install openssh-client")
 	}
-	argv := append(sshArgs(l, eps[0]), args[1:]...)
+	argv := append(lab.SSHArgs(l, eps[0]), args[1:]...)
 	// Not CommandContext: Ctrl-C reaches ssh itself (same process group),
 	// which passes it on or ends the session as ssh users expect.
 	c := exec.Command(bin, argv...)
@@ -62,28 +61,4 @@ func runSSH(cmd *cobra.Command, env *Env, args []string) error {
 		return &ExitError{Code: ee.ExitCode()}
 	}
 	return err
-}
-
-// sshArgs are the options that reach a node, before the command.
-func sshArgs(l *lab.Lab, ep lab.SSHEndpoint) []string {
-	args := []string{"-p", strconv.Itoa(ep.Port)}
-	for _, o := range sshOptions(l, ep) {
-		args = append(args, "-o", o[0]+"="+o[1])
-	}
-	return append(args, ep.User+"@"+ep.Host)
-}
-
-// sshOptions are the OpenSSH options for a node, shared by lab ssh and
-// lab ssh-config.
-func sshOptions(l *lab.Lab, ep lab.SSHEndpoint) [][2]string {
-	return [][2]string{
-		{"IdentityFile", absDir(ep.IdentityFile)},
-		{"IdentitiesOnly", "yes"},
-		{"HostKeyAlias", ep.Node},
-		{"UserKnownHostsFile", absDir(l.Paths.KnownHosts())},
-		{"StrictHostKeyChecking", "accept-new"},
-		{"HashKnownHosts", "no"},
-		{"PasswordAuthentication", "no"},
-		{"LogLevel", "ERROR"},
-	}
 }

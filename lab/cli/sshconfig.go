@@ -5,6 +5,8 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
+
+	"github.com/gossiplab/gossiplab/lab"
 )
 
 func newSSHConfigCommand(env *Env) *cobra.Command {
@@ -31,7 +33,7 @@ func runSSHConfig(cmd *cobra.Command, env *Env, args []string) error {
 			b.WriteString("\n")
 		}
 		fmt.Fprintf(&b, "Host %s\n  HostName %s\n  User %s\n  Port %d\n", ep.Node, ep.Host, ep.User, ep.Port)
-		for _, o := range sshOptions(r.lab, ep) {
+		for _, o := range lab.SSHOptions(r.lab, ep) {
 			fmt.Fprintf(&b, "  %s %s\n", o[0], o[1])
 		}
 	}

@@ -1,4 +1,4 @@
-package cli
+package chaos
 
 import (
 	"bytes"
@@ -13,16 +13,23 @@ import (
 
 	"github.com/gossiplab/gossiplab/internal/execx"
 	"github.com/gossiplab/gossiplab/lab"
-	"github.com/gossiplab/gossiplab/lab/chaos"
 )
 
-// sshShell runs lab chaos's commands on nodes with the system's ssh
-// client and the options of lab ssh (the lab's key, host keys pinned in
+// Endpoints tells how to reach nodes over SSH; lab.Provider has it.
+type Endpoints interface {
+	SSHEndpoints(ctx context.Context, l *lab.Lab, nodes []string) ([]lab.SSHEndpoint, error)
+}
+
+var _ Endpoints = lab.Provider(nil)
+
+// SSHShell runs chaos's commands on nodes with the system's ssh client
+// and the options of lab ssh (the lab's key, host keys pinned in
 // .lab/known_hosts under the node's name), as root: `sudo -n` for another
-// login. Endpoints are asked for when a node is first used.
-type sshShell struct {
+// login. Endpoints are asked for when a node is first used. lab chaos and
+// bench's lab backend use it; Close it when done.
+type SSHShell struct {
 	lab    *lab.Lab
-	prov   lab.Provider
+	prov   Endpoints
 	runner execx.Runner
 	// controlDir, when set, holds one OpenSSH master connection per node
 	// (ControlMaster), so that polling journals does not pay a handshake
@@ -33,17 +40,17 @@ type sshShell struct {
 	eps map[string]lab.SSHEndpoint
 }
 
-// newSSHShell makes a shell with connection sharing in a fresh private
+// NewSSHShell makes a shell with connection sharing in a fresh private
 // directory (short, for the socket path limit).
-func newSSHShell(l *lab.Lab, prov lab.Provider) (*sshShell, error) {
+func NewSSHShell(l *lab.Lab, prov Endpoints) (*SSHShell, error) {
 	dir, err := os.MkdirTemp("", "glchaos-ssh-")
 	if err != nil {
 		return nil, fmt.Errorf("make ssh control directory: %w", err)
 	}
-	return &sshShell{lab: l, prov: prov, runner: execx.Exec{}, controlDir: dir}, nil
+	return &SSHShell{lab: l, prov: prov, runner: execx.Exec{}, controlDir: dir}, nil
 }
 
-func (s *sshShell) options() []string {
+func (s *SSHShell) options() []string {
 	opts := []string{"-o", "BatchMode=yes", "-o", "ConnectTimeout=10"}
 	if s.controlDir != "" {
 		opts = append(opts, "-o", "ControlMaster=auto", "-o", "ControlPath="+filepath.Join(s.controlDir, "%C"), "-o", "ControlPersist=yes")
@@ -52,7 +59,7 @@ func (s *sshShell) options() []string {
 }
 
 // Close ends the master connections and removes their directory.
-func (s *sshShell) Close() error {
+func (s *SSHShell) Close() error {
 	if s.controlDir == "" {
 		return nil
 	}
@@ -67,14 +74,14 @@ func (s *sshShell) Close() error {
 	for _, ep := range eps {
 		args := append(append([]string{"ssh"}, s.options()...), "-O", "exit")
 		// A node without a master (never reached) answers with an error: fine.
-		_, _ = s.runner.Run(ctx, execx.Cmd{Args: append(args, sshArgs(s.lab, ep)...)})
+		_, _ = s.runner.Run(ctx, execx.Cmd{Args: append(args, lab.SSHArgs(s.lab, ep)...)})
 	}
 	return os.RemoveAll(s.controlDir)
 }
 
-var _ chaos.Shell = (*sshShell)(nil)
+var _ Shell = (*SSHShell)(nil)
 
-func (s *sshShell) endpoint(ctx context.Context, node string) (lab.SSHEndpoint, error) {
+func (s *SSHShell) endpoint(ctx context.Context, node string) (lab.SSHEndpoint, error) {
 	s.mu.Lock()
 	ep, ok := s.eps[node]
 	s.mu.Unlock()
@@ -97,15 +104,15 @@ func (s *sshShell) endpoint(ctx context.Context, node string) (lab.SSHEndpoint, 
 	return eps[0], nil
 }
 
-func (s *sshShell) Run(ctx context.Context, node, cmd string, stdin []byte) ([]byte, error) {
+func (s *SSHShell) Run(ctx context.Context, node, cmd string, stdin []byte) ([]byte, error) {
 	ep, err := s.endpoint(ctx, node)
 	if err != nil {
 		return nil, err
 	}
 	if ep.User != "root" {
-		cmd = "sudo -n sh -c " + shQuote(cmd)
+		cmd = "sudo -n sh -c " + shellQuote(cmd)
 	}
-	args := append(append([]string{"ssh"}, s.options()...), sshArgs(s.lab, ep)...)
+	args := append(append([]string{"ssh"}, s.options()...), lab.SSHArgs(s.lab, ep)...)
 	c := execx.Cmd{Args: append(args, "--", cmd)}
 	if stdin != nil {
 		c.Stdin = bytes.NewReader(stdin)
@@ -140,9 +147,4 @@ func (e remoteError) Error() string {
 		msg += ": " + e.output
 	}
 	return msg
-}
-
-// shQuote quotes s as one word for a POSIX shell.
-func shQuote(s string) string {
-	return "'" + string(bytes.ReplaceAll([]byte(s), []byte("'"), []byte(`'\''`))) + "'"
 }
