@@ -106,10 +106,15 @@ type Registry struct {
 func NewRegistry(bs ...Backend) *Registry {
 	r := &Registry{backends: map[string]Backend{}}
 	for _, b := range bs {
-		r.names = append(r.names, b.Name())
-		r.backends[b.Name()] = b
+		r.Add(b)
 	}
 	return r
+}
+
+// Add registers b after the others.
+func (r *Registry) Add(b Backend) {
+	r.names = append(r.names, b.Name())
+	r.backends[b.Name()] = b
 }
 
 // Names lists the registered backends.
@@ -134,8 +139,9 @@ func (r *Registry) Lookup(names []string) ([]Backend, error) {
 // observerName names node i in samples.
 func observerName(i int) string { return fmt.Sprintf("node-%d", i) }
 
-// DefaultRegistry holds every backend bench can run here; log receives
-// the memberlist agents' logs. (The lab backend joins once chaos exists.)
+// DefaultRegistry holds the backends bench runs on any machine; log
+// receives the memberlist agents' logs. cmd/bench adds the lab backend,
+// built with the providers.
 func DefaultRegistry(log *slog.Logger) *Registry {
 	return NewRegistry(NewMemberlist(log, defaultSubnet), Sim{}, SerfFormula{}, LowerBound{})
 }

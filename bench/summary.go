@@ -92,6 +92,8 @@ type Environment struct {
 	Flags     map[string]string `json:"flags,omitempty"`
 	Started   time.Time         `json:"started"`
 	Finished  time.Time         `json:"finished"`
+	// Lab is the lab the lab backend ran on, if it ran.
+	Lab *LabInfo `json:"lab,omitempty"`
 }
 
 // Summarize computes the summary of samples. seed drives the bootstrap;

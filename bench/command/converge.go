@@ -37,6 +37,8 @@ type convergeFlags struct {
 	name           string
 	timeout        time.Duration
 	json           bool
+	labDir         string
+	nodesSet       bool // --nodes was given
 }
 
 func newConvergeCommand(e *env) *cobra.Command {
@@ -51,9 +53,13 @@ when each observer learned it, and writes a new results directory
 Ctrl-C stops early, writes what finished and marks it incomplete.`,
 		Example: `  bench converge                                  # memberlist, sim, serf-formula; N=52; join and fail
   bench converge --backend sim,serf-formula --nodes 10,100,1000
-  bench converge --backend memberlist --event join --nodes 10 --runs 3`,
+  bench converge --backend memberlist --event join --nodes 10 --runs 3
+  bench converge --backend lab,sim --lab-dir ~/labs/l10 --event fail --runs 5`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error { return f.runE(cmd.Context(), e, os.Args) },
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			f.nodesSet = cmd.Flags().Changed("nodes")
+			return f.runE(cmd.Context(), e, os.Args)
+		},
 	}
 	fl := cmd.Flags()
 	fl.StringSliceVar(&f.backends, "backend", []string{bench.BackendMemberlist, bench.BackendSim, bench.BackendSerfFormula},
@@ -70,6 +76,7 @@ Ctrl-C stops early, writes what finished and marks it incomplete.`,
 	fl.StringVar(&f.name, "name", "converge", "name of the run, appended to its directory")
 	fl.DurationVar(&f.timeout, "timeout", 0, "how long a run waits for every observer (default: derived from the profile per event)")
 	fl.BoolVar(&f.json, "json", false, "print summary.json on stdout instead of a table")
+	fl.StringVar(&f.labDir, "lab-dir", ".", "directory of the running lab (lab up, agents provisioned) that the lab backend runs on; N is then its node count")
 	return cmd
 }
 
@@ -146,14 +153,26 @@ func (f *convergeFlags) runE(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	res := &bench.Results{Name: f.name, Environment: bench.DetectEnvironment(ctx)}
+	detach, err := f.attach(ctx, &x, res)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if derr := detach(); derr != nil {
+			e.log.Warn("detach", "err", derr)
+		}
+	}()
 	d, err := bench.CreateDir(f.out, f.name, time.Now())
 	if err != nil {
 		return err
 	}
-	res := &bench.Results{Name: f.name, Environment: bench.DetectEnvironment(ctx)}
 	res.Environment.Seed = f.seed
 	res.Environment.Args = args
 	res.Environment.Flags = f.flagMap(x)
+	if res.Environment.Lab != nil {
+		res.Environment.Flags["lab-dir"] = f.labDir
+	}
 	total := 0
 	for _, j := range x.Plan() {
 		total += j.Runs()
@@ -180,7 +199,7 @@ func (f *convergeFlags) flagMap(x bench.Experiment) map[string]string {
 	return map[string]string{
 		"backend":         strings.Join(f.backends, ","),
 		"event":           strings.Join(f.events, ","),
-		"nodes":           strings.Trim(strings.Join(strings.Fields(fmt.Sprint(f.nodes)), ","), "[]"),
+		"nodes":           strings.Trim(strings.Join(strings.Fields(fmt.Sprint(x.Nodes)), ","), "[]"),
 		"runs":            fmt.Sprint(f.runs),
 		"profile":         x.Profile.Name,
 		"gossip-interval": c.GossipInterval.String(),

@@ -10,11 +10,9 @@ import (
 	"os/signal"
 	"syscall"
 
-	"github.com/gossiplab/gossiplab/internal/execx"
-	"github.com/gossiplab/gossiplab/lab"
 	"github.com/gossiplab/gossiplab/lab/cli"
+	"github.com/gossiplab/gossiplab/lab/provider/builtin"
 	"github.com/gossiplab/gossiplab/lab/provider/netns"
-	"github.com/gossiplab/gossiplab/lab/provider/vagrant"
 )
 
 var version = "0.1.0-dev" // set with -ldflags "-X main.version=..."
@@ -26,7 +24,7 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
-	providers, err := registry(logger)
+	providers, err := builtin.Registry(logger)
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "lab: %v\n", err)
 		os.Exit(1)
@@ -40,21 +38,4 @@ func main() {
 	code := cli.Run(ctx, env, os.Args[1:])
 	stop()
 	os.Exit(code)
-}
-
-// registry lists the providers this binary knows, in detection order.
-func registry(logger *slog.Logger) (*lab.Registry, error) {
-	r := lab.NewRegistry()
-	vb, err := vagrant.New(vagrant.Options{Provider: lab.ProviderVirtualBox, Runner: execx.Exec{}, Logger: logger})
-	if err != nil {
-		return nil, err
-	}
-	lv, err := vagrant.New(vagrant.Options{Provider: lab.ProviderLibvirt, Runner: execx.Exec{}, Logger: logger})
-	if err != nil {
-		return nil, err
-	}
-	r.Register(vb, true)
-	r.Register(lv, false)
-	r.Register(netns.New(logger, netns.Options{}), true) // after virtualbox: VMs when the host has them
-	return r, nil
 }

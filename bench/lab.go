@@ -1,0 +1,281 @@
+package bench
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"time"
+
+	"github.com/gossiplab/gossiplab/lab"
+	"github.com/gossiplab/gossiplab/lab/chaos"
+)
+
+// Attacher is implemented by backends that run on a cluster that exists
+// already, whose size is fixed (the lab backend). bench converge attaches
+// them before it plans the runs: --nodes must then be the cluster's size.
+type Attacher interface {
+	// Attach opens the cluster at dir for the runs; the attachment's Detach
+	// releases it.
+	Attach(ctx context.Context, dir string) (*Attachment, error)
+}
+
+// Attachment is a cluster a backend attached to.
+type Attachment struct {
+	// Nodes is the cluster's size: the only N the backend runs.
+	Nodes int
+	// Profile is the agents' profile (lan, wan, local): the models must
+	// run the same one to predict this cluster.
+	Profile string
+	// Info describes the cluster for summary.json; the backend updates it
+	// as runs go (clock uncertainty).
+	Info *LabInfo
+	// Detach releases the cluster (its lock, connections). Idempotent.
+	Detach func() error
+}
+
+// LabInfo is the lab a run was made on, in summary.json.
+type LabInfo struct {
+	Dir          string `json:"dir"`
+	Name         string `json:"name"`
+	Provider     string `json:"provider"`
+	AgentProfile string `json:"agent_profile"`
+	Nodes        int    `json:"nodes"`
+	// SharedClock: the nodes read the controller's clock (netns), so
+	// latencies need no offset estimate.
+	SharedClock bool `json:"shared_clock"`
+	// ClockUncertainty is the largest clock-offset uncertainty of any
+	// observer in any run (half the shortest SSH round trip of chaos's
+	// estimate): every lab latency is good to within it. 0 on a shared
+	// clock.
+	ClockUncertainty Seconds `json:"clock_uncertainty_s"`
+}
+
+// LabProviders finds a lab's provider by its name; *lab.Registry has it.
+// bench never imports a provider: main builds the registry.
+type LabProviders interface {
+	Get(name string) (lab.Provider, error)
+}
+
+var _ LabProviders = (*lab.Registry)(nil)
+
+// Lab runs experiments on a running lab (netns or Vagrant) through lab
+// chaos: each run picks one node (seeded), injects the event there with
+// chaos's actions and reads every other agent's journal for when it
+// learned it, then restores the node and waits until the cluster has
+// converged again.
+//
+//   - fail: kill-agent (SIGKILL); observers record member-failed. The
+//     agent is started again after the run.
+//   - leave: stop-agent (a graceful leave); observers record member-leave.
+//   - join: stop-agent, wait until every observer saw the leave, then
+//     start-agent; observers record member-join. The cluster has N-1 nodes
+//     before the join and N after (the in-process backends add node N+1).
+//
+// User events are not run yet (chaos has no broadcast action).
+type Lab struct {
+	providers LabProviders
+	log       *slog.Logger
+	// connect makes the shell that reaches the nodes (SSH); tests fake it.
+	connect func(l *lab.Lab, p lab.Provider) (chaos.Shell, func() error, error)
+	// poll is how often journals and views are read (0: chaos's default).
+	poll time.Duration
+	// restoreTimeout bounds restoring a node after an interrupted run.
+	restoreTimeout time.Duration
+
+	att *attached
+}
+
+var (
+	_ Backend     = (*Lab)(nil)
+	_ EventFilter = (*Lab)(nil)
+	_ Attacher    = (*Lab)(nil)
+)
+
+// attached is the lab the backend runs on.
+type attached struct {
+	lab    *lab.Lab
+	engine *chaos.Engine
+	info   *LabInfo
+}
+
+// NewLab returns the lab backend; providers is main's registry.
+func NewLab(providers LabProviders, log *slog.Logger) *Lab {
+	return &Lab{providers: providers, log: log, connect: sshShell, restoreTimeout: time.Minute}
+}
+
+func sshShell(l *lab.Lab, p lab.Provider) (chaos.Shell, func() error, error) {
+	sh, err := chaos.NewSSHShell(l, p)
+	if err != nil {
+		return nil, nil, err
+	}
+	return sh, sh.Close, nil
+}
+
+// Name is "lab".
+func (b *Lab) Name() string { return BackendLab }
+
+// Supports reports the events the lab backend runs: join, leave and fail.
+func (b *Lab) Supports(ev Event) bool { return ev != EventUser }
+
+// Attach opens the lab in dir, takes its lock (so that no lab command
+// changes it during the runs) and connects to its nodes.
+func (b *Lab) Attach(ctx context.Context, dir string) (*Attachment, error) {
+	l, err := lab.Open(dir, "--lab-dir")
+	if err != nil {
+		return nil, err
+	}
+	if b.providers == nil {
+		return nil, errors.New("this bench binary knows no lab provider\nhint: use cmd/bench, which registers netns and vagrant")
+	}
+	prov, err := b.providers.Get(l.Spec.Provider)
+	if err != nil {
+		return nil, fmt.Errorf("lab %s uses provider %q, which this bench binary lacks: %w", l.Spec.Name, l.Spec.Provider, err)
+	}
+	lock, err := lab.AcquireLock(l.Paths, "bench converge --backend lab")
+	if err != nil {
+		return nil, err
+	}
+	sh, closeShell, err := b.connect(l, prov)
+	if err != nil {
+		lock.Release()
+		return nil, err
+	}
+	a := b.attach(l, prov, sh)
+	detached := false
+	return &Attachment{Nodes: len(l.Nodes), Profile: l.Spec.Agent.Profile, Info: a.info, Detach: func() error {
+		if detached {
+			return nil
+		}
+		detached = true
+		b.att = nil
+		defer lock.Release()
+		return closeShell()
+	}}, nil
+}
+
+// attach sets the lab the runs use.
+func (b *Lab) attach(l *lab.Lab, m chaos.Machines, sh chaos.Shell) *attached {
+	info := m.Info()
+	b.att = &attached{
+		lab:    l,
+		engine: &chaos.Engine{Lab: l, Machines: m, Shell: sh, Logger: b.log, Poll: b.poll},
+		info: &LabInfo{Dir: l.Paths.Dir, Name: l.Spec.Name, Provider: info.Name, AgentProfile: l.Spec.Agent.Profile,
+			Nodes: len(l.Nodes), SharedClock: info.SharedClock},
+	}
+	return b.att
+}
+
+// Run makes spec.Runs runs on the attached lab. Before each it waits until
+// every agent sees every running node alive; after each it restores the
+// node (also when interrupted) so that the lab is left as it was found.
+func (b *Lab) Run(ctx context.Context, spec Spec, done func(run int, samples []Sample)) error {
+	a := b.att
+	if a == nil {
+		return errors.New("lab backend: no lab attached\nhint: bench converge --backend lab --lab-dir DIR")
+	}
+	if spec.N != len(a.lab.Nodes) {
+		return fmt.Errorf("lab %s has %d nodes, not %d\nhint: omit --nodes with --backend lab, or pass --nodes %d", a.lab.Spec.Name, len(a.lab.Nodes), spec.N, len(a.lab.Nodes))
+	}
+	if !b.Supports(spec.Event) {
+		return fmt.Errorf("the lab backend does not run %s events yet", spec.Event)
+	}
+	names := a.lab.NodeNames()
+	for run := range spec.Runs {
+		if err := b.settle(ctx, a); err != nil {
+			return fmt.Errorf("run %d: before the injection: %w", run, err)
+		}
+		node := pickNode(names, spec.Seed, run)
+		samples, err := b.runOnce(ctx, a, spec, run, node)
+		if err != nil {
+			return fmt.Errorf("run %d (%s of %s): %w", run, spec.Event, node, err)
+		}
+		done(run, samples)
+	}
+	return b.settle(ctx, a)
+}
+
+// pickNode draws the node of a run from the seed: the same seed picks
+// the same nodes again.
+func pickNode(names []string, seed uint64, run int) string {
+	rng := rand.New(rand.NewPCG(seed, uint64(run)))
+	return names[rng.IntN(len(names))]
+}
+
+// settle waits until every running agent sees every running node alive.
+func (b *Lab) settle(ctx context.Context, a *attached) error {
+	return a.engine.Wait(ctx, chaos.Request{Action: chaos.ActWait, Converged: true})
+}
+
+// runOnce injects the event on node, measures it and restores the node.
+func (b *Lab) runOnce(ctx context.Context, a *attached, spec Spec, run int, node string) (_ []Sample, err error) {
+	step := func(act chaos.Action) (*chaos.Summary, error) {
+		req := chaos.Request{Action: act, Targets: chaos.Targets{Selectors: []string{node}}, Timeout: spec.Timeout}
+		return a.engine.Do(ctx, req, 0)
+	}
+	var act chaos.Action
+	switch spec.Event {
+	case EventFail:
+		act = chaos.ActKillAgent
+	case EventLeave:
+		act = chaos.ActStopAgent
+	case EventJoin:
+		act = chaos.ActStartAgent
+	}
+	// The node's agent is stopped and must be started again: after a fail
+	// or leave, and after a join that did not complete. Starting an agent
+	// that runs does nothing.
+	down := true
+	defer func() {
+		if down {
+			err = errors.Join(err, b.restore(ctx, a, node))
+		}
+	}()
+	if spec.Event == EventJoin {
+		// The node leaves first; chaos's measurement of the leave returns
+		// once every observer has seen it, the state the join starts from.
+		if _, err := step(chaos.ActStopAgent); err != nil {
+			return nil, fmt.Errorf("stop the agent before the join: %w", err)
+		}
+	}
+	sum, err := step(act)
+	if spec.Event == EventJoin {
+		down = err != nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return b.samples(a, spec, run, sum), nil
+}
+
+// restore starts node's agent again, with a context of its own when ctx
+// was cancelled (Ctrl-C must not leave the lab with an agent down).
+func (b *Lab) restore(ctx context.Context, a *attached, node string) error {
+	rctx := ctx
+	if ctx.Err() != nil {
+		var cancel context.CancelFunc
+		rctx, cancel = context.WithTimeout(context.WithoutCancel(ctx), b.restoreTimeout)
+		defer cancel()
+	}
+	if _, err := a.engine.Shell.Run(rctx, node, a.engine.Agent.StartScript(), nil); err != nil {
+		return fmt.Errorf("restore %s: start its agent: %w\nhint: lab chaos start-agent %s", node, err, node)
+	}
+	return nil
+}
+
+// samples turns a chaos measurement into bench samples, one per observer;
+// an unreachable observer counts as not having learned the event.
+func (b *Lab) samples(a *attached, spec Spec, run int, sum *chaos.Summary) []Sample {
+	timeout := time.Duration(sum.TimeoutS * float64(time.Second))
+	out := make([]Sample, 0, len(sum.Observations))
+	for _, o := range sum.Observations {
+		out = append(out, Sample{Backend: BackendLab, N: spec.N, Run: run, Observer: o.Node, Event: spec.Event,
+			Latency: o.Latency, Learned: o.Saw, Timeout: timeout})
+		a.info.ClockUncertainty = max(a.info.ClockUncertainty, Seconds(o.ClockError))
+	}
+	if len(sum.Unreachable) > 0 && b.log != nil {
+		b.log.Warn("observers unreachable: counted as not learned", "run", run, "nodes", lab.Summarize(sum.Unreachable))
+	}
+	return out
+}

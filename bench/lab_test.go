@@ -1,0 +1,396 @@
+package bench
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/netip"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/gossiplab/gossiplab/lab"
+	"github.com/gossiplab/gossiplab/lab/chaos"
+)
+
+// fakeLab stands in for a running lab as chaos reaches it: a provider
+// (every node running), agents with journals, and a shell that answers
+// the commands chaos runs. Its clock advances ten seconds per reading and
+// web_i records a change i seconds after it happened, so latencies are
+// exact. (A reading moves the clock further than the slowest observer,
+// so that what a run's observers record is before the next injection.)
+type fakeLab struct {
+	l  *lab.Lab
+	mu sync.Mutex
+
+	clock    time.Time
+	agentUp  map[string]bool
+	journals map[string][]chaos.Entry
+	deaf     map[string]bool // observers that never notice
+	agent    chaos.AgentCLI
+	log      []string
+	// onInject, when set, runs after a kill or stop (e.g. Ctrl-C).
+	onInject func()
+}
+
+func newFakeLab(t *testing.T, n int) *fakeLab {
+	t.Helper()
+	s := lab.DefaultSpec()
+	s.Provider = lab.ProviderNetns
+	s.Nodes = n
+	s.Subnet = netip.MustParsePrefix("10.213.78.0/24")
+	if errs := s.Validate(); len(errs) > 0 {
+		t.Fatalf("test spec: %v", errs)
+	}
+	f := &fakeLab{l: lab.New(t.TempDir(), s), clock: time.Unix(1_800_000_000, 0), agentUp: map[string]bool{},
+		journals: map[string][]chaos.Entry{}, deaf: map[string]bool{}}
+	for _, name := range f.l.NodeNames() {
+		f.agentUp[name] = true
+	}
+	return f
+}
+
+func (f *fakeLab) now() time.Time {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.clock = f.clock.Add(10 * time.Second)
+	return f.clock
+}
+
+// notice makes every other agent that runs (but the deaf) record typ for
+// subject, web_i after i seconds. Call with mu held.
+func (f *fakeLab) notice(typ, subject string) {
+	for _, n := range f.l.Nodes {
+		o := n.Name
+		if o == subject || !f.agentUp[o] || f.deaf[o] {
+			continue
+		}
+		j := f.journals[o]
+		at := f.clock.Add(time.Duration(n.Index) * time.Second)
+		f.journals[o] = append(j, chaos.Entry{Seq: uint64(len(j) + 1), UnixNano: at.UnixNano(), Type: typ, Node: subject})
+	}
+}
+
+func (f *fakeLab) Info() lab.ProviderInfo {
+	return lab.ProviderInfo{Name: "fake", SharedClock: true}
+}
+
+func (f *fakeLab) Halt(context.Context, *lab.Lab, []string, bool) error {
+	return errors.New("fake lab: halt is not expected")
+}
+
+func (f *fakeLab) Reload(context.Context, *lab.Lab, []string) error {
+	return errors.New("fake lab: reload is not expected")
+}
+
+func (f *fakeLab) Up(context.Context, *lab.Lab, []string, lab.UpOptions) error {
+	return errors.New("fake lab: up is not expected")
+}
+
+func (f *fakeLab) Status(context.Context, *lab.Lab) ([]lab.NodeStatus, error) {
+	var out []lab.NodeStatus
+	for _, n := range f.l.NodeNames() {
+		out = append(out, lab.NodeStatus{Node: n, State: lab.StateRunning})
+	}
+	return out, nil
+}
+
+func (f *fakeLab) Run(_ context.Context, node, cmd string, _ []byte) ([]byte, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	journalCmd := f.agent.Cmd("journal", "-format", "json")
+	switch {
+	case strings.HasPrefix(cmd, journalCmd):
+		if !f.agentUp[node] {
+			return nil, fmt.Errorf("agent on %s: connection refused", node)
+		}
+		var since uint64
+		if rest := strings.TrimPrefix(cmd, journalCmd+" -since "); rest != cmd {
+			since, _ = strconv.ParseUint(rest, 10, 64)
+		}
+		var out []string
+		for _, e := range f.journals[node] {
+			if e.Seq > since {
+				b, _ := json.Marshal(e)
+				out = append(out, string(b))
+			}
+		}
+		return []byte(strings.Join(out, "\n")), nil
+	case cmd == f.agent.Cmd("members", "-format", "json"):
+		if !f.agentUp[node] {
+			return nil, fmt.Errorf("agent on %s: connection refused", node)
+		}
+		var ms []chaos.Member
+		for _, n := range f.l.NodeNames() {
+			st := "alive"
+			if !f.agentUp[n] {
+				st = "failed"
+			}
+			ms = append(ms, chaos.Member{Name: n, Status: st})
+		}
+		return json.Marshal(ms)
+	case cmd == f.agent.KillScript(), cmd == f.agent.StopScript():
+		if !f.agentUp[node] {
+			return nil, fmt.Errorf("labagent is not running")
+		}
+		f.agentUp[node] = false
+		typ := chaos.EventFailed
+		if cmd == f.agent.StopScript() {
+			typ = chaos.EventLeave
+		}
+		f.notice(typ, node)
+		f.log = append(f.log, node+": "+strings.TrimPrefix(typ, "member-"))
+		if f.onInject != nil {
+			f.onInject()
+		}
+		return nil, nil
+	case cmd == f.agent.StartScript():
+		if !f.agentUp[node] {
+			f.agentUp[node] = true
+			f.notice(chaos.EventJoin, node)
+		}
+		f.log = append(f.log, node+": start")
+		return nil, nil
+	}
+	return nil, fmt.Errorf("fake lab: unexpected command on %s: %.60q", node, cmd)
+}
+
+// backend returns the lab backend attached to the fake.
+func (f *fakeLab) backend() *Lab {
+	b := NewLab(nil, nil)
+	b.poll = time.Millisecond
+	b.attach(f.l, f, f).engine.Now = f.now
+	return b
+}
+
+func TestLabRun(t *testing.T) {
+	tests := []struct {
+		name  string
+		event Event
+		// what each run does to its node, in order
+		steps []string
+	}{
+		{"fail kills the agent and starts it again", EventFail, []string{"failed", "start"}},
+		{"leave stops the agent and starts it again", EventLeave, []string{"leave", "start"}},
+		{"join stops the agent, then measures its start", EventJoin, []string{"leave", "start"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFakeLab(t, 5)
+			b := f.backend()
+			var got []Sample
+			runs := 0
+			err := b.Run(context.Background(), Spec{Event: tt.event, N: 5, Runs: 3, Seed: 7}, func(run int, s []Sample) {
+				if run != runs {
+					t.Errorf("run %d reported as %d", runs, run)
+				}
+				runs++
+				got = append(got, s...)
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			// Each run: one node, its steps; every observer learned the
+			// event i seconds after the injection (web_i).
+			var wantLog []string
+			var want []Sample
+			for run := range 3 {
+				node := pickedNode(f.l, 7, run)
+				for _, s := range tt.steps {
+					wantLog = append(wantLog, node+": "+s)
+				}
+				for _, n := range f.l.Nodes {
+					if n.Name == node {
+						continue
+					}
+					want = append(want, Sample{Backend: BackendLab, N: 5, Run: run, Observer: n.Name, Event: tt.event,
+						Latency: time.Duration(n.Index) * time.Second, Learned: true})
+				}
+			}
+			if diff := cmp.Diff(wantLog, f.log); diff != "" {
+				t.Errorf("commands (-want +got):\n%s", diff)
+			}
+			for i := range got {
+				if got[i].Timeout <= 0 {
+					t.Errorf("sample %d has no timeout", i)
+				}
+				got[i].Timeout = 0
+			}
+			if diff := cmp.Diff(want, got); diff != "" {
+				t.Errorf("samples (-want +got):\n%s", diff)
+			}
+			for n, up := range f.agentUp {
+				if !up {
+					t.Errorf("agent of %s left down", n)
+				}
+			}
+		})
+	}
+}
+
+// pickedNode is the node run picks with seed (the backend's draw).
+func pickedNode(l *lab.Lab, seed uint64, run int) string { return pickNode(l.NodeNames(), seed, run) }
+
+func TestLabRunObserverNeverLearns(t *testing.T) {
+	f := newFakeLab(t, 4)
+	b := f.backend()
+	node := pickedNode(f.l, 1, 0)
+	deaf := "web_1"
+	if node == deaf {
+		deaf = "web_2"
+	}
+	f.deaf[deaf] = true
+	var got []Sample
+	err := b.Run(context.Background(), Spec{Event: EventFail, N: 4, Runs: 1, Seed: 1, Timeout: 20 * time.Second}, func(_ int, s []Sample) { got = append(got, s...) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	var never []string
+	for _, s := range got {
+		if !s.Learned {
+			never = append(never, s.Observer)
+		}
+		if s.Timeout != 20*time.Second {
+			t.Errorf("%s: timeout %s, want 20s", s.Observer, s.Timeout)
+		}
+	}
+	if diff := cmp.Diff([]string{deaf}, never); diff != "" {
+		t.Errorf("observers that never learned (-want +got):\n%s", diff)
+	}
+}
+
+func TestLabRunInterruptedRestoresTheNode(t *testing.T) {
+	f := newFakeLab(t, 4)
+	b := f.backend()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	f.onInject = cancel
+	for _, n := range f.l.NodeNames() {
+		f.deaf[n] = true // nobody notices: the run waits until Ctrl-C
+	}
+	calls := 0
+	err := b.Run(ctx, Spec{Event: EventFail, N: 4, Runs: 2, Seed: 3}, func(int, []Sample) { calls++ })
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("err = %v, want context.Canceled", err)
+	}
+	if calls != 0 {
+		t.Errorf("an interrupted run reported %d times", calls)
+	}
+	node := pickedNode(f.l, 3, 0)
+	if diff := cmp.Diff([]string{node + ": failed", node + ": start"}, f.log); diff != "" {
+		t.Errorf("commands (-want +got):\n%s", diff)
+	}
+}
+
+func TestLabRunRefuses(t *testing.T) {
+	tests := []struct {
+		name string
+		b    func(f *fakeLab) *Lab
+		spec Spec
+		want string
+	}{
+		{"another size", (*fakeLab).backend, Spec{Event: EventFail, N: 10, Runs: 1}, "hint: omit --nodes with --backend lab, or pass --nodes 4"},
+		{"user events", (*fakeLab).backend, Spec{Event: EventUser, N: 4, Runs: 1}, "does not run user events"},
+		{"not attached", func(*fakeLab) *Lab { return NewLab(nil, nil) }, Spec{Event: EventFail, N: 4, Runs: 1}, "hint: bench converge --backend lab --lab-dir DIR"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFakeLab(t, 4)
+			err := tt.b(f).Run(context.Background(), tt.spec, func(int, []Sample) { t.Error("a run was reported") })
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("err = %v, want it to contain %q", err, tt.want)
+			}
+			if len(f.log) > 0 {
+				t.Errorf("the lab was touched: %v", f.log)
+			}
+		})
+	}
+}
+
+// fakeProviders is a provider registry holding the fake lab's machines.
+type fakeProviders struct{ p lab.Provider }
+
+func (r fakeProviders) Get(name string) (lab.Provider, error) {
+	if r.p == nil || name != lab.ProviderNetns {
+		return nil, fmt.Errorf("unknown provider %q", name)
+	}
+	return r.p, nil
+}
+
+// fakeProvider adds what lab.Provider has beyond chaos.Machines.
+type fakeProvider struct{ *fakeLab }
+
+func (fakeProvider) Check(context.Context) error             { return nil }
+func (fakeProvider) Destroy(context.Context, *lab.Lab) error { return nil }
+func (fakeProvider) SSHEndpoints(context.Context, *lab.Lab, []string) ([]lab.SSHEndpoint, error) {
+	return nil, errors.New("fake lab: no ssh")
+}
+
+func TestLabAttach(t *testing.T) {
+	f := newFakeLab(t, 3)
+	src, err := lab.RenderLabFile(f.l.Spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(f.l.Paths.LabFile(), src, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	connect := func(*lab.Lab, lab.Provider) (chaos.Shell, func() error, error) {
+		return f, func() error { return nil }, nil
+	}
+	tests := []struct {
+		name string
+		dir  string
+		prov LabProviders
+		want string // error; empty: attaches
+	}{
+		{"attaches", f.l.Paths.Dir, fakeProviders{fakeProvider{f}}, ""},
+		{"no lab here", t.TempDir(), fakeProviders{fakeProvider{f}}, "no lab.hcl)\nhint: run lab up --nodes N there to make one, or pass --lab-dir"},
+		{"provider missing", f.l.Paths.Dir, fakeProviders{}, `uses provider "netns", which this bench binary lacks`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			b := NewLab(tt.prov, nil)
+			b.connect = connect
+			att, err := b.Attach(context.Background(), tt.dir)
+			if tt.want != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.want) {
+					t.Fatalf("err = %v, want it to contain %q", err, tt.want)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := &LabInfo{Dir: f.l.Paths.Dir, Name: f.l.Spec.Name, Provider: "fake", AgentProfile: "lan", Nodes: 3, SharedClock: true}
+			if diff := cmp.Diff(want, att.Info); diff != "" {
+				t.Errorf("info (-want +got):\n%s", diff)
+			}
+			if att.Nodes != 3 || att.Profile != "lan" {
+				t.Errorf("attached %d nodes, profile %q; want 3, lan", att.Nodes, att.Profile)
+			}
+			// The lab is locked until Detach.
+			if _, err := lab.AcquireLock(f.l.Paths, "test"); !errors.Is(err, lab.ErrLocked) {
+				t.Errorf("lock while attached: %v, want ErrLocked", err)
+			}
+			if err := errors.Join(att.Detach(), att.Detach()); err != nil {
+				t.Fatal(err)
+			}
+			lock, err := lab.AcquireLock(f.l.Paths, "test")
+			if err != nil {
+				t.Fatalf("lock after Detach: %v", err)
+			}
+			lock.Release()
+			if !slices.Equal(f.log, nil) {
+				t.Errorf("attaching touched the lab: %v", f.log)
+			}
+		})
+	}
+}
