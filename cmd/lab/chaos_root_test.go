@@ -7,13 +7,13 @@ import (
 	"encoding/json"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"regexp"
-	"runtime"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/gossiplab/gossiplab/internal/labtest"
 )
 
 // chaosSummary is the part of `lab chaos --json` the tests read.
@@ -86,22 +86,14 @@ func (r *labRun) chaosTables(nodes ...string) []string {
 	return with
 }
 
-// buildLabagent builds the agent for this machine, as lab provision wants it.
+// buildLabagent builds the agent for this machine, as lab provision wants
+// it, on a host with nft (partitions need it).
 func buildLabagent(t *testing.T) string {
 	t.Helper()
-	if _, err := os.Stat("../labagent"); err != nil {
-		t.Skip("needs cmd/labagent (the agent) in this tree")
-	}
 	if _, err := exec.LookPath("nft"); err != nil {
 		t.Skip("needs nft (nftables) for partitions")
 	}
-	bin := filepath.Join(t.TempDir(), "labagent-linux-"+runtime.GOARCH)
-	c := exec.Command("go", "build", "-o", bin, "../labagent")
-	c.Env = append(os.Environ(), "CGO_ENABLED=0")
-	if out, err := c.CombinedOutput(); err != nil {
-		t.Fatalf("build labagent: %v\n%s", err, out)
-	}
-	return bin
+	return labtest.BuildAgent(t, "../labagent")
 }
 
 var allTen = []string{"web_1", "web_2", "web_3", "web_4", "web_5", "web_6", "web_7", "web_8", "web_9", "web_10"}

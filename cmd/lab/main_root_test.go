@@ -5,17 +5,15 @@ package main
 import (
 	"bufio"
 	"bytes"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/gossiplab/gossiplab/internal/labtest"
 )
 
 // The test binary is the lab command when LAB_TEST_MAIN is set, so the
@@ -29,7 +27,10 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
+// labRun is a lab directory driven by this test binary as the lab
+// command.
 type labRun struct {
+	*labtest.Lab
 	t   *testing.T
 	dir string
 }
@@ -38,75 +39,20 @@ type labRun struct {
 // SSH ports, and destroys the lab when the test ends.
 func newLabDir(t *testing.T) (*labRun, []string) {
 	t.Helper()
-	if os.Geteuid() != 0 {
-		t.Skip("needs root for the netns provider")
-	}
-	for _, tool := range []string{"ip", "/usr/sbin/sshd", "ssh"} {
-		if _, err := exec.LookPath(tool); err != nil {
-			t.Skipf("needs %s: %v", tool, err)
-		}
-	}
-	var b [3]byte
-	_, _ = rand.Read(b[:])
-	r := &labRun{t: t, dir: t.TempDir()}
-	t.Cleanup(func() {
-		if out, code := r.run("destroy", "--force"); code != 0 {
-			t.Errorf("cleanup: lab destroy: %s", out)
-		}
-	})
-	return r, []string{"--provider", "netns", "--name", "c" + hex.EncodeToString(b[:]), "--ssh-port-base", strconv.Itoa(freePorts(t, 20))}
-}
-
-func freePorts(t *testing.T, n int) int {
-	var b [2]byte
-	_, _ = rand.Read(b[:])
 	// Below Linux's ephemeral ports (32768 up), apart from the netns
 	// package's tests (22000..26000).
-	for base := 27000 + int(b[0])<<4 + int(b[1])%16; base+n < 32768; base += n + 3 {
-		free := true
-		for p := base; p < base+n && free; p++ {
-			ln, err := net.Listen("tcp", "127.0.0.1:"+strconv.Itoa(p))
-			if err != nil {
-				free = false
-				continue
-			}
-			ln.Close()
-		}
-		if free {
-			return base
-		}
-	}
-	t.Fatal("no free ports")
-	return 0
+	l, flags := labtest.New(t, os.Args[0], []string{"LAB_TEST_MAIN=1"}, 27000)
+	return &labRun{Lab: l, t: t, dir: l.Dir}, flags
 }
 
-func (r *labRun) cmd(args ...string) *exec.Cmd {
-	c := exec.Command(os.Args[0], append([]string{"--dir", r.dir}, args...)...)
-	c.Env = append(os.Environ(), "LAB_TEST_MAIN=1")
-	return c
-}
+func (r *labRun) cmd(args ...string) *exec.Cmd { return r.Cmd(args...) }
 
 // run runs lab and returns its combined output and exit status.
-func (r *labRun) run(args ...string) (string, int) {
-	out, err := r.cmd(args...).CombinedOutput()
-	var ee *exec.ExitError
-	switch {
-	case err == nil:
-		return string(out), 0
-	case errors.As(err, &ee):
-		return string(out), ee.ExitCode()
-	}
-	r.t.Fatalf("lab %v: %v", args, err)
-	return "", -1
-}
+func (r *labRun) run(args ...string) (string, int) { return r.Run(args...) }
 
 func (r *labRun) must(args ...string) string {
 	r.t.Helper()
-	out, code := r.run(args...)
-	if code != 0 {
-		r.t.Fatalf("lab %s: exit %d\n%s", strings.Join(args, " "), code, out)
-	}
-	return out
+	return r.Must(args...)
 }
 
 func (r *labRun) states() map[string]string {

@@ -5,32 +5,16 @@ package main
 import (
 	"encoding/json"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"testing"
+
+	"github.com/gossiplab/gossiplab/internal/labtest"
 )
 
 // buildAgent builds cmd/labagent for this host's architecture, as the
-// README says, into a temporary directory ($LAB_TEST_AGENT names a
-// prebuilt one instead).
-func buildAgent(t *testing.T) string {
-	t.Helper()
-	if bin := os.Getenv("LAB_TEST_AGENT"); bin != "" {
-		return bin
-	}
-	if _, err := os.Stat("../labagent"); err != nil {
-		t.Skip("needs cmd/labagent (the agent issue) in this tree")
-	}
-	bin := filepath.Join(t.TempDir(), "labagent-linux-"+runtime.GOARCH)
-	cmd := exec.Command("go", "build", "-o", bin, "../labagent")
-	cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS=linux")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("go build labagent: %v\n%s", err, out)
-	}
-	return bin
-}
+// README says ($LAB_TEST_AGENT names a prebuilt one instead).
+func buildAgent(t *testing.T) string { return labtest.BuildAgent(t, "../labagent") }
 
 func TestRootCLIProvisionConvergesThenUnchanged(t *testing.T) {
 	agent := buildAgent(t)

@@ -1,0 +1,107 @@
+//go:build linux
+
+package main
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/gossiplab/gossiplab/bench"
+	"github.com/gossiplab/gossiplab/internal/labtest"
+)
+
+// The test binary is the bench command when BENCH_TEST_MAIN is set, so
+// the tests run the real main with its providers.
+func TestMain(m *testing.M) {
+	if os.Getenv("BENCH_TEST_MAIN") == "1" {
+		main()
+		return
+	}
+	os.Exit(m.Run())
+}
+
+// TestRootLabBackendFail runs `bench converge --backend lab,sim --event
+// fail --runs 2` on a provisioned 5-node netns lab: every run kills one
+// agent, and each of the 4 survivors has a lab row with its latency; the
+// lab is left converged for the next experiment.
+func TestRootLabBackendFail(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root for the netns provider")
+	}
+	labBin := filepath.Join(t.TempDir(), "lab")
+	if out, err := exec.Command("go", "build", "-o", labBin, "../lab").CombinedOutput(); err != nil {
+		t.Fatalf("go build lab: %v\n%s", err, out)
+	}
+	agent := labtest.BuildAgent(t, "../labagent")
+	l, flags := labtest.New(t, labBin, nil, 44000)
+	l.Must(append([]string{"up", "--nodes", "5"}, flags...)...)
+	l.Must("provision", "--agent-binary", agent)
+
+	out := t.TempDir()
+	c := exec.Command(os.Args[0], "converge", "--backend", "lab,sim", "--event", "fail", "--runs", "2", "--lab-dir", l.Dir, "--out", out, "--name", "labfail")
+	c.Env = append(os.Environ(), "BENCH_TEST_MAIN=1")
+	stdout, err := c.CombinedOutput()
+	if err != nil {
+		t.Fatalf("bench converge: %v\n%s", err, stdout)
+	}
+	t.Logf("bench converge:\n%s", stdout)
+	dirs, _ := filepath.Glob(filepath.Join(out, "*-labfail"))
+	if len(dirs) != 1 {
+		t.Fatalf("want one results directory, got %v", dirs)
+	}
+	d := bench.Dir{Path: dirs[0]}
+	f, err := os.Open(d.Samples())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	samples, err := bench.DecodeSamples(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Per run: the 4 survivors, each having learned the failure.
+	observers := map[int][]string{}
+	sim := 0
+	for _, s := range samples {
+		switch s.Backend {
+		case bench.BackendSim:
+			sim++
+		case bench.BackendLab:
+			if s.N != 5 || s.Event != bench.EventFail {
+				t.Errorf("lab sample %+v: want N=5, fail", s)
+			}
+			if !s.Learned || s.Latency <= 0 {
+				t.Errorf("run %d: %s did not learn the failure (%+v)", s.Run, s.Observer, s)
+			}
+			observers[s.Run] = append(observers[s.Run], s.Observer)
+		}
+	}
+	if len(observers) != 2 || sim == 0 {
+		t.Errorf("lab runs %v, %d sim samples; want 2 lab runs and sim rows", observers, sim)
+	}
+	for run, obs := range observers {
+		slices.Sort(obs)
+		if len(slices.Compact(obs)) != 4 {
+			t.Errorf("run %d: observers %v, want the 4 survivors", run, obs)
+		}
+	}
+	b, err := os.ReadFile(d.Summary())
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum, err := bench.DecodeSummary(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if lab := sum.Environment.Lab; lab == nil || lab.Nodes != 5 || !lab.SharedClock || lab.Provider != "netns" {
+		t.Errorf("summary.json environment.lab = %+v, want the 5-node netns lab on a shared clock", lab)
+	}
+	// Every agent runs again: the next experiment starts from a converged lab.
+	if out := l.Must("members"); strings.Count(out, "alive") != 5 {
+		t.Errorf("lab members after the runs:\n%s", out)
+	}
+}
