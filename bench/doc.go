@@ -18,9 +18,26 @@
 // Memberlist (N agents of package agent on 127.0.100.x, staggered starts,
 // warm-up until every agent sees N alive members before each injection,
 // latencies from the agents' journals), Sim (package simulator, runs in
-// parallel), SerfFormula and LowerBound (closed forms, one run) implement
-// it; a lab backend driving chaos on a running lab will too. Experiment
-// runs a sweep over backends, events and sizes and writes the results.
+// parallel), SerfFormula and LowerBound (closed forms, one run) and Lab
+// implement it. Experiment runs a sweep over backends, events and sizes
+// and writes the results.
+//
+// # The lab backend
+//
+// Lab runs on a lab that is up and provisioned (netns or Vagrant), through
+// package lab/chaos: per run it picks a node from the seed, injects the
+// event there (fail: kill-agent; leave: stop-agent; join: stop-agent, then
+// the measured start-agent), reads every other agent's journal until it
+// learned the event, starts the agent again and waits until every agent
+// sees every node alive before the next run. Latencies are journal time
+// minus injection time on the controller's clock: netns nodes share it;
+// for VMs chaos estimates each node's offset over SSH, and the largest
+// uncertainty goes into summary.json (environment.lab). It implements
+// Attacher: `bench converge --backend lab --lab-dir DIR` attaches it to
+// the lab first, which sets N to the lab's node count and holds the lab's
+// lock for the runs. bench never imports a provider: the backend finds the
+// lab's provider in a LabProviders (a *lab.Registry), which cmd/bench
+// builds as cmd/lab does.
 //
 // # Results directory
 //

@@ -63,9 +63,9 @@ func NewRoot(streams Streams, backends func(*slog.Logger) *bench.Registry) *cobr
 	root := &cobra.Command{
 		Use:   "bench",
 		Short: "Measure how fast a gossip cluster converges, and how well models predict it",
-		Long: `bench runs convergence experiments on an in-process memberlist cluster, the
-simulator and Serf's closed-form model, and writes samples, a summary,
-plots and a report into a new results directory.`,
+		Long: `bench runs convergence experiments on an in-process memberlist cluster, a
+running lab, the simulator and Serf's closed-form model, and writes samples,
+a summary, plots and a report into a new results directory.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		PersistentPreRunE: func(*cobra.Command, []string) error {
