@@ -72,8 +72,8 @@ var _ LabProviders = (*lab.Registry)(nil)
 //   - join: stop-agent, wait until every observer saw the leave, then
 //     start-agent; observers record member-join. The cluster has N-1 nodes
 //     before the join and N after (the in-process backends add node N+1).
-//
-// User events are not run yet (chaos has no broadcast action).
+//   - user: chaos's event action (`labagent event` on the node); observers
+//     record the user event from it.
 type Lab struct {
 	providers LabProviders
 	log       *slog.Logger
@@ -88,9 +88,8 @@ type Lab struct {
 }
 
 var (
-	_ Backend     = (*Lab)(nil)
-	_ EventFilter = (*Lab)(nil)
-	_ Attacher    = (*Lab)(nil)
+	_ Backend  = (*Lab)(nil)
+	_ Attacher = (*Lab)(nil)
 )
 
 // attached is the lab the backend runs on.
@@ -115,9 +114,6 @@ func sshShell(l *lab.Lab, p lab.Provider) (chaos.Shell, func() error, error) {
 
 // Name is "lab".
 func (b *Lab) Name() string { return BackendLab }
-
-// Supports reports the events the lab backend runs: join, leave and fail.
-func (b *Lab) Supports(ev Event) bool { return ev != EventUser }
 
 // Attach opens the lab in dir, takes its lock (so that no lab command
 // changes it during the runs) and connects to its nodes.
@@ -178,9 +174,6 @@ func (b *Lab) Run(ctx context.Context, spec Spec, done func(run int, samples []S
 	if spec.N != len(a.lab.Nodes) {
 		return fmt.Errorf("lab %s has %d nodes, not %d\nhint: omit --nodes with --backend lab, or pass --nodes %d", a.lab.Spec.Name, len(a.lab.Nodes), spec.N, len(a.lab.Nodes))
 	}
-	if !b.Supports(spec.Event) {
-		return fmt.Errorf("the lab backend does not run %s events yet", spec.Event)
-	}
 	names := a.lab.NodeNames()
 	for run := range spec.Runs {
 		if err := b.settle(ctx, a); err != nil {
@@ -222,11 +215,15 @@ func (b *Lab) runOnce(ctx context.Context, a *attached, spec Spec, run int, node
 		act = chaos.ActStopAgent
 	case EventJoin:
 		act = chaos.ActStartAgent
+	case EventUser:
+		act = chaos.ActEvent
+	default:
+		return nil, fmt.Errorf("the lab backend cannot run %q events", spec.Event)
 	}
 	// The node's agent is stopped and must be started again: after a fail
 	// or leave, and after a join that did not complete. Starting an agent
 	// that runs does nothing.
-	down := true
+	down := spec.Event != EventUser
 	defer func() {
 		if down {
 			err = errors.Join(err, b.restore(ctx, a, node))

@@ -151,6 +151,10 @@ func (f *fakeLab) Run(_ context.Context, node, cmd string, _ []byte) ([]byte, er
 			f.onInject()
 		}
 		return nil, nil
+	case cmd == f.agent.Cmd("event", chaos.UserEventName):
+		f.notice(chaos.EventUser, node)
+		f.log = append(f.log, node+": user")
+		return nil, nil
 	case cmd == f.agent.StartScript():
 		if !f.agentUp[node] {
 			f.agentUp[node] = true
@@ -180,6 +184,7 @@ func TestLabRun(t *testing.T) {
 		{"fail kills the agent and starts it again", EventFail, []string{"failed", "start"}},
 		{"leave stops the agent and starts it again", EventLeave, []string{"leave", "start"}},
 		{"join stops the agent, then measures its start", EventJoin, []string{"leave", "start"}},
+		{"user sends an event from the node", EventUser, []string{"user"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -297,7 +302,6 @@ func TestLabRunRefuses(t *testing.T) {
 		want string
 	}{
 		{"another size", (*fakeLab).backend, Spec{Event: EventFail, N: 10, Runs: 1}, "hint: omit --nodes with --backend lab, or pass --nodes 4"},
-		{"user events", (*fakeLab).backend, Spec{Event: EventUser, N: 4, Runs: 1}, "does not run user events"},
 		{"not attached", func(*fakeLab) *Lab { return NewLab(nil, nil) }, Spec{Event: EventFail, N: 4, Runs: 1}, "hint: bench converge --backend lab --lab-dir DIR"},
 	}
 	for _, tt := range tests {

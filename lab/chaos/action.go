@@ -17,6 +17,7 @@ const (
 	ActStopAgent    Action = "stop-agent"    // stop the agent gracefully: it leaves
 	ActStartAgent   Action = "start-agent"   // start a stopped agent
 	ActRestartAgent Action = "restart-agent" // stop (leave), wait until the others saw it go, start; measures the start
+	ActEvent        Action = "event"         // broadcast a user event from the targets (labagent event)
 	ActPartition    Action = "partition"     // cut two groups of nodes apart
 	ActIsolate      Action = "isolate"       // cut nodes off from every other node
 	ActLoss         Action = "loss"          // drop a percentage of what nodes send
@@ -28,7 +29,7 @@ const (
 // Actions lists every action a command line or scenario may name.
 func Actions() []Action {
 	return []Action{ActHalt, ActReload, ActUp, ActKillAgent, ActStopAgent, ActStartAgent, ActRestartAgent,
-		ActPartition, ActIsolate, ActLoss, ActDelay, ActHeal}
+		ActEvent, ActPartition, ActIsolate, ActLoss, ActDelay, ActHeal}
 }
 
 // ParseAction reads an action's name.
@@ -53,6 +54,7 @@ const (
 	ExpectNone Expect = iota // nothing to measure (loss, delay, wait)
 	ExpectDown               // the targets failed or left
 	ExpectUp                 // the targets are alive (joined) again
+	ExpectUser               // the targets' user event was delivered
 )
 
 // Expects says what observers should record after a.
@@ -62,6 +64,8 @@ func (a Action) Expects() Expect {
 		return ExpectDown
 	case ActUp, ActReload, ActStartAgent, ActRestartAgent, ActHeal:
 		return ExpectUp
+	case ActEvent:
+		return ExpectUser
 	}
 	return ExpectNone
 }
@@ -73,6 +77,8 @@ func (a Action) Outcomes() []string {
 		return []string{EventFailed, EventLeave}
 	case ExpectUp:
 		return []string{EventJoin}
+	case ExpectUser:
+		return []string{EventUser}
 	}
 	return nil
 }

@@ -5,6 +5,10 @@ import (
 	"strings"
 )
 
+// UserEventName is the name of the user events `lab chaos event` sends;
+// observers match them by sender.
+const UserEventName = "lab-chaos"
+
 // AgentCLI builds the agent's client command lines run on a node.
 type AgentCLI struct {
 	// Bin is the agent's command ("labagent" on the nodes' PATH).

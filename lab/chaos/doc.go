@@ -19,6 +19,7 @@
 //	lab chaos kill-agent web_2           # SIGKILL: failed
 //	lab chaos stop-agent web_4           # graceful: left
 //	lab chaos start-agent web_2,web_4
+//	lab chaos event web_5                # a user event: when did every other agent get it
 //	lab chaos partition 'web_[1-5]' 'web_[6-10]'
 //	lab chaos isolate web_7 --keep       # stays cut off after the command
 //	lab chaos loss 30 --tag role=web     # 30% of what they send is lost
@@ -55,7 +56,8 @@
 // outcome for every subject: member-failed or member-leave after halt,
 // kill-agent, stop-agent, partition and isolate; member-join after up,
 // reload, start-agent, restart-agent and heal (for heal, the members the
-// observer had as failed or left). member-suspect entries, where the agent
+// observer had as failed or left); the user event from the target after
+// event (`labagent event lab-chaos`, matched by sender). member-suspect entries, where the agent
 // records them, are reported beside. Journal times are moved onto the
 // controller's clock with each node's offset: zero when the provider
 // shares the host clock (netns), else estimated over SSH from the

@@ -266,6 +266,8 @@ func (e *Engine) inject(ctx context.Context, req Request, p *plan) (map[string]s
 		return nil, e.onNodes(ctx, req, nodes, e.Agent.StartScript())
 	case ActRestartAgent: // stopped already by stopUntilGone
 		return nil, e.onNodes(ctx, req, nodes, e.Agent.StartScript())
+	case ActEvent:
+		return nil, e.onNodes(ctx, req, nodes, e.Agent.Cmd("event", UserEventName))
 	case ActHeal:
 		res := e.faulter().Heal(ctx, filter(nodes, func(n string) bool { return slices.Contains(p.running, n) }))
 		return mechanisms(res), e.wrap(req, AppliedErr(res))

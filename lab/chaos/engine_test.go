@@ -156,6 +156,8 @@ func (c *fakeCluster) Run(_ context.Context, node, cmd string, stdin []byte) ([]
 	case cmd == c.agent.StartScript():
 		c.agentUp[node] = true
 		c.notice(EventJoin, node, c.l.NodeNames())
+	case cmd == c.agent.Cmd("event", UserEventName):
+		c.notice(EventUser, node, c.l.NodeNames())
 	case cmd == nftProbe:
 		return []byte("nft\n"), nil
 	case cmd == "date +%s%N":
@@ -248,6 +250,10 @@ func TestEngineActions(t *testing.T) {
 		{
 			name: "partition: each side sees the other fail", line: "partition 'web_[1-2]' web_4,web_5",
 			want: map[string]string{"web_1": "member-failed 1s", "web_2": "member-failed 2s", "web_4": "member-failed 4s", "web_5": "member-failed 5s"},
+		},
+		{
+			name: "a user event is delivered to every other agent", line: "event web_3",
+			want: map[string]string{"web_1": "user 1s", "web_2": "user 2s", "web_4": "user 4s", "web_5": "user 5s"},
 		},
 		{
 			name: "halting every node leaves no survivor", line: "halt --all",

@@ -17,6 +17,8 @@ const (
 	EventFailed  = "member-failed"
 	EventSuspect = "member-suspect"
 	EventUpdate  = "member-update"
+	// EventUser is a user event delivered; its node is the sender.
+	EventUser = "user"
 )
 
 // Entry is one line of an agent's journal: what `labagent journal -format

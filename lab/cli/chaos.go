@@ -28,7 +28,7 @@ func newChaosCommand(env *Env) *cobra.Command {
 		Long: `chaos injects one fault at a known instant and reads every surviving agent's
 journal to measure when it noticed: member-failed or member-leave after halt,
 kill-agent, stop-agent, partition and isolate; member-join after up, reload,
-start-agent, restart-agent and heal. It prints one row per observer, then
+start-agent, restart-agent and heal; the user event after event. It prints one row per observer, then
 first, p50, p95, p99 and last, and the nodes that never saw it within
 --timeout (default: from the agent profile's suspicion timeout), and writes
 results/chaos/<UTC time>-<action>/ (latencies.csv, summary.json).
@@ -39,6 +39,7 @@ Actions:
   kill-agent NODES           SIGKILL the agent: a crash
   stop-agent NODES           stop the agent: it leaves
   start-agent | restart-agent NODES
+  event NODES                send a user event from the nodes (labagent event)
   partition GROUP_A GROUP_B  cut two groups apart (nftables in each node)
   isolate NODES              cut nodes off from every other node
   loss PERCENT [NODES]       drop PERCENT of what the nodes send (all nodes by default)
