@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/google/go-cmp/cmp"
+
 	"github.com/gossiplab/gossiplab/bench"
 	"github.com/gossiplab/gossiplab/internal/labtest"
 )
@@ -24,11 +26,12 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
-// TestRootLabBackendFail runs `bench converge --backend lab,sim --event
+// TestRootLabBackend runs `bench converge --backend lab,sim --event
 // fail --runs 2` on a provisioned 5-node netns lab: every run kills one
 // agent, and each of the 4 survivors has a lab row with its latency; the
-// lab is left converged for the next experiment.
-func TestRootLabBackendFail(t *testing.T) {
+// lab is left converged for the next experiment, which runs leave, join
+// and user once each.
+func TestRootLabBackend(t *testing.T) {
 	if os.Geteuid() != 0 {
 		t.Skip("needs root for the netns provider")
 	}
@@ -41,28 +44,7 @@ func TestRootLabBackendFail(t *testing.T) {
 	l.Must(append([]string{"up", "--nodes", "5"}, flags...)...)
 	l.Must("provision", "--agent-binary", agent)
 
-	out := t.TempDir()
-	c := exec.Command(os.Args[0], "converge", "--backend", "lab,sim", "--event", "fail", "--runs", "2", "--lab-dir", l.Dir, "--out", out, "--name", "labfail")
-	c.Env = append(os.Environ(), "BENCH_TEST_MAIN=1")
-	stdout, err := c.CombinedOutput()
-	if err != nil {
-		t.Fatalf("bench converge: %v\n%s", err, stdout)
-	}
-	t.Logf("bench converge:\n%s", stdout)
-	dirs, _ := filepath.Glob(filepath.Join(out, "*-labfail"))
-	if len(dirs) != 1 {
-		t.Fatalf("want one results directory, got %v", dirs)
-	}
-	d := bench.Dir{Path: dirs[0]}
-	f, err := os.Open(d.Samples())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	samples, err := bench.DecodeSamples(f)
-	if err != nil {
-		t.Fatal(err)
-	}
+	samples, sum := converge(t, "--backend", "lab,sim", "--event", "fail", "--runs", "2", "--lab-dir", l.Dir)
 	// Per run: the 4 survivors, each having learned the failure.
 	observers := map[int][]string{}
 	sim := 0
@@ -89,6 +71,53 @@ func TestRootLabBackendFail(t *testing.T) {
 			t.Errorf("run %d: observers %v, want the 4 survivors", run, obs)
 		}
 	}
+	if lab := sum.Environment.Lab; lab == nil || lab.Nodes != 5 || !lab.SharedClock || lab.Provider != "netns" {
+		t.Errorf("summary.json environment.lab = %+v, want the 5-node netns lab on a shared clock", lab)
+	}
+	// Every agent runs again: the next experiment starts from a converged lab.
+	if out := l.Must("members"); strings.Count(out, "alive") != 5 {
+		t.Errorf("lab members after the runs:\n%s", out)
+	}
+
+	// The other events, one run each: the 4 other nodes observe.
+	samples, _ = converge(t, "--backend", "lab", "--event", "leave,join,user", "--runs", "1", "--lab-dir", l.Dir)
+	learned := map[bench.Event]int{}
+	for _, s := range samples {
+		if s.Backend == bench.BackendLab && s.Learned {
+			learned[s.Event]++
+		}
+	}
+	if diff := cmp.Diff(map[bench.Event]int{bench.EventLeave: 4, bench.EventJoin: 4, bench.EventUser: 4}, learned); diff != "" {
+		t.Errorf("observers that learned each event (-want +got):\n%s", diff)
+	}
+}
+
+// converge runs bench converge ARGS into a fresh directory and returns
+// its samples and summary.
+func converge(t *testing.T, args ...string) ([]bench.Sample, bench.Summary) {
+	t.Helper()
+	out := t.TempDir()
+	c := exec.Command(os.Args[0], append([]string{"converge", "--out", out, "--name", "lab"}, args...)...)
+	c.Env = append(os.Environ(), "BENCH_TEST_MAIN=1")
+	stdout, err := c.CombinedOutput()
+	if err != nil {
+		t.Fatalf("bench converge %s: %v\n%s", strings.Join(args, " "), err, stdout)
+	}
+	t.Logf("bench converge %s:\n%s", strings.Join(args, " "), stdout)
+	dirs, _ := filepath.Glob(filepath.Join(out, "*-lab"))
+	if len(dirs) != 1 {
+		t.Fatalf("want one results directory, got %v", dirs)
+	}
+	d := bench.Dir{Path: dirs[0]}
+	f, err := os.Open(d.Samples())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	samples, err := bench.DecodeSamples(f)
+	if err != nil {
+		t.Fatal(err)
+	}
 	b, err := os.ReadFile(d.Summary())
 	if err != nil {
 		t.Fatal(err)
@@ -97,11 +126,5 @@ func TestRootLabBackendFail(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if lab := sum.Environment.Lab; lab == nil || lab.Nodes != 5 || !lab.SharedClock || lab.Provider != "netns" {
-		t.Errorf("summary.json environment.lab = %+v, want the 5-node netns lab on a shared clock", lab)
-	}
-	// Every agent runs again: the next experiment starts from a converged lab.
-	if out := l.Must("members"); strings.Count(out, "alive") != 5 {
-		t.Errorf("lab members after the runs:\n%s", out)
-	}
+	return samples, sum
 }
