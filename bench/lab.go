@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
+	"strings"
 	"time"
 
 	"github.com/gossiplab/gossiplab/lab"
@@ -133,6 +134,10 @@ func (b *Lab) Attach(ctx context.Context, dir string) (*Attachment, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := checkRunning(ctx, l, prov); err != nil {
+		lock.Release()
+		return nil, err
+	}
 	sh, closeShell, err := b.connect(l, prov)
 	if err != nil {
 		lock.Release()
@@ -149,6 +154,25 @@ func (b *Lab) Attach(ctx context.Context, dir string) (*Attachment, error) {
 		defer lock.Release()
 		return closeShell()
 	}}, nil
+}
+
+// checkRunning refuses a lab some of whose nodes are not running: N is
+// the lab's node count, and every run may pick any node.
+func checkRunning(ctx context.Context, l *lab.Lab, m chaos.Machines) error {
+	st, err := m.Status(ctx, l)
+	if err != nil {
+		return fmt.Errorf("read the nodes' status of lab %s: %w", l.Spec.Name, err)
+	}
+	var down []string
+	for _, s := range st {
+		if s.State != lab.StateRunning {
+			down = append(down, s.Node)
+		}
+	}
+	if len(down) > 0 {
+		return fmt.Errorf("lab %s: %s not running\nhint: boot them first (lab up, or lab chaos up %s)", l.Spec.Name, lab.Summarize(down), strings.Join(down, ","))
+	}
+	return nil
 }
 
 // attach sets the lab the runs use.

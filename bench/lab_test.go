@@ -31,6 +31,7 @@ type fakeLab struct {
 	mu sync.Mutex
 
 	clock    time.Time
+	halted   map[string]bool
 	agentUp  map[string]bool
 	journals map[string][]chaos.Entry
 	deaf     map[string]bool // observers that never notice
@@ -49,7 +50,7 @@ func newFakeLab(t *testing.T, n int) *fakeLab {
 	if errs := s.Validate(); len(errs) > 0 {
 		t.Fatalf("test spec: %v", errs)
 	}
-	f := &fakeLab{l: lab.New(t.TempDir(), s), clock: time.Unix(1_800_000_000, 0), agentUp: map[string]bool{},
+	f := &fakeLab{l: lab.New(t.TempDir(), s), clock: time.Unix(1_800_000_000, 0), agentUp: map[string]bool{}, halted: map[string]bool{},
 		journals: map[string][]chaos.Entry{}, deaf: map[string]bool{}}
 	for _, name := range f.l.NodeNames() {
 		f.agentUp[name] = true
@@ -97,7 +98,11 @@ func (f *fakeLab) Up(context.Context, *lab.Lab, []string, lab.UpOptions) error {
 func (f *fakeLab) Status(context.Context, *lab.Lab) ([]lab.NodeStatus, error) {
 	var out []lab.NodeStatus
 	for _, n := range f.l.NodeNames() {
-		out = append(out, lab.NodeStatus{Node: n, State: lab.StateRunning})
+		st := lab.StateRunning
+		if f.halted[n] {
+			st = lab.StateHalted
+		}
+		out = append(out, lab.NodeStatus{Node: n, State: st})
 	}
 	return out, nil
 }
@@ -350,17 +355,20 @@ func TestLabAttach(t *testing.T) {
 		return f, func() error { return nil }, nil
 	}
 	tests := []struct {
-		name string
-		dir  string
-		prov LabProviders
-		want string // error; empty: attaches
+		name   string
+		dir    string
+		prov   LabProviders
+		halted string
+		want   string // error; empty: attaches
 	}{
-		{"attaches", f.l.Paths.Dir, fakeProviders{fakeProvider{f}}, ""},
-		{"no lab here", t.TempDir(), fakeProviders{fakeProvider{f}}, "no lab.hcl)\nhint: run lab up --nodes N there to make one, or pass --lab-dir"},
-		{"provider missing", f.l.Paths.Dir, fakeProviders{}, `uses provider "netns", which this bench binary lacks`},
+		{"attaches", f.l.Paths.Dir, fakeProviders{fakeProvider{f}}, "", ""},
+		{"a node is halted", f.l.Paths.Dir, fakeProviders{fakeProvider{f}}, "web_2", "web_2 not running\nhint: boot them first (lab up, or lab chaos up web_2)"},
+		{"no lab here", t.TempDir(), fakeProviders{fakeProvider{f}}, "", "no lab.hcl)\nhint: run lab up --nodes N there to make one, or pass --lab-dir"},
+		{"provider missing", f.l.Paths.Dir, fakeProviders{}, "", `uses provider "netns", which this bench binary lacks`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			f.halted = map[string]bool{tt.halted: tt.halted != ""}
 			b := NewLab(tt.prov, nil)
 			b.connect = connect
 			att, err := b.Attach(context.Background(), tt.dir)
@@ -368,6 +376,12 @@ func TestLabAttach(t *testing.T) {
 				if err == nil || !strings.Contains(err.Error(), tt.want) {
 					t.Fatalf("err = %v, want it to contain %q", err, tt.want)
 				}
+				// A refused lab is not left locked.
+				lock, err := lab.AcquireLock(f.l.Paths, "test")
+				if err != nil {
+					t.Fatalf("lock after a refused Attach: %v", err)
+				}
+				lock.Release()
 				return
 			}
 			if err != nil {
