@@ -30,8 +30,11 @@ type fakeLab struct {
 	l  *lab.Lab
 	mu sync.Mutex
 
-	clock    time.Time
-	halted   map[string]bool
+	clock  time.Time
+	halted map[string]bool
+	// skew is every node's clock minus the controller's; set, the provider
+	// does not share the host's clock (VMs).
+	skew     time.Duration
 	agentUp  map[string]bool
 	journals map[string][]chaos.Entry
 	deaf     map[string]bool // observers that never notice
@@ -74,13 +77,13 @@ func (f *fakeLab) notice(typ, subject string) {
 			continue
 		}
 		j := f.journals[o]
-		at := f.clock.Add(time.Duration(n.Index) * time.Second)
+		at := f.clock.Add(f.skew + time.Duration(n.Index)*time.Second)
 		f.journals[o] = append(j, chaos.Entry{Seq: uint64(len(j) + 1), UnixNano: at.UnixNano(), Type: typ, Node: subject})
 	}
 }
 
 func (f *fakeLab) Info() lab.ProviderInfo {
-	return lab.ProviderInfo{Name: "fake", SharedClock: true}
+	return lab.ProviderInfo{Name: "fake", SharedClock: f.skew == 0}
 }
 
 func (f *fakeLab) Halt(context.Context, *lab.Lab, []string, bool) error {
@@ -156,6 +159,8 @@ func (f *fakeLab) Run(_ context.Context, node, cmd string, _ []byte) ([]byte, er
 			f.onInject()
 		}
 		return nil, nil
+	case cmd == "date +%s%N":
+		return []byte(strconv.FormatInt(f.clock.Add(f.skew).UnixNano(), 10) + "\n"), nil
 	case cmd == f.agent.Cmd("event", chaos.UserEventName):
 		f.notice(chaos.EventUser, node)
 		f.log = append(f.log, node+": user")
@@ -247,6 +252,32 @@ func TestLabRun(t *testing.T) {
 
 // pickedNode is the node run picks with seed (the backend's draw).
 func pickedNode(l *lab.Lab, seed uint64, run int) string { return pickNode(l.NodeNames(), seed, run) }
+
+// TestLabRunSkewedClocks is the VM case: the nodes' clocks are an hour
+// ahead. Each offset is estimated over a round trip of 10 s (the fake's
+// clock), so latencies are good to within 5 s, which summary.json says.
+func TestLabRunSkewedClocks(t *testing.T) {
+	f := newFakeLab(t, 4)
+	f.skew = time.Hour
+	b := f.backend()
+	var got []Sample
+	err := b.Run(context.Background(), Spec{Event: EventFail, N: 4, Runs: 2, Seed: 1}, func(_ int, s []Sample) { got = append(got, s...) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 6 {
+		t.Fatalf("%d samples, want 3 observers in 2 runs", len(got))
+	}
+	for _, s := range got {
+		n, _ := f.l.Node(s.Observer)
+		if d := s.Latency - time.Duration(n.Index)*time.Second; !s.Learned || d < -5*time.Second || d > 5*time.Second {
+			t.Errorf("%s: latency %s (learned %v), want %ds within 5s", s.Observer, s.Latency, s.Learned, n.Index)
+		}
+	}
+	if info := b.att.info; info.SharedClock || info.ClockUncertainty != Seconds(5*time.Second) {
+		t.Errorf("info: shared clock %v, uncertainty %s; want false, 5s", info.SharedClock, time.Duration(info.ClockUncertainty))
+	}
+}
 
 func TestLabRunObserverNeverLearns(t *testing.T) {
 	f := newFakeLab(t, 4)
