@@ -159,6 +159,8 @@ func (f *fakeLab) Run(_ context.Context, node, cmd string, _ []byte) ([]byte, er
 			f.onInject()
 		}
 		return nil, nil
+	case cmd == "true": // chaos reaching the target before the injection
+		return nil, nil
 	case cmd == "date +%s%N":
 		return []byte(strconv.FormatInt(f.clock.Add(f.skew).UnixNano(), 10) + "\n"), nil
 	case cmd == f.agent.Cmd("event", chaos.UserEventName):

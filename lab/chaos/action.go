@@ -93,6 +93,16 @@ func (a Action) Network() bool {
 	return false
 }
 
+// ByProvider reports whether the provider performs a (halt, reload, up);
+// the other actions run commands on the nodes over the shell.
+func (a Action) ByProvider() bool {
+	switch a {
+	case ActHalt, ActReload, ActUp:
+		return true
+	}
+	return false
+}
+
 // TargetsDown reports whether a takes its targets out of the cluster, so
 // that they cannot observe.
 func (a Action) TargetsDown() bool {

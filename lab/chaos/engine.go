@@ -103,6 +103,9 @@ func (e *Engine) Do(ctx context.Context, req Request, stream uint64) (*Summary, 
 		return nil, &NotInjectedError{Err: err}
 	}
 	journals := e.readJournals(ctx, p.observers, nil)
+	if !req.Action.ByProvider() {
+		e.reach(ctx, p.targets.Nodes)
+	}
 	injected := e.now()
 	mech, err := e.inject(ctx, req, p)
 	if err != nil {
@@ -290,6 +293,14 @@ func (e *Engine) inject(ctx context.Context, req Request, p *plan) (map[string]s
 	faults = slices.DeleteFunc(faults, func(f NodeFault) bool { return !slices.Contains(p.running, f.Node) })
 	res := e.faulter().Apply(ctx, faults, req.Mechanism)
 	return mechanisms(res), e.wrap(req, AppliedErr(res))
+}
+
+// reach runs a no-op on nodes so that the shell's connection to each (an
+// SSH master) is up before the injection instant is read: the handshake
+// is then not part of what is measured. Failures are left to the
+// injection to report.
+func (e *Engine) reach(ctx context.Context, nodes []string) {
+	forEach(len(nodes), e.Parallel, func(i int) { _, _ = e.Shell.Run(ctx, nodes[i], "true", nil) })
 }
 
 func (e *Engine) wrap(req Request, err error) error {

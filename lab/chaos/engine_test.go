@@ -35,6 +35,10 @@ type fakeCluster struct {
 	log      []string
 
 	journalReads int
+	// reached lists the nodes the engine ran a no-op on, in order, and
+	// atInject what it held when the first agent script ran.
+	reached  []string
+	atInject []string
 	// skew is each node's clock minus the controller's; with any set the
 	// provider does not share the host's clock (VMs).
 	skew map[string]time.Duration
@@ -128,6 +132,10 @@ func (c *fakeCluster) Run(_ context.Context, node, cmd string, stdin []byte) ([]
 	if c.state[node] != lab.StateRunning {
 		return nil, fmt.Errorf("ssh %s: connection refused", node)
 	}
+	if cmd == "true" { // the engine reaching a target before the injection
+		c.reached = append(c.reached, node)
+		return nil, nil
+	}
 	journalCmd := c.agent.Cmd("journal", "-format", "json")
 	switch {
 	case strings.HasPrefix(cmd, journalCmd):
@@ -148,6 +156,9 @@ func (c *fakeCluster) Run(_ context.Context, node, cmd string, stdin []byte) ([]
 		}
 		return []byte(strings.Join(out, "\n")), nil
 	case cmd == c.agent.KillScript():
+		if c.atInject == nil {
+			c.atInject = append([]string{}, c.reached...)
+		}
 		c.agentUp[node] = false
 		c.notice(EventFailed, node, c.l.NodeNames())
 	case cmd == c.agent.StopScript():
@@ -464,5 +475,36 @@ func TestEngineDoesNotWaitForObserversWithoutAgent(t *testing.T) {
 	}
 	if s.Saw != 2 {
 		t.Errorf("saw %d, want 2", s.Saw)
+	}
+}
+
+// TestEngineReachesTargetsBeforeInjecting: the shell's connection to a
+// target is made before the injection instant, so that an SSH handshake
+// is not measured; the provider's actions need none.
+func TestEngineReachesTargetsBeforeInjecting(t *testing.T) {
+	tests := []struct {
+		line string
+		want []string
+	}{
+		{"kill-agent web_2,web_4", []string{"web_2", "web_4"}},
+		{"halt web_2 --force", nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.line, func(t *testing.T) {
+			c := newFakeCluster(t, 5)
+			e := c.engine()
+			e.Parallel = 1
+			if _, err := e.Do(context.Background(), mustReq(t, tt.line), 0); err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(tt.want, c.reached); diff != "" {
+				t.Errorf("reached (-want +got):\n%s", diff)
+			}
+			if tt.want != nil {
+				if diff := cmp.Diff(tt.want, c.atInject); diff != "" {
+					t.Errorf("reached when the agent was killed (-want +got):\n%s", diff)
+				}
+			}
+		})
 	}
 }
