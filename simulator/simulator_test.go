@@ -60,6 +60,7 @@ func TestInvariants(t *testing.T) {
 		{"user lan", LAN(), Scenario{N: 300, Event: User}, 299},
 		{"mass fail lan", LAN(), Scenario{N: 50, Event: MassFail, FailFraction: 0.1}, 45},
 		{"partition lan", LAN(), Scenario{N: 20, Event: Partition}, 20},
+		{"partition and heal lan", LAN(), Scenario{N: 30, Event: Partition, HealAfter: 40 * time.Second}, 30},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
