@@ -58,7 +58,10 @@ Ctrl-C stops early, writes what finished and marks it incomplete.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			f.nodesSet = cmd.Flags().Changed("nodes")
-			return f.runE(cmd.Context(), e, os.Args)
+			// The command line as typed, with the program's name only: a
+			// `go run` binary lives in a temporary directory.
+			args := append([]string{"bench"}, os.Args[1:]...)
+			return f.runE(cmd.Context(), e, args)
 		},
 	}
 	fl := cmd.Flags()
