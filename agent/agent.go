@@ -43,6 +43,7 @@ type Agent struct {
 	addr    netip.AddrPort
 
 	keyWaiters map[uint64]chan keyResponse // cluster-wide key operations awaiting answers
+	leaveAcks  *leaveAcks                  // while leaving: members yet to acknowledge the intent
 
 	events   eventBuffer
 	handlers *handlerRunner
@@ -274,66 +275,6 @@ func (a *Agent) running() (*memberlist.Memberlist, error) {
 		return nil, errors.New("agent has left or shut down")
 	}
 	return a.ml, nil
-}
-
-// Leave tells the cluster this agent is leaving and leaves gracefully:
-// the others mark it leaving, then left. Call Shutdown afterwards.
-func (a *Agent) Leave(ctx context.Context) error {
-	a.mu.Lock()
-	if a.state != stateRunning {
-		s := a.state
-		a.mu.Unlock()
-		if s == stateLeaving || s == stateLeft {
-			return nil
-		}
-		return errors.New("agent is not running")
-	}
-	a.state = stateLeaving
-	if self := a.members[a.cfg.NodeName]; self != nil {
-		self.Status, self.Since = StatusLeaving, time.Now()
-	}
-	ml := a.ml
-	a.mu.Unlock()
-	a.logger.Info("leaving the cluster")
-
-	if ml.NumMembers() > 1 {
-		intent := encodeLeaveIntent(leaveIntent{Node: a.cfg.NodeName, Boot: a.boot})
-		// Tell every alive member directly (one UDP packet each), so the
-		// intent does not depend on gossip picking the right peers (it
-		// also goes to recently dead ones), then gossip it as well.
-		for _, n := range ml.Members() {
-			if n.Name != a.cfg.NodeName {
-				_ = ml.SendBestEffort(n, intent)
-			}
-		}
-		done := make(chan struct{})
-		a.queue.QueueBroadcast(&broadcast{key: "intent:" + a.cfg.NodeName, msg: intent, notify: done})
-		wait, cancel := context.WithTimeout(ctx, 5*time.Second)
-		select {
-		case <-done:
-		case <-wait.Done():
-			a.logger.Warn("leave intent not fully gossiped before timeout")
-		}
-		cancel()
-	}
-	timeout := 5 * time.Second
-	if dl, ok := ctx.Deadline(); ok {
-		timeout = time.Until(dl)
-	}
-	err := ml.Leave(timeout)
-	a.mu.Lock()
-	a.state = stateLeft
-	if self := a.members[a.cfg.NodeName]; self != nil {
-		self.Status, self.Since = StatusLeft, time.Now()
-	}
-	a.mu.Unlock()
-	if a.snap != nil {
-		a.snap.markLeft()
-	}
-	if err != nil {
-		return fmt.Errorf("leave: %w", err)
-	}
-	return nil
 }
 
 // Shutdown stops the agent. It is idempotent. Without a Leave before it

@@ -47,7 +47,14 @@ func (d *delegate) NotifyMsg(b []byte) {
 			d.a.logger.Warn("dropping malformed leave intent", "err", err)
 			return
 		}
-		d.a.receiveLeaveIntent(l, b)
+		d.a.receiveLeaveIntent(l)
+	case msgLeaveAck:
+		k, err := decodeLeaveAck(b)
+		if err != nil {
+			d.a.logger.Warn("dropping malformed leave acknowledgement", "err", err)
+			return
+		}
+		d.a.receiveLeaveAck(k)
 	case msgKeyRequest:
 		r, err := decodeKeyRequest(b)
 		if err != nil {
@@ -123,6 +130,14 @@ func (a *Agent) nodeAlive(n *memberlist.Node, typ EntryType) {
 	if typ == EntryMemberUpdate && old != nil && old.Status != StatusAlive {
 		ms.Status, ms.Since = old.Status, old.Since
 	}
+	if old != nil && old.intent && old.boot == ms.boot {
+		// The same run came back (it refuted a false failure while
+		// announcing its leave): it is still on its way out.
+		ms.intent = true
+		if ms.Status == StatusAlive {
+			ms.Status = StatusLeaving
+		}
+	}
 	a.members[n.Name] = &ms
 	self := a.addr
 	a.mu.Unlock()
@@ -135,8 +150,10 @@ func (a *Agent) nodeAlive(n *memberlist.Node, typ EntryType) {
 	a.handlers.enqueue(handlerEvent{typ: typ, members: []Member{ms.Member}})
 }
 
-// nodeGone handles memberlist's leave notification: left when the
-// member announced its leave (status leaving), failed otherwise.
+// nodeGone handles memberlist's leave notification: left when this run
+// of the member announced its leave, failed otherwise. (memberlist v0.7.0
+// does not fill in n.State here, so its own "left" cannot be used: the
+// leave intent is what tells a graceful leave from a crash.)
 func (a *Agent) nodeGone(n *memberlist.Node) {
 	ap := addrPort(n.Addr, n.Port)
 	now := time.Now()
@@ -148,7 +165,7 @@ func (a *Agent) nodeGone(n *memberlist.Node) {
 		a.members[n.Name] = m
 	}
 	typ, status := EntryMemberFailed, StatusFailed
-	if m.Status == StatusLeaving || n.Name == a.cfg.NodeName {
+	if m.Status == StatusLeaving || m.intent || n.Name == a.cfg.NodeName {
 		typ, status = EntryMemberLeave, StatusLeft
 	}
 	m.Status, m.Since = status, now

@@ -27,6 +27,14 @@
 // rejoin one of them (so healed partitions merge), then reaped; left
 // members are kept for Config.TombstoneTimeout.
 //
+// Leave first sends a leave intent to every member and waits (at most
+// 5 s) until each has acknowledged it, then leaves memberlist. A member
+// that holds the intent records the leaver left when memberlist reports
+// it gone; one that does not records failed, as memberlist v0.7.0 does
+// not tell its delegates a graceful leave from a failure. Waiting for the
+// acknowledgements keeps an observer whose message handler lags (it takes
+// queued messages newest first) from taking the dead message first.
+//
 // # The journal
 //
 // Every membership change and user event is appended to a bounded ring

@@ -74,7 +74,7 @@ func (a *Agent) mergeLeft(l leaveIntent) {
 		a.mu.Unlock()
 		return
 	}
-	m.Status, m.Since = StatusLeft, time.Now()
+	m.Status, m.Since, m.intent = StatusLeft, time.Now(), true
 	mem := m.copyOut()
 	a.mu.Unlock()
 	a.journal.Append(Entry{Type: EntryMemberLeave, Node: mem.Name, Addr: mem.Addr})
@@ -165,14 +165,25 @@ func (a *Agent) receiveUserEvent(e UserEvent, raw []byte) {
 	a.handlers.enqueue(handlerEvent{typ: EntryUser, user: &e})
 }
 
-func (a *Agent) receiveLeaveIntent(l leaveIntent, raw []byte) {
+// receiveLeaveIntent applies a member's leave intent (or a force-leave):
+// an alive member becomes leaving, a failed one left. The intent is
+// remembered for the member's run (memberState.intent), so that a
+// member-failed for it is recorded as left even if memberlist revived the
+// member in between. An intent asking for it is acknowledged, whatever
+// the member's status here, so the leaver knows it can go; a changed
+// status is gossiped on.
+func (a *Agent) receiveLeaveIntent(l leaveIntent) {
 	a.mu.Lock()
 	m := a.members[l.Node]
 	if m == nil || m.boot != l.Boot || l.Node == a.cfg.NodeName {
 		a.mu.Unlock()
 		return
 	}
+	if !l.Force {
+		m.intent = true
+	}
 	var typ EntryType
+	changed := true
 	switch {
 	case m.Status == StatusAlive && !l.Force:
 		m.Status, m.Since = StatusLeaving, time.Now()
@@ -180,11 +191,17 @@ func (a *Agent) receiveLeaveIntent(l leaveIntent, raw []byte) {
 		m.Status, m.Since = StatusLeft, time.Now()
 		typ = EntryMemberLeave
 	default:
-		a.mu.Unlock()
-		return
+		changed = false
 	}
 	mem := m.copyOut()
+	ml := a.ml
 	a.mu.Unlock()
+	if l.Ack && !l.Force && ml != nil {
+		a.sendLeaveAck(ml, mem, l)
+	}
+	if !changed {
+		return
+	}
 	if typ != 0 {
 		a.journal.Append(Entry{Type: typ, Node: mem.Name, Addr: mem.Addr})
 		a.handlers.enqueue(handlerEvent{typ: typ, members: []Member{mem}})
@@ -192,7 +209,10 @@ func (a *Agent) receiveLeaveIntent(l leaveIntent, raw []byte) {
 			a.snap.dirty()
 		}
 	}
-	a.queue.QueueBroadcast(&broadcast{key: "intent:" + l.Node, msg: append([]byte(nil), raw...)})
+	// Gossip it on without the ack request: only the copies the leaver
+	// sends itself ask for an answer.
+	l.Ack = false
+	a.queue.QueueBroadcast(&broadcast{key: "intent:" + l.Node, msg: encodeLeaveIntent(l)})
 }
 
 // ForceLeave moves a failed member to left on every agent (it stops being
@@ -217,7 +237,6 @@ func (a *Agent) ForceLeave(node string) error {
 	}
 	l := leaveIntent{Node: node, Boot: m.boot, Force: true}
 	a.mu.Unlock()
-	raw := encodeLeaveIntent(l)
-	a.receiveLeaveIntent(l, raw)
+	a.receiveLeaveIntent(l)
 	return nil
 }

@@ -42,6 +42,11 @@ type Member struct {
 type memberState struct {
 	Member
 	boot int64 // the member's boot id (from its meta), to match leave intents
+	// intent: this run of the member announced its graceful leave (its
+	// leave intent, or another agent's word that it left, arrived). A run
+	// never takes its leave back, so it holds until the member is reaped
+	// or comes back as a new run.
+	intent bool
 }
 
 func (s *memberState) copyOut() Member {

@@ -12,6 +12,7 @@ import (
 const (
 	msgUserEvent   byte = 1
 	msgLeaveIntent byte = 2
+	msgLeaveAck    byte = 5 // 3 and 4 are the key messages (keyquery.go)
 )
 
 // UserEvent is a user event as delivered to this agent.
@@ -24,12 +25,30 @@ type UserEvent struct {
 }
 
 // leaveIntent announces that Node (in its run Boot) leaves; Force marks a
-// force-leave of a failed member issued by another agent.
+// force-leave of a failed member issued by another agent; Ack asks the
+// receiver to answer with a leaveAck (set on the copies the leaver sends
+// directly, never on gossiped ones).
 type leaveIntent struct {
 	Node  string
 	Boot  int64
 	Force bool
+	Ack   bool
 }
+
+// leaveAck tells the leaver Node (run Boot) that member From has recorded
+// its leave intent.
+type leaveAck struct {
+	Node string
+	Boot int64
+	From string
+}
+
+// Flag bits of a leave intent. Agents before the ack read the byte as
+// "force" only when it is exactly 1, so the ack bit is ignored by them.
+const (
+	intentForce byte = 1 << iota
+	intentAck
+)
 
 var errShortMessage = errors.New("malformed agent message")
 
@@ -112,7 +131,10 @@ func encodeLeaveIntent(l leaveIntent) []byte {
 	b = binary.AppendUvarint(b, uint64(l.Boot))
 	f := byte(0)
 	if l.Force {
-		f = 1
+		f |= intentForce
+	}
+	if l.Ack {
+		f |= intentAck
 	}
 	b = append(b, f)
 	return appendString(b, l.Node)
@@ -126,13 +148,33 @@ func decodeLeaveIntent(b []byte) (leaveIntent, error) {
 	var l leaveIntent
 	l.Boot = int64(r.uvarint())
 	if r.err == nil && len(r.b) > 0 {
-		l.Force = r.b[0] == 1
+		l.Force = r.b[0]&intentForce != 0
+		l.Ack = r.b[0]&intentAck != 0
 		r.b = r.b[1:]
 	} else {
 		r.err = errShortMessage
 	}
 	l.Node = string(r.bytes())
 	return l, r.err
+}
+
+func encodeLeaveAck(k leaveAck) []byte {
+	b := []byte{msgLeaveAck}
+	b = binary.AppendUvarint(b, uint64(k.Boot))
+	b = appendString(b, k.Node)
+	return appendString(b, k.From)
+}
+
+func decodeLeaveAck(b []byte) (leaveAck, error) {
+	if len(b) < 2 || b[0] != msgLeaveAck {
+		return leaveAck{}, errShortMessage
+	}
+	r := reader{b: b[1:]}
+	var k leaveAck
+	k.Boot = int64(r.uvarint())
+	k.Node = string(r.bytes())
+	k.From = string(r.bytes())
+	return k, r.err
 }
 
 // broadcast is one queued agent message; a newer message about the same

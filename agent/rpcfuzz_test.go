@@ -61,6 +61,8 @@ func FuzzRPCHandle(f *testing.F) {
 func FuzzDecodeGossip(f *testing.F) {
 	f.Add(encodeUserEvent(UserEvent{LTime: 3, Name: "deploy", Payload: []byte("v1"), Origin: "web_1"}))
 	f.Add(encodeLeaveIntent(leaveIntent{Node: "web_2", Boot: 42, Force: true}))
+	f.Add(encodeLeaveIntent(leaveIntent{Node: "web_2", Boot: 42, Ack: true}))
+	f.Add(encodeLeaveAck(leaveAck{Node: "web_2", Boot: 42, From: "web_1"}))
 	f.Add(encodeState(7, []leaveIntent{{Node: "web_3", Boot: 1}}))
 	f.Add(encodeKeyRequest(keyRequest{ID: 9, Origin: "web_1", Op: KeyInstall, Key: "k"}))
 	f.Add(encodeKeyResponse(keyResponse{ID: 9, Node: "web_2", Error: "x"}))
@@ -68,6 +70,7 @@ func FuzzDecodeGossip(f *testing.F) {
 	f.Fuzz(func(t *testing.T, b []byte) {
 		_, _ = decodeUserEvent(b)
 		_, _ = decodeLeaveIntent(b)
+		_, _ = decodeLeaveAck(b)
 		_, _, _ = decodeState(b)
 		_, _ = decodeKeyRequest(b)
 		_, _ = decodeKeyResponse(b)

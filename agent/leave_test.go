@@ -1,0 +1,84 @@
+package agent_test
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/gossiplab/gossiplab/agent"
+	"github.com/gossiplab/gossiplab/agent/agenttest"
+)
+
+// firstGone returns the first member-leave or member-failed entry about
+// node in observer's journal after seq (0 when there is none).
+func firstGone(observer *agent.Agent, node string, seq uint64) agent.EntryType {
+	for _, e := range observer.Journal().Since(seq) {
+		if e.Node == node && (e.Type == agent.EntryMemberLeave || e.Type == agent.EntryMemberFailed) {
+			return e.Type
+		}
+	}
+	return 0
+}
+
+// TestLeaveWhileObserverLags reproduces the race the chaos runs hit under
+// CPU load: an observer whose packet handler lags takes the leaver's own
+// dead message (memberlist's "I left", Node == From) before the agent's
+// leave intent, because memberlist's handoff queue is processed newest
+// first. The observer must still record member-leave, never
+// member-failed.
+func TestLeaveWhileObserverLags(t *testing.T) {
+	ctx := t.Context()
+	c := agenttest.NewCluster(t, ctx, 4, agenttest.Options{})
+	c.WaitConverged(t, waitLong)
+	sender, lagger, other, leaver := c.Agents[0], c.Agents[1], c.Agents[2], c.Agents[3]
+	seq := lagger.Journal().LastSeq()
+
+	release := lagger.StallPacketHandler()
+	defer release()
+	// Park the lagger's packet handler on a user event. The sender gossips
+	// to every member each round, so once the others have the event the
+	// lagger has received it too.
+	if err := sender.UserEvent("stall", nil, false); err != nil {
+		t.Fatal(err)
+	}
+	agenttest.WaitEntry(t, waitLong, []*agent.Agent{other, leaver}, agent.EntryUser, sender.Name())
+
+	lctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	left := make(chan error, 1)
+	go func() { left <- leaver.Leave(lctx) }()
+	// The lagger lags by up to a second (less than the leaver's bound on
+	// waiting for acknowledgements): it is released once the others, not
+	// lagging, see the leave (it has then queued the intent and, after it,
+	// the dead messages) or after that second.
+	lagUntil := time.Now().Add(time.Second)
+	agenttest.WaitFor(t, waitLong, func() (bool, string) {
+		if time.Now().After(lagUntil) {
+			return true, ""
+		}
+		for _, o := range []*agent.Agent{sender, other} {
+			if s := agenttest.StatusOf(o, leaver.Name()); s != agent.StatusLeft {
+				return false, fmt.Sprintf("%s sees %s %s", o.Name(), leaver.Name(), s)
+			}
+		}
+		return true, ""
+	})
+	if agenttest.HasEntry(lagger, agent.EntryUser, sender.Name()) {
+		t.Log("the lagger was not stalled: the race was not exercised")
+	}
+	release()
+	if err := <-left; err != nil {
+		t.Fatal(err)
+	}
+	_ = leaver.Shutdown()
+
+	agenttest.WaitFor(t, waitLong, func() (bool, string) {
+		got := firstGone(lagger, leaver.Name(), seq)
+		return got != 0, fmt.Sprintf("%s has not recorded %s gone", lagger.Name(), leaver.Name())
+	})
+	if got := firstGone(lagger, leaver.Name(), seq); got != agent.EntryMemberLeave {
+		t.Errorf("%s first recorded %s as %s, want %s", lagger.Name(), leaver.Name(), got, agent.EntryMemberLeave)
+	}
+	agenttest.WaitStatus(t, waitLong, []*agent.Agent{lagger}, leaver.Name(), agent.StatusLeft)
+}
