@@ -10,12 +10,18 @@ import (
 	"github.com/hashicorp/memberlist"
 )
 
-// Version is the labagent version; ProtocolVersion is the version of the
-// agent's own gossip messages (user events, leave intents) and RPC.
-const (
-	Version         = "0.1.0"
-	ProtocolVersion = 1
-)
+// Version is the labagent version, without a leading "v". It is a
+// variable only so that a release build can set it (it must parse with
+// hashicorp/go-version):
+//
+//	go build -ldflags "-X github.com/gossiplab/gossiplab/agent.Version=1.2.3" ./cmd/labagent
+//
+// Nothing in the program changes it.
+var Version = "0.1.0"
+
+// ProtocolVersion is the version of the agent's own gossip messages (user
+// events, leave intents) and RPC.
+const ProtocolVersion = 1
 
 // Default values of the agent configuration.
 const (

@@ -9,16 +9,19 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/gossiplab/gossiplab/agent"
 	"github.com/gossiplab/gossiplab/agent/agenttest"
 	"github.com/gossiplab/gossiplab/agent/rpc"
 )
 
-// buildLabagent compiles this command into a temporary directory.
-func buildLabagent(t testing.TB) string {
+// buildLabagent compiles this command into a temporary directory, with
+// the extra go build flags given.
+func buildLabagent(t testing.TB, flags ...string) string {
 	t.Helper()
 	goBin, err := exec.LookPath("go")
 	if err != nil {
@@ -28,11 +31,37 @@ func buildLabagent(t testing.TB) string {
 	if runtime.GOOS == "windows" {
 		bin += ".exe"
 	}
-	out, err := exec.CommandContext(t.Context(), goBin, "build", "-o", bin, ".").CombinedOutput()
+	args := append(append([]string{"build"}, flags...), "-o", bin, ".")
+	out, err := exec.CommandContext(t.Context(), goBin, args...).CombinedOutput()
 	if err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
 	return bin
+}
+
+// TestVersionLdflags: a release build sets the version with -ldflags -X;
+// without it the default stays.
+func TestVersionLdflags(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		flags []string
+		want  string
+	}{
+		{name: "default", want: "labagent v" + agent.Version + "\n"},
+		{name: "ldflags", flags: []string{"-ldflags", "-X github.com/gossiplab/gossiplab/agent.Version=9.8.7"}, want: "labagent v9.8.7\n"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			bin := buildLabagent(t, tc.flags...)
+			out, err := exec.CommandContext(t.Context(), bin, "version").CombinedOutput()
+			if err != nil {
+				t.Fatalf("labagent version: %v\n%s", err, out)
+			}
+			first, _, _ := strings.Cut(string(out), "\n")
+			if got := first + "\n"; got != tc.want {
+				t.Errorf("labagent version printed %q, want %q", got, tc.want)
+			}
+		})
+	}
 }
 
 // TestProcessCLI starts labagent processes on loopback addresses and
