@@ -171,6 +171,12 @@ func (a *Agent) Start(ctx context.Context) error {
 	mc.SuspicionMult, mc.RetransmitMult = t.SuspicionMult, t.RetransmitMult
 	mc.PushPullInterval, mc.IndirectChecks = t.PushPullInterval, t.IndirectChecks
 	mc.TCPTimeout, mc.GossipToTheDeadTime = t.TCPTimeout, t.GossipToTheDead
+	// No LZW compression of outgoing messages: memberlist builds a new
+	// LZW writer (a 64 KB table) for every packet, even a ping or ack it
+	// then sends uncompressed because compression did not make it
+	// smaller; that garbage was most of an idle agent's GC work. Receivers
+	// decode either form, so this mixes with compressing agents.
+	mc.EnableCompression = false
 	mc.Name = a.cfg.NodeName
 	mc.BindAddr, mc.BindPort = bindIP, port
 	mc.AdvertiseAddr, mc.AdvertisePort = advIP, advPort
