@@ -50,13 +50,28 @@ func (a *Agent) Leave(ctx context.Context) error {
 	a.logger.Info("leaving the cluster")
 
 	if ml.NumMembers() > 1 {
-		a.announceLeave(ctx, ml)
+		// With a deadline, at most half of the time left, so that
+		// memberlist's leave broadcast keeps the other half.
+		wait := leaveIntentTimeout
+		if dl, ok := ctx.Deadline(); ok {
+			wait = min(wait, time.Until(dl)/2)
+		}
+		actx, cancel := context.WithTimeout(ctx, wait)
+		a.announceLeave(actx, ml)
+		cancel()
 	}
 	timeout := 5 * time.Second
 	if dl, ok := ctx.Deadline(); ok {
 		timeout = time.Until(dl)
 	}
-	err := ml.Leave(timeout)
+	a.mu.Lock()
+	down := a.state == stateShutdown
+	a.mu.Unlock()
+	if down { // memberlist panics on a Leave after its Shutdown
+		return errors.New("leave: the agent was shut down while leaving")
+	}
+	// memberlist waits for ever on a timeout of 0.
+	err := ml.Leave(max(timeout, time.Millisecond))
 	a.mu.Lock()
 	a.state = stateLeft
 	if self := a.members[a.cfg.NodeName]; self != nil {
@@ -76,7 +91,7 @@ func (a *Agent) Leave(ctx context.Context) error {
 // (asking each for an acknowledgement) and gossips it (for members this
 // agent does not see alive), then waits until the gossip is done and
 // every member acknowledged or stopped being alive, resending once per
-// probe interval, for at most leaveIntentTimeout.
+// probe interval, until ctx ends.
 func (a *Agent) announceLeave(ctx context.Context, ml *memberlist.Memberlist) {
 	acks := &leaveAcks{pending: map[string]bool{}, done: make(chan struct{})}
 	for _, n := range ml.Members() {
@@ -101,8 +116,6 @@ func (a *Agent) announceLeave(ctx context.Context, ml *memberlist.Memberlist) {
 		notify: gossiped,
 	})
 	acked := a.sendIntent(ml, direct)
-	wait, cancel := context.WithTimeout(ctx, leaveIntentTimeout)
-	defer cancel()
 	resend := time.NewTicker(a.tuning.ProbeInterval)
 	defer resend.Stop()
 	for acked != nil || gossiped != nil {
@@ -115,7 +128,9 @@ func (a *Agent) announceLeave(ctx context.Context, ml *memberlist.Memberlist) {
 			if acked != nil {
 				acked = a.sendIntent(ml, direct)
 			}
-		case <-wait.Done():
+		case <-a.shutdownCh:
+			return
+		case <-ctx.Done():
 			a.logger.Warn("leaving without every member's acknowledgement of the leave intent; they may record this agent failed",
 				"unacknowledged", a.unacked(), "gossip_done", gossiped == nil)
 			return
