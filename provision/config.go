@@ -109,7 +109,11 @@ func RenderLabagentConfig(l Layout, t Target, s AgentSettings, iface string) ([]
 		Rejoin:           true,
 		EventHandlers:    s.EventHandlers,
 		RPCAddr:          s.rpcAddr(),
-		LeaveOnTerminate: true,
+		// Serf's default: SIGTERM, as a shutting-down node's processes
+		// get, does not leave, so a halted node is seen failed, as in the
+		// classic `vagrant halt` experiment. A graceful leave is
+		// `labagent leave` (lab chaos stop-agent) or SIGINT.
+		LeaveOnTerminate: false,
 	}
 	if len(t.Join) > 0 {
 		c.RetryInterval = "2s"

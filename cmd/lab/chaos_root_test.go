@@ -115,9 +115,11 @@ func TestRootChaos(t *testing.T) {
 	r.must(append([]string{"up", "--nodes", "10"}, flags...)...)
 	r.must("provision", "--agent-binary", agent)
 
-	r.wantSaw(r.chaos("halt", "--force", "web_3"), 9, nil, "member-failed")
+	// Issue 6: a graceful halt is seen failed (the agent, as Serf's, does not
+	// leave on SIGTERM), at a time within the LAN suspicion bounds.
+	r.wantSaw(r.chaos("halt", "web_3"), 9, nil, "member-failed")
 	if out := r.must("members"); !regexp.MustCompile(`(?m)^web_3\s+\S+\s+failed`).MatchString(out) {
-		t.Errorf("lab members after halt --force web_3:\n%s", out)
+		t.Errorf("lab members after halt web_3:\n%s", out)
 	}
 	r.wantSaw(r.chaos("reload", "web_3"), 9, nil, "member-join")
 

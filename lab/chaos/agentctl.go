@@ -55,17 +55,22 @@ fi
 %[2]s`, svc, body)
 }
 
-// StopScript stops the agent gracefully (SIGTERM: it leaves the cluster).
+// StopScript stops the agent gracefully: `labagent leave` first (the
+// agent leaves the cluster and exits), then the service is stopped. The
+// leave does not rely on the stop's signal: provisioning runs the agent
+// with leave_on_terminate off, as Serf does, so that a node that shuts
+// down is seen failed, as in the classic halt experiment.
 func (a AgentCLI) StopScript() string {
-	return a.serviceScript(`case $mode in
-systemd)
-	systemctl is-active --quiet "$svc" || { echo "$svc is not running" >&2; exit 1; }
-	systemctl stop "$svc" ;;
-init)
-	"$init" status >/dev/null 2>&1 || { echo "$svc is not running" >&2; exit 1; }
-	"$init" stop ;;
+	return a.serviceScript(fmt.Sprintf(`case $mode in
+systemd) systemctl is-active --quiet "$svc" || { echo "$svc is not running" >&2; exit 1; } ;;
+init) "$init" status >/dev/null 2>&1 || { echo "$svc is not running" >&2; exit 1; } ;;
 esac
-`)
+%s >/dev/null || echo "graceful leave failed; stopping the service anyway" >&2
+case $mode in
+systemd) systemctl stop "$svc" ;;
+init) "$init" stop ;;
+esac
+`, a.Cmd("leave")))
 }
 
 // StartScript starts the agent.

@@ -5,10 +5,11 @@ elif [ -x "/etc/$svc/$svc.init" ]; then mode=init init="/etc/$svc/$svc.init"
 else echo "no $svc service on this node (systemd unit, /etc/init.d/$svc or /etc/$svc/$svc.init)" >&2; echo "hint: provision the node first: lab provision" >&2; exit 1
 fi
 case $mode in
-systemd)
-	systemctl is-active --quiet "$svc" || { echo "$svc is not running" >&2; exit 1; }
-	systemctl stop "$svc" ;;
-init)
-	"$init" status >/dev/null 2>&1 || { echo "$svc is not running" >&2; exit 1; }
-	"$init" stop ;;
+systemd) systemctl is-active --quiet "$svc" || { echo "$svc is not running" >&2; exit 1; } ;;
+init) "$init" status >/dev/null 2>&1 || { echo "$svc is not running" >&2; exit 1; } ;;
+esac
+labagent leave >/dev/null || echo "graceful leave failed; stopping the service anyway" >&2
+case $mode in
+systemd) systemctl stop "$svc" ;;
+init) "$init" stop ;;
 esac
