@@ -98,17 +98,17 @@ func RenderLabagentConfig(l Layout, t Target, s AgentSettings, iface string) ([]
 		return nil, fmt.Errorf("node %q: lab IP %q is not an IP address", t.Node(), t.IP)
 	}
 	c := LabagentConfig{
-		NodeName:         t.Node(),
-		Bind:             t.IP,
-		Advertise:        t.IP,
-		RetryJoin:        t.Join,
-		Discover:         s.Discover,
-		Tags:             t.Tags,
-		Profile:          s.Profile,
-		SnapshotPath:     l.Snapshot(),
-		Rejoin:           true,
-		EventHandlers:    s.EventHandlers,
-		RPCAddr:          s.rpcAddr(),
+		NodeName:      t.Node(),
+		Bind:          t.IP,
+		Advertise:     t.IP,
+		RetryJoin:     t.Join,
+		Discover:      s.Discover,
+		Tags:          t.Tags,
+		Profile:       s.Profile,
+		SnapshotPath:  l.Snapshot(),
+		Rejoin:        true,
+		EventHandlers: s.EventHandlers,
+		RPCAddr:       s.rpcAddr(),
 		// Serf's default: SIGTERM, as a shutting-down node's processes
 		// get, does not leave, so a halted node is seen failed, as in the
 		// classic `vagrant halt` experiment. A graceful leave is
