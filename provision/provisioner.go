@@ -12,12 +12,12 @@ import (
 	"os"
 	"slices"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/hashicorp/go-version"
 
 	"github.com/gossiplab/gossiplab/internal/execx"
+	"github.com/gossiplab/gossiplab/internal/parallel"
 )
 
 // Bundle is the agent to install: one binary per architecture.
@@ -177,23 +177,15 @@ const commitTimeout = 2 * time.Minute
 // others; cancelling ctx fails the nodes not yet done.
 func (p *Provisioner) Run(ctx context.Context, targets []Target) []Result {
 	results := make([]Result, len(targets))
-	sem := make(chan struct{}, p.opts.Parallel)
-	var wg sync.WaitGroup
-	for i, t := range targets {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			select {
-			case sem <- struct{}{}:
-			case <-ctx.Done():
-				results[i] = Result{Node: t.Node(), Action: ActionFailed, Err: fmt.Errorf("node %q: %w", t.Node(), context.Cause(ctx))}
-				return
-			}
-			defer func() { <-sem }()
-			results[i] = p.Node(ctx, t)
-		}()
+	errs := parallel.Each(ctx, len(targets), p.opts.Parallel, func(ctx context.Context, i int) error {
+		results[i] = p.Node(ctx, targets[i])
+		return nil
+	})
+	for i, err := range errs {
+		if err != nil { // never started: ctx ended first
+			results[i] = Result{Node: targets[i].Node(), Action: ActionFailed, Err: fmt.Errorf("node %q: %w", targets[i].Node(), context.Cause(ctx))}
+		}
 	}
-	wg.Wait()
 	return results
 }
 

@@ -7,9 +7,9 @@ import (
 	"net/netip"
 	"slices"
 	"strings"
-	"sync"
 	"time"
 
+	"github.com/gossiplab/gossiplab/internal/parallel"
 	"github.com/gossiplab/gossiplab/lab"
 )
 
@@ -250,18 +250,7 @@ func forEach(n, par int, fn func(i int)) {
 	if par <= 0 {
 		par = 16
 	}
-	sem := make(chan struct{}, par)
-	var wg sync.WaitGroup
-	for i := range n {
-		wg.Add(1)
-		sem <- struct{}{}
-		go func() {
-			defer wg.Done()
-			defer func() { <-sem }()
-			fn(i)
-		}()
-	}
-	wg.Wait()
+	parallel.Each(context.Background(), n, par, func(_ context.Context, i int) error { fn(i); return nil })
 }
 
 // AppliedErr joins the failures of a batch, nil when every node succeeded.

@@ -9,12 +9,12 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"golang.org/x/sys/unix"
 
 	"github.com/gossiplab/gossiplab/internal/atomicfile"
+	"github.com/gossiplab/gossiplab/internal/parallel"
 	"github.com/gossiplab/gossiplab/lab"
 )
 
@@ -98,41 +98,27 @@ func (p *Provider) Up(ctx context.Context, l *lab.Lab, nodes []string, opts lab.
 	})
 }
 
-// forEach runs fn for every node, at most parallel at a time, and stops
+// forEach runs fn for every node, at most limit at a time, and stops
 // starting new ones at the first error or when ctx ends.
-func forEach(ctx context.Context, nodes []lab.Node, parallel int, fn func(lab.Node) error) error {
-	ctx, cancel := context.WithCancel(ctx)
+func forEach(ctx context.Context, nodes []lab.Node, limit int, fn func(lab.Node) error) error {
+	inner, cancel := context.WithCancel(ctx)
 	defer cancel()
-	sem := make(chan struct{}, parallel)
-	var (
-		wg   sync.WaitGroup
-		mu   sync.Mutex
-		errs []error
-	)
-	for _, n := range nodes {
-		select {
-		case sem <- struct{}{}:
-		case <-ctx.Done():
+	var failed []error
+	for _, err := range parallel.Each(inner, len(nodes), limit, func(_ context.Context, i int) error {
+		err := fn(nodes[i])
+		if err != nil {
+			cancel()
 		}
-		if ctx.Err() != nil {
-			break
+		return err
+	}) {
+		if err != nil && !errors.Is(err, parallel.ErrNotStarted) {
+			failed = append(failed, err)
 		}
-		wg.Add(1)
-		go func() {
-			defer func() { <-sem; wg.Done() }()
-			if err := fn(n); err != nil {
-				mu.Lock()
-				errs = append(errs, err)
-				mu.Unlock()
-				cancel()
-			}
-		}()
 	}
-	wg.Wait()
-	if len(errs) == 0 && ctx.Err() != nil {
+	if len(failed) == 0 && ctx.Err() != nil {
 		return ctx.Err()
 	}
-	return errors.Join(errs...)
+	return errors.Join(failed...)
 }
 
 // claimName records which directory owns the lab name on this host, and

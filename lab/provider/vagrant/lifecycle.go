@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/gossiplab/gossiplab/internal/parallel"
 	"github.com/gossiplab/gossiplab/lab"
 )
 
@@ -122,25 +123,8 @@ func (p *Provider) Reload(ctx context.Context, l *lab.Lab, nodes []string) error
 // forEach runs fn for every node, at most parallel at a time, and joins
 // the errors. When ctx is cancelled no new node starts; running commands
 // are killed by their context.
-func forEach(ctx context.Context, nodes []string, parallel int, fn func(context.Context, string) error) error {
-	sem := make(chan struct{}, max(parallel, 1))
-	var wg sync.WaitGroup
-	errs := make([]error, len(nodes))
-	for i, n := range nodes {
-		select {
-		case sem <- struct{}{}:
-		case <-ctx.Done():
-		}
-		if ctx.Err() != nil {
-			break
-		}
-		wg.Add(1)
-		go func() {
-			defer func() { <-sem; wg.Done() }()
-			errs[i] = fn(ctx, n)
-		}()
-	}
-	wg.Wait()
+func forEach(ctx context.Context, nodes []string, limit int, fn func(context.Context, string) error) error {
+	errs := parallel.Each(ctx, len(nodes), limit, func(ctx context.Context, i int) error { return fn(ctx, nodes[i]) })
 	if ctx.Err() != nil {
 		// One line for the interruption, not one per node.
 		var kept []error
