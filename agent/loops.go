@@ -7,23 +7,27 @@ import (
 	"time"
 )
 
-// reapLoop removes failed members after ReconnectTimeout and left
-// members after TombstoneTimeout, recording member-reap.
-func (a *Agent) reapLoop(ctx context.Context) {
-	every := a.cfg.ReapInterval
-	if every <= 0 {
-		every = defaultReapInterval
+// every calls fn each interval d (def when d <= 0) until ctx ends.
+func every(ctx context.Context, d, def time.Duration, fn func(ctx context.Context, d time.Duration)) {
+	if d <= 0 {
+		d = def
 	}
-	t := time.NewTicker(every)
+	t := time.NewTicker(d)
 	defer t.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
-			a.reap(time.Now())
+			fn(ctx, d)
 		}
 	}
+}
+
+// reapLoop removes failed members after ReconnectTimeout and left
+// members after TombstoneTimeout, recording member-reap.
+func (a *Agent) reapLoop(ctx context.Context) {
+	every(ctx, a.cfg.ReapInterval, defaultReapInterval, func(context.Context, time.Duration) { a.reap(time.Now()) })
 }
 
 func (a *Agent) reap(now time.Time) {
@@ -58,44 +62,36 @@ func (a *Agent) reap(now time.Time) {
 // reconnectLoop tries to join one random failed member now and then, so
 // that a healed partition merges again.
 func (a *Agent) reconnectLoop(ctx context.Context) {
-	every := a.cfg.ReconnectInterval
-	if every <= 0 {
-		every = defaultReconnectInterval
-	}
-	t := time.NewTicker(every)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			var failed []string
-			a.mu.Lock()
-			for _, m := range a.members {
-				if m.Status == StatusFailed {
-					failed = append(failed, m.Addr.String())
-				}
-			}
-			a.mu.Unlock()
-			if len(failed) == 0 {
-				continue
-			}
-			addr := failed[rand.IntN(len(failed))]
-			jctx, cancel := context.WithTimeout(ctx, every)
-			if _, err := a.Join(jctx, []string{addr}); err != nil {
-				a.logger.Debug("reconnect failed", "addr", addr, "err", err)
-			}
-			cancel()
+	every(ctx, a.cfg.ReconnectInterval, defaultReconnectInterval, a.reconnect)
+}
+
+// reconnect tries to join one random failed member, within d.
+func (a *Agent) reconnect(ctx context.Context, d time.Duration) {
+	var failed []string
+	a.mu.Lock()
+	for _, m := range a.members {
+		if m.Status == StatusFailed {
+			failed = append(failed, m.Addr.String())
 		}
+	}
+	a.mu.Unlock()
+	if len(failed) == 0 {
+		return
+	}
+	addr := failed[rand.IntN(len(failed))]
+	jctx, cancel := context.WithTimeout(ctx, d)
+	defer cancel()
+	if _, err := a.Join(jctx, []string{addr}); err != nil {
+		a.logger.Debug("reconnect failed", "addr", addr, "err", err)
 	}
 }
 
 // retryJoinLoop joins RetryJoin until one address answers, every
 // RetryInterval, at most RetryMaxAttempts times (0: forever).
 func (a *Agent) retryJoinLoop(ctx context.Context) {
-	every := a.cfg.RetryInterval
-	if every <= 0 {
-		every = DefaultRetryInterval
+	wait := a.cfg.RetryInterval
+	if wait <= 0 {
+		wait = DefaultRetryInterval
 	}
 	for attempt := 1; ; attempt++ {
 		n, err := a.Join(ctx, a.cfg.RetryJoin)
@@ -111,11 +107,11 @@ func (a *Agent) retryJoinLoop(ctx context.Context) {
 			go func() { _ = a.Shutdown() }() // Shutdown waits for this goroutine
 			return
 		}
-		a.logger.Warn("retry-join failed; will retry", "attempt", attempt, "in", every, "err", err)
+		a.logger.Warn("retry-join failed; will retry", "attempt", attempt, "in", wait, "err", err)
 		select {
 		case <-ctx.Done():
 			return
-		case <-time.After(every):
+		case <-time.After(wait):
 		}
 	}
 }
