@@ -14,10 +14,15 @@ import (
 	"github.com/gossiplab/gossiplab/internal/execx"
 )
 
-// GatherHostFacts reads the facts the planner needs from this host.
-func GatherHostFacts(ctx context.Context) HostFacts {
+// GatherHostFacts reads the facts the planner needs from this host for a
+// lab on provider: VirtualBox's host-only rules are read only for
+// VirtualBox labs (they cost a VBoxManage run).
+func GatherHostFacts(ctx context.Context, provider string) HostFacts {
 	f := HostFacts{OS: runtime.GOOS, PortFree: PortFree}
 	f.MemAvailableMB = memAvailableMB(ctx)
+	if provider != ProviderVirtualBox {
+		return f
+	}
 	if data, err := os.ReadFile("/etc/vbox/networks.conf"); err == nil {
 		s := string(data)
 		f.NetworksConf = &s

@@ -40,7 +40,7 @@ func runPlan(cmd *cobra.Command, env *Env, f *planFlags) error {
 	if err != nil {
 		return err
 	}
-	facts := lab.GatherHostFacts(cmd.Context())
+	facts := lab.GatherHostFacts(cmd.Context(), r.spec.Provider)
 	facts.LabPorts = runningPorts(lab.Paths{Dir: dir})
 	report := lab.Plan(r.spec, facts)
 	if err := printPlan(env, report, f.json); err != nil {

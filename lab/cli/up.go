@@ -143,7 +143,7 @@ func runUp(cmd *cobra.Command, env *Env, f *upFlags) error {
 // checkFits runs the planner; the ports of this lab's own nodes that
 // exist count as free, since the lab holds them.
 func checkFits(cmd *cobra.Command, env *Env, l *lab.Lab, prov lab.Provider) error {
-	facts := lab.GatherHostFacts(cmd.Context())
+	facts := lab.GatherHostFacts(cmd.Context(), l.Spec.Provider)
 	facts.LabPorts = runningPorts(l.Paths)
 	if statuses, err := prov.Status(cmd.Context(), l); err == nil {
 		for _, s := range statuses {
