@@ -26,8 +26,8 @@
 //
 // Lab runs on a lab that is up and provisioned (netns or Vagrant), through
 // package lab/chaos: per run it picks a node from the seed, injects the
-// event there (fail: kill-agent; leave: stop-agent; join: stop-agent, then
-// the measured start-agent; user: chaos's event action), reads every other agent's journal until it
+// event there (fail: kill-agent; leave: stop-agent; join: restart-agent, whose
+// measured part is the start; user: chaos's event action), reads every other agent's journal until it
 // learned the event, starts the agent again and waits until every agent
 // sees every node alive before the next run. Latencies are journal time
 // minus injection time on the controller's clock: netns nodes share it;

@@ -70,8 +70,8 @@ var _ LabProviders = (*lab.Registry)(nil)
 //   - fail: kill-agent (SIGKILL); observers record member-failed. The
 //     agent is started again after the run.
 //   - leave: stop-agent (a graceful leave); observers record member-leave.
-//   - join: stop-agent, wait until every observer saw the leave, then
-//     start-agent; observers record member-join. The cluster has N-1 nodes
+//   - join: restart-agent (stop, wait until every observer saw the leave,
+//     then the measured start); observers record member-join. The cluster has N-1 nodes
 //     before the join and N after (the in-process backends add node N+1).
 //   - user: chaos's event action (`labagent event` on the node); observers
 //     record the user event from it.
@@ -238,7 +238,9 @@ func (b *Lab) runOnce(ctx context.Context, a *attached, spec Spec, run int, node
 	case EventLeave:
 		act = chaos.ActStopAgent
 	case EventJoin:
-		act = chaos.ActStartAgent
+		// Stop, wait until every observer saw the node go, then the
+		// measured start: the state a join starts from.
+		act = chaos.ActRestartAgent
 	case EventUser:
 		act = chaos.ActEvent
 	default:
@@ -253,16 +255,9 @@ func (b *Lab) runOnce(ctx context.Context, a *attached, spec Spec, run int, node
 			err = errors.Join(err, b.restore(ctx, a, node))
 		}
 	}()
-	if spec.Event == EventJoin {
-		// The node leaves first; chaos's measurement of the leave returns
-		// once every observer has seen it, the state the join starts from.
-		if _, err := step(chaos.ActStopAgent); err != nil {
-			return nil, fmt.Errorf("stop the agent before the join: %w", err)
-		}
-	}
 	sum, err := step(act)
 	if spec.Event == EventJoin {
-		down = err != nil
+		down = err != nil // a completed join left the agent running
 	}
 	if err != nil {
 		return nil, err
