@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"os"
 	"strings"
+
+	"github.com/gossiplab/gossiplab/internal/flock"
 )
 
 // Lock is an exclusive, advisory lock on a lab directory. The operating
@@ -27,7 +29,7 @@ func AcquireLock(p Paths, what string) (*Lock, error) {
 	if err != nil {
 		return nil, fmt.Errorf("lock lab: %w", err)
 	}
-	if err := tryLock(f); err != nil {
+	if err := flock.TryLock(f); err != nil {
 		holder, _ := os.ReadFile(p.LockFile())
 		f.Close()
 		h := strings.TrimSpace(string(holder))
@@ -49,7 +51,7 @@ func (l *Lock) Release() {
 		return
 	}
 	_ = l.f.Truncate(0)
-	_ = unlock(l.f)
+	_ = flock.Unlock(l.f)
 	l.f.Close()
 	l.f = nil
 }

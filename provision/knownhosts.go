@@ -16,6 +16,7 @@ import (
 	"golang.org/x/crypto/ssh/knownhosts"
 
 	"github.com/gossiplab/gossiplab/internal/atomicfile"
+	"github.com/gossiplab/gossiplab/internal/flock"
 )
 
 // KnownHosts pins the nodes' SSH host keys in a file in OpenSSH's
@@ -30,8 +31,11 @@ import (
 // use the file too: `ssh -o UserKnownHostsFile=.lab/known_hosts -o
 // HostKeyAlias=web_3 ...`.
 //
-// It is safe for concurrent use by the goroutines of one process; the lab
-// lock keeps other processes out.
+// It is safe for concurrent use, also by several processes (lab provision,
+// lab members, bench): changes happen under an advisory lock on a sidecar
+// file (known_hosts.lock), and a pin is one appended line, as OpenSSH's
+// accept-new writes it, so that the ssh clients of lab ssh and lab chaos
+// appending to the same file lose nothing.
 type KnownHosts struct {
 	path string
 	mu   sync.Mutex
@@ -66,21 +70,66 @@ func (e *HostKeyPinError) Unwrap() error { return e.Err }
 // Callback verifies the key node presents, pinning it on first contact.
 func (k *KnownHosts) Callback(node string) ssh.HostKeyCallback {
 	return func(_ string, _ net.Addr, key ssh.PublicKey) error {
-		k.mu.Lock()
-		defer k.mu.Unlock()
-		err := k.check(node, key)
-		var ke *knownhosts.KeyError
-		switch {
-		case err == nil:
-			return nil
-		case errors.As(err, &ke) && len(ke.Want) == 0:
-			return k.pin(node, key)
-		case errors.As(err, &ke):
-			return &HostKeyChangedError{Node: node, File: k.path, Got: ssh.FingerprintSHA256(key), Pinned: ssh.FingerprintSHA256(ke.Want[0].Key)}
-		default:
+		if err := k.verify(node, key); !errors.Is(err, errNotPinned) {
+			return err
+		}
+		// First contact: pin under the lock, after checking again, since
+		// another process may have pinned the node meanwhile.
+		unlock, err := k.lock()
+		if err != nil {
 			return &HostKeyPinError{Err: err}
 		}
+		defer unlock()
+		if err := k.verify(node, key); !errors.Is(err, errNotPinned) {
+			return err
+		}
+		return k.pin(node, key)
 	}
+}
+
+// errNotPinned is verify's answer for a node without a pin.
+var errNotPinned = errors.New("host key not pinned")
+
+// verify checks key against node's pin: nil when it matches,
+// errNotPinned when there is none, a *HostKeyChangedError when it differs.
+func (k *KnownHosts) verify(node string, key ssh.PublicKey) error {
+	err := k.check(node, key)
+	var ke *knownhosts.KeyError
+	switch {
+	case err == nil:
+		return nil
+	case errors.As(err, &ke) && len(ke.Want) == 0:
+		return errNotPinned
+	case errors.As(err, &ke):
+		return &HostKeyChangedError{Node: node, File: k.path, Got: ssh.FingerprintSHA256(key), Pinned: ssh.FingerprintSHA256(ke.Want[0].Key)}
+	default:
+		return &HostKeyPinError{Err: err}
+	}
+}
+
+// lock takes the cross-process lock on the pin file (the goroutines of
+// this process first queue on mu) and returns its release.
+func (k *KnownHosts) lock() (func(), error) {
+	k.mu.Lock()
+	if err := os.MkdirAll(filepath.Dir(k.path), 0o700); err != nil {
+		k.mu.Unlock()
+		return nil, err
+	}
+	f, err := os.OpenFile(k.path+".lock", os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		k.mu.Unlock()
+		return nil, err
+	}
+	if err := flock.Lock(f); err != nil {
+		f.Close()
+		k.mu.Unlock()
+		return nil, fmt.Errorf("lock %s: %w", f.Name(), err)
+	}
+	return func() {
+		_ = flock.Unlock(f)
+		f.Close()
+		k.mu.Unlock()
+	}, nil
 }
 
 // check runs knownhosts' own verification on the current file.
@@ -96,22 +145,31 @@ func (k *KnownHosts) check(node string, key ssh.PublicKey) error {
 	return cb(net.JoinHostPort(node, "22"), &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 22}, key)
 }
 
+// pin appends node's line in one write, after a newline if the file
+// lacks its last one. The caller holds the lock.
 func (k *KnownHosts) pin(node string, key ssh.PublicKey) error {
 	if strings.ContainsAny(node, " \t\n,*?![]") {
 		return &HostKeyPinError{Err: fmt.Errorf("node name %q cannot key a known_hosts line", node)}
 	}
-	old, err := os.ReadFile(k.path)
-	if err != nil && !errors.Is(err, os.ErrNotExist) {
+	f, err := os.OpenFile(k.path, os.O_RDWR|os.O_APPEND|os.O_CREATE, 0o600)
+	if err != nil {
 		return &HostKeyPinError{Err: err}
 	}
-	if len(old) > 0 && !bytes.HasSuffix(old, []byte("\n")) {
-		old = append(old, '\n')
+	line := knownhosts.Line([]string{node}, key) + "\n"
+	if st, err := f.Stat(); err == nil && st.Size() > 0 {
+		last := make([]byte, 1)
+		if _, err := f.ReadAt(last, st.Size()-1); err == nil && last[0] != '\n' {
+			line = "\n" + line
+		}
 	}
-	data := append(old, knownhosts.Line([]string{node}, key)+"\n"...)
-	if err := os.MkdirAll(filepath.Dir(k.path), 0o700); err != nil {
-		return &HostKeyPinError{Err: err}
+	_, err = f.WriteString(line)
+	if err == nil {
+		err = f.Sync()
 	}
-	if err := atomicfile.WriteFile(k.path, data, 0o600); err != nil {
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
 		return &HostKeyPinError{Err: err}
 	}
 	return nil
@@ -120,8 +178,11 @@ func (k *KnownHosts) pin(node string, key ssh.PublicKey) error {
 // Forget removes the pins of the named nodes, so that their next contact
 // pins whatever key they present. Re-creating a node must call it.
 func (k *KnownHosts) Forget(nodes ...string) error {
-	k.mu.Lock()
-	defer k.mu.Unlock()
+	unlock, err := k.lock()
+	if err != nil {
+		return fmt.Errorf("forget host keys: %w", err)
+	}
+	defer unlock()
 	data, err := os.ReadFile(k.path)
 	if errors.Is(err, os.ErrNotExist) {
 		return nil
