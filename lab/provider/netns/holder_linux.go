@@ -5,7 +5,9 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"os/exec"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
@@ -65,6 +67,10 @@ func runHolder(args []string) int {
 	sigs := make(chan os.Signal, 16)
 	signal.Notify(sigs, unix.SIGCHLD, unix.SIGTERM, unix.SIGINT)
 	if err := setupNode(nodeDirs{root: *dir}, *hostname); err != nil {
+		ready(err)
+		return 1
+	}
+	if err := clearFirewall(); err != nil {
 		ready(err)
 		return 1
 	}
@@ -134,6 +140,21 @@ func setupNode(d nodeDirs, hostname string) error {
 		}
 	}
 	return os.Chdir("/")
+}
+
+// clearFirewall empties the node's nftables ruleset: a namespace keeps
+// its rules while the node is halted, but a VM boots with none (lab
+// chaos's partitions and losses do not survive a reboot there either).
+// Without nft on the host there can be no rules.
+func clearFirewall() error {
+	nft, err := exec.LookPath("nft")
+	if err != nil {
+		return nil
+	}
+	if out, err := exec.Command(nft, "flush", "ruleset").CombinedOutput(); err != nil {
+		return fmt.Errorf("clear the node's firewall (nft flush ruleset): %w: %s", err, strings.TrimSpace(string(out)))
+	}
+	return nil
 }
 
 // startServices starts sshd and, as a VM without systemd would at boot,

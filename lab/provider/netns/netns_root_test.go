@@ -208,6 +208,13 @@ func TestRootLifecycle(t *testing.T) {
 	if out, err := sshRun(t, l, "web_3", rcLocal); err != nil {
 		t.Fatalf("write rc.local: %v %s", err, out)
 	}
+	// Firewall rules (lab chaos's) do not survive a reboot, as on a VM.
+	addTable := "nft add table inet survives_boot && nft list tables"
+	for _, node := range []string{"web_3", "web_5"} {
+		if out, err := sshRun(t, l, node, addTable); err != nil || !strings.Contains(out, "survives_boot") {
+			t.Fatalf("add a table on %s: %v %q", node, err, out)
+		}
+	}
 	if err := p.Halt(ctx, l, []string{"web_3"}, false); err != nil {
 		t.Fatal(err)
 	}
@@ -227,6 +234,12 @@ func TestRootLifecycle(t *testing.T) {
 	}
 	if out, err := sshRun(t, l, "web_4", "cat /var/log/rc-ran"); err == nil {
 		t.Errorf("rc.local of web_3 ran on web_4: %q", out)
+	}
+	for node, want := range map[string]bool{"web_3": false, "web_5": true} {
+		out, err := sshRun(t, l, node, "nft list tables")
+		if err != nil || strings.Contains(out, "survives_boot") != want {
+			t.Errorf("%s: nft list tables: %v %q; want the table kept: %v (only a boot clears it)", node, err, out, want)
+		}
 	}
 
 	v, err := p.labProcs(l)
