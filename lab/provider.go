@@ -42,6 +42,13 @@ type LeftoverFinder interface {
 	Leftovers(ctx context.Context, l *Lab) ([]string, error)
 }
 
+// OrphanFinder is implemented by providers that can find, with no lab at
+// hand, labs whose directory is gone while their resources remain: lab
+// doctor run outside a lab directory reports them.
+type OrphanFinder interface {
+	Orphans(ctx context.Context) ([]string, error)
+}
+
 // ProviderInfo is a provider's name and capabilities, as data.
 type ProviderInfo struct {
 	Name string

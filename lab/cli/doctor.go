@@ -83,7 +83,8 @@ func runDoctor(cmd *cobra.Command, env *Env) error {
 			doctorLab(cmd, l, prov, add)
 		}
 	case errors.Is(labErr, lab.ErrNoLab):
-		add("lab", true, "no lab.hcl here; host checks only", false)
+		add("lab", true, "no lab.hcl here; host checks and labs whose directory is gone", false)
+		doctorOrphans(cmd, env, add)
 	default:
 		add("lab", false, labErr.Error(), true)
 	}
@@ -146,5 +147,25 @@ func doctorLab(cmd *cobra.Command, l *lab.Lab, prov lab.Provider, add func(strin
 		add("leftovers", true, "none", false)
 	default:
 		add("leftovers", false, strings.Join(left, "\n"), true)
+	}
+}
+
+// doctorOrphans lists, outside a lab, the labs whose directory is gone
+// while a provider still holds their resources.
+func doctorOrphans(cmd *cobra.Command, env *Env, add func(string, bool, string, bool)) {
+	for _, name := range env.Providers.Names() {
+		prov, _ := env.Providers.Get(name)
+		f, ok := prov.(lab.OrphanFinder)
+		if !ok || prov.Check(cmd.Context()) != nil {
+			continue
+		}
+		orphans, err := f.Orphans(cmd.Context())
+		if err != nil {
+			add("orphaned labs ("+name+")", false, err.Error(), true)
+			continue
+		}
+		for _, o := range orphans {
+			add("orphaned lab ("+name+")", false, o, true)
+		}
 	}
 }

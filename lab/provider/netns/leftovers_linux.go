@@ -73,6 +73,9 @@ func (p *Provider) Leftovers(ctx context.Context, l *lab.Lab) ([]string, error) 
 	return append(out, orphanLabs(l.Spec.Name)...), nil
 }
 
+// Orphans reports the labs on this host whose directory is gone.
+func (p *Provider) Orphans(ctx context.Context) ([]string, error) { return orphanLabs(""), nil }
+
 // orphanLabs reports labs whose namespaces exist while their directory
 // is gone, so no lab destroy would ever find them by itself.
 func orphanLabs(self string) []string {

@@ -4,6 +4,7 @@ package netns
 
 import (
 	"context"
+	"os"
 	"regexp"
 	"strings"
 	"testing"
@@ -56,5 +57,39 @@ func TestRootSameLabNameInTwoDirectoriesRefused(t *testing.T) {
 	err := p.Up(ctx, other, other.NodeNames(), lab.UpOptions{})
 	if err == nil || !strings.Contains(err.Error(), "is already used on this host by the lab in") {
 		t.Errorf("a second lab with the same name: %v, want a refusal naming the first", err)
+	}
+}
+
+func TestRootOrphanedLabFoundWithoutItsDirectory(t *testing.T) {
+	p, l := testLab(t, 1)
+	ctx := context.Background()
+	if err := p.Up(ctx, l, l.NodeNames(), lab.UpOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	mine := func() string {
+		orphans, err := p.Orphans(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, o := range orphans {
+			if strings.HasPrefix(o, `lab "`+l.Spec.Name+`" `) {
+				return o
+			}
+		}
+		return ""
+	}
+	if o := mine(); o != "" {
+		t.Fatalf("a lab whose directory exists is reported as orphaned: %s", o)
+	}
+	state, gone := l.Paths.StateDir(), l.Paths.StateDir()+".gone"
+	if err := os.Rename(state, gone); err != nil {
+		t.Fatal(err)
+	}
+	o := mine()
+	if err := os.Rename(gone, state); err != nil { // so that the test's cleanup destroys it
+		t.Fatal(err)
+	}
+	if !strings.Contains(o, "2 namespaces") || !strings.Contains(o, "lab destroy --force") {
+		t.Errorf("orphan report %q, want its 2 namespaces (node, bridge) and how to remove them", o)
 	}
 }

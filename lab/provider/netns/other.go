@@ -26,3 +26,4 @@ func (p *Provider) Status(ctx context.Context, l *lab.Lab) ([]lab.NodeStatus, er
 	return nil, errNotLinux
 }
 func (p *Provider) Leftovers(ctx context.Context, l *lab.Lab) ([]string, error) { return nil, nil }
+func (p *Provider) Orphans(ctx context.Context) ([]string, error)               { return nil, nil }

@@ -42,6 +42,7 @@ type Provider struct {
 var (
 	_ lab.Provider       = (*Provider)(nil)
 	_ lab.LeftoverFinder = (*Provider)(nil)
+	_ lab.OrphanFinder   = (*Provider)(nil)
 )
 
 // New makes the provider.
