@@ -68,3 +68,31 @@ func TestDecideUnhashedBinary(t *testing.T) {
 		t.Errorf("older version, unhashed binary: %s", got.action)
 	}
 }
+
+func TestReleaseVersionJudgedByConstraint(t *testing.T) {
+	c, err := version.NewConstraint(">= 0.8, < 0.11")
+	if err != nil {
+		t.Fatal(err)
+	}
+	v := func(s string) *version.Version { return version.Must(version.NewVersion(s)) }
+	tests := []struct {
+		name             string
+		reported, module *version.Version
+		want             string
+		meets            bool
+	}{
+		{"release build", v("0.10.1"), nil, "0.10.1", true},
+		{"dev build without build info", v("0.8.2-dev"), nil, "0.8.2", true},
+		{"go install serf@v0.10.2 reports 0.8.2-dev", v("0.8.2-dev"), v("v0.10.2"), "0.10.2", true},
+		{"go install serf@v0.11.0", v("0.11.0"), v("v0.11.0"), "0.11.0", false},
+		{"pseudo-version", v("0.8.2-dev"), v("v0.10.3-0.20240101000000-abcdef123456"), "0.10.3", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, _ := releaseVersion(tt.reported, tt.module)
+			if got.String() != tt.want || c.Check(got) != tt.meets {
+				t.Errorf("releaseVersion = %s (meets %v), want %s (meets %v)", got, c.Check(got), tt.want, tt.meets)
+			}
+		})
+	}
+}

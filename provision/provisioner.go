@@ -3,6 +3,7 @@ package provision
 import (
 	"context"
 	"crypto/sha256"
+	"debug/buildinfo"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -91,7 +92,8 @@ type Provisioner struct {
 	layout  Layout
 	version *version.Version
 	constr  version.Constraints
-	sums    map[string]string // arch -> sha256 of the local binary
+	sums    map[string]string           // arch -> sha256 of the local binary
+	modules map[string]*version.Version // arch -> Go module version of the local binary, if any
 }
 
 // New checks the bundle (every binary readable, version and constraint
@@ -118,7 +120,7 @@ func New(opts Options) (*Provisioner, error) {
 	if _, err := ParseFlavour(string(opts.Bundle.Flavour)); err != nil {
 		return nil, err
 	}
-	p := &Provisioner{opts: opts, layout: Layout{Root: opts.Root, Name: string(opts.Bundle.Flavour)}, sums: map[string]string{}}
+	p := &Provisioner{opts: opts, layout: Layout{Root: opts.Root, Name: string(opts.Bundle.Flavour)}, sums: map[string]string{}, modules: map[string]*version.Version{}}
 	b := opts.Bundle
 	if b.Version != "" {
 		v, err := ParseVersion(b.Version)
@@ -143,6 +145,7 @@ func New(opts Options) (*Provisioner, error) {
 			return nil, fmt.Errorf("%s binary for linux/%s: %w", b.Flavour, arch, err)
 		}
 		p.sums[arch] = sum
+		p.modules[arch] = moduleVersion(path)
 	}
 	return p, nil
 }
@@ -327,7 +330,7 @@ func (p *Provisioner) node(ctx context.Context, t Target, r *Result) error {
 			return "abort"
 		}
 		if bin != nil {
-			v, err := p.checkVersion(t.Node(), strings.Join(sections(before)["version"], "\n"))
+			v, err := p.checkVersion(t.Node(), f.Arch, strings.Join(sections(before)["version"], "\n"))
 			if err != nil {
 				verdict = err
 				return "abort"
@@ -351,8 +354,9 @@ func (p *Provisioner) node(ctx context.Context, t Target, r *Result) error {
 	return nil
 }
 
-// checkVersion checks what the uploaded binary reported on the node.
-func (p *Provisioner) checkVersion(node, text string) (*version.Version, error) {
+// checkVersion checks what the uploaded binary for arch reported on the
+// node.
+func (p *Provisioner) checkVersion(node, arch, text string) (*version.Version, error) {
 	v, err := ParseVersion(text)
 	if err != nil {
 		return nil, fmt.Errorf("node %q: the uploaded %s binary does not report a version: %w", node, p.opts.Bundle.Flavour, err)
@@ -360,10 +364,50 @@ func (p *Provisioner) checkVersion(node, text string) (*version.Version, error) 
 	if p.version != nil && !v.Equal(p.version) {
 		return nil, fmt.Errorf("node %q: the uploaded %s binary reports version %s, the bundle says %s\nhint: rebuild the agent binaries from this source tree", node, p.opts.Bundle.Flavour, v, p.version)
 	}
-	if p.constr != nil && !p.constr.Check(v) {
-		return nil, fmt.Errorf("node %q: %s %s does not meet the version constraint %q\nhint: supply a binary that does with --agent-binary", node, p.opts.Bundle.Flavour, v, p.opts.Bundle.Constraint)
+	if p.constr == nil {
+		return v, nil
+	}
+	judged, why := releaseVersion(v, p.modules[arch])
+	if !p.constr.Check(judged) {
+		return nil, fmt.Errorf("node %q: %s %s%s does not meet the version constraint %q\nhint: supply a binary that does with --agent-binary, or change the constraint with --%s-version",
+			node, p.opts.Bundle.Flavour, judged, why, p.opts.Bundle.Constraint, p.opts.Bundle.Flavour)
 	}
 	return v, nil
+}
+
+// releaseVersion is the version a constraint judges: the Go module
+// version the binary was built from when its build info has one (Serf's
+// source says 0.8.2-dev up to v0.10.2: only release builds stamp the
+// version, so `go install github.com/hashicorp/serf/cmd/serf@v0.10.2`
+// reports 0.8.2-dev), else the reported version without its prerelease
+// (go-version never lets 0.8.2-dev meet ">= 0.8"). why says which, for
+// messages.
+func releaseVersion(reported, module *version.Version) (v *version.Version, why string) {
+	if module != nil {
+		if module.Equal(reported) {
+			return module, ""
+		}
+		return module.Core(), fmt.Sprintf(" (built from module version %s; it reports %s)", module, reported)
+	}
+	if reported.Prerelease() != "" {
+		return reported.Core(), fmt.Sprintf(" (reported as %s)", reported)
+	}
+	return reported, ""
+}
+
+// moduleVersion is the module version in the Go build info of the binary
+// at path (a pseudo-version counts as its release part), nil when the
+// binary is not Go or was built from a checkout ("(devel)").
+func moduleVersion(path string) *version.Version {
+	info, err := buildinfo.ReadFile(path)
+	if err != nil {
+		return nil
+	}
+	v, err := version.NewVersion(info.Main.Version)
+	if err != nil {
+		return nil
+	}
+	return v
 }
 
 // LocalVersion runs `binary version` on this host and parses what it
