@@ -22,7 +22,19 @@ type State struct {
 	Lab      string      `json:"lab"`
 	Provider string      `json:"provider"`
 	Nodes    []NodeEntry `json:"nodes"`
-	Updated  time.Time   `json:"updated"`
+	// Agent is the agent flavour lab provision last installed ("labagent"
+	// or "serf"); empty before any provisioning. See AgentFlavour.
+	Agent   string    `json:"agent,omitempty"`
+	Updated time.Time `json:"updated"`
+}
+
+// AgentFlavour is the agent the lab's nodes run: what provisioning last
+// installed, labagent when nothing says otherwise.
+func (s *State) AgentFlavour() string {
+	if s == nil || s.Agent == "" {
+		return "labagent"
+	}
+	return s.Agent
 }
 
 // NodeEntry is one node's assignments and last known status.
@@ -98,5 +110,6 @@ func MergeState(old, next *State) *State {
 			next.Nodes[i].Agent = o.Agent
 		}
 	}
+	next.Agent = old.Agent
 	return next
 }

@@ -26,6 +26,7 @@ type plan struct {
 	service      bool // write the service file
 	rcLocal      bool // add the rc.local line
 	restart      bool // (re)start the service
+	retire       bool // stop the other flavour and keep it from starting at boot
 	keptNewer    bool
 	installedVer *version.Version
 }
@@ -66,11 +67,12 @@ func decide(f *Facts, d desired, force bool) plan {
 	p.rcLocal = d.rcLocal && !f.RCLocalEntry
 	changed := p.binary || p.config || p.service
 	p.restart = changed || !f.Running
+	p.retire = len(f.Other) > 0
 	switch {
 	case p.action != "":
 	case p.keptNewer:
 		p.action = ActionKeptNewer
-	case changed || p.rcLocal:
+	case changed || p.rcLocal || p.retire:
 		p.action = ActionReconfigured
 	case !f.Running:
 		p.action = ActionStarted
@@ -81,4 +83,6 @@ func decide(f *Facts, d desired, force bool) plan {
 }
 
 // touches reports whether the plan changes anything on the node.
-func (p plan) touches() bool { return p.binary || p.config || p.service || p.rcLocal || p.restart }
+func (p plan) touches() bool {
+	return p.binary || p.config || p.service || p.rcLocal || p.restart || p.retire
+}

@@ -33,6 +33,10 @@ type Facts struct {
 	RCLocalEntry bool
 	// Running: the agent's service is running.
 	Running bool
+	// Other says what keeps the other flavour (serf when installing
+	// labagent, and back) running or starting at boot: systemd-active,
+	// systemd-enabled, running, rclocal, sysv; empty when nothing does.
+	Other []string
 
 	serviceSums    map[InitSystem]string
 	runningSystemd bool
@@ -57,7 +61,7 @@ func (f *Facts) setInit(init InitSystem) {
 // (BinarySum "present"): hashing a 12 MB agent on every node of every
 // run costs more CPU than the rest of the round trip, and with both
 // versions known the version decides.
-func factsScript(l Layout, rcLine string, hashBinary bool) string {
+func factsScript(l Layout, rcLine, otherRCLine string, hashBinary bool) string {
 	q := shellQuote
 	var b strings.Builder
 	b.WriteString("export LC_ALL=C PATH=\"$PATH:/usr/sbin:/sbin\"\n")
@@ -87,6 +91,12 @@ func factsScript(l Layout, rcLine string, hashBinary bool) string {
 	fmt.Fprintf(&b, "echo @rclocal; [ -f %s ] && grep -cxF %s %s\n", q(l.RCLocal()), q(rcLine), q(l.RCLocal()))
 	fmt.Fprintf(&b, "echo @running-systemd; [ -d /run/systemd/system ] && systemctl is-active %s 2>&1\n", q(l.Name))
 	fmt.Fprintf(&b, "echo @running-pid; [ -f %s ] && pid=$(cat %s) && kill -0 \"$pid\" 2>/dev/null && ! grep -qs '^State:[[:space:]]*Z' \"/proc/$pid/status\" && echo yes\n", q(l.PIDFile()), q(l.PIDFile()))
+	o := l.Other()
+	b.WriteString("echo @other\n")
+	fmt.Fprintf(&b, "if [ -d /run/systemd/system ]; then systemctl is-active --quiet %[1]s 2>/dev/null && echo systemd-active; systemctl is-enabled --quiet %[1]s 2>/dev/null && echo systemd-enabled; fi\n", q(o.Name))
+	fmt.Fprintf(&b, "[ -f %[1]s ] && pid=$(cat %[1]s) && kill -0 \"$pid\" 2>/dev/null && ! grep -qs '^State:[[:space:]]*Z' \"/proc/$pid/status\" && echo running\n", q(o.PIDFile()))
+	fmt.Fprintf(&b, "[ -f %s ] && grep -qxF %s %s && echo rclocal\n", q(l.RCLocal()), q(otherRCLine), q(l.RCLocal()))
+	fmt.Fprintf(&b, "ls /etc/rc[2345].d/S[0-9][0-9]%s >/dev/null 2>&1 && echo sysv\n", o.Name)
 	b.WriteString("echo @end\n")
 	return b.String()
 }
@@ -102,7 +112,11 @@ func GatherFacts(ctx context.Context, c *Client, l Layout, ip string, hashBinary
 	if err != nil {
 		return nil, err
 	}
-	script := factsScript(l, strings.TrimRight(string(rc), "\n"), hashBinary)
+	orc, err := RenderRCLocalEntry(l.Other())
+	if err != nil {
+		return nil, err
+	}
+	script := factsScript(l, strings.TrimRight(string(rc), "\n"), strings.TrimRight(string(orc), "\n"), hashBinary)
 	out, err := c.Run(ctx, sudo+"sh -c "+shellQuote(script), nil)
 	if err != nil && !bytes.Contains(out.Stdout, []byte("@end")) {
 		return nil, fmt.Errorf("gather facts: %w", err)
@@ -177,6 +191,7 @@ func parseFacts(out []byte, ip string) (*Facts, error) {
 	f.RCLocalEntry = first(s["rclocal"]) != "" && first(s["rclocal"]) != "0"
 	f.runningSystemd = first(s["running-systemd"]) == "active"
 	f.runningPID = first(s["running-pid"]) == "yes"
+	f.Other = s["other"]
 	f.setInit(f.Init)
 	return f, nil
 }

@@ -129,9 +129,11 @@ func cleanupScript(files []*file, sudo string) string {
 // (re)starts it. The previous binary and config are kept as hard links
 // until the new agent runs; if it does not start, they are put back and
 // restarted, so that a failure leaves the previous version running.
-func commitScript(l Layout, f *Facts, p plan, files []*file, sudo string, rcLine string) string {
+func commitScript(l Layout, f *Facts, p plan, files []*file, sudo, rcLine, otherRCLine string) string {
 	q := shellQuote
 	var b strings.Builder
+	// Serf does not make its snapshot's directory; labagent would.
+	fmt.Fprintf(&b, "%smkdir -p %s\n", sudo, q(l.DataDir()))
 	var restore []string
 	for _, fl := range files {
 		prev := fl.final + ".lab-prev"
@@ -172,6 +174,11 @@ func commitScript(l Layout, f *Facts, p plan, files []*file, sudo string, rcLine
 		}
 		start = fmt.Sprintf("%s%s restart", sudo, q(svc))
 	}
+	var other retirement
+	if p.retire {
+		other = retire(l.Other(), f, sudo, otherRCLine)
+		b.WriteString(other.stop)
+	}
 	if p.restart {
 		fmt.Fprintf(&b, "if ! %s; then\n", start)
 		if status != "" {
@@ -184,8 +191,12 @@ func commitScript(l Layout, f *Facts, p plan, files []*file, sudo string, rcLine
 			}
 			fmt.Fprintf(&b, "  %s >/dev/null 2>&1 || true\n", start)
 		}
+		if p.retire {
+			fmt.Fprintf(&b, "  echo \"%s is started again\" >&2\n  %s", l.Other().Name, other.start)
+		}
 		b.WriteString("  exit 4\nfi\n")
 	}
+	b.WriteString(other.unregister)
 	for _, fl := range files {
 		fmt.Fprintf(&b, "%srm -f %s\n", sudo, q(fl.final+".lab-prev"))
 	}
@@ -217,4 +228,39 @@ func diagnoseDirs(ctx context.Context, c *Client, files []*file, sudo string) st
 		return "\ncause: " + msg
 	}
 	return ""
+}
+
+// retirement is how to take the other flavour out of service on a node:
+// stop it before the new agent starts (both bind the gossip port), start
+// it again if the new one fails, and unregister it from boot once the new
+// one runs. Its files stay: lab owns them, and switching back reuses them.
+type retirement struct{ stop, start, unregister string }
+
+func retire(o Layout, f *Facts, sudo, rcLine string) retirement {
+	q := shellQuote
+	var r retirement
+	switch f.Init {
+	case InitSystemd:
+		r.stop = fmt.Sprintf("%ssystemctl stop %s 2>/dev/null || true\n", sudo, q(o.Name))
+		r.start = fmt.Sprintf("%ssystemctl start %s 2>/dev/null || true\n", sudo, q(o.Name))
+		if o.Root == "" {
+			r.unregister = fmt.Sprintf("%ssystemctl disable --quiet %s 2>/dev/null || true\n", sudo, q(o.Name))
+		}
+	default:
+		svc := q(o.ServiceFile(f.Init))
+		r.stop = fmt.Sprintf("if [ -x %[2]s ]; then %[1]s%[2]s stop >/dev/null 2>&1 || true; fi\n", sudo, svc)
+		r.start = fmt.Sprintf("if [ -x %[2]s ]; then %[1]s%[2]s start >/dev/null 2>&1 || true; fi\n", sudo, svc)
+		if f.Init == InitSysV && o.Root == "" {
+			if f.SysVTool == "chkconfig" {
+				r.unregister = fmt.Sprintf("%schkconfig --del %s 2>/dev/null || true\n", sudo, q(o.Name))
+			} else {
+				r.unregister = fmt.Sprintf("%supdate-rc.d -f %s remove >/dev/null 2>&1 || true\n", sudo, q(o.Name))
+			}
+		}
+	}
+	// Its rc.local line goes in every case (a node may have changed init).
+	rc, tmp := q(o.RCLocal()), q(o.RCLocal()+".lab-tmp")
+	r.unregister += fmt.Sprintf("if [ -f %[2]s ] && grep -qxF %[4]s %[2]s; then grep -vxF %[4]s %[2]s | %[1]stee %[3]s >/dev/null; %[1]schmod --reference=%[2]s %[3]s; %[1]smv -f %[3]s %[2]s; fi\n",
+		sudo, rc, tmp, q(rcLine))
+	return r
 }

@@ -265,6 +265,10 @@ func (p *Provisioner) node(ctx context.Context, t Target, r *Result) error {
 	if err != nil {
 		return err
 	}
+	otherRCLine, err := RenderRCLocalEntry(l.Other())
+	if err != nil {
+		return err
+	}
 	d := desired{version: p.version, binarySum: p.sums[f.Arch], serviceSum: sha(service), rcLocal: f.Init == InitNone}
 	if config != nil {
 		d.configSum = sha(config)
@@ -317,7 +321,7 @@ func (p *Provisioner) node(ctx context.Context, t Target, r *Result) error {
 	}
 	// One session: check the uploads, let Go judge the new binary's
 	// version, then rename, register and (re)start.
-	script := verifyScript(files, sudo, bin) + awaitVerdict + commitScript(l, f, pl, files, sudo, string(rcLine[:len(rcLine)-1]))
+	script := verifyScript(files, sudo, bin) + awaitVerdict + commitScript(l, f, pl, files, sudo, string(rcLine[:len(rcLine)-1]), string(otherRCLine[:len(otherRCLine)-1]))
 	// Once renaming starts it runs to the end even if ctx ends (Ctrl-C),
 	// so that a node never keeps a new binary beside an old process; ctx
 	// still stops it before the verdict.

@@ -33,6 +33,18 @@ type Layout struct {
 	Name string // the binary and service name: labagent or serf
 }
 
+// Other is the layout of the other flavour on the same node (serf for
+// labagent and back): provisioning one retires the other, since both bind
+// the gossip port.
+func (l Layout) Other() Layout {
+	o := l
+	o.Name = string(FlavourSerf)
+	if l.Name == string(FlavourSerf) {
+		o.Name = string(FlavourLabagent)
+	}
+	return o
+}
+
 func (l Layout) p(elem ...string) string { return path.Join(append([]string{"/", l.Root}, elem...)...) }
 
 // BinDir holds the binary: /usr/local/bin.

@@ -85,3 +85,47 @@ func TestRootCLIProvisionConvergesThenUnchanged(t *testing.T) {
 		t.Errorf("provision with a halted node: exit %d\n%s", code, out)
 	}
 }
+
+// A real HashiCorp Serf cluster in the same lab, then back to labagent:
+// provisioning one flavour retires the other (both bind port 7946), and
+// lab members asks whichever runs.
+func TestRootCLIProvisionRealSerfAndBack(t *testing.T) {
+	agent, serf := buildAgent(t), labtest.BuildSerf(t)
+	r, flags := newLabDir(t)
+	const n = 4
+	r.must(append([]string{"up", "--nodes", "4"}, append(flags, "--agent-binary", agent)...)...)
+
+	out := r.must("provision", "--agent", "serf", "--agent-binary", serf)
+	for _, want := range []string{"4 nodes: 4 installed", "converged: all 4 agents see all 4 nodes alive"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("provisioning serf lacks %q:\n%s", want, out)
+		}
+	}
+	// go install builds a Serf that calls itself 0.8.2-dev; the module
+	// version meets the default constraint.
+	if !strings.Contains(out, "0.8.2-dev") {
+		t.Errorf("serf's reported version not shown:\n%s", out)
+	}
+	procs := r.must("ssh", "web_3", "--", "ps -e -o comm=; cat /etc/rc.local")
+	if !strings.Contains(procs, "\nserf\n") || strings.Contains(procs, "labagent\n") || strings.Contains(procs, "labagent.init") {
+		t.Errorf("web_3 after provisioning serf: want serf running and labagent stopped, unregistered:\n%s", procs)
+	}
+	if m := r.must("members", "--node", "web_2"); strings.Count(m, " alive") != n {
+		t.Errorf("lab members on a serf lab:\n%s", m)
+	}
+	if out := r.must("provision", "--agent", "serf", "--agent-binary", serf); !strings.Contains(out, "4 nodes: 4 unchanged") {
+		t.Errorf("second serf provision is not unchanged:\n%s", out)
+	}
+
+	out = r.must("provision", "--agent-binary", agent)
+	if !strings.Contains(out, "converged: all 4 agents see all 4 nodes alive") {
+		t.Errorf("back to labagent:\n%s", out)
+	}
+	procs = r.must("ssh", "web_3", "--", "ps -e -o comm=; cat /etc/rc.local")
+	if strings.Contains(procs, "\nserf\n") || !strings.Contains(procs, "labagent\n") || strings.Contains(procs, "serf.init") {
+		t.Errorf("web_3 back on labagent: want serf stopped and unregistered:\n%s", procs)
+	}
+	if out := r.must("provision", "--agent-binary", agent); !strings.Contains(out, "4 nodes: 4 unchanged") {
+		t.Errorf("second labagent provision is not unchanged:\n%s", out)
+	}
+}

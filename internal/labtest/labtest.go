@@ -128,3 +128,25 @@ func BuildAgent(t *testing.T, dir string) string {
 	}
 	return bin
 }
+
+// SerfModuleVersion is the HashiCorp Serf the tests build from the Go
+// module proxy, to provision a real Serf cluster.
+const SerfModuleVersion = "v0.10.2"
+
+// BuildSerf builds HashiCorp Serf's agent at SerfModuleVersion for linux
+// on this architecture with `go install` ($LAB_TEST_SERF names a prebuilt
+// one instead). It needs the Go module proxy, as CI has.
+func BuildSerf(t *testing.T) string {
+	t.Helper()
+	if bin := os.Getenv("LAB_TEST_SERF"); bin != "" {
+		return bin
+	}
+	dir := t.TempDir()
+	cmd := exec.Command("go", "install", "github.com/hashicorp/serf/cmd/serf@"+SerfModuleVersion)
+	cmd.Dir = dir // outside this module: install pkg@version ignores go.mod
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS=linux", "GOARCH="+runtime.GOARCH, "GOBIN="+dir, "GOFLAGS=")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("go install serf %s (needs the Go module proxy): %v\n%s", SerfModuleVersion, err, out)
+	}
+	return filepath.Join(dir, "serf")
+}

@@ -44,21 +44,29 @@ answer), so a split view shows at a glance.`,
 	cmd.Flags().StringVar(&f.node, "node", "", "ask this node's agent (default: the first that answers)")
 	cmd.Flags().BoolVar(&f.json, "json", false, "print JSON")
 	cmd.Flags().BoolVar(&f.matrix, "matrix", false, "every node's view of every node")
-	cmd.Flags().StringVar(&f.agent, "agent", "labagent", "agent on the nodes: labagent or serf")
+	cmd.Flags().StringVar(&f.agent, "agent", "", "agent on the nodes: labagent or serf (default: what lab provision installed)")
 	cmd.Flags().DurationVar(&f.timeout, "timeout", 30*time.Second, "limit for reaching the nodes")
 	return cmd
 }
 
 func runMembers(cmd *cobra.Command, env *Env, f *membersFlags) error {
-	flavour, err := provision.ParseFlavour(f.agent)
-	if err != nil {
-		return err
-	}
 	var args []string
 	if f.node != "" {
 		args = []string{f.node}
 	}
 	r, err := openReachable(cmd, env, args)
+	if err != nil {
+		return err
+	}
+	agent := f.agent
+	if agent == "" {
+		st, _, err := lab.LoadState(r.lab.Paths)
+		if err != nil {
+			return err
+		}
+		agent = st.AgentFlavour()
+	}
+	flavour, err := provision.ParseFlavour(agent)
 	if err != nil {
 		return err
 	}

@@ -292,6 +292,7 @@ func recordAgents(env *Env, l *lab.Lab, name string, results []provision.Result)
 			n.Agent = "provision failed"
 		default:
 			n.Agent = name + " " + r.Version
+			st.Agent = name
 		}
 	}
 	return lab.SaveState(l.Paths, st, env.now())
