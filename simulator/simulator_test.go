@@ -281,3 +281,39 @@ func TestQuantileAndPooled(t *testing.T) {
 		t.Errorf("coverage %v, want 0.75", cov)
 	}
 }
+
+// A join's alive message is sent at most RetransmitMult*ceil(log10(N+1))
+// times per node, so now and then one node hears none of the sends and
+// learns the join only at its next push/pull, as real memberlist does
+// (bench saw it at N = 52). The rate printed with -v is the README's:
+//
+//	go test -run TestJoinRetransmitLimitLeavesRareLateLearners -v ./simulator
+func TestJoinRetransmitLimitLeavesRareLateLearners(t *testing.T) {
+	const runs, n = 3000, 52
+	res, err := MonteCarlo(context.Background(), LAN(), LANNetwork(), Scenario{N: n, Event: Join}, runs, 1, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	late, never := []time.Duration{}, 0
+	for _, r := range res {
+		for _, o := range r.Changes[0].Observers {
+			switch {
+			case o.Latency == Never:
+				never++
+			case o.Latency > 5*time.Second:
+				late = append(late, o.Latency)
+			}
+		}
+	}
+	t.Logf("N = %d, %d joins: %d observers learned after 5 s (%v), %d never", n, runs, len(late), late, never)
+	// Expected: some node of 52 misses all ~424 sends in about 1.5% of
+	// joins; push/pull (60 s at this size) repairs every one.
+	if len(late) == 0 || len(late) > runs/20 || never > 0 {
+		t.Errorf("%d late learners and %d that never learned in %d joins; want a few late (about 1%% of joins) and none never", len(late), never, runs)
+	}
+	for _, l := range late {
+		if l > 65*time.Second {
+			t.Errorf("a late learner took %v, longer than a push/pull period (60 s)", l)
+		}
+	}
+}
