@@ -43,6 +43,10 @@ func TestDecide(t *testing.T) {
 			plan{action: ActionUnchanged, installedVer: v}},
 		{"rc.local entry missing", &current, desired{version: v, binarySum: "bin", configSum: "conf", serviceSum: "svc", rcLocal: true}, false,
 			plan{action: ActionReconfigured, rcLocal: true, installedVer: v}},
+		{"switched back, other flavour running", with(func(f *Facts) { f.Running, f.Other = false, []string{"running", "rclocal"} }), d, false,
+			plan{action: ActionReconfigured, restart: true, retire: true, installedVer: v}},
+		{"both running", with(func(f *Facts) { f.Other = []string{"systemd-active"} }), d, false,
+			plan{action: ActionReconfigured, retire: true, installedVer: v}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
