@@ -11,6 +11,7 @@ import (
 
 	"github.com/gossiplab/gossiplab/lab"
 	"github.com/gossiplab/gossiplab/lab/chaos"
+	"github.com/gossiplab/gossiplab/provision"
 )
 
 // Attacher is implemented by backends that run on a cluster that exists
@@ -42,7 +43,9 @@ type LabInfo struct {
 	Name         string `json:"name"`
 	Provider     string `json:"provider"`
 	AgentProfile string `json:"agent_profile"`
-	Nodes        int    `json:"nodes"`
+	// Agent is the agent the nodes run: labagent or serf.
+	Agent string `json:"agent,omitempty"`
+	Nodes int    `json:"nodes"`
 	// SharedClock: the nodes read the controller's clock (netns), so
 	// latencies need no offset estimate.
 	SharedClock bool `json:"shared_clock"`
@@ -75,6 +78,10 @@ var _ LabProviders = (*lab.Registry)(nil)
 //     before the join and N after (the in-process backends add node N+1).
 //   - user: chaos's event action (`labagent event` on the node); observers
 //     record the user event from it.
+//
+// On a lab provisioned with Serf (lab provision --agent serf) the same
+// actions run Serf's commands, and observers' times come from their
+// `serf monitor` streams (see package chaos).
 type Lab struct {
 	providers LabProviders
 	log       *slog.Logger
@@ -138,14 +145,30 @@ func (b *Lab) Attach(ctx context.Context, dir string) (*Attachment, error) {
 		lock.Release()
 		return nil, err
 	}
+	st, _, err := lab.LoadState(l.Paths)
+	if err != nil {
+		lock.Release()
+		return nil, err
+	}
+	flavour, err := provision.ParseFlavour(st.AgentFlavour())
+	if err != nil {
+		lock.Release()
+		return nil, err
+	}
 	sh, closeShell, err := b.connect(l, prov)
 	if err != nil {
 		lock.Release()
 		return nil, err
 	}
 	a := b.attach(l, prov, sh)
+	a.engine.Agent = chaos.AgentFor(flavour)
+	a.info.Agent = string(flavour)
+	if flavour == provision.FlavourSerf {
+		// Provisioning passes Serf no -profile: it runs its default, lan.
+		a.info.AgentProfile = "lan"
+	}
 	detached := false
-	return &Attachment{Nodes: len(l.Nodes), Profile: l.Spec.Agent.Profile, Info: a.info, Detach: func() error {
+	return &Attachment{Nodes: len(l.Nodes), Profile: a.info.AgentProfile, Info: a.info, Detach: func() error {
 		if detached {
 			return nil
 		}

@@ -18,6 +18,7 @@ import (
 
 	"github.com/gossiplab/gossiplab/lab"
 	"github.com/gossiplab/gossiplab/lab/chaos"
+	"github.com/gossiplab/gossiplab/provision"
 )
 
 // fakeLab stands in for a running lab as chaos reaches it: a provider
@@ -135,15 +136,17 @@ func (f *fakeLab) Run(_ context.Context, node, cmd string, _ []byte) ([]byte, er
 		if !f.agentUp[node] {
 			return nil, fmt.Errorf("agent on %s: connection refused", node)
 		}
-		var ms []chaos.Member
+		var res struct {
+			Members []provision.Member `json:"members"`
+		}
 		for _, n := range f.l.NodeNames() {
 			st := "alive"
 			if !f.agentUp[n] {
 				st = "failed"
 			}
-			ms = append(ms, chaos.Member{Name: n, Status: st})
+			res.Members = append(res.Members, provision.Member{Name: n, Status: st})
 		}
-		return json.Marshal(ms)
+		return json.Marshal(res)
 	case cmd == f.agent.KillScript(), cmd == f.agent.StopScript():
 		if !f.agentUp[node] {
 			return nil, fmt.Errorf("labagent is not running")
@@ -420,7 +423,7 @@ func TestLabAttach(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			want := &LabInfo{Dir: f.l.Paths.Dir, Name: f.l.Spec.Name, Provider: "fake", AgentProfile: "lan", Nodes: 3, SharedClock: true}
+			want := &LabInfo{Dir: f.l.Paths.Dir, Name: f.l.Spec.Name, Provider: "fake", AgentProfile: "lan", Agent: "labagent", Nodes: 3, SharedClock: true}
 			if diff := cmp.Diff(want, att.Info); diff != "" {
 				t.Errorf("info (-want +got):\n%s", diff)
 			}

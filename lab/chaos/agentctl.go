@@ -3,29 +3,50 @@ package chaos
 import (
 	"fmt"
 	"strings"
+
+	"github.com/gossiplab/gossiplab/provision"
 )
 
-// UserEventName is the name of the user events `lab chaos event` sends;
-// observers match them by sender.
+// UserEventName is the name of the user events `lab chaos event` sends.
+// labagent's observers match them by sender; Serf's user events carry no
+// sender, so on Serf the payload names the sender and a nonce of the step
+// (see AgentCLI.EventCmd).
 const UserEventName = "lab-chaos"
 
 // AgentCLI builds the agent's client command lines run on a node.
 type AgentCLI struct {
-	// Bin is the agent's command ("labagent" on the nodes' PATH).
+	// Flavour is the agent the nodes run: labagent (the default) or a
+	// HashiCorp Serf binary (provision.FlavourSerf).
+	Flavour provision.Flavour
+	// Bin is the agent's command (default: the flavour's name, on the
+	// nodes' PATH).
 	Bin string
 	// Args go after the subcommand on every call (e.g. -rpc-addr ADDR).
 	Args []string
-	// Service is the agent's service name ("labagent"): the systemd unit,
-	// /etc/init.d/NAME, or /etc/NAME/NAME.init run from rc.local, as
-	// provisioning installs it.
+	// Service is the agent's service name (default: the flavour's name):
+	// the systemd unit, /etc/init.d/NAME, or /etc/labagent/NAME.init run
+	// from rc.local, as provisioning installs it (provision.Layout).
 	Service string
+}
+
+// AgentFor is the client of flavour's agent as lab provision installs it.
+func AgentFor(flavour provision.Flavour) AgentCLI { return AgentCLI{Flavour: flavour} }
+
+// Serf reports whether the nodes run HashiCorp Serf.
+func (a AgentCLI) Serf() bool { return a.Flavour == provision.FlavourSerf }
+
+func (a AgentCLI) name() string {
+	if a.Serf() {
+		return string(provision.FlavourSerf)
+	}
+	return string(provision.FlavourLabagent)
 }
 
 // Cmd renders `BIN SUB ARGS... args...`, quoted for a POSIX shell.
 func (a AgentCLI) Cmd(sub string, args ...string) string {
 	bin := a.Bin
 	if bin == "" {
-		bin = "labagent"
+		bin = a.name()
 	}
 	parts := []string{shellQuote(bin), shellQuote(sub)}
 	for _, x := range append(append([]string(nil), a.Args...), args...) {
@@ -34,31 +55,64 @@ func (a AgentCLI) Cmd(sub string, args ...string) string {
 	return strings.Join(parts, " ")
 }
 
-func (a AgentCLI) service() string {
-	if a.Service == "" {
-		return "labagent"
+// EventCmd sends the user event of `lab chaos event` from sender. Serf's
+// events carry no sender and its coalescing would hold them back, so
+// on Serf the event is not coalesced and its payload is "SENDER NONCE",
+// which observers match (MonitorParser.Nonce); labagent's observers
+// match by sender.
+func (a AgentCLI) EventCmd(sender, nonce string) string {
+	if a.Serf() {
+		return a.Cmd("event", "-coalesce=false", UserEventName, sender+" "+nonce)
 	}
-	return a.Service
+	return a.Cmd("event", UserEventName)
+}
+
+// MembersCmd lists the agent's members as JSON (provision.ParseMembers
+// reads both flavours' output).
+func (a AgentCLI) MembersCmd() string { return a.Cmd("members", "-format", "json") }
+
+// Supports refuses what the flavour's agent cannot do: Serf has no
+// transport fault hook (`labagent fault`), so delay and --mechanism agent
+// are labagent's only.
+func (a AgentCLI) Supports(req Request) error {
+	if !a.Serf() {
+		return nil
+	}
+	if req.Action == ActDelay {
+		return fmt.Errorf("delay needs labagent's fault hook, which Serf lacks, and nftables cannot delay packets\nhint: on a Serf lab use the nftables faults: partition, isolate or loss (--mechanism nft)")
+	}
+	if req.Action.Network() && req.Mechanism == MechAgent {
+		return fmt.Errorf("--mechanism agent is labagent's fault hook, which Serf lacks\nhint: on a Serf lab use --mechanism nft (or auto): nftables in each node")
+	}
+	return nil
+}
+
+func (a AgentCLI) layout() provision.Layout {
+	name := a.Service
+	if name == "" {
+		name = a.name()
+	}
+	return provision.Layout{Name: name}
 }
 
 // serviceScript finds how the agent runs on the node (systemd unit, SysV
 // init script, or the init script that rc.local runs) and does body with
-// $mode (systemd | init) and $init (the script) set.
+// $mode (systemd | init), $init (the script) and $pidfile set.
 func (a AgentCLI) serviceScript(body string) string {
-	svc := shellQuote(a.service())
-	return fmt.Sprintf(`svc=%[1]s
+	l := a.layout()
+	return fmt.Sprintf(`svc=%[1]s rclocal=%[2]s pidfile=%[3]s
 if [ -d /run/systemd/system ] && systemctl cat "$svc" >/dev/null 2>&1; then mode=systemd
 elif [ -x "/etc/init.d/$svc" ]; then mode=init init="/etc/init.d/$svc"
-elif [ -x "/etc/$svc/$svc.init" ]; then mode=init init="/etc/$svc/$svc.init"
-else echo "no $svc service on this node (systemd unit, /etc/init.d/$svc or /etc/$svc/$svc.init)" >&2; echo "hint: provision the node first: lab provision" >&2; exit 1
+elif [ -x "$rclocal" ]; then mode=init init="$rclocal"
+else echo "no $svc service on this node (systemd unit, /etc/init.d/$svc or $rclocal)" >&2; echo "hint: provision the node first: lab provision" >&2; exit 1
 fi
-%[2]s`, svc, body)
+%[4]s`, shellQuote(l.Name), shellQuote(l.ServiceFile(provision.InitNone)), shellQuote(l.PIDFile()), body)
 }
 
-// StopScript stops the agent gracefully: `labagent leave` first (the
-// agent leaves the cluster and exits), then the service is stopped. The
-// leave does not rely on the stop's signal: provisioning runs the agent
-// with leave_on_terminate off, as Serf does, so that a node that shuts
+// StopScript stops the agent gracefully: `AGENT leave` first (the agent
+// leaves the cluster and exits), then the service is stopped. The leave
+// does not rely on the stop's signal: provisioning runs labagent with
+// leave_on_terminate off, as Serf's default is, so that a node that shuts
 // down is seen failed, as in the classic halt experiment.
 func (a AgentCLI) StopScript() string {
 	return a.serviceScript(fmt.Sprintf(`case $mode in
@@ -94,7 +148,6 @@ systemd)
 	systemctl kill --signal=SIGKILL "$svc"
 	systemctl stop "$svc" ;;
 init)
-	pidfile="/var/run/$svc.pid"
 	if [ -f "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null; then kill -KILL "$(cat "$pidfile")"
 	else echo "$svc is not running" >&2; exit 1
 	fi ;;

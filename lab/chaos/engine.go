@@ -97,25 +97,54 @@ func (e *Engine) Do(ctx context.Context, req Request, stream uint64) (*Summary, 
 			return nil, err
 		}
 	}
-	// What the observers knew before: journals to read on from, offsets.
-	clocks, err := e.clocks(ctx, p.observers, info.SharedClock)
-	if err != nil {
+	// What the observers knew before: journals to read on from and clock
+	// offsets; on Serf, live log streams stamped on arrival (no offsets)
+	// and, for heal, the members each observer had down.
+	nonce := fmt.Sprintf("%016x", rand.Uint64())
+	clocks := map[string]ClockOffset{}
+	var w watcher = &journalWatch{e: e, have: map[string][]Entry{}}
+	var views Views
+	if e.Agent.Serf() {
+		if req.Action == ActHeal {
+			views = e.ReadViews(ctx, p.observers)
+		}
+		mw, err := e.startMonitors(ctx, p.observers, nonce)
+		if mw != nil {
+			defer func() {
+				if err := mw.Close(); err != nil {
+					e.logger().Warn("serf monitors", "err", err)
+				}
+			}()
+		}
+		if err != nil {
+			return nil, &NotInjectedError{Err: err}
+		}
+		w = mw
+	} else if clocks, err = e.clocks(ctx, p.observers, info.SharedClock); err != nil {
 		return nil, &NotInjectedError{Err: err}
 	}
-	journals := e.readJournals(ctx, p.observers, nil)
+	journals := w.Read(ctx, p.observers)
 	if !req.Action.ByProvider() {
 		e.reach(ctx, p.targets.Nodes)
 	}
 	injected := e.now()
-	mech, err := e.inject(ctx, req, p)
+	mech, err := e.inject(ctx, req, p, nonce)
 	if err != nil {
 		return nil, err
 	}
 	if req.Action == ActHeal {
-		p.expect = healExpectations(p.observers, journals, injected, clocks, p.running)
+		if e.Agent.Serf() {
+			p.expect = viewExpectations(p.observers, views, p.running)
+		} else {
+			p.expect = healExpectations(p.observers, journals, injected, clocks, p.running)
+		}
 	}
-	res, werr := e.await(ctx, req, p, injected, journals, clocks)
+	res, werr := e.await(ctx, req, p, injected, journals, clocks, w)
 	s := NewSummary(e.Lab, info.Name, info.SharedClock, req, p.targets, injected, p.timeout, res)
+	s.Agent = e.Agent.name()
+	if e.Agent.Serf() {
+		s.AgentProfile = serfProfile
+	}
 	if req.Action != ActHeal { // heal clears both mechanisms everywhere
 		s.Mechanism = mech
 	}
@@ -143,6 +172,11 @@ func (e *Engine) plan(ctx context.Context, req Request, stream uint64) (*plan, e
 	switch req.Action {
 	case ActWait:
 		return nil, errors.New("wait is a scenario step: use Engine.Wait")
+	}
+	if err := e.Agent.Supports(req); err != nil {
+		return nil, err
+	}
+	switch req.Action {
 	case ActPartition:
 		if p.groupA, err = l.Select(req.GroupA, false); err != nil {
 			return nil, fmt.Errorf("partition group A: %w", err)
@@ -192,7 +226,7 @@ func (e *Engine) plan(ctx context.Context, req Request, stream uint64) (*plan, e
 	}
 	p.timeout = req.Timeout
 	if p.timeout == 0 {
-		timing, err := ProfileTiming(l.Spec.Agent.Profile)
+		timing, err := ProfileTiming(e.profile())
 		if err != nil {
 			return nil, err
 		}
@@ -248,7 +282,7 @@ func (e *Engine) runningNodes(ctx context.Context) ([]string, error) {
 
 // inject performs the action; for network faults it returns the mechanism
 // used per node.
-func (e *Engine) inject(ctx context.Context, req Request, p *plan) (map[string]string, error) {
+func (e *Engine) inject(ctx context.Context, req Request, p *plan, nonce string) (map[string]string, error) {
 	l, nodes := e.Lab, p.targets.Nodes
 	log := e.logger()
 	log.Info("inject", "action", req.Action, "targets", lab.Summarize(nodes))
@@ -270,7 +304,7 @@ func (e *Engine) inject(ctx context.Context, req Request, p *plan) (map[string]s
 	case ActRestartAgent: // stopped already by stopUntilGone
 		return nil, e.onNodes(ctx, req, nodes, e.Agent.StartScript())
 	case ActEvent:
-		return nil, e.onNodes(ctx, req, nodes, e.Agent.Cmd("event", UserEventName))
+		return nil, e.onEach(ctx, req, nodes, func(n string) string { return e.Agent.EventCmd(n, nonce) })
 	case ActHeal:
 		res := e.faulter().Heal(ctx, filter(nodes, func(n string) bool { return slices.Contains(p.running, n) }))
 		return mechanisms(res), e.wrap(req, AppliedErr(res))
@@ -311,9 +345,14 @@ func (e *Engine) wrap(req Request, err error) error {
 }
 
 func (e *Engine) onNodes(ctx context.Context, req Request, nodes []string, script string) error {
+	return e.onEach(ctx, req, nodes, func(string) string { return script })
+}
+
+// onEach runs script(node) on each of nodes, in parallel.
+func (e *Engine) onEach(ctx context.Context, req Request, nodes []string, script func(node string) string) error {
 	errs := make([]error, len(nodes))
 	forEach(len(nodes), e.Parallel, func(i int) {
-		if _, err := e.Shell.Run(ctx, nodes[i], script, nil); err != nil {
+		if _, err := e.Shell.Run(ctx, nodes[i], script(nodes[i]), nil); err != nil {
 			errs[i] = fmt.Errorf("%s: %w", nodes[i], err)
 		}
 	})
@@ -328,6 +367,18 @@ func mechanisms(as []Applied) map[string]string {
 		}
 	}
 	return out
+}
+
+// serfProfile is the memberlist profile a provisioned Serf agent runs:
+// provisioning passes it no -profile, and Serf's default is lan.
+const serfProfile = "lan"
+
+// profile is the agents' memberlist profile, for the default timeout.
+func (e *Engine) profile() string {
+	if e.Agent.Serf() {
+		return serfProfile
+	}
+	return e.Lab.Spec.Agent.Profile
 }
 
 func (e *Engine) logger() *slog.Logger {

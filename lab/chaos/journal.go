@@ -29,10 +29,20 @@ type Entry struct {
 	MonoNs   int64  `json:"mono_ns"`
 	Type     string `json:"type"`
 	Node     string `json:"node"` // the member the entry is about
+	// At, when set, is when the controller received the entry (a Serf
+	// monitor line), on its own clock with its monotonic reading; UnixNano
+	// is then At's wall time.
+	At time.Time `json:"-"`
 }
 
-// Time is the entry's wall-clock time on its node.
-func (e Entry) Time() time.Time { return time.Unix(0, e.UnixNano) }
+// Time is the entry's time: At when the controller stamped it, else the
+// wall-clock time on its node.
+func (e Entry) Time() time.Time {
+	if !e.At.IsZero() {
+		return e.At
+	}
+	return time.Unix(0, e.UnixNano)
+}
 
 // ParseJournal reads `labagent journal -format json` output: a JSON array
 // of entries, one entry object per line, or an object with an "entries"

@@ -122,7 +122,7 @@ func Measure(in MeasureInput) Result {
 			if !slices.Contains(in.Outcomes, e.Type) {
 				continue
 			}
-			if prev, ok := first[e.Node]; !ok || e.UnixNano < prev.UnixNano {
+			if prev, ok := first[e.Node]; !ok || e.Time().Before(prev.Time()) {
 				first[e.Node] = e
 			}
 		}
@@ -140,7 +140,7 @@ func Measure(in MeasureInput) Result {
 		obs.Noticed = len(first)
 		var last Entry
 		for _, e := range first {
-			if last.UnixNano == 0 || e.UnixNano > last.UnixNano {
+			if last.Type == "" || e.Time().After(last.Time()) {
 				last = e
 			}
 		}

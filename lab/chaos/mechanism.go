@@ -191,6 +191,9 @@ func (f *Faulter) applyOne(ctx context.Context, nf NodeFault, mech Mechanism) (M
 		if !ok && mech == MechNFT {
 			return "", fmt.Errorf("%s: nftables is not usable on the node\nhint: install nftables on the node, or use --mechanism agent", nf.Node)
 		}
+		if !ok && f.Agent.Serf() {
+			return "", fmt.Errorf("%s: nftables is not usable on the node, and Serf has no fault hook to fall back on\nhint: install nftables on the node", nf.Node)
+		}
 		useNFT = ok
 	}
 	if useNFT {
@@ -226,6 +229,9 @@ func (f *Faulter) Heal(ctx context.Context, nodes []string) []Applied {
 				return
 			}
 			out[i].Mechanism = MechNFT
+		}
+		if f.Agent.Serf() { // no fault hook to clear
+			return
 		}
 		if _, err := f.Shell.Run(ctx, n, f.Agent.Cmd("fault", "-clear"), nil); err == nil && !ok {
 			out[i].Mechanism = MechAgent

@@ -92,7 +92,7 @@ func (e *Engine) readJournals(ctx context.Context, nodes []string, have map[stri
 
 // await reads the observers' journals until each has noticed the fault,
 // the timeout passes or ctx ends.
-func (e *Engine) await(ctx context.Context, req Request, p *plan, injected time.Time, journals map[string][]Entry, clocks map[string]ClockOffset) (Result, error) {
+func (e *Engine) await(ctx context.Context, req Request, p *plan, injected time.Time, journals map[string][]Entry, clocks map[string]ClockOffset, w watcher) (Result, error) {
 	in := MeasureInput{Injected: injected, Timeout: p.timeout, Outcomes: req.Action.Outcomes(), Expect: p.expect, Journals: journals, Clocks: clocks}
 	if len(p.expect) == 0 {
 		return Measure(in), nil
@@ -107,7 +107,7 @@ func (e *Engine) await(ctx context.Context, req Request, p *plan, injected time.
 	pending := filter(p.observers, func(n string) bool { _, ok := journals[n]; return ok })
 	lastSaw := -1
 	for {
-		fresh := e.readJournals(ctx, pending, in.Journals)
+		fresh := w.Read(ctx, pending)
 		for n, j := range fresh {
 			in.Journals[n] = j
 		}
@@ -134,6 +134,24 @@ func (e *Engine) await(ctx context.Context, req Request, p *plan, injected time.
 		case <-time.After(poll):
 		}
 	}
+}
+
+// viewExpectations: after heal on Serf (no journal to look back into),
+// each observer should see alive again every running node its agent
+// listed as anything but alive before the heal.
+func viewExpectations(observers []string, views Views, running []string) []Expectation {
+	var out []Expectation
+	for _, o := range observers {
+		view, ok := views[o]
+		if !ok {
+			continue
+		}
+		down := filter(running, func(n string) bool { return n != o && view[n] != "" && view[n] != "alive" })
+		if len(down) > 0 {
+			out = append(out, Expectation{Observer: o, Subjects: down})
+		}
+	}
+	return out
 }
 
 // healExpectations: after heal, each observer should see alive again

@@ -20,10 +20,13 @@ import (
 // nodes, when, and what every observer saw. It is what summary.json
 // holds and what --json prints.
 type Summary struct {
-	Lab          string   `json:"lab"`
-	Provider     string   `json:"provider"`
-	AgentProfile string   `json:"agent_profile"`
-	Spec         lab.Spec `json:"spec"`
+	Lab          string `json:"lab"`
+	Provider     string `json:"provider"`
+	AgentProfile string `json:"agent_profile"`
+	// Agent is the agent measured: labagent (times from its journal) or
+	// serf (times of its log lines' arrival on the controller).
+	Agent string   `json:"agent,omitempty"`
+	Spec  lab.Spec `json:"spec"`
 
 	Action    Action            `json:"action"`
 	Command   string            `json:"command"`

@@ -19,8 +19,12 @@ func WriteTable(w io.Writer, s *Summary) error {
 	if len(s.Groups) == 2 {
 		targets = "groups " + lab.Summarize(s.Groups[0]) + " | " + lab.Summarize(s.Groups[1])
 	}
-	fmt.Fprintf(&b, "  lab %s (%s, agent profile %s), %s, injected %s",
-		s.Lab, s.Provider, s.AgentProfile, targets, s.Injected.Format("2006-01-02T15:04:05.000Z"))
+	agent := "agent"
+	if s.Agent == "serf" {
+		agent = "serf"
+	}
+	fmt.Fprintf(&b, "  lab %s (%s, %s profile %s), %s, injected %s",
+		s.Lab, s.Provider, agent, s.AgentProfile, targets, s.Injected.Format("2006-01-02T15:04:05.000Z"))
 	if s.Seed != nil {
 		fmt.Fprintf(&b, ", seed %d", *s.Seed)
 	}
@@ -58,12 +62,20 @@ func WriteTable(w io.Writer, s *Summary) error {
 		if len(s.Never) > 0 {
 			fmt.Fprintf(&b, "never saw it: %s\n", strings.Join(s.Never, ", "))
 		}
+		serf := s.Agent == "serf"
 		if len(s.Unreachable) > 0 {
-			fmt.Fprintf(&b, "journal unreachable: %s\n", strings.Join(s.Unreachable, ", "))
+			what := "journal"
+			if serf {
+				what = "serf monitor"
+			}
+			fmt.Fprintf(&b, "%s unreachable: %s\n", what, strings.Join(s.Unreachable, ", "))
 		}
-		if s.SharedClock {
+		switch {
+		case serf:
+			b.WriteString("clock: the controller's, on arrival of each node's serf monitor line (SSH transit included)\n")
+		case s.SharedClock:
 			b.WriteString("clock: nodes share the controller's clock\n")
-		} else {
+		default:
 			fmt.Fprintf(&b, "clock: node offsets estimated over SSH, latencies good to ±%s\n", fmtDur(time.Duration(s.ClockUncertaintyS*float64(time.Second))))
 		}
 	}

@@ -91,6 +91,18 @@ func (sc *Scenario) Check(l *lab.Lab) error {
 	return errors.Join(errs...)
 }
 
+// CheckAgent refuses, before the first step, the steps that a's agent
+// cannot do (see AgentCLI.Supports).
+func (sc *Scenario) CheckAgent(a AgentCLI) error {
+	var errs []error
+	for _, st := range sc.Steps {
+		if err := a.Supports(st.Req); err != nil {
+			errs = append(errs, fmt.Errorf("%s:%d: %w", sc.Name, st.Line, err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
 func parseStep(words []string) (Request, error) {
 	if words[0] == "run" {
 		return Request{}, fmt.Errorf("a scenario cannot run another scenario")

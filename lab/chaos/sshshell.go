@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -147,4 +148,53 @@ func (e remoteError) Error() string {
 		msg += ": " + e.output
 	}
 	return msg
+}
+
+var _ Streamer = (*SSHShell)(nil)
+
+// Stream runs cmd on node over SSH and hands each line of its output
+// (standard output and error) to line as it arrives. stdin stays the
+// command's standard input until it is closed: closing it is how a
+// caller asks a remote loop to end. Cancelling ctx ends the ssh client.
+func (s *SSHShell) Stream(ctx context.Context, node, cmd string, stdin io.Reader, line func(string)) error {
+	ep, err := s.endpoint(ctx, node)
+	if err != nil {
+		return err
+	}
+	if ep.User != "root" {
+		cmd = "sudo -n sh -c " + shellQuote(cmd)
+	}
+	args := append(append([]string{"ssh"}, s.options()...), lab.SSHArgs(s.lab, ep)...)
+	lw := &lineWriter{fn: line}
+	_, err = s.runner.Run(ctx, execx.Cmd{Args: append(args, "--", cmd), Stdin: stdin, Stream: lw, Grace: 2 * time.Second, WaitDelay: 2 * time.Second})
+	lw.flush()
+	if err != nil {
+		return fmt.Errorf("stream from %s: %w", node, err)
+	}
+	return nil
+}
+
+// lineWriter calls fn with each complete line written to it.
+type lineWriter struct {
+	fn  func(string)
+	buf []byte
+}
+
+func (w *lineWriter) Write(b []byte) (int, error) {
+	w.buf = append(w.buf, b...)
+	for {
+		i := bytes.IndexByte(w.buf, '\n')
+		if i < 0 {
+			return len(b), nil
+		}
+		w.fn(string(w.buf[:i]))
+		w.buf = w.buf[i+1:]
+	}
+}
+
+func (w *lineWriter) flush() {
+	if len(w.buf) > 0 {
+		w.fn(string(w.buf))
+		w.buf = nil
+	}
 }

@@ -1,9 +1,7 @@
 package chaos
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
@@ -11,34 +9,8 @@ import (
 	"time"
 
 	"github.com/gossiplab/gossiplab/lab"
+	"github.com/gossiplab/gossiplab/provision"
 )
-
-// Member is one line of `labagent members -format json` (other fields are
-// ignored).
-type Member struct {
-	Name   string `json:"name"`
-	Status string `json:"status"`
-}
-
-// ParseMembers reads `labagent members -format json`: an array of
-// members, or an object with a "members" array.
-func ParseMembers(data []byte) ([]Member, error) {
-	data = bytes.TrimSpace(data)
-	var ms []Member
-	if len(data) > 0 && data[0] == '{' {
-		var wrapped struct {
-			Members []Member `json:"members"`
-		}
-		if err := json.Unmarshal(data, &wrapped); err != nil {
-			return nil, fmt.Errorf("parse members: %w", err)
-		}
-		return wrapped.Members, nil
-	}
-	if err := json.Unmarshal(data, &ms); err != nil {
-		return nil, fmt.Errorf("parse members: %w", err)
-	}
-	return ms, nil
-}
 
 // Views maps each node to how its agent sees every member (name -> status);
 // a node whose agent did not answer is absent.
@@ -81,11 +53,11 @@ func (e *Engine) ReadViews(ctx context.Context, nodes []string) Views {
 	out := Views{}
 	var mu sync.Mutex
 	forEach(len(nodes), e.Parallel, func(i int) {
-		raw, err := e.Shell.Run(ctx, nodes[i], e.Agent.Cmd("members", "-format", "json"), nil)
+		raw, err := e.Shell.Run(ctx, nodes[i], e.Agent.MembersCmd(), nil)
 		if err != nil {
 			return
 		}
-		ms, err := ParseMembers(raw)
+		ms, err := provision.ParseMembers(raw)
 		if err != nil {
 			return
 		}

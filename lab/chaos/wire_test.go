@@ -10,6 +10,7 @@ import (
 
 	"github.com/gossiplab/gossiplab/agent"
 	"github.com/gossiplab/gossiplab/agent/rpc"
+	"github.com/gossiplab/gossiplab/provision"
 )
 
 // The agent's own wire types, encoded as `labagent journal -format json`
@@ -45,11 +46,11 @@ func TestAgentWireFormats(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ms, err := ParseMembers(js)
+	ms, err := provision.ParseMembers(js)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if diff := cmp.Diff([]Member{{"web_1", "alive"}, {"web_3", "failed"}}, ms); diff != "" {
+	if diff := cmp.Diff([]provision.Member{{Name: "web_1", Status: "alive"}, {Name: "web_3", Status: "failed"}}, ms); diff != "" {
 		t.Errorf("members (-want +got):\n%s", diff)
 	}
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/gossiplab/gossiplab/lab"
 	"github.com/gossiplab/gossiplab/lab/chaos"
+	"github.com/gossiplab/gossiplab/provision"
 )
 
 type chaosFlags struct {
@@ -18,6 +19,7 @@ type chaosFlags struct {
 	json     bool
 	keep     bool
 	noRecord bool
+	agent    string
 }
 
 func newChaosCommand(env *Env) *cobra.Command {
@@ -65,6 +67,7 @@ Network faults are healed when the command ends, also after Ctrl-C, unless
 	cmd.Flags().BoolVar(&f.json, "json", false, "print the summary as JSON")
 	cmd.Flags().BoolVar(&f.keep, "keep", false, "leave network faults in place when the command ends (lab chaos heal removes them)")
 	cmd.Flags().BoolVar(&f.noRecord, "no-record", false, "write no record under results/chaos/")
+	cmd.Flags().StringVar(&f.agent, "agent", "", "agent on the nodes: labagent or serf (default: what lab provision installed)")
 	return cmd
 }
 
@@ -90,14 +93,23 @@ func runChaos(cmd *cobra.Command, env *Env, f *chaosFlags, args []string) error 
 	} else if req.Action == chaos.ActWait {
 		return errors.New("wait is a scenario step\nhint: put it in a scenario file and use lab chaos run FILE")
 	}
+	if f.agent != "" { // a bad flag is refused before the lab is opened
+		if _, err := provision.ParseFlavour(f.agent); err != nil {
+			return err
+		}
+	}
 	l, err := loadLab(cmd)
 	if err != nil {
 		return err
 	}
+	agent, err := agentOf(l, f.agent)
+	if err != nil {
+		return err
+	}
 	if sc != nil {
-		err = sc.Check(l)
+		err = errors.Join(sc.Check(l), sc.CheckAgent(agent))
 	} else {
-		err = req.Check(l)
+		err = errors.Join(req.Check(l), agent.Supports(req))
 	}
 	if err != nil {
 		return err
@@ -117,7 +129,7 @@ func runChaos(cmd *cobra.Command, env *Env, f *chaosFlags, args []string) error 
 	}
 	defer sh.Close()
 	s := &chaos.Session{
-		Engine: &chaos.Engine{Lab: l, Machines: prov, Shell: sh, Logger: env.Logger, Now: env.Now},
+		Engine: &chaos.Engine{Lab: l, Machines: prov, Shell: sh, Agent: agent, Logger: env.Logger, Now: env.Now},
 		Out:    env.Streams.Out, JSON: f.json, Keep: f.keep,
 	}
 	if !f.noRecord {
@@ -140,4 +152,26 @@ func runChaos(cmd *cobra.Command, env *Env, f *chaosFlags, args []string) error 
 		return interrupted("lab chaos", "network faults were healed unless --keep; lab status and lab members show where the cluster is")
 	}
 	return err
+}
+
+// flavourOf is the agent the lab's nodes run: flag (labagent or serf)
+// when given, else what lab provision last installed.
+func flavourOf(l *lab.Lab, flag string) (provision.Flavour, error) {
+	if flag == "" {
+		st, _, err := lab.LoadState(l.Paths)
+		if err != nil {
+			return "", err
+		}
+		flag = st.AgentFlavour()
+	}
+	return provision.ParseFlavour(flag)
+}
+
+// agentOf is the client of the agent the lab's nodes run (see flavourOf).
+func agentOf(l *lab.Lab, flag string) (chaos.AgentCLI, error) {
+	flavour, err := flavourOf(l, flag)
+	if err != nil {
+		return chaos.AgentCLI{}, err
+	}
+	return chaos.AgentFor(flavour), nil
 }

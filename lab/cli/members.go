@@ -63,15 +63,7 @@ func runMembers(cmd *cobra.Command, env *Env, f *membersFlags) error {
 	if err != nil {
 		return err
 	}
-	agent := f.agent
-	if agent == "" {
-		st, _, err := lab.LoadState(r.lab.Paths)
-		if err != nil {
-			return err
-		}
-		agent = st.AgentFlavour()
-	}
-	flavour, err := provision.ParseFlavour(agent)
+	flavour, err := flavourOf(r.lab, f.agent)
 	if err != nil {
 		return err
 	}

@@ -1,8 +1,8 @@
-svc=labagent
+svc=serf rclocal=/etc/labagent/serf.init pidfile=/var/run/serf.pid
 if [ -d /run/systemd/system ] && systemctl cat "$svc" >/dev/null 2>&1; then mode=systemd
 elif [ -x "/etc/init.d/$svc" ]; then mode=init init="/etc/init.d/$svc"
-elif [ -x "/etc/$svc/$svc.init" ]; then mode=init init="/etc/$svc/$svc.init"
-else echo "no $svc service on this node (systemd unit, /etc/init.d/$svc or /etc/$svc/$svc.init)" >&2; echo "hint: provision the node first: lab provision" >&2; exit 1
+elif [ -x "$rclocal" ]; then mode=init init="$rclocal"
+else echo "no $svc service on this node (systemd unit, /etc/init.d/$svc or $rclocal)" >&2; echo "hint: provision the node first: lab provision" >&2; exit 1
 fi
 case $mode in
 systemd)
@@ -10,7 +10,6 @@ systemd)
 	systemctl kill --signal=SIGKILL "$svc"
 	systemctl stop "$svc" ;;
 init)
-	pidfile="/var/run/$svc.pid"
 	if [ -f "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null; then kill -KILL "$(cat "$pidfile")"
 	else echo "$svc is not running" >&2; exit 1
 	fi ;;

@@ -1,0 +1,10 @@
+svc=labagent rclocal=/etc/labagent/labagent.init pidfile=/var/run/labagent.pid
+if [ -d /run/systemd/system ] && systemctl cat "$svc" >/dev/null 2>&1; then mode=systemd
+elif [ -x "/etc/init.d/$svc" ]; then mode=init init="/etc/init.d/$svc"
+elif [ -x "$rclocal" ]; then mode=init init="$rclocal"
+else echo "no $svc service on this node (systemd unit, /etc/init.d/$svc or $rclocal)" >&2; echo "hint: provision the node first: lab provision" >&2; exit 1
+fi
+case $mode in
+systemd) systemctl start "$svc" ;;
+init) "$init" start ;;
+esac
