@@ -42,6 +42,8 @@ type fakeCluster struct {
 	// skew is each node's clock minus the controller's; with any set the
 	// provider does not share the host's clock (VMs).
 	skew map[string]time.Duration
+	// monitors are the nodes' serf monitor streams (Serf agents only).
+	monitors monitors
 }
 
 func newFakeCluster(t *testing.T, n int) *fakeCluster {
@@ -72,6 +74,7 @@ func (c *fakeCluster) notice(typ, subject string, observers []string) {
 		j := c.journals[o]
 		at := c.clock.Add(c.skew[o] + time.Duration(n.Index)*time.Second)
 		c.journals[o] = append(j, Entry{Seq: uint64(len(j) + 1), UnixNano: at.UnixNano(), Type: typ, Node: subject})
+		c.emit(o, typ, subject)
 	}
 }
 
@@ -135,6 +138,9 @@ func (c *fakeCluster) Run(_ context.Context, node, cmd string, stdin []byte) ([]
 	if cmd == "true" { // the engine reaching a target before the injection
 		c.reached = append(c.reached, node)
 		return nil, nil
+	}
+	if handled, err := c.runSerf(node, cmd); handled {
+		return nil, err
 	}
 	journalCmd := c.agent.Cmd("journal", "-format", "json")
 	switch {

@@ -125,7 +125,8 @@ func (e *Engine) startMonitors(ctx context.Context, nodes []string, nonce string
 			w.mu.Unlock()
 		}()
 	}
-	deadline := e.now().Add(monitorStartTimeout)
+	// Real time, not e.now: this waits on processes, it measures nothing.
+	deadline := time.Now().Add(monitorStartTimeout)
 	for {
 		w.mu.Lock()
 		pending := 0
@@ -140,7 +141,7 @@ func (e *Engine) startMonitors(ctx context.Context, nodes []string, nonce string
 			pending++
 		}
 		w.mu.Unlock()
-		if pending == 0 || !e.now().Before(deadline) {
+		if pending == 0 || !time.Now().Before(deadline) {
 			break
 		}
 		select {
