@@ -128,3 +128,38 @@ func converge(t *testing.T, args ...string) ([]bench.Sample, bench.Summary) {
 	}
 	return samples, sum
 }
+
+// TestRootLabBackendSerf runs the lab backend on a real HashiCorp Serf
+// cluster (4 netns nodes, lab provision --agent serf): one run of each
+// event, each learned by the 3 other nodes, read from their serf monitor
+// streams.
+func TestRootLabBackendSerf(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root for the netns provider")
+	}
+	labBin := filepath.Join(t.TempDir(), "lab")
+	if out, err := exec.Command("go", "build", "-o", labBin, "../lab").CombinedOutput(); err != nil {
+		t.Fatalf("go build lab: %v\n%s", err, out)
+	}
+	serf := labtest.BuildSerf(t)
+	l, flags := labtest.New(t, labBin, nil, 44000)
+	l.Must(append([]string{"up", "--nodes", "4"}, flags...)...)
+	l.Must("provision", "--agent", "serf", "--agent-binary", serf)
+
+	samples, sum := converge(t, "--backend", "lab", "--event", "fail,leave,join,user", "--runs", "1", "--lab-dir", l.Dir)
+	learned := map[bench.Event]int{}
+	for _, s := range samples {
+		if s.Backend == bench.BackendLab && s.Learned {
+			learned[s.Event]++
+		}
+	}
+	if diff := cmp.Diff(map[bench.Event]int{bench.EventFail: 3, bench.EventLeave: 3, bench.EventJoin: 3, bench.EventUser: 3}, learned); diff != "" {
+		t.Errorf("observers that learned each event (-want +got):\n%s", diff)
+	}
+	if lab := sum.Environment.Lab; lab == nil || lab.Agent != "serf" || lab.AgentProfile != "lan" {
+		t.Errorf("summary.json environment.lab = %+v, want agent serf, profile lan", lab)
+	}
+	if out := l.Must("members"); strings.Count(out, "alive") != 4 {
+		t.Errorf("lab members after the runs:\n%s", out)
+	}
+}
