@@ -5,7 +5,7 @@
 // scripts in a table of their own, `labagent fault` flags for the agent's
 // transport hook, the agent's service scripts), the choice of targets,
 // the measurement of detection latencies from the agents' journals (with
-// clock offsets for VMs), the results records under results/chaos/, and
+// clock offsets for VMs) or, on a Serf lab, from Serf's log streams, the results records under results/chaos/, and
 // scenario files. It reaches nodes only through the Machines interface
 // (which lab.Provider satisfies: halt, reload, up, status) and a Shell
 // that runs commands on a node as root (SSH); it never imports a
@@ -67,6 +67,36 @@
 // (SuspicionMult * max(1, log10 N) * ProbeInterval * SuspicionMaxTimeoutMult;
 // LAN, 10 nodes: 24 s) plus two probe intervals and 5 s; joins add two
 // push-pull intervals.
+//
+// # A real Serf cluster
+//
+// On a lab provisioned with HashiCorp Serf (`lab provision --agent serf
+// --agent-binary PATH`, recorded in the lab state; `lab chaos --agent`
+// overrides it) the agent actions run Serf's own commands on its service
+// `serf` (AgentCLI, AgentFor): kill-agent SIGKILLs the serf process,
+// stop-agent runs `serf leave` then stops the service, event runs `serf
+// event -coalesce=false lab-chaos 'SENDER NONCE'`. Serf's user events
+// carry no sender, so observers match the event by that payload, unique
+// to the step. Serf has no fault hook: delay and --mechanism agent are
+// refused, naming nftables (partition, isolate, loss) as the way.
+//
+// Serf keeps no journal, and its event handlers and event stream
+// coalesce member events for seconds, so neither can time them. Before
+// the injection chaos starts `serf monitor -log-level=info` on every
+// observer over SSH (MonitorParser reads what it prints): Serf and
+// memberlist log each change the moment it happens ("serf:
+// EventMemberFailed: NAME ADDR", "memberlist: Suspect NAME has failed, no
+// acks received", ...), and user events appear, with their payload, in
+// the monitor's "Event Info:" blocks. A monitor counts as live once its
+// agent has replayed its backlog (the first line arrived and the stream
+// then went quiet for 300 ms); an observer whose monitor does not get
+// there within 10 s is unreachable. Each line is stamped with the
+// controller's monotonic clock when it arrives, so no clock offset is
+// needed, on VMs either; the SSH transit is in every latency (a line
+// takes 0.6 ms p50, 2.2 ms at most, to cross an established session on a
+// netns lab of this host). The monitors end with the step, also on
+// Ctrl-C: closing their session's input ends the remote loop, and a
+// monitor left behind is killed by its pid.
 //
 // # Scenarios
 //

@@ -49,6 +49,11 @@ Actions:
   heal                       remove every network fault chaos added
   run FILE                   run a scenario file, one step per line
 
+On a lab provisioned with Serf (lab provision --agent serf) the agent
+actions run serf's commands and the times come from each observer's
+serf monitor stream, stamped on arrival; delay is refused there (Serf has
+no fault hook). --agent overrides what the lab state says.
+
 Targets are node names, comma lists, ranges (web_[6-10]), globs ('web_*'),
 --tag k=v, --random K (with --seed S to draw the same again) or --all.
 Network faults are healed when the command ends, also after Ctrl-C, unless
