@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -35,14 +36,7 @@ func TestRootLabBackend(t *testing.T) {
 	if os.Geteuid() != 0 {
 		t.Skip("needs root for the netns provider")
 	}
-	labBin := filepath.Join(t.TempDir(), "lab")
-	if out, err := exec.Command("go", "build", "-o", labBin, "../lab").CombinedOutput(); err != nil {
-		t.Fatalf("go build lab: %v\n%s", err, out)
-	}
-	agent := labtest.BuildAgent(t, "../labagent")
-	l, flags := labtest.New(t, labBin, nil, 44000)
-	l.Must(append([]string{"up", "--nodes", "5"}, flags...)...)
-	l.Must("provision", "--agent-binary", agent)
+	l := provisionedLab(t, 5, "--agent-binary", labtest.BuildAgent(t, "../labagent"))
 
 	samples, sum := converge(t, "--backend", "lab,sim", "--event", "fail", "--runs", "2", "--lab-dir", l.Dir)
 	// Per run: the 4 survivors, each having learned the failure.
@@ -92,6 +86,21 @@ func TestRootLabBackend(t *testing.T) {
 	}
 }
 
+// provisionedLab (root) builds lab, brings up a netns lab of n nodes and
+// provisions it with `lab provision PROVISION...`; the lab is destroyed
+// when the test ends.
+func provisionedLab(t *testing.T, n int, provision ...string) *labtest.Lab {
+	t.Helper()
+	labBin := filepath.Join(t.TempDir(), "lab")
+	if out, err := exec.Command("go", "build", "-o", labBin, "../lab").CombinedOutput(); err != nil {
+		t.Fatalf("go build lab: %v\n%s", err, out)
+	}
+	l, flags := labtest.New(t, labBin, nil, 44000)
+	l.Must(append([]string{"up", "--nodes", strconv.Itoa(n)}, flags...)...)
+	l.Must(append([]string{"provision"}, provision...)...)
+	return l
+}
+
 // converge runs bench converge ARGS into a fresh directory and returns
 // its samples and summary.
 func converge(t *testing.T, args ...string) ([]bench.Sample, bench.Summary) {
@@ -137,14 +146,7 @@ func TestRootLabBackendSerf(t *testing.T) {
 	if os.Geteuid() != 0 {
 		t.Skip("needs root for the netns provider")
 	}
-	labBin := filepath.Join(t.TempDir(), "lab")
-	if out, err := exec.Command("go", "build", "-o", labBin, "../lab").CombinedOutput(); err != nil {
-		t.Fatalf("go build lab: %v\n%s", err, out)
-	}
-	serf := labtest.BuildSerf(t)
-	l, flags := labtest.New(t, labBin, nil, 44000)
-	l.Must(append([]string{"up", "--nodes", "4"}, flags...)...)
-	l.Must("provision", "--agent", "serf", "--agent-binary", serf)
+	l := provisionedLab(t, 4, "--agent", "serf", "--agent-binary", labtest.BuildSerf(t))
 
 	samples, sum := converge(t, "--backend", "lab", "--event", "fail,leave,join,user", "--runs", "1", "--lab-dir", l.Dir)
 	learned := map[bench.Event]int{}

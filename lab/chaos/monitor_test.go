@@ -44,18 +44,23 @@ func TestMonitorParserRecorded(t *testing.T) {
 	lines := readLines(t, f)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			p := &MonitorParser{Nonce: tt.nonce}
-			var got []string
-			for _, l := range lines {
-				if e, ok := p.Line(l); ok {
-					got = append(got, e.Type+" "+e.Node)
-				}
-			}
-			if diff := cmp.Diff(tt.want, got); diff != "" {
+			if diff := cmp.Diff(tt.want, parseAll(tt.nonce, lines)); diff != "" {
 				t.Errorf("entries (-want +got):\n%s", diff)
 			}
 		})
 	}
+}
+
+// parseAll feeds lines to one parser and lists the entries as "TYPE NODE".
+func parseAll(nonce string, lines []string) []string {
+	p := &MonitorParser{Nonce: nonce}
+	var got []string
+	for _, l := range lines {
+		if e, ok := p.Line(l); ok {
+			got = append(got, e.Type+" "+e.Node)
+		}
+	}
+	return got
 }
 
 func readLines(t *testing.T, f *os.File) []string {
@@ -114,14 +119,7 @@ func TestMonitorParserLines(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			p := &MonitorParser{Nonce: tt.nonce}
-			var got []string
-			for _, l := range tt.lines {
-				if e, ok := p.Line(l); ok {
-					got = append(got, e.Type+" "+e.Node)
-				}
-			}
-			if diff := cmp.Diff(tt.want, got); diff != "" {
+			if diff := cmp.Diff(tt.want, parseAll(tt.nonce, tt.lines)); diff != "" {
 				t.Errorf("entries (-want +got):\n%s", diff)
 			}
 		})
