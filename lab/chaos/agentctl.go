@@ -18,8 +18,8 @@ type AgentCLI struct {
 	// Flavour is the agent the nodes run: labagent (the default) or a
 	// HashiCorp Serf binary (provision.FlavourSerf).
 	Flavour provision.Flavour
-	// Bin is the agent's command (default: the flavour's name, on the
-	// nodes' PATH).
+	// Bin is the agent's command (default: where provisioning installs
+	// it, /usr/local/bin/NAME: sudo's secure_path may leave it out).
 	Bin string
 	// Args go after the subcommand on every call (e.g. -rpc-addr ADDR).
 	Args []string
@@ -46,7 +46,7 @@ func (a AgentCLI) name() string {
 func (a AgentCLI) Cmd(sub string, args ...string) string {
 	bin := a.Bin
 	if bin == "" {
-		bin = a.name()
+		bin = provision.Layout{Name: a.name()}.Binary()
 	}
 	parts := []string{shellQuote(bin), shellQuote(sub)}
 	for _, x := range append(append([]string(nil), a.Args...), args...) {

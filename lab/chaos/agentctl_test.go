@@ -42,15 +42,15 @@ func TestAgentCmd(t *testing.T) {
 		got  string
 		want string
 	}{
-		{"default", AgentCLI{}.Cmd("journal", "-format", "json"), "labagent journal -format json"},
+		{"default", AgentCLI{}.Cmd("journal", "-format", "json"), "/usr/local/bin/labagent journal -format json"},
 		{"args after the subcommand", AgentCLI{Bin: "/opt/lab agent", Args: []string{"-rpc-addr", "127.0.0.1:7373"}}.Cmd("fault", "-clear"),
 			"'/opt/lab agent' fault -rpc-addr 127.0.0.1:7373 -clear"},
-		{"quoting", AgentCLI{}.Cmd("fault", "-partition", "web_1,it's"), `labagent fault -partition 'web_1,it'\''s'`},
-		{"labagent members", AgentCLI{}.MembersCmd(), "labagent members -format json"},
-		{"serf members", serf.MembersCmd(), "serf members -format json"},
-		{"serf leave", serf.Cmd("leave"), "serf leave"},
-		{"labagent event: matched by sender", AgentCLI{}.EventCmd("web_5", "00ff"), "labagent event lab-chaos"},
-		{"serf event: not coalesced, sender and nonce in the payload", serf.EventCmd("web_5", "00ff"), "serf event -coalesce=false lab-chaos 'web_5 00ff'"},
+		{"quoting", AgentCLI{}.Cmd("fault", "-partition", "web_1,it's"), `/usr/local/bin/labagent fault -partition 'web_1,it'\''s'`},
+		{"labagent members", AgentCLI{}.MembersCmd(), "/usr/local/bin/labagent members -format json"},
+		{"serf members", serf.MembersCmd(), "/usr/local/bin/serf members -format json"},
+		{"serf leave", serf.Cmd("leave"), "/usr/local/bin/serf leave"},
+		{"labagent event: matched by sender", AgentCLI{}.EventCmd("web_5", "00ff"), "/usr/local/bin/labagent event lab-chaos"},
+		{"serf event: not coalesced, sender and nonce in the payload", serf.EventCmd("web_5", "00ff"), "/usr/local/bin/serf event -coalesce=false lab-chaos 'web_5 00ff'"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -60,7 +60,7 @@ func (c *fakeCluster) runSerf(node, cmd string) (bool, error) {
 	if c.monitors.liveAtInject < 0 && (cmd == c.agent.KillScript() || cmd == c.agent.StopScript() || strings.Contains(cmd, " event ")) {
 		c.monitors.liveAtInject = len(c.monitors.live)
 	}
-	rest, ok := strings.CutPrefix(cmd, "serf event -coalesce=false lab-chaos '")
+	rest, ok := strings.CutPrefix(cmd, c.agent.Cmd("event", "-coalesce=false", UserEventName)+" '")
 	if !ok {
 		return false, nil
 	}

@@ -76,7 +76,7 @@ func TestFaulterMechanisms(t *testing.T) {
 			wantMech: map[string]Mechanism{"web_1": MechNFT, "web_2": MechAgent, "web_3": MechNFT},
 			wantLog: []string{
 				"web_1: nft  for web_1: partition: drop all traffic to and from 1 peers",
-				"web_2: labagent fault -rpc-addr 127.0.0.1:7373 -partition web_3",
+				"web_2: /usr/local/bin/labagent fault -rpc-addr 127.0.0.1:7373 -partition web_3",
 				"web_3: nft  for web_3: partition: drop all traffic to and from 2 peers",
 			},
 		},
@@ -95,16 +95,16 @@ func TestFaulterMechanisms(t *testing.T) {
 			nft:      map[string]bool{"web_1": true, "web_2": true, "web_3": true},
 			wantMech: map[string]Mechanism{"web_1": MechAgent, "web_2": MechAgent, "web_3": MechAgent},
 			wantLog: []string{
-				"web_1: labagent fault -rpc-addr 127.0.0.1:7373 -partition web_3",
-				"web_2: labagent fault -rpc-addr 127.0.0.1:7373 -partition web_3",
-				"web_3: labagent fault -rpc-addr 127.0.0.1:7373 -partition web_1,web_2",
+				"web_1: /usr/local/bin/labagent fault -rpc-addr 127.0.0.1:7373 -partition web_3",
+				"web_2: /usr/local/bin/labagent fault -rpc-addr 127.0.0.1:7373 -partition web_3",
+				"web_3: /usr/local/bin/labagent fault -rpc-addr 127.0.0.1:7373 -partition web_1,web_2",
 			},
 		},
 		{
 			name: "delay only through the agent", faults: delay, mech: MechAuto,
 			nft:      map[string]bool{"web_1": true},
 			wantMech: map[string]Mechanism{"web_1": MechAgent},
-			wantLog:  []string{"web_1: labagent fault -rpc-addr 127.0.0.1:7373 -delay 50ms"},
+			wantLog:  []string{"web_1: /usr/local/bin/labagent fault -rpc-addr 127.0.0.1:7373 -delay 50ms"},
 		},
 		{
 			name: "delay with nft required", faults: delay, mech: MechNFT,
@@ -156,9 +156,9 @@ func TestFaulterHeal(t *testing.T) {
 		t.Errorf("heal (-want +got):\n%s", diff)
 	}
 	wantLog := []string{
-		"web_1: labagent fault -clear",
+		"web_1: /usr/local/bin/labagent fault -clear",
 		"web_1: nft : heal, remove every fault chaos added",
-		"web_2: labagent fault -clear",
+		"web_2: /usr/local/bin/labagent fault -clear",
 	}
 	if diff := cmp.Diff(wantLog, sh.sorted()); diff != "" {
 		t.Errorf("commands (-want +got):\n%s", diff)

@@ -8,7 +8,7 @@ case $mode in
 systemd) systemctl is-active --quiet "$svc" || { echo "$svc is not running" >&2; exit 1; } ;;
 init) "$init" status >/dev/null 2>&1 || { echo "$svc is not running" >&2; exit 1; } ;;
 esac
-labagent leave >/dev/null || echo "graceful leave failed; stopping the service anyway" >&2
+/usr/local/bin/labagent leave >/dev/null || echo "graceful leave failed; stopping the service anyway" >&2
 case $mode in
 systemd) systemctl stop "$svc" ;;
 init) "$init" stop ;;

@@ -1,5 +1,5 @@
 exec 3<&0
-serf monitor -log-level=info </dev/null 2>&1 & pid=$!
+/usr/local/bin/serf monitor -log-level=info </dev/null 2>&1 & pid=$!
 echo "gossiplab-monitor pid $pid"
 { cat <&3 >/dev/null; kill "$pid" 2>/dev/null; } >/dev/null 2>&1 &
 wait "$pid"; echo "gossiplab-monitor exit $?"
