@@ -32,7 +32,11 @@
 // sees every node alive before the next run. Latencies are journal time
 // minus injection time on the controller's clock: netns nodes share it;
 // for VMs chaos estimates each node's offset over SSH, and the largest
-// uncertainty goes into summary.json (environment.lab). It implements
+// uncertainty goes into summary.json (environment.lab). On a lab
+// provisioned with HashiCorp Serf (the lab state says which agent runs;
+// environment.lab.agent records it) chaos runs Serf's commands and reads
+// the times from each observer's `serf monitor` stream instead, stamped
+// on arrival at the controller. It implements
 // Attacher: `bench converge --backend lab --lab-dir DIR` attaches it to
 // the lab first, which sets N to the lab's node count and holds the lab's
 // lock for the runs. bench never imports a provider: the backend finds the
