@@ -87,10 +87,12 @@
 // memberlist log each change the moment it happens ("serf:
 // EventMemberFailed: NAME ADDR", "memberlist: Suspect NAME has failed, no
 // acks received", ...), and user events appear, with their payload, in
-// the monitor's "Event Info:" blocks. A monitor counts as live once its
-// agent has replayed its backlog (the first line arrived and the stream
-// then went quiet for 300 ms); an observer whose monitor does not get
-// there within 10 s is unreachable. Each line is stamped with the
+// the monitor's "Event Info:" blocks. A new monitor first gets the
+// agent's backlog of recent lines: those logged before the monitor
+// started are skipped by their own timestamp, and the monitor counts as
+// live once the backlog is through (the first line arrived and the
+// stream then went quiet for 300 ms), before the injection; an observer
+// whose monitor does not get there within 10 s is unreachable. Each line is stamped with the
 // controller's monotonic clock when it arrives, so no clock offset is
 // needed, on VMs either; the SSH transit is in every latency (a line
 // takes 0.6 ms p50, 2.2 ms at most, to cross an established session on a

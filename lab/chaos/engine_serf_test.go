@@ -92,7 +92,7 @@ func (c *fakeCluster) Stream(ctx context.Context, node, cmd string, stdin io.Rea
 		c.monitors.live[node] = true
 	}
 	c.mu.Unlock()
-	line(monitorPIDMark + "42")
+	line(monitorPIDMark + "42 since 2026/11/27 12:00:00")
 	if !up {
 		line("Error connecting to Serf agent: dial tcp 127.0.0.1:7373: connect: connection refused")
 		line(monitorExitMark + "1")

@@ -27,6 +27,12 @@ type MonitorParser struct {
 	// Nonce, when set, keeps only the user events whose payload is
 	// "SENDER NONCE" (see AgentCLI.EventCmd); the entry's node is SENDER.
 	Nonce string
+	// Since, when set, is the node's time before the monitor started, as
+	// Serf's log lines begin ("2006/01/02 15:04:05", the node's local
+	// time): earlier lines are the backlog the agent replays to a new
+	// monitor, and are skipped. (Lines of that same second are told apart
+	// by when they arrive: see the engine's quiet period.)
+	Since string
 
 	inBlock bool
 	block   map[string]string
@@ -59,8 +65,8 @@ func (p *MonitorParser) Line(line string) (Entry, bool) {
 		return Entry{}, false
 	}
 	// "2026/11/27 14:05:41 [INFO] serf: EventMemberFailed: web_2 192.168.56.12"
-	_, msg, ok := strings.Cut(line, "[INFO] ")
-	if !ok {
+	stamp, msg, ok := strings.Cut(line, " [INFO] ")
+	if !ok || p.Since != "" && len(stamp) == len(p.Since) && stamp < p.Since {
 		return Entry{}, false
 	}
 	for _, lp := range logPrefixes {

@@ -28,9 +28,10 @@ func TestMonitorParserRecorded(t *testing.T) {
 	tests := []struct {
 		name  string
 		nonce string
+		since string
 		want  []string
 	}{
-		{"every entry", "", []string{
+		{"every entry", "", "", []string{
 			// the backlog: the cluster forming
 			"member-join web_1", "member-join web_4", "member-join web_3", "member-join web_5", "member-join web_2",
 			// web_2 killed: web_1's own probe suspects it, then it is failed;
@@ -40,11 +41,19 @@ func TestMonitorParserRecorded(t *testing.T) {
 			"member-join web_2", "member-join web_3",
 			"user web_4",
 		}},
+		{"since the kill: the backlog's joins are skipped", "", "2026/11/27 14:05:34", []string{
+			"member-suspect web_2", "member-failed web_2", "member-suspect web_2", "member-leave web_3",
+			"member-join web_2", "member-join web_3", "user web_4",
+		}},
+		{"the user event of this nonce only", "abc12", "2026/11/27 14:05:34", []string{
+			"member-suspect web_2", "member-failed web_2", "member-suspect web_2", "member-leave web_3",
+			"member-join web_2", "member-join web_3",
+		}},
 	}
 	lines := readLines(t, f)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if diff := cmp.Diff(tt.want, parseAll(tt.nonce, lines)); diff != "" {
+			if diff := cmp.Diff(tt.want, parseAll(tt.nonce, tt.since, lines)); diff != "" {
 				t.Errorf("entries (-want +got):\n%s", diff)
 			}
 		})
@@ -52,8 +61,8 @@ func TestMonitorParserRecorded(t *testing.T) {
 }
 
 // parseAll feeds lines to one parser and lists the entries as "TYPE NODE".
-func parseAll(nonce string, lines []string) []string {
-	p := &MonitorParser{Nonce: nonce}
+func parseAll(nonce, since string, lines []string) []string {
+	p := &MonitorParser{Nonce: nonce, Since: since}
 	var got []string
 	for _, l := range lines {
 		if e, ok := p.Line(l); ok {
@@ -80,16 +89,22 @@ func TestMonitorParserLines(t *testing.T) {
 	tests := []struct {
 		name  string
 		nonce string
+		since string
 		lines []string
 		want  []string
 	}{
-		{"join", "", []string{"2026/11/27 14:05:55 [INFO] serf: EventMemberJoin: web_2 192.168.56.12"}, []string{"member-join web_2"}},
-		{"failed", "", []string{"2026/11/27 14:05:41 [INFO] serf: EventMemberFailed: web_2 192.168.56.12"}, []string{"member-failed web_2"}},
-		{"leave", "", []string{"2026/11/27 14:05:49 [INFO] serf: EventMemberLeave: web_3 192.168.56.13"}, []string{"member-leave web_3"}},
-		{"forced leave", "", []string{"2026/11/27 14:05:49 [INFO] serf: EventMemberLeave (forced): web_3 192.168.56.13"}, []string{"member-leave web_3"}},
-		{"update", "", []string{"2026/11/27 14:05:49 [INFO] serf: EventMemberUpdate: web_3"}, []string{"member-update web_3"}},
-		{"suspect", "", []string{"2026/11/27 14:05:38 [INFO] memberlist: Suspect web_2 has failed, no acks received"}, []string{"member-suspect web_2"}},
-		{"coalesced member events and other lines are ignored", "", []string{
+		{"backlog before the monitor started is skipped, its second kept", "", "2026/11/27 14:05:41", []string{
+			"2026/11/27 14:05:40 [INFO] serf: EventMemberJoin: web_2 192.168.56.12",
+			"2026/11/27 14:05:41 [INFO] serf: EventMemberFailed: web_3 192.168.56.13",
+			"2026/11/27 14:05:42 [INFO] serf: EventMemberFailed: web_4 192.168.56.14",
+		}, []string{"member-failed web_3", "member-failed web_4"}},
+		{"join", "", "", []string{"2026/11/27 14:05:55 [INFO] serf: EventMemberJoin: web_2 192.168.56.12"}, []string{"member-join web_2"}},
+		{"failed", "", "", []string{"2026/11/27 14:05:41 [INFO] serf: EventMemberFailed: web_2 192.168.56.12"}, []string{"member-failed web_2"}},
+		{"leave", "", "", []string{"2026/11/27 14:05:49 [INFO] serf: EventMemberLeave: web_3 192.168.56.13"}, []string{"member-leave web_3"}},
+		{"forced leave", "", "", []string{"2026/11/27 14:05:49 [INFO] serf: EventMemberLeave (forced): web_3 192.168.56.13"}, []string{"member-leave web_3"}},
+		{"update", "", "", []string{"2026/11/27 14:05:49 [INFO] serf: EventMemberUpdate: web_3"}, []string{"member-update web_3"}},
+		{"suspect", "", "", []string{"2026/11/27 14:05:38 [INFO] memberlist: Suspect web_2 has failed, no acks received"}, []string{"member-suspect web_2"}},
+		{"coalesced member events and other lines are ignored", "", "", []string{
 			"2026/11/27 14:05:42 [INFO] agent: Received event: member-failed",
 			"Event Info:",
 			`	Event: "member-failed"`,
@@ -101,17 +116,17 @@ func TestMonitorParserLines(t *testing.T) {
 			"",
 			"Remote side ended the monitor! This usually means that the",
 		}, nil},
-		{"user event, fields in any order", "abc123", []string{
+		{"user event, fields in any order", "abc123", "", []string{
 			"Event Info:", `	Payload: []byte{0x77, 0x65, 0x62, 0x5f, 0x34, 0x20, 0x61, 0x62, 0x63, 0x31, 0x32, 0x33}`,
 			`	Name: "lab-chaos"`, "	LTime: 1", `	Event: "user"`, "	Coalesce: false",
 		}, []string{"user web_4"}},
-		{"user event of another step", "ffff", []string{
+		{"user event of another step", "ffff", "", []string{
 			"Event Info:", `	Event: "user"`, `	Name: "lab-chaos"`, `	Payload: []byte{0x77, 0x65, 0x62, 0x5f, 0x34, 0x20, 0x61, 0x62, 0x63, 0x31, 0x32, 0x33}`,
 		}, nil},
-		{"another event name", "", []string{
+		{"another event name", "", "", []string{
 			"Event Info:", `	Event: "user"`, `	Name: "deploy"`, `	Payload: []byte{0x77, 0x20, 0x31}`,
 		}, nil},
-		{"a block ends at the next log line", "", []string{
+		{"a block ends at the next log line", "", "", []string{
 			"Event Info:", `	Event: "user"`, `	Name: "lab-chaos"`,
 			"2026/11/27 14:06:00 [INFO] agent: Received event: user-event: lab-chaos",
 			`	Payload: []byte{0x77, 0x20, 0x31}`,
@@ -119,7 +134,7 @@ func TestMonitorParserLines(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if diff := cmp.Diff(tt.want, parseAll(tt.nonce, tt.lines)); diff != "" {
+			if diff := cmp.Diff(tt.want, parseAll(tt.nonce, tt.since, tt.lines)); diff != "" {
 				t.Errorf("entries (-want +got):\n%s", diff)
 			}
 		})

@@ -54,11 +54,14 @@ const (
 
 // monitorScript runs `serf monitor` until the controller closes the
 // session's standard input (or the session ends): a crashed controller
-// or a dropped connection ends the remote monitor too.
+// or a dropped connection ends the remote monitor too. It first prints
+// the monitor's pid and the node's time before it started, in the format
+// of Serf's log lines (MonitorParser.Since).
 func (a AgentCLI) monitorScript() string {
 	return fmt.Sprintf(`exec 3<&0
+since=$(date '+%%Y/%%m/%%d %%H:%%M:%%S')
 %s </dev/null 2>&1 & pid=$!
-echo "%s$pid"
+echo "%s$pid since $since"
 { cat <&3 >/dev/null; kill "$pid" 2>/dev/null; } >/dev/null 2>&1 &
 wait "$pid"; echo "%s$?"
 `, a.Cmd("monitor", "-log-level=info"), monitorPIDMark, monitorExitMark)
@@ -172,7 +175,8 @@ func (w *monitorWatch) line(m *monitorStream, line string) {
 	defer w.mu.Unlock()
 	switch {
 	case strings.HasPrefix(line, monitorPIDMark):
-		m.pid = strings.TrimSpace(strings.TrimPrefix(line, monitorPIDMark))
+		pid, since, _ := strings.Cut(strings.TrimPrefix(line, monitorPIDMark), " since ")
+		m.pid, m.parser.Since = strings.TrimSpace(pid), strings.TrimSpace(since)
 		return
 	case strings.HasPrefix(line, monitorExitMark):
 		m.exited = true
