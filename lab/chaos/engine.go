@@ -101,28 +101,19 @@ func (e *Engine) Do(ctx context.Context, req Request, stream uint64) (*Summary, 
 	// offsets; on Serf, live log streams stamped on arrival (no offsets)
 	// and, for heal, the members each observer had down.
 	nonce := fmt.Sprintf("%016x", rand.Uint64())
-	clocks := map[string]ClockOffset{}
-	var w watcher = &journalWatch{e: e, have: map[string][]Entry{}}
 	var views Views
-	if e.Agent.Serf() {
-		if req.Action == ActHeal {
-			views = e.ReadViews(ctx, p.observers)
-		}
-		mw, err := e.startMonitors(ctx, p.observers, nonce)
-		if mw != nil {
-			defer func() {
-				if err := mw.Close(); err != nil {
-					e.logger().Warn("serf monitors", "err", err)
-				}
-			}()
-		}
-		if err != nil {
-			return nil, &NotInjectedError{Err: err}
-		}
-		w = mw
-	} else if clocks, err = e.clocks(ctx, p.observers, info.SharedClock); err != nil {
+	if e.Agent.Serf() && req.Action == ActHeal {
+		views = e.ReadViews(ctx, p.observers)
+	}
+	w, clocks, err := e.startWatch(ctx, p.observers, info.SharedClock, nonce)
+	if err != nil {
 		return nil, &NotInjectedError{Err: err}
 	}
+	defer func() {
+		if err := w.Close(); err != nil {
+			e.logger().Warn("serf monitors", "err", err)
+		}
+	}()
 	journals := w.Read(ctx, p.observers)
 	if !req.Action.ByProvider() {
 		e.reach(ctx, p.targets.Nodes)
@@ -396,43 +387,4 @@ func filter(names []string, keep func(string) bool) []string {
 		}
 	}
 	return out
-}
-
-// stopUntilGone is the first half of restart-agent: stop the targets'
-// agents (they leave), then wait until every observer's agent no longer
-// lists them alive, at most the step's timeout. The measured event is the
-// start that follows. A bare `systemctl restart` can outrun the leave:
-// an observer that never saw the agent go has no change to record, and
-// the restart would not be one event that every survivor observes.
-func (e *Engine) stopUntilGone(ctx context.Context, req Request, p *plan) error {
-	if err := e.onNodes(ctx, req, p.targets.Nodes, e.Agent.StopScript()); err != nil {
-		return &NotInjectedError{Err: err}
-	}
-	poll := e.Poll
-	if poll <= 0 {
-		poll = 200 * time.Millisecond
-	}
-	deadline := e.now().Add(p.timeout)
-	for {
-		views := e.ReadViews(ctx, p.observers)
-		gone := true
-		for _, o := range p.observers {
-			for _, t := range p.targets.Nodes {
-				if views[o][t] == "alive" {
-					gone = false
-				}
-			}
-		}
-		if gone || !e.now().Before(deadline) {
-			if !gone {
-				e.logger().Warn("restart-agent: some observers still list the stopped agents alive; starting them anyway", "targets", lab.Summarize(p.targets.Nodes))
-			}
-			return nil
-		}
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(poll):
-		}
-	}
 }

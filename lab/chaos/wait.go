@@ -111,3 +111,42 @@ func (e *Engine) Wait(ctx context.Context, req Request) error {
 		}
 	}
 }
+
+// stopUntilGone is the first half of restart-agent: stop the targets'
+// agents (they leave), then wait until every observer's agent no longer
+// lists them alive, at most the step's timeout. The measured event is the
+// start that follows. A bare `systemctl restart` can outrun the leave:
+// an observer that never saw the agent go has no change to record, and
+// the restart would not be one event that every survivor observes.
+func (e *Engine) stopUntilGone(ctx context.Context, req Request, p *plan) error {
+	if err := e.onNodes(ctx, req, p.targets.Nodes, e.Agent.StopScript()); err != nil {
+		return &NotInjectedError{Err: err}
+	}
+	poll := e.Poll
+	if poll <= 0 {
+		poll = 200 * time.Millisecond
+	}
+	deadline := e.now().Add(p.timeout)
+	for {
+		views := e.ReadViews(ctx, p.observers)
+		gone := true
+		for _, o := range p.observers {
+			for _, t := range p.targets.Nodes {
+				if views[o][t] == "alive" {
+					gone = false
+				}
+			}
+		}
+		if gone || !e.now().Before(deadline) {
+			if !gone {
+				e.logger().Warn("restart-agent: some observers still list the stopped agents alive; starting them anyway", "targets", lab.Summarize(p.targets.Nodes))
+			}
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(poll):
+		}
+	}
+}

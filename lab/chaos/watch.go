@@ -46,6 +46,28 @@ func (w *journalWatch) Read(ctx context.Context, nodes []string) map[string][]En
 
 func (w *journalWatch) Close() error { return nil }
 
+// startWatch starts reading what observers notice: labagent's journals,
+// with each node's clock offset unless the provider shares the host's
+// clock, or, on Serf, its monitor streams, stamped on arrival (no
+// offsets).
+func (e *Engine) startWatch(ctx context.Context, observers []string, sharedClock bool, nonce string) (watcher, map[string]ClockOffset, error) {
+	if !e.Agent.Serf() {
+		clocks, err := e.clocks(ctx, observers, sharedClock)
+		if err != nil {
+			return nil, nil, err
+		}
+		return &journalWatch{e: e, have: map[string][]Entry{}}, clocks, nil
+	}
+	mw, err := e.startMonitors(ctx, observers, nonce)
+	if err != nil {
+		if mw != nil {
+			err = errors.Join(err, mw.Close())
+		}
+		return nil, nil, err
+	}
+	return mw, map[string]ClockOffset{}, nil
+}
+
 // Marks the monitor's wrapper script prints around `serf monitor`.
 const (
 	monitorPIDMark  = "gossiplab-monitor pid "
