@@ -52,6 +52,16 @@ type Config struct {
 	// a partition (memberlist alone never re-merges). 0 disables it.
 	ReconnectInterval time.Duration
 
+	// LeaveIntent makes a leave Serf's (serf.go: Leave, as labagent's
+	// agent.Leave does too): the leaving node first broadcasts a leave
+	// intent, which every member rebroadcasts once, and calls memberlist's
+	// Leave only when its own queue has sent the intent out
+	// (RetransmitMult x ceil(log10(N+1)) transmits); observers learn the
+	// leave from memberlist's dead message as before, only later. False is
+	// memberlist's Leave alone. The presets set it: every agent gossiplab
+	// measures leaves this way.
+	LeaveIntent bool
+
 	// LockStep makes every node tick in phase (all gossip ticks at multiples
 	// of GossipInterval): the synchronous-rounds model of the textbooks, and
 	// what a real cluster created in a tight loop does. Default false.
@@ -74,6 +84,7 @@ func LAN() Config {
 		PushPullInterval:        30 * time.Second,
 		UDPBufferSize:           1400,
 		ReconnectInterval:       30 * time.Second, // serf.DefaultConfig
+		LeaveIntent:             true,
 	}
 }
 

@@ -38,9 +38,11 @@
 // suspicion.go); push/pull every PushPullInterval scaled above 32 nodes
 // (util.go: pushPullScale) merging states as mergeState does; a join is
 // Create (the node queues its own alive message) plus a push/pull with one
-// seed; a leave is a dead message with From == Node, after which the node
-// keeps gossiping until the message is sent out and then shuts down; a
-// crash silences the node. Serf's reconnect loop is what heals partitions.
+// seed; a leave is Serf's (serf.go: Leave): a leave intent broadcast and
+// sent out first, then memberlist's dead message with From == Node, after
+// which the node keeps gossiping until the message is sent out and then
+// shuts down; a crash silences the node. Serf's reconnect loop is what
+// heals partitions.
 //
 // # Memory-lean representation, and the simplifications it takes
 //
@@ -90,8 +92,12 @@
 //     parts; no encryption or label overhead.
 //   - Serf user events share memberlist's queue instead of Serf's own
 //     queue behind memberlist's (which only gets the leftover budget), and
-//     travel in push/pull as Serf's event buffer does. Serf's own intent
-//     messages (join and leave intents) are not modeled.
+//     travel in push/pull as Serf's event buffer does. Serf's leave
+//     intent is modeled (Config.LeaveIntent, on in the presets: the leaver
+//     broadcasts it, every member rebroadcasts it once, and memberlist's
+//     Leave follows once the leaver has sent it out), not labagent's wait
+//     for direct acknowledgements beside it (a round trip, milliseconds),
+//     nor Serf's join intents, which change no observation here.
 //   - No processing time: a handler runs in zero virtual time. Real
 //     in-process clusters add scheduling delays of a few ms under load.
 //

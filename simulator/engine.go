@@ -87,6 +87,9 @@ type engine struct {
 	userSeen  []bool
 	userMsg   int32
 
+	intentSeen []bool // Serf's leave intent, by node (Config.LeaveIntent)
+	intentMsg  int32
+
 	group       []int16 // partition group per node while partitioned
 	partitioned bool
 	otherSize   []int32 // members across the cut, per node
@@ -132,6 +135,7 @@ func newEngine(cfg Config, net Network, sc Scenario, seed uint64) (*engine, erro
 		ind:       map[uint32]indirect{},
 		userBytes: sc.UserEventBytes,
 		userMsg:   -1,
+		intentMsg: -1,
 	}
 	for i := range e.subj {
 		e.subj[i] = -1
@@ -451,6 +455,8 @@ func (e *engine) dispatch(ev event) {
 		e.inject()
 	case evHeal:
 		e.heal()
+	case evLeave:
+		e.leave(ev.a)
 	}
 }
 

@@ -15,6 +15,7 @@ const (
 	evInject                 // the scenario's event
 	evHeal                   // the partition heals
 	evCal                    // a = calendar index
+	evLeave                  // a = node: its Serf leave intent is sent out, memberlist's Leave follows
 )
 
 // event is one timed action. seq breaks ties so that equal times pop in

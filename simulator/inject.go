@@ -15,14 +15,18 @@ func (e *engine) inject() {
 		e.enqueue(x, e.msgID(mAlive, x, 1, x))
 		e.exchange(x, int32(e.rng.IntN(sc.N)), true)
 	case Leave:
-		// memberlist.go: Leave: deadNode on ourselves with From == Node,
-		// then keep gossiping until the message is sent out (then Shutdown).
 		l := int32(e.rng.IntN(sc.N))
 		e.out.track(e, "left", chDown, l)
-		e.nodes[l].left = true
-		inc := e.viewOf(l, l).inc
-		e.setView(l, l, vLeft, inc)
-		e.enqueue(l, e.msgID(mDead, l, inc, l))
+		if !e.cfg.LeaveIntent {
+			e.leave(l)
+			break
+		}
+		// serf.go: Leave broadcasts the intent and waits until it is sent
+		// out; finished then calls leave.
+		e.intentSeen = make([]bool, e.m)
+		e.intentSeen[l] = true
+		e.intentMsg = e.msgID(mIntent, l, 0, l)
+		e.enqueue(l, e.intentMsg)
 	case Fail:
 		c := int32(e.rng.IntN(sc.N))
 		e.down(c)
@@ -47,6 +51,15 @@ func (e *engine) inject() {
 	case Partition:
 		e.partition()
 	}
+}
+
+// leave is memberlist.go: Leave: deadNode on ourselves with From == Node,
+// then keep gossiping until the message is sent out (then Shutdown).
+func (e *engine) leave(l int32) {
+	e.nodes[l].left = true
+	inc := e.viewOf(l, l).inc
+	e.setView(l, l, vLeft, inc)
+	e.enqueue(l, e.msgID(mDead, l, inc, l))
 }
 
 // partition cuts the network into the scenario's groups.

@@ -178,12 +178,25 @@ func (e *engine) apply(i int32, id int32) {
 		e.deadNode(i, m.subject, m.inc, m.from)
 	case mUser:
 		e.userEvent(i)
+	case mIntent:
+		e.leaveIntent(i)
 	}
 }
 
 func (e *engine) nextSeq() uint32 {
 	e.seqNo++
 	return e.seqNo
+}
+
+// leaveIntent is Serf's handleNodeLeaveIntent: the member becomes leaving
+// (no observation: NotifyLeave comes with memberlist's dead message) and
+// the intent is rebroadcast once.
+func (e *engine) leaveIntent(i int32) {
+	if e.intentSeen == nil || e.intentSeen[i] {
+		return
+	}
+	e.intentSeen[i] = true
+	e.enqueue(i, e.intentMsg)
 }
 
 // userEvent is Serf's handleUserEvent: record a new event and rebroadcast.

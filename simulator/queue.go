@@ -14,7 +14,12 @@ const (
 	mSuspect
 	mDead // dead with From != Node; with From == Node it is a leave
 	mUser
+	mIntent // Serf's leave intent (messageLeave)
 )
+
+// serf tells Serf's messages, which Serf queues apart from memberlist's
+// (unique, never replaced by a memberlist broadcast about the same node).
+func (k msgKind) serf() bool { return k == mUser || k == mIntent }
 
 // Encoded sizes in bytes (msgpack with short node names, as measured on
 // memberlist v0.7.0 messages); they only matter for the packet budget.
@@ -24,6 +29,7 @@ const (
 	deadSize    = 45
 	pingSize    = 45
 	ackSize     = 12
+	intentSize  = 30 // Serf's messageLeave: LTime, Node, Prune
 	indSize     = 60
 	// net.go: compoundHeaderOverhead and compoundOverhead.
 	compoundHeaderOverhead = 2
@@ -85,6 +91,8 @@ func (e *engine) msgID(k msgKind, subject int32, inc uint32, from int32) int32 {
 		size = deadSize
 	case mUser:
 		size = int32(e.userBytes)
+	case mIntent:
+		size = intentSize
 	}
 	e.msgs = append(e.msgs, message{kind: k, subject: subject, inc: inc, from: from, size: size})
 	id := int32(len(e.msgs) - 1)
@@ -98,11 +106,11 @@ func (e *engine) msgID(k msgKind, subject int32, inc uint32, from int32) int32 {
 func (e *engine) enqueue(i int32, msg int32) {
 	n := &e.nodes[i]
 	m := e.msgs[msg]
-	if m.kind != mUser {
+	if !m.kind.serf() {
 		q := n.queue[:0]
 		for _, it := range n.queue {
 			o := e.msgs[it.msg]
-			if o.kind != mUser && o.subject == m.subject {
+			if !o.kind.serf() && o.subject == m.subject {
 				e.finished(i, it.msg)
 				continue
 			}
@@ -123,11 +131,17 @@ func (e *engine) enqueue(i int32, msg int32) {
 }
 
 // finished is limitedBroadcast.b.Finished(): it only matters for a leaving
-// node, whose Leave returns (and which the harness then shuts down) once
-// its leave message has been sent out (memberlist.go: Leave).
+// node, whose Serf Leave goes on to memberlist's Leave once its intent has
+// been sent out (serf.go: Leave waits on the broadcast's notify channel),
+// and whose memberlist Leave returns (and which the harness then shuts
+// down) once its leave message has been sent out (memberlist.go: Leave).
 func (e *engine) finished(i int32, msg int32) {
 	m := e.msgs[msg]
-	if m.kind == mDead && m.subject == i && m.from == i && e.nodes[i].left {
+	switch {
+	case m.kind == mIntent && m.subject == i && !e.nodes[i].left:
+		// Not now: the queue is being rebuilt by getBroadcasts.
+		e.h.push(event{t: e.now, kind: evLeave, a: i})
+	case m.kind == mDead && m.subject == i && m.from == i && e.nodes[i].left:
 		e.down(i)
 	}
 }

@@ -238,9 +238,9 @@ func TestPresetsAreMemberlistDefaults(t *testing.T) {
 		got  Config
 		want Config
 	}{
-		{"lan", LAN(), Config{GossipInterval: 200 * time.Millisecond, GossipNodes: 3, GossipToTheDeadTime: 30 * time.Second, RetransmitMult: 4, ProbeInterval: time.Second, ProbeTimeout: 500 * time.Millisecond, IndirectChecks: 3, SuspicionMult: 4, SuspicionMaxTimeoutMult: 6, AwarenessMaxMultiplier: 8, PushPullInterval: 30 * time.Second, UDPBufferSize: 1400, ReconnectInterval: 30 * time.Second}},
-		{"wan", WAN(), Config{GossipInterval: 500 * time.Millisecond, GossipNodes: 4, GossipToTheDeadTime: 60 * time.Second, RetransmitMult: 4, ProbeInterval: 5 * time.Second, ProbeTimeout: 3 * time.Second, IndirectChecks: 3, SuspicionMult: 6, SuspicionMaxTimeoutMult: 6, AwarenessMaxMultiplier: 8, PushPullInterval: 60 * time.Second, UDPBufferSize: 1400, ReconnectInterval: 30 * time.Second}},
-		{"local", Local(), Config{GossipInterval: 100 * time.Millisecond, GossipNodes: 3, GossipToTheDeadTime: 15 * time.Second, RetransmitMult: 2, ProbeInterval: time.Second, ProbeTimeout: 200 * time.Millisecond, IndirectChecks: 1, SuspicionMult: 3, SuspicionMaxTimeoutMult: 6, AwarenessMaxMultiplier: 8, PushPullInterval: 15 * time.Second, UDPBufferSize: 1400, ReconnectInterval: 30 * time.Second}},
+		{"lan", LAN(), Config{GossipInterval: 200 * time.Millisecond, GossipNodes: 3, GossipToTheDeadTime: 30 * time.Second, RetransmitMult: 4, ProbeInterval: time.Second, ProbeTimeout: 500 * time.Millisecond, IndirectChecks: 3, SuspicionMult: 4, SuspicionMaxTimeoutMult: 6, AwarenessMaxMultiplier: 8, PushPullInterval: 30 * time.Second, UDPBufferSize: 1400, ReconnectInterval: 30 * time.Second, LeaveIntent: true}},
+		{"wan", WAN(), Config{GossipInterval: 500 * time.Millisecond, GossipNodes: 4, GossipToTheDeadTime: 60 * time.Second, RetransmitMult: 4, ProbeInterval: 5 * time.Second, ProbeTimeout: 3 * time.Second, IndirectChecks: 3, SuspicionMult: 6, SuspicionMaxTimeoutMult: 6, AwarenessMaxMultiplier: 8, PushPullInterval: 60 * time.Second, UDPBufferSize: 1400, ReconnectInterval: 30 * time.Second, LeaveIntent: true}},
+		{"local", Local(), Config{GossipInterval: 100 * time.Millisecond, GossipNodes: 3, GossipToTheDeadTime: 15 * time.Second, RetransmitMult: 2, ProbeInterval: time.Second, ProbeTimeout: 200 * time.Millisecond, IndirectChecks: 1, SuspicionMult: 3, SuspicionMaxTimeoutMult: 6, AwarenessMaxMultiplier: 8, PushPullInterval: 15 * time.Second, UDPBufferSize: 1400, ReconnectInterval: 30 * time.Second, LeaveIntent: true}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -315,5 +315,31 @@ func TestJoinRetransmitLimitLeavesRareLateLearners(t *testing.T) {
 		if l > 65*time.Second {
 			t.Errorf("a late learner took %v, longer than a push/pull period (60 s)", l)
 		}
+	}
+}
+
+// Serf's leave (Config.LeaveIntent) waits until its intent is sent out
+// before memberlist's Leave, so observers learn the leave later than with
+// memberlist's Leave alone, but every one of them still learns it.
+func TestLeaveIntentDelaysTheLeave(t *testing.T) {
+	median := func(intent bool) time.Duration {
+		cfg := LAN()
+		cfg.LeaveIntent = intent
+		rs, err := MonteCarlo(context.Background(), cfg, LANNetwork(), Scenario{N: 50, Event: Leave}, 40, 1, 2)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p := Pooled(rs)
+		if c := p.Coverage(); c != 1 {
+			t.Errorf("intent %v: coverage %v, want every observer to learn the leave", intent, c)
+		}
+		q, _ := p.Quantile(0.5)
+		return q
+	}
+	plain, serf := median(false), median(true)
+	// The intent takes RetransmitMult*ceil(log10 51) = 8 transmits, three
+	// per gossip tick (200 ms) plus piggybacks: at least two ticks.
+	if serf < plain+2*LAN().GossipInterval {
+		t.Errorf("t50 with the leave intent %v, without %v: want the intent to add at least two gossip ticks", serf, plain)
 	}
 }
