@@ -48,6 +48,7 @@ func RenderReport(sum Summary, rows []ErrorRow, figs []Figure) []byte {
 		writeFigures(&b, figs, func(f Figure) bool { return f.Event == ev && f.Kind != "error" })
 	}
 
+	writeAccuracy(&b, rows)
 	models := modelsIn(rows)
 	for _, m := range []string{BackendSim, BackendSerfFormula} {
 		fmt.Fprintf(&b, "## %s against measurement\n\n", modelTitle(m))

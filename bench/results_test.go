@@ -116,6 +116,10 @@ func TestReportStructure(t *testing.T) {
 		// first learner: printed for every event, judged (1 s) for a crash only
 		"| join | 11 | t0 | 0.053 | 0.070 (memberlist) | -0.017 | -24% | - | - |",
 		"| fail | 11 | t0 | 0.110 | 0.190 (memberlist) | -0.080 | -42% | 1.00 | yes |",
+		// side by side: both models on one line, misses marked
+		"| 11 | join | t95 | 0.340 | 0.350 | +0.010 (+3%) | 0.600 | +0.260 (+76%) | 0.20 | yes | **no** |",
+		"| 11 | fail | t0 (first-dead) | 0.190 | 0.110 | -0.080 (-42%) | - | - | 1.00 | yes | - |",
+		"| 101 | fail | t100 (all-dead) | not reached | 0.920 | - | - | - | - | - | - |",
 	} {
 		if !strings.Contains(string(b), row) {
 			t.Errorf("report lacks %q", row)
