@@ -52,9 +52,11 @@
 //     latency in seconds from the injection of the event to the moment the
 //     observer learned it; an empty latency_s means the observer had not
 //     learned it when the run's timeout (timeout_s) expired.
-//   - summary.json: per backend, event and N the percentiles t50, t95, t99
-//     and t100 with bootstrap 95% intervals, the coverage, the CPU time and
-//     peak memory of the runs, and the environment of the run.
+//   - summary.json: per backend, event and N the first learner t0 (for a
+//     crash, first-dead) and the percentiles t50, t95, t99 and t100 (for a
+//     crash, all-dead), each the median over runs with a bootstrap 95%
+//     interval, the coverage, the CPU time and peak memory of the runs,
+//     and the environment of the run.
 //   - *.png and *.svg: convergence curves, latency CDFs, time to converge
 //     against N, and the models' error against the measurement.
 //   - report.md: the tables and the plots, tied together.

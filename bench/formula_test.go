@@ -37,6 +37,9 @@ func TestLowerBoundBelowFormula(t *testing.T) {
 		}
 		gf, gl := Summarize(f, 1, nil)[0], Summarize(l, 1, nil)[0]
 		for _, pc := range Percentiles {
+			if pc == 0 {
+				continue // the bound is on dissemination; the first learner has none
+			}
 			if *gl.Percentile(pc).Value > *gf.Percentile(pc).Value {
 				t.Errorf("N=%d t%g: lower bound %.3f above the formula %.3f", n, pc, *gl.Percentile(pc).Value, *gf.Percentile(pc).Value)
 			}

@@ -110,9 +110,16 @@ func TestReportStructure(t *testing.T) {
 	}
 	golden.Check(t, "report-skeleton.txt", []byte(strings.Join(skeleton, "\n")+"\n"))
 	for _, row := range []string{
-		"| memberlist | 11 | 5 | 0.190 [0.150, 0.230] | 0.340 [0.300, 0.380] |",
-		"| serf-formula | 11 | 1 | 0.300 | 0.600 |",
+		"| memberlist | 11 | 5 | 0.070 [0.030, 0.110] | 0.190 [0.150, 0.230] | 0.340 [0.300, 0.380] |",
+		"| serf-formula | 11 | 1 | 0.060 | 0.300 | 0.600 |",
 		"| join | 11 | t50 | 0.185 | 0.190 (memberlist) | -0.005 | -3% | 0.20 | yes |",
+		// first learner: printed for every event, judged (1 s) for a crash only
+		"| join | 11 | t0 | 0.053 | 0.070 (memberlist) | -0.017 | -24% | - | - |",
+		"| fail | 11 | t0 | 0.110 | 0.190 (memberlist) | -0.080 | -42% | 1.00 | yes |",
+		// side by side: both models on one line, misses marked
+		"| 11 | join | t95 | 0.340 | 0.350 | +0.010 (+3%) | 0.600 | +0.260 (+76%) | 0.20 | yes | **no** |",
+		"| 11 | fail | t0 (first-dead) | 0.190 | 0.110 | -0.080 (-42%) | - | - | 1.00 | yes | - |",
+		"| 101 | fail | t100 (all-dead) | not reached | 0.920 | - | - | - | - | - | - |",
 	} {
 		if !strings.Contains(string(b), row) {
 			t.Errorf("report lacks %q", row)

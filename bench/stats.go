@@ -6,8 +6,10 @@ import (
 	"slices"
 )
 
-// Percentiles reported for every group.
-var Percentiles = []float64{50, 95, 99, 100}
+// Percentiles reported for every group. 0 is the first learner of a run
+// (t0: for a crash, the first observer to declare the node dead), 100 the
+// last (t100: for a crash, all-dead).
+var Percentiles = []float64{0, 50, 95, 99, 100}
 
 // runLatencies returns the sorted latencies in seconds of one run, with
 // +Inf for observers that never learned the event.

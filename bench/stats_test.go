@@ -40,34 +40,34 @@ func TestSummarizeKnownPercentiles(t *testing.T) {
 	tests := []struct {
 		name     string
 		samples  []Sample
-		want     [4]*float64 // t50, t95, t99, t100
+		want     [5]*float64 // t0, t50, t95, t99, t100
 		coverage float64
 		exactCI  bool // every run identical: the interval collapses
 	}{
 		{
 			name:     "identical runs, 100 observers 10ms apart",
 			samples:  synthetic("memberlist", EventJoin, 101, 5, 100, 0, 10*ms, 0),
-			want:     [4]*float64{ptr(0.5), ptr(0.95), ptr(0.99), ptr(1.0)},
+			want:     [5]*float64{ptr(0.01), ptr(0.5), ptr(0.95), ptr(0.99), ptr(1.0)},
 			coverage: 1,
 			exactCI:  true,
 		},
 		{
 			name:     "runs shifted by 100ms: median is the middle run",
 			samples:  synthetic("memberlist", EventJoin, 101, 5, 100, 0, 10*ms, 100*ms),
-			want:     [4]*float64{ptr(0.7), ptr(1.15), ptr(1.19), ptr(1.2)},
+			want:     [5]*float64{ptr(0.21), ptr(0.7), ptr(1.15), ptr(1.19), ptr(1.2)},
 			coverage: 1,
 		},
 		{
 			name:     "two of ten never learn",
 			samples:  synthetic("memberlist", EventFail, 11, 3, 10, 2, 100*ms, 0),
-			want:     [4]*float64{ptr(0.5), nil, nil, nil},
+			want:     [5]*float64{ptr(0.1), ptr(0.5), nil, nil, nil},
 			coverage: 0.8,
 			exactCI:  true,
 		},
 		{
 			name:     "one run",
 			samples:  synthetic("serf-formula", EventJoin, 11, 1, 10, 0, 100*ms, 0),
-			want:     [4]*float64{ptr(0.5), ptr(1.0), ptr(1.0), ptr(1.0)},
+			want:     [5]*float64{ptr(0.1), ptr(0.5), ptr(1.0), ptr(1.0), ptr(1.0)},
 			coverage: 1,
 			exactCI:  true,
 		},
@@ -79,7 +79,7 @@ func TestSummarizeKnownPercentiles(t *testing.T) {
 				t.Fatalf("got %d groups, want 1", len(gs))
 			}
 			g := gs[0]
-			got := [4]*float64{g.T50.Value, g.T95.Value, g.T99.Value, g.T100.Value}
+			got := [5]*float64{g.T0.Value, g.T50.Value, g.T95.Value, g.T99.Value, g.T100.Value}
 			if diff := cmp.Diff(tt.want, got, cmp.Comparer(approx)); diff != "" {
 				t.Errorf("percentiles (-want +got):\n%s", diff)
 			}
@@ -124,4 +124,51 @@ func approx(a, b *float64) bool {
 		return a == b
 	}
 	return math.Abs(*a-*b) < 1e-9
+}
+
+func TestTolerance(t *testing.T) {
+	tests := []struct {
+		name     string
+		ev       Event
+		p        float64
+		measured float64
+		want     float64
+	}{
+		{"crash first-dead", EventFail, 0, 9.5, 1},
+		{"crash all-dead", EventFail, 100, 11, 1},
+		{"join first learner has none", EventJoin, 0, 0.01, 0},
+		{"join t50 floor", EventJoin, 50, 0.3, 0.2},
+		{"leave t95 relative", EventLeave, 95, 3, 0.3},
+		{"join t99 relative", EventJoin, 99, 2, 0.3},
+		{"join t100 has none", EventJoin, 100, 0.6, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := tolerance(tt.ev, tt.p, tt.measured); math.Abs(got-tt.want) > 1e-12 {
+				t.Errorf("tolerance(%s, t%g, %g) = %g, want %g", tt.ev, tt.p, tt.measured, got, tt.want)
+			}
+		})
+	}
+}
+
+// TestDecodeSummaryWithoutT0 loads a summary.json written before t0_s
+// existed: it decodes, with t0 "not reached".
+func TestDecodeSummaryWithoutT0(t *testing.T) {
+	old := `{"name": "old", "incomplete": false, "environment": {"seed": 1},
+  "groups": [{"backend": "memberlist", "event": "fail", "n": 10, "runs": 2, "observers": 18,
+    "t50_s": {"value": 5.7, "ci95_low": 5.6, "ci95_high": 5.8},
+    "t95_s": {"value": 5.9, "ci95_low": 5.8, "ci95_high": 6.0},
+    "t99_s": {"value": 6.0, "ci95_low": 5.9, "ci95_high": 6.1},
+    "t100_s": {"value": 6.0, "ci95_low": 5.9, "ci95_high": 6.1}, "coverage": 1}]}`
+	sum, err := DecodeSummary([]byte(old))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(sum.Groups) != 1 {
+		t.Fatalf("got %d groups, want 1", len(sum.Groups))
+	}
+	g := sum.Groups[0]
+	if g.T0.Value != nil || g.T50.Value == nil || *g.T50.Value != 5.7 {
+		t.Errorf("t0 = %v, t50 = %v; want not reached and 5.7", deref(g.T0.Value), deref(g.T50.Value))
+	}
 }

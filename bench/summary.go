@@ -3,6 +3,7 @@ package bench
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strconv"
 	"time"
 )
@@ -25,7 +26,11 @@ type Group struct {
 	Runs      int    `json:"runs"`
 	Observers int    `json:"observers"` // samples over all runs
 	// Percentiles in seconds: tP is the median over runs of the time by
-	// which P% of the observers had learned the event.
+	// which P% of the observers had learned the event; T0 is the median
+	// over runs of the first observer's latency (for a crash, first-dead).
+	// summary.json files written before T0 existed lack t0_s: it decodes
+	// as "not reached", and `bench report` recomputes it from samples.csv.
+	T0   Estimate `json:"t0_s"`
 	T50  Estimate `json:"t50_s"`
 	T95  Estimate `json:"t95_s"`
 	T99  Estimate `json:"t99_s"`
@@ -42,6 +47,8 @@ func (g Group) Key() Key { return Key{g.Backend, g.Event, g.N} }
 // Percentile returns the estimate for p in Percentiles.
 func (g Group) Percentile(p float64) Estimate {
 	switch p {
+	case 0:
+		return g.T0
 	case 50:
 		return g.T50
 	case 95:
@@ -119,11 +126,16 @@ func Summarize(samples []Sample, seed uint64, resources map[Key]Resources) []Gro
 		if sg.Observers > 0 {
 			sg.Coverage = float64(learned) / float64(sg.Observers)
 		}
+		// One bootstrap stream per group, drawn in this order: t0 comes
+		// last so that the intervals of the others are those computed
+		// before t0 was reported.
 		rng := seedFor(seed, g.Key)
-		sg.T50 = medianWithCI(perRun[0], rng)
-		sg.T95 = medianWithCI(perRun[1], rng)
-		sg.T99 = medianWithCI(perRun[2], rng)
-		sg.T100 = medianWithCI(perRun[3], rng)
+		for _, e := range []struct {
+			p   float64
+			dst *Estimate
+		}{{50, &sg.T50}, {95, &sg.T95}, {99, &sg.T99}, {100, &sg.T100}, {0, &sg.T0}} {
+			*e.dst = medianWithCI(perRun[slices.Index(Percentiles, e.p)], rng)
+		}
 		if r, ok := resources[g.Key]; ok {
 			sg.Resources = &r
 		}

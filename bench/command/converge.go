@@ -232,10 +232,10 @@ func (f *convergeFlags) print(e *env, d bench.Dir, res *bench.Results) error {
 		return err
 	}
 	w := e.streams.Out
-	fmt.Fprintf(w, "%-13s %-6s %6s %5s %8s %8s %8s %8s %8s\n", "backend", "event", "N", "runs", "t50", "t95", "t99", "t100", "coverage")
+	fmt.Fprintf(w, "%-13s %-6s %6s %5s %8s %8s %8s %8s %8s %8s\n", "backend", "event", "N", "runs", "t0", "t50", "t95", "t99", "t100", "coverage")
 	for _, g := range sum.Groups {
-		fmt.Fprintf(w, "%-13s %-6s %6d %5d %8s %8s %8s %8s %7.1f%%\n", g.Backend, g.Event, g.N, g.Runs,
-			secs(g.T50), secs(g.T95), secs(g.T99), secs(g.T100), 100*g.Coverage)
+		fmt.Fprintf(w, "%-13s %-6s %6d %5d %8s %8s %8s %8s %8s %7.1f%%\n", g.Backend, g.Event, g.N, g.Runs,
+			secs(g.T0), secs(g.T50), secs(g.T95), secs(g.T99), secs(g.T100), 100*g.Coverage)
 	}
 	fmt.Fprintf(w, "report: %s\n", d.Report())
 	return nil

@@ -1,0 +1,115 @@
+package bench
+
+import (
+	"bytes"
+	"cmp"
+	"fmt"
+	"slices"
+)
+
+// accuracyLine is one row of the side-by-side table: one event, N and
+// percentile, the measurement and every model's value and error.
+type accuracyLine struct {
+	event    Event
+	n        int
+	p        float64
+	measured *float64
+	source   string // the measured backend
+	models   map[string]ErrorRow
+}
+
+// writeAccuracy writes the models side by side against the measurement,
+// one line per N, event and percentile (the README's accuracy table is
+// copied from it): value and error of each model, and whether each meets
+// issue 7's target. It writes nothing when no model was compared.
+func writeAccuracy(b *bytes.Buffer, rows []ErrorRow) {
+	models := modelsIn(rows)
+	if len(models) == 0 {
+		return
+	}
+	var lines []*accuracyLine
+	idx := map[Key]map[float64]*accuracyLine{}
+	for _, r := range rows {
+		k := Key{Event: r.Event, N: r.N}
+		if idx[k] == nil {
+			idx[k] = map[float64]*accuracyLine{}
+		}
+		l := idx[k][r.Percentile]
+		if l == nil {
+			l = &accuracyLine{event: r.Event, n: r.N, p: r.Percentile, measured: r.Measure, source: r.Measured, models: map[string]ErrorRow{}}
+			idx[k][r.Percentile] = l
+			lines = append(lines, l)
+		}
+		l.models[r.Model] = r
+	}
+	slices.SortStableFunc(lines, func(a, b *accuracyLine) int {
+		return cmp.Or(cmp.Compare(a.n, b.n), cmp.Compare(slices.Index(Events, a.event), slices.Index(Events, b.event)),
+			cmp.Compare(slices.Index(Percentiles, a.p), slices.Index(Percentiles, b.p)))
+	})
+
+	b.WriteString("## Models side by side\n\n")
+	b.WriteString("Every model against the measurement, one line per N, event and percentile; error is model minus measured, in seconds and percent. " +
+		"\"within\" tells whether the model meets issue 7's target (- : no target for this percentile).\n\n")
+	b.WriteString("| N | event | stat | measured (s) |")
+	sep := "|---:|---|---|---:|"
+	for _, m := range models {
+		fmt.Fprintf(b, " %s (s) | %s error |", m, m)
+		sep += "---:|---:|"
+	}
+	b.WriteString(" target (s) |")
+	sep += "---:|"
+	for _, m := range models {
+		fmt.Fprintf(b, " %s within |", m)
+		sep += "---|"
+	}
+	b.WriteString("\n" + sep + "\n")
+	for _, l := range lines {
+		fmt.Fprintf(b, "| %d | %s | %s | %s |", l.n, l.event, statName(l.event, l.p), fmtSeconds(l.measured))
+		tol := 0.0
+		for _, m := range models {
+			r, ok := l.models[m]
+			if !ok {
+				b.WriteString(" - | - |")
+				continue
+			}
+			tol = max(tol, r.Tolerance)
+			fmt.Fprintf(b, " %s | %s |", fmtSeconds(r.ModelValue), fmtError(r))
+		}
+		fmt.Fprintf(b, " %s |", fmtTolerance(tol))
+		for _, m := range models {
+			r, ok := l.models[m]
+			if !ok {
+				b.WriteString(" - |")
+				continue
+			}
+			fmt.Fprintf(b, " %s |", fmtWithin(r))
+		}
+		b.WriteString("\n")
+	}
+	b.WriteString("\n")
+}
+
+// statName names percentile p of ev: t0 is a crash's first-dead and t100
+// its all-dead.
+func statName(ev Event, p float64) string {
+	switch {
+	case ev == EventFail && p == 0:
+		return "t0 (first-dead)"
+	case ev == EventFail && p == 100:
+		return "t100 (all-dead)"
+	case p == 0:
+		return "t0 (first)"
+	}
+	return fmt.Sprintf("t%g", p)
+}
+
+// fmtError writes a model's error in seconds and percent.
+func fmtError(r ErrorRow) string {
+	if r.Error == nil {
+		return "-"
+	}
+	if r.Relative == nil {
+		return fmtSigned(r.Error)
+	}
+	return fmtSigned(r.Error) + " (" + fmtPercent(r.Relative) + ")"
+}
