@@ -117,11 +117,9 @@
 // v0.7.0 (DefaultLANConfig, in one process on 127.0.100.x, started at
 // uniformly random offsets over 2 s), N = 10, 50, 100 and 200, 20 runs
 // each: see the table in the repository README and
-// results/reference/20261127T142556Z-calibration. Join t50, t95 and t99
-// agree within 0.055 s (for N >= 50 within 10%); crash first-dead and
-// all-dead within 0.26 s. Leaves are predicted 0.49 to 0.78 s too early:
-// the agent waits for its leave intent to be acknowledged and gossiped
-// before memberlist's Leave, and those intents are not modeled (see
-// above); measured from each run's first learner, the leave spreads agree
-// within 0.06 s. Serf's formula is off by +95% to +199% on joins.
+// results/reference/20261127T145201Z-calibration. Join t50, t95 and t99
+// agree within 0.030 s, leave within 0.080 s (with Config.LeaveIntent;
+// without it leaves are predicted 0.5 to 0.8 s early), crash first-dead
+// and all-dead within 0.64 s (0.15 to 0.63 s early). Serf's formula is
+// off by +89% to +144% on joins.
 package simulator
