@@ -9,6 +9,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/hashicorp/memberlist"
 )
 
 // lamportClock is a Lamport clock for user events.
@@ -175,6 +177,16 @@ func (a *Agent) receiveUserEvent(e UserEvent, raw []byte) {
 func (a *Agent) receiveLeaveIntent(l leaveIntent) {
 	a.mu.Lock()
 	m := a.members[l.Node]
+	if m == nil && l.Ack && !l.Force && l.Addr.IsValid() && l.Node != a.cfg.NodeName {
+		// A leaver this agent never learned of (it missed the join):
+		// nothing to record, but the leaver must not wait for us.
+		ml := a.ml
+		a.mu.Unlock()
+		if ml != nil {
+			a.sendLeaveAck(ml, Member{Name: l.Node, Addr: l.Addr, ProtocolMax: memberlist.ProtocolVersionMax}, l)
+		}
+		return
+	}
 	if m == nil || m.boot != l.Boot || l.Node == a.cfg.NodeName {
 		a.mu.Unlock()
 		return

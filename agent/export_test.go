@@ -1,6 +1,9 @@
 package agent
 
-import "sync"
+import (
+	"net/netip"
+	"sync"
+)
 
 // StallPacketHandler makes this agent's memberlist packet handler stop at
 // the next user event it receives, as a CPU-starved agent's would, until
@@ -12,4 +15,16 @@ func (a *Agent) StallPacketHandler() (release func()) {
 	a.events.mu.Lock()
 	var once sync.Once
 	return func() { once.Do(a.events.mu.Unlock) }
+}
+
+// ReceiveDirectLeaveIntent hands the agent a leave intent as the leaver
+// sends it directly (asking for an acknowledgement at addr).
+func (a *Agent) ReceiveDirectLeaveIntent(node string, boot int64, addr netip.AddrPort) {
+	a.receiveLeaveIntent(leaveIntent{Node: node, Boot: boot, Ack: true, Addr: addr})
+}
+
+// DecodeLeaveAck decodes a leave acknowledgement: leaver, its run, sender.
+func DecodeLeaveAck(b []byte) (node string, boot int64, from string, err error) {
+	k, err := decodeLeaveAck(b)
+	return k.Node, k.Boot, k.From, err
 }

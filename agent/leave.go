@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/netip"
 	"sort"
 	"time"
 
@@ -108,7 +109,10 @@ func (a *Agent) announceLeave(ctx context.Context, ml *memberlist.Memberlist) {
 		a.mu.Unlock()
 	}()
 
-	direct := encodeLeaveIntent(leaveIntent{Node: a.cfg.NodeName, Boot: a.boot, Ack: true})
+	self := ml.LocalNode()
+	addr, _ := netip.AddrFromSlice(self.Addr)
+	direct := encodeLeaveIntent(leaveIntent{Node: a.cfg.NodeName, Boot: a.boot, Ack: true,
+		Addr: netip.AddrPortFrom(addr.Unmap(), self.Port)})
 	gossiped := make(chan struct{})
 	a.queue.QueueBroadcast(&broadcast{
 		key:    "intent:" + a.cfg.NodeName,

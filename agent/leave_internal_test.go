@@ -2,6 +2,7 @@ package agent
 
 import (
 	"net"
+	"net/netip"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -13,14 +14,20 @@ func TestLeaveMessagesRoundTrip(t *testing.T) {
 		{Node: "web_1", Boot: 7},
 		{Node: "web_1", Boot: 7, Force: true},
 		{Node: "web_1", Boot: 7, Ack: true},
+		{Node: "web_1", Boot: 7, Ack: true, Addr: netip.MustParseAddrPort("192.168.56.11:7946")},
 	} {
 		got, err := decodeLeaveIntent(encodeLeaveIntent(want))
 		if err != nil {
 			t.Fatal(err)
 		}
-		if diff := cmp.Diff(want, got); diff != "" {
-			t.Errorf("leave intent round trip (-want +got):\n%s", diff)
+		if got != want {
+			t.Errorf("leave intent round trip: got %+v, want %+v", got, want)
 		}
+	}
+	// An intent from an agent before the address field decodes as before.
+	old := encodeLeaveIntent(leaveIntent{Node: "web_1", Boot: 7, Ack: true})
+	if got, err := decodeLeaveIntent(old); err != nil || got.Addr.IsValid() {
+		t.Errorf("intent without an address: %+v, %v", got, err)
 	}
 	ack := leaveAck{Node: "web_1", Boot: 7, From: "web_2"}
 	got, err := decodeLeaveAck(encodeLeaveAck(ack))

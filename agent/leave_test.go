@@ -3,8 +3,12 @@ package agent_test
 import (
 	"context"
 	"fmt"
+	"io"
+	"net/netip"
 	"testing"
 	"time"
+
+	"github.com/hashicorp/memberlist"
 
 	"github.com/gossiplab/gossiplab/agent"
 	"github.com/gossiplab/gossiplab/agent/agenttest"
@@ -81,4 +85,52 @@ func TestLeaveWhileObserverLags(t *testing.T) {
 		t.Errorf("%s first recorded %s as %s, want %s", lagger.Name(), leaver.Name(), got, agent.EntryMemberLeave)
 	}
 	agenttest.WaitStatus(t, waitLong, []*agent.Agent{lagger}, leaver.Name(), agent.StatusLeft)
+}
+
+// ackSink is a bare memberlist that keeps the user messages it receives.
+type ackSink struct{ got chan []byte }
+
+func (s ackSink) NodeMeta(int) []byte { return nil }
+func (s ackSink) NotifyMsg(b []byte) {
+	select {
+	case s.got <- append([]byte(nil), b...):
+	default:
+	}
+}
+func (s ackSink) GetBroadcasts(int, int) [][]byte { return nil }
+func (s ackSink) LocalState(bool) []byte          { return nil }
+func (s ackSink) MergeRemoteState([]byte, bool)   {}
+
+// A member that missed a node's join (memberlist's retransmit limit) still
+// acknowledges its leave intent, at the address the intent carries, so the
+// leaver does not wait leaveIntentTimeout for it.
+func TestLeaveIntentOfAnUnknownNodeIsAcknowledged(t *testing.T) {
+	subnet := agenttest.SubnetFor(t.Name())
+	a := agenttest.Start(t, context.Background(), agenttest.Config("web_1", agenttest.Addr(subnet, 1)))
+
+	sink := ackSink{got: make(chan []byte, 4)}
+	mc := memberlist.DefaultLocalConfig()
+	mc.Name, mc.BindAddr, mc.BindPort, mc.AdvertisePort = "web_9", agenttest.Addr(subnet, 9).String(), 0, 0
+	mc.Delegate, mc.LogOutput = sink, io.Discard
+	ml, err := memberlist.Create(mc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ml.Shutdown()
+	self := ml.LocalNode()
+	addr := netip.AddrPortFrom(netip.MustParseAddr(self.Addr.String()), self.Port)
+
+	a.ReceiveDirectLeaveIntent("web_9", 42, addr)
+	select {
+	case b := <-sink.got:
+		node, boot, from, err := agent.DecodeLeaveAck(b)
+		if err != nil || node != "web_9" || boot != 42 || from != "web_1" {
+			t.Errorf("ack: %q %d from %q, %v; want web_9's run 42 acknowledged by web_1", node, boot, from, err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("web_1 never acknowledged the leave intent of web_9, which it does not know")
+	}
+	if st := agenttest.StatusOf(a, "web_9"); st != "" {
+		t.Errorf("web_1 records the unknown leaver as %q", st)
+	}
 }

@@ -3,6 +3,7 @@ package agent
 import (
 	"encoding/binary"
 	"errors"
+	"net/netip"
 
 	"github.com/hashicorp/memberlist"
 )
@@ -27,12 +28,15 @@ type UserEvent struct {
 // leaveIntent announces that Node (in its run Boot) leaves; Force marks a
 // force-leave of a failed member issued by another agent; Ack asks the
 // receiver to answer with a leaveAck (set on the copies the leaver sends
-// directly, never on gossiped ones).
+// directly, never on gossiped ones), at Addr, the leaver's gossip address,
+// which the direct copies carry for a receiver that never learned of the
+// leaver (it missed its join: memberlist's retransmit limit).
 type leaveIntent struct {
 	Node  string
 	Boot  int64
 	Force bool
 	Ack   bool
+	Addr  netip.AddrPort // optional, last on the wire: older agents ignore it
 }
 
 // leaveAck tells the leaver Node (run Boot) that member From has recorded
@@ -137,7 +141,11 @@ func encodeLeaveIntent(l leaveIntent) []byte {
 		f |= intentAck
 	}
 	b = append(b, f)
-	return appendString(b, l.Node)
+	b = appendString(b, l.Node)
+	if l.Addr.IsValid() {
+		b = appendString(b, l.Addr.String())
+	}
+	return b
 }
 
 func decodeLeaveIntent(b []byte) (leaveIntent, error) {
@@ -155,6 +163,13 @@ func decodeLeaveIntent(b []byte) (leaveIntent, error) {
 		r.err = errShortMessage
 	}
 	l.Node = string(r.bytes())
+	if r.err == nil && len(r.b) > 0 {
+		addr, err := netip.ParseAddrPort(string(r.bytes()))
+		if err != nil && r.err == nil {
+			r.err = errShortMessage
+		}
+		l.Addr = addr
+	}
 	return l, r.err
 }
 
