@@ -108,15 +108,11 @@ func factsScript(l Layout, rcLine, otherRCLine string, hashBinary bool) string {
 // sudo ("sudo -n " or "") runs the script privileged: a non-root login
 // cannot read the 0600 config to hash it.
 func GatherFacts(ctx context.Context, c *Client, l Layout, ip string, hashBinary bool, sudo string) (*Facts, error) {
-	rc, err := RenderRCLocalEntry(l)
+	rc, orc, err := rcEntries(l)
 	if err != nil {
 		return nil, err
 	}
-	orc, err := RenderRCLocalEntry(l.Other())
-	if err != nil {
-		return nil, err
-	}
-	script := factsScript(l, strings.TrimRight(string(rc), "\n"), strings.TrimRight(string(orc), "\n"), hashBinary)
+	script := factsScript(l, rc, orc, hashBinary)
 	out, err := c.Run(ctx, sudo+"sh -c "+shellQuote(script), nil)
 	if err != nil && !bytes.Contains(out.Stdout, []byte("@end")) {
 		return nil, fmt.Errorf("gather facts: %w", err)

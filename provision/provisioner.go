@@ -145,7 +145,9 @@ func New(opts Options) (*Provisioner, error) {
 			return nil, fmt.Errorf("%s binary for linux/%s: %w", b.Flavour, arch, err)
 		}
 		p.sums[arch] = sum
-		p.modules[arch] = moduleVersion(path)
+		if p.constr != nil { // only a constraint asks for the module version
+			p.modules[arch] = moduleVersion(path)
+		}
 	}
 	return p, nil
 }
@@ -261,11 +263,7 @@ func (p *Provisioner) node(ctx context.Context, t Target, r *Result) error {
 	if err != nil {
 		return err
 	}
-	rcLine, err := RenderRCLocalEntry(l)
-	if err != nil {
-		return err
-	}
-	otherRCLine, err := RenderRCLocalEntry(l.Other())
+	rcLine, otherRCLine, err := rcEntries(l)
 	if err != nil {
 		return err
 	}
@@ -321,7 +319,7 @@ func (p *Provisioner) node(ctx context.Context, t Target, r *Result) error {
 	}
 	// One session: check the uploads, let Go judge the new binary's
 	// version, then rename, register and (re)start.
-	script := verifyScript(files, sudo, bin) + awaitVerdict + commitScript(l, f, pl, files, sudo, string(rcLine[:len(rcLine)-1]), string(otherRCLine[:len(otherRCLine)-1]))
+	script := verifyScript(files, sudo, bin) + awaitVerdict + commitScript(l, f, pl, files, sudo, rcLine, otherRCLine)
 	// Once renaming starts it runs to the end even if ctx ends (Ctrl-C),
 	// so that a node never keeps a new binary beside an old process; ctx
 	// still stops it before the verdict.

@@ -126,6 +126,20 @@ func RenderRCLocalEntry(l Layout) ([]byte, error) {
 	return render("rc.local", templates.RCLocalEntry(), newServiceData(l, InitNone, nil))
 }
 
+// rcEntries are the rc.local lines, without their newline, of l's agent
+// and of the other flavour's (which provisioning l retires).
+func rcEntries(l Layout) (own, other string, err error) {
+	o, err := RenderRCLocalEntry(l)
+	if err != nil {
+		return "", "", err
+	}
+	x, err := RenderRCLocalEntry(l.Other())
+	if err != nil {
+		return "", "", err
+	}
+	return strings.TrimRight(string(o), "\n"), strings.TrimRight(string(x), "\n"), nil
+}
+
 func render(name, text string, data any) ([]byte, error) {
 	t, err := template.New(name).Option("missingkey=error").Parse(text)
 	if err != nil {

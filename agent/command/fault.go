@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/gossiplab/gossiplab/agent"
 	"github.com/gossiplab/gossiplab/agent/rpc"
 )
 
@@ -49,25 +50,8 @@ func NewFaultCommand(s Streams, env Env) Command {
 			if err := r.call(ctx, rpc.CmdFault, fa, &res); err != nil {
 				return err
 			}
-			fmt.Fprintln(s.Out, "fault:", faultText(res))
+			fmt.Fprintln(s.Out, "fault:", agent.Fault(res)) // the wire type converts: same fields
 			return nil
 		},
 	}
-}
-
-func faultText(f rpc.Fault) string {
-	var parts []string
-	if f.Loss > 0 {
-		parts = append(parts, fmt.Sprintf("loss=%g", f.Loss))
-	}
-	if len(f.Partition) > 0 {
-		parts = append(parts, "partition="+strings.Join(f.Partition, ","))
-	}
-	if f.Delay > 0 {
-		parts = append(parts, "delay="+f.Delay.String())
-	}
-	if len(parts) == 0 {
-		return "none"
-	}
-	return strings.Join(parts, " ")
 }
