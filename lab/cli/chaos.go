@@ -98,10 +98,8 @@ func runChaos(cmd *cobra.Command, env *Env, f *chaosFlags, args []string) error 
 	} else if req.Action == chaos.ActWait {
 		return errors.New("wait is a scenario step\nhint: put it in a scenario file and use lab chaos run FILE")
 	}
-	if f.agent != "" { // a bad flag is refused before the lab is opened
-		if _, err := provision.ParseFlavour(f.agent); err != nil {
-			return err
-		}
+	if err := checkAgentFlag(f.agent); err != nil {
+		return err
 	}
 	l, err := loadLab(cmd)
 	if err != nil {
@@ -156,6 +154,15 @@ func runChaos(cmd *cobra.Command, env *Env, f *chaosFlags, args []string) error 
 	if ctx.Err() != nil {
 		return interrupted("lab chaos", "network faults were healed unless --keep; lab status and lab members show where the cluster is")
 	}
+	return err
+}
+
+// checkAgentFlag refuses a bad --agent before the lab is opened.
+func checkAgentFlag(flag string) error {
+	if flag == "" {
+		return nil
+	}
+	_, err := provision.ParseFlavour(flag)
 	return err
 }
 

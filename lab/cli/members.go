@@ -50,10 +50,8 @@ answer), so a split view shows at a glance.`,
 }
 
 func runMembers(cmd *cobra.Command, env *Env, f *membersFlags) error {
-	if f.agent != "" { // a bad flag is refused before the lab is opened
-		if _, err := provision.ParseFlavour(f.agent); err != nil {
-			return err
-		}
+	if err := checkAgentFlag(f.agent); err != nil {
+		return err
 	}
 	var args []string
 	if f.node != "" {
