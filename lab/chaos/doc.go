@@ -41,7 +41,9 @@
 // "gossiplab-chaos ...". A partition drops traffic to and from the other
 // side's lab IPs on both sides; loss drops a share of what a node sends to
 // the other lab IPs (`numgen random`, one draw per packet). --scope gossip
-// limits both to the gossip ports. Heal deletes that table and clears the
+// limits both to the gossip ports, --scope udp to UDP on them
+// (memberlist's packets; its TCP push/pull and fallback probes pass, as
+// under the agent's loss hook and the simulator's loss). Heal deletes that table and clears the
 // agent's fault hook: it removes exactly what chaos added and nothing
 // else. Where nft is missing, the agent's hook (`labagent fault
 // -partition/-loss`) stands in; delay always uses the hook, since

@@ -9,8 +9,9 @@ import (
 	"time"
 )
 
-// helperEnv makes the test binary act as a tiny UDP sender or receiver,
-// started inside a test's own network namespace by `ip netns exec`.
+// helperEnv makes the test binary act as a tiny UDP or TCP sender or
+// receiver, started inside a test's own network namespace by `ip netns
+// exec`.
 const helperEnv = "GLCHAOS_UDP_HELPER"
 
 func TestMain(m *testing.M) {
@@ -22,7 +23,8 @@ func TestMain(m *testing.M) {
 
 // udpHelper: "recv ADDR N" prints "ready", then counts datagrams until N
 // arrived or nothing came for 1s (at most 10s), and prints the count.
-// "send ADDR N" sends N datagrams 1ms apart.
+// "send ADDR N" sends N datagrams 1ms apart. "tcprecv" and "tcpsend" do
+// the same with TCP connections (each dial given 300ms).
 func udpHelper(mode, addr, count string) int {
 	n, err := strconv.Atoi(count)
 	if err != nil {
@@ -58,6 +60,33 @@ func udpHelper(mode, addr, count string) int {
 		for i := range n {
 			_, _ = c.Write([]byte(strconv.Itoa(i))) // a refused or dropped send is what we measure
 			time.Sleep(time.Millisecond)
+		}
+		return 0
+	case "tcprecv":
+		ln, err := net.Listen("tcp4", addr)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 1
+		}
+		defer ln.Close()
+		fmt.Println("ready")
+		got, hard := 0, time.Now().Add(10*time.Second)
+		for got < n && time.Now().Before(hard) {
+			_ = ln.(*net.TCPListener).SetDeadline(time.Now().Add(time.Second))
+			c, err := ln.Accept()
+			if err != nil {
+				break
+			}
+			c.Close()
+			got++
+		}
+		fmt.Println(got)
+		return 0
+	case "tcpsend":
+		for range n {
+			if c, err := net.DialTimeout("tcp4", addr, 300*time.Millisecond); err == nil {
+				c.Close() // a dial that times out is what we measure
+			}
 		}
 		return 0
 	}

@@ -26,15 +26,20 @@ const (
 	ScopeAll Scope = "all"
 	// ScopeGossip: only TCP and UDP to or from the gossip port range.
 	ScopeGossip Scope = "gossip"
+	// ScopeUDP: only UDP to or from the gossip port range: memberlist's
+	// packets (probes, acks, gossip), while its TCP streams (push/pull,
+	// the fallback probe) pass. It is what the agent's loss hook and the
+	// simulator's Network.Loss drop, so bench uses it for --loss on a lab.
+	ScopeUDP Scope = "udp"
 )
 
-// ParseScope reads "all" or "gossip".
+// ParseScope reads "all", "gossip" or "udp".
 func ParseScope(s string) (Scope, error) {
 	switch Scope(s) {
-	case ScopeAll, ScopeGossip:
+	case ScopeAll, ScopeGossip, ScopeUDP:
 		return Scope(s), nil
 	}
-	return "", fmt.Errorf("unknown scope %q\nhint: use --scope all (every packet between lab IPs) or --scope gossip (the gossip ports only)", s)
+	return "", fmt.Errorf("unknown scope %q\nhint: use --scope all (every packet between lab IPs), gossip (TCP and UDP on the gossip ports) or udp (UDP on the gossip ports only)", s)
 }
 
 // PortRange is the agents' gossip ports, Lo..Hi inclusive.
@@ -155,22 +160,28 @@ func rule(b *strings.Builder, chainName, expr, tag string) {
 }
 
 // portMatches is the port clause of each rule: none for ScopeAll; for
-// ScopeGossip one rule for the destination port and one for the source
-// port, so replies and established streams are cut too.
+// ScopeGossip and ScopeUDP one rule for the destination port and one for
+// the source port, so replies and established streams are cut too.
 func portMatches(m Match) []string {
-	if m.Scope != ScopeGossip {
-		return []string{""}
-	}
 	p := m.Ports.String()
-	return []string{
-		" meta l4proto { tcp, udp } th dport " + p,
-		" meta l4proto { tcp, udp } th sport " + p,
+	switch m.Scope {
+	case ScopeGossip:
+		return []string{
+			" meta l4proto { tcp, udp } th dport " + p,
+			" meta l4proto { tcp, udp } th sport " + p,
+		}
+	case ScopeUDP:
+		return []string{" udp dport " + p, " udp sport " + p}
 	}
+	return []string{""}
 }
 
 func scopeText(m Match) string {
-	if m.Scope == ScopeGossip {
+	switch m.Scope {
+	case ScopeGossip:
 		return "gossip traffic (tcp/udp port " + m.Ports.String() + ")"
+	case ScopeUDP:
+		return "gossip packets (udp port " + m.Ports.String() + ")"
 	}
 	return "all traffic"
 }

@@ -113,6 +113,20 @@ func newNSLab(t *testing.T, n int) *nsLab {
 // many arrived.
 func (nl *nsLab) udp(t *testing.T, from, to string, count int) int {
 	t.Helper()
+	return nl.send(t, "", from, to, count)
+}
+
+// tcp makes count connections from node `from` to node `to` and returns
+// how many were accepted.
+func (nl *nsLab) tcp(t *testing.T, from, to string, count int) int {
+	t.Helper()
+	return nl.send(t, "tcp", from, to, count)
+}
+
+// send runs the helper's proto+"recv" in `to` and proto+"send" in `from`,
+// on port 7946, and returns the count received.
+func (nl *nsLab) send(t *testing.T, proto, from, to string, count int) int {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	dst, _ := nl.lab.Node(to)
@@ -122,7 +136,7 @@ func (nl *nsLab) udp(t *testing.T, from, to string, count int) int {
 		t.Fatal(err)
 	}
 	recv := exec.CommandContext(ctx, "ip", "netns", "exec", nl.ns[to], self, "recv", addr, strconv.Itoa(count))
-	recv.Env = append(os.Environ(), helperEnv+"=recv")
+	recv.Env = append(os.Environ(), helperEnv+"="+proto+"recv")
 	out, err := recv.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -137,7 +151,7 @@ func (nl *nsLab) udp(t *testing.T, from, to string, count int) int {
 		t.Fatalf("receiver in %s did not start: %v", to, sc.Err())
 	}
 	send := exec.CommandContext(ctx, "ip", "netns", "exec", nl.ns[from], self, "send", addr, strconv.Itoa(count))
-	send.Env = append(os.Environ(), helperEnv+"=send")
+	send.Env = append(os.Environ(), helperEnv+"="+proto+"send")
 	if b, err := send.CombinedOutput(); err != nil {
 		t.Fatalf("sender in %s: %v\n%s", from, err, b)
 	}
@@ -160,7 +174,7 @@ func TestNFTPartitionHealRoot(t *testing.T) {
 	if got := nl.udp(t, "web_1", "web_3", 20); got < 18 {
 		t.Fatalf("before the partition web_1 -> web_3 delivered %d of 20", got)
 	}
-	for _, scope := range []Scope{ScopeAll, ScopeGossip} {
+	for _, scope := range []Scope{ScopeAll, ScopeGossip, ScopeUDP} {
 		t.Run(string(scope), func(t *testing.T) {
 			faults, err := PlanPartition(nl.lab, []string{"web_1"}, []string{"web_2", "web_3"}, scope, DefaultGossipPorts)
 			if err != nil {
@@ -180,7 +194,7 @@ func TestNFTPartitionHealRoot(t *testing.T) {
 				t.Fatal(err)
 			}
 			want := 2
-			if scope == ScopeGossip {
+			if scope != ScopeAll {
 				want = 4
 			}
 			if got := strings.Count(string(out), "drop comment"); got != want {
@@ -193,6 +207,14 @@ func TestNFTPartitionHealRoot(t *testing.T) {
 			}
 			if got := nl.udp(t, "web_2", "web_3", 20); got < 18 {
 				t.Errorf("same side: web_2 -> web_3 delivered %d of 20", got)
+			}
+			// TCP on the gossip port is cut by all and gossip, not by udp.
+			wantTCP := 0
+			if scope == ScopeUDP {
+				wantTCP = 3
+			}
+			if got := nl.tcp(t, "web_1", "web_3", 3); got != wantTCP {
+				t.Errorf("partitioned, scope %s: web_1 -> web_3 accepted %d of 3 TCP connections, want %d", scope, got, wantTCP)
 			}
 			heal(t, f, nl)
 			if got := nl.udp(t, "web_3", "web_1", 20); got < 18 {

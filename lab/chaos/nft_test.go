@@ -64,6 +64,10 @@ func TestRenderGolden(t *testing.T) {
 			fs, err := PlanLoss(l, []string{"web_3"}, 30, ScopeGossip, DefaultGossipPorts)
 			return pick(fs, err, "web_3")
 		}},
+		{"loss_udp.nft", func() string {
+			fs, err := PlanLoss(l, []string{"web_2"}, 10, ScopeUDP, DefaultGossipPorts)
+			return pick(fs, err, "web_2")
+		}},
 		{"loss_all_fraction.nft", func() string {
 			fs, err := PlanLoss(l, []string{"web_1"}, 2.5, ScopeAll, DefaultGossipPorts)
 			return pick(fs, err, "web_1")
