@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"time"
 
@@ -54,6 +55,12 @@ type LabInfo struct {
 	// estimate): every lab latency is good to within it. 0 on a shared
 	// clock.
 	ClockUncertainty Seconds `json:"clock_uncertainty_s"`
+	// Loss is the fraction of gossip packets (UDP on the gossip port)
+	// every node dropped of what it sent during the runs (--loss), and
+	// LossMechanism how: nft (lab chaos loss --scope udp) or the agent's
+	// fault hook where a node has no nftables.
+	Loss          float64 `json:"loss,omitempty"`
+	LossMechanism string  `json:"loss_mechanism,omitempty"`
 }
 
 // LabProviders finds a lab's provider by its name; *lab.Registry has it.
@@ -78,6 +85,12 @@ var _ LabProviders = (*lab.Registry)(nil)
 //     before the join and N after (the in-process backends add node N+1).
 //   - user: chaos's event action (`labagent event` on the node); observers
 //     record the user event from it.
+//
+// With a loss in the profile (bench --loss), every node drops that share
+// of the gossip packets it sends for the whole of Run: chaos's loss on the
+// gossip port's UDP (nft, else the agent's hook), what the in-process
+// backend's transport hook and the simulator drop too. Run heals it when
+// it returns, also when interrupted.
 //
 // On a lab provisioned with Serf (lab provision --agent serf) the same
 // actions run Serf's commands, and observers' times come from their
@@ -213,13 +226,20 @@ func (b *Lab) attach(l *lab.Lab, m chaos.Machines, sh chaos.Shell) *attached {
 // Run makes spec.Runs runs on the attached lab. Before each it waits until
 // every agent sees every running node alive; after each it restores the
 // node (also when interrupted) so that the lab is left as it was found.
-func (b *Lab) Run(ctx context.Context, spec Spec, done func(run int, samples []Sample)) error {
+func (b *Lab) Run(ctx context.Context, spec Spec, done func(run int, samples []Sample)) (err error) {
 	a := b.att
 	if a == nil {
 		return errors.New("lab backend: no lab attached\nhint: bench converge --backend lab --lab-dir DIR")
 	}
 	if spec.N != len(a.lab.Nodes) {
 		return fmt.Errorf("lab %s has %d nodes, not %d\nhint: omit --nodes with --backend lab, or pass --nodes %d", a.lab.Spec.Name, len(a.lab.Nodes), spec.N, len(a.lab.Nodes))
+	}
+	if spec.Profile.Loss > 0 {
+		// Healed also when the loss was only partly applied.
+		defer func() { err = errors.Join(err, a.engine.HealOnExit(ctx, b.restoreTimeout)) }()
+		if err := b.applyLoss(ctx, a, spec.Profile.Loss); err != nil {
+			return err
+		}
 	}
 	names := a.lab.NodeNames()
 	for run := range spec.Runs {
@@ -234,6 +254,26 @@ func (b *Lab) Run(ctx context.Context, spec Spec, done func(run int, samples []S
 		done(run, samples)
 	}
 	return b.settle(ctx, a)
+}
+
+// applyLoss makes every node drop loss (a fraction) of the gossip packets
+// it sends, with chaos's loss action, and records how in the lab's info.
+func (b *Lab) applyLoss(ctx context.Context, a *attached, loss float64) error {
+	req := chaos.Request{Action: chaos.ActLoss, Targets: chaos.Targets{All: true}, Percent: loss * 100,
+		Scope: chaos.ScopeUDP, Ports: chaos.DefaultGossipPorts, Mechanism: chaos.MechAuto}
+	sum, err := a.engine.Do(ctx, req, 0)
+	if err != nil {
+		return fmt.Errorf("--loss %g: %w", loss, err)
+	}
+	var mechs []string
+	for _, m := range sum.Mechanism {
+		if !slices.Contains(mechs, m) {
+			mechs = append(mechs, m)
+		}
+	}
+	slices.Sort(mechs)
+	a.info.Loss, a.info.LossMechanism = loss, strings.Join(mechs, ",")
+	return nil
 }
 
 // pickNode draws the node of a run from the seed: the same seed picks

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"net/netip"
 	"os"
 	"slices"
@@ -43,6 +44,8 @@ type fakeLab struct {
 	log      []string
 	// onInject, when set, runs after a kill or stop (e.g. Ctrl-C).
 	onInject func()
+	// nft is each node's chaos table as the last `nft -f -` left it.
+	nft map[string]string
 }
 
 func newFakeLab(t *testing.T, n int) *fakeLab {
@@ -55,7 +58,7 @@ func newFakeLab(t *testing.T, n int) *fakeLab {
 		t.Fatalf("test spec: %v", errs)
 	}
 	f := &fakeLab{l: lab.New(t.TempDir(), s), clock: time.Unix(1_800_000_000, 0), agentUp: map[string]bool{}, halted: map[string]bool{},
-		journals: map[string][]chaos.Entry{}, deaf: map[string]bool{}}
+		journals: map[string][]chaos.Entry{}, deaf: map[string]bool{}, nft: map[string]string{}}
 	for _, name := range f.l.NodeNames() {
 		f.agentUp[name] = true
 	}
@@ -111,11 +114,22 @@ func (f *fakeLab) Status(context.Context, *lab.Lab) ([]lab.NodeStatus, error) {
 	return out, nil
 }
 
-func (f *fakeLab) Run(_ context.Context, node, cmd string, _ []byte) ([]byte, error) {
+func (f *fakeLab) Run(_ context.Context, node, cmd string, stdin []byte) ([]byte, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	journalCmd := f.agent.Cmd("journal", "-format", "json")
 	switch {
+	case strings.Contains(cmd, "command -v nft"): // chaos asking whether nft works
+		return []byte("nft\n"), nil
+	case cmd == "nft -f -":
+		if string(stdin) == chaos.RenderHeal() {
+			delete(f.nft, node)
+		} else {
+			f.nft[node] = string(stdin)
+		}
+		return nil, nil
+	case cmd == f.agent.Cmd("fault", "-clear"):
+		return nil, nil
 	case strings.HasPrefix(cmd, journalCmd):
 		if !f.agentUp[node] {
 			return nil, fmt.Errorf("agent on %s: connection refused", node)
@@ -332,6 +346,54 @@ func TestLabRunInterruptedRestoresTheNode(t *testing.T) {
 	node := pickedNode(f.l, 3, 0)
 	if diff := cmp.Diff([]string{node + ": failed", node + ": start"}, f.log); diff != "" {
 		t.Errorf("commands (-want +got):\n%s", diff)
+	}
+}
+
+// TestLabRunLoss: with --loss every node drops that share of the gossip
+// port's UDP for the whole of Run (nft rules are in place at each
+// injection), and Run heals it when it returns, also when interrupted.
+func TestLabRunLoss(t *testing.T) {
+	for _, interrupted := range []bool{false, true} {
+		t.Run(fmt.Sprintf("interrupted=%v", interrupted), func(t *testing.T) {
+			f := newFakeLab(t, 4)
+			b := f.backend()
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			injections := 0
+			f.onInject = func() { // mu is held
+				injections++
+				for _, n := range f.l.NodeNames() {
+					if r := f.nft[n]; !strings.Contains(r, "udp dport 7946 goto loss_roll") || !strings.Contains(r, "numgen random mod 1000 < 125 drop") {
+						t.Errorf("injection %d: %s's chaos table is %q, want 12.5%% loss on udp 7946", injections, n, r)
+					}
+				}
+				if interrupted {
+					cancel()
+				}
+			}
+			if interrupted { // nobody notices: the run waits until Ctrl-C
+				for _, n := range f.l.NodeNames() {
+					f.deaf[n] = true
+				}
+			}
+			spec := Spec{Event: EventFail, N: 4, Runs: 2, Seed: 5, Profile: Profile{Name: "lan", Loss: 0.125}}
+			err := b.Run(ctx, spec, func(int, []Sample) {})
+			switch {
+			case interrupted && !errors.Is(err, context.Canceled):
+				t.Fatalf("err = %v, want context.Canceled", err)
+			case !interrupted && err != nil:
+				t.Fatal(err)
+			}
+			if want := map[bool]int{false: 2, true: 1}[interrupted]; injections != want {
+				t.Errorf("%d injections, want %d", injections, want)
+			}
+			if len(f.nft) != 0 {
+				t.Errorf("chaos tables left after Run: %v", slices.Collect(maps.Keys(f.nft)))
+			}
+			if info := b.att.info; info.Loss != 0.125 || info.LossMechanism != "nft" {
+				t.Errorf("info loss %v by %q, want 0.125 by nft", info.Loss, info.LossMechanism)
+			}
+		})
 	}
 }
 

@@ -54,8 +54,8 @@ func (f *convergeFlags) fit(x *bench.Experiment, backend string, att *bench.Atta
 	if x.Profile.Name != att.Profile {
 		errs = append(errs, fmt.Errorf("--profile %s: the lab's agents run profile %s, which the models must use too\nhint: pass --profile %s", x.Profile.Name, att.Profile, att.Profile))
 	}
-	if f.gossipInterval > 0 || f.fanout > 0 || f.loss > 0 {
-		errs = append(errs, fmt.Errorf("--gossip-interval, --fanout and --loss do not apply to the %s backend: its agents run as provisioned\nhint: drop them, or run the %s backend on its own", backend, backend))
+	if f.gossipInterval > 0 || f.fanout > 0 {
+		errs = append(errs, fmt.Errorf("--gossip-interval and --fanout do not apply to the %s backend: its agents run as provisioned\nhint: drop them, or run the %s backend on its own; --loss works on a lab", backend, backend))
 	}
 	x.Nodes = []int{att.Nodes}
 	return errors.Join(errs...)

@@ -74,7 +74,7 @@ Ctrl-C stops early, writes what finished and marks it incomplete.`,
 	fl.StringVar(&f.profile, "profile", "lan", "memberlist configuration: lan, wan or local")
 	fl.DurationVar(&f.gossipInterval, "gossip-interval", 0, "override the profile's gossip interval")
 	fl.IntVar(&f.fanout, "fanout", 0, "override the profile's gossip fanout (GossipNodes)")
-	fl.Float64Var(&f.loss, "loss", 0, "fraction of UDP packets dropped, in [0, 1)")
+	fl.Float64Var(&f.loss, "loss", 0, "fraction of UDP gossip packets each node drops of what it sends, in [0, 1) (on a lab: chaos's loss on the gossip port, removed after the runs)")
 	fl.StringVar(&f.out, "out", "results", "directory under which the run's directory is created")
 	fl.StringVar(&f.name, "name", "converge", "name of the run, appended to its directory")
 	fl.DurationVar(&f.timeout, "timeout", 0, "how long a run waits for every observer (default: derived from the profile per event)")

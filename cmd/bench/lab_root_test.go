@@ -84,6 +84,27 @@ func TestRootLabBackend(t *testing.T) {
 	if diff := cmp.Diff(map[bench.Event]int{bench.EventLeave: 4, bench.EventJoin: 4, bench.EventUser: 4}, learned); diff != "" {
 		t.Errorf("observers that learned each event (-want +got):\n%s", diff)
 	}
+
+	// --loss: every node drops 10% of its gossip packets (nft) during the
+	// runs, and no rule is left afterwards.
+	samples, sum = converge(t, "--backend", "lab", "--event", "leave", "--runs", "1", "--loss", "0.1", "--lab-dir", l.Dir)
+	if lab := sum.Environment.Lab; lab == nil || lab.Loss != 0.1 || lab.LossMechanism != "nft" {
+		t.Errorf("summary.json environment.lab = %+v, want loss 0.1 by nft", lab)
+	}
+	n := 0
+	for _, s := range samples {
+		if s.Backend == bench.BackendLab && s.Learned {
+			n++
+		}
+	}
+	if n != 4 {
+		t.Errorf("with 10%% loss %d observers learned the leave, want 4", n)
+	}
+	for _, node := range []string{"web_1", "web_5"} {
+		if out := l.Must("ssh", node, "--", "nft", "list", "tables"); strings.Contains(out, "gossiplab_chaos") {
+			t.Errorf("%s keeps chaos's table after the runs:\n%s", node, out)
+		}
+	}
 }
 
 // provisionedLab (root) builds lab, brings up a netns lab of n nodes and

@@ -252,6 +252,27 @@ func usableTargets(a Action, targets []string, isRunning func(string) bool) (kee
 	return keep, skipped, nil
 }
 
+// HealOnExit removes every network fault from the running nodes, as heal
+// does but without measuring anything, with a context of its own bounded
+// by timeout (default 30s): ctx may be the one Ctrl-C just cancelled.
+func (e *Engine) HealOnExit(ctx context.Context, timeout time.Duration) error {
+	if timeout == 0 {
+		timeout = 30 * time.Second
+	}
+	hctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), timeout)
+	defer cancel()
+	running, err := e.runningNodes(hctx)
+	if err != nil {
+		return fmt.Errorf("heal on exit: %w\nhint: run `lab chaos heal`", err)
+	}
+	res := e.faulter().Heal(hctx, running)
+	if err := AppliedErr(res); err != nil {
+		return fmt.Errorf("heal on exit: %w\nhint: run `lab chaos heal` once the nodes answer", err)
+	}
+	e.logger().Info("healed: network faults removed", "nodes", len(running))
+	return nil
+}
+
 func (e *Engine) runningNodes(ctx context.Context) ([]string, error) {
 	st, err := e.Machines.Status(ctx, e.Lab)
 	if err != nil {

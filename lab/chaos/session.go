@@ -162,22 +162,7 @@ func (s *Session) healOnExit(ctx context.Context) error {
 		s.Engine.logger().Info("network faults kept (--keep); remove them with `lab chaos heal`")
 		return nil
 	}
-	timeout := s.HealTimeout
-	if timeout == 0 {
-		timeout = 30 * time.Second
-	}
-	hctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), timeout)
-	defer cancel()
-	running, err := s.Engine.runningNodes(hctx)
-	if err != nil {
-		return fmt.Errorf("heal on exit: %w\nhint: run `lab chaos heal`", err)
-	}
-	res := s.Engine.faulter().Heal(hctx, running)
-	if err := AppliedErr(res); err != nil {
-		return fmt.Errorf("heal on exit: %w\nhint: run `lab chaos heal` once the nodes answer", err)
-	}
-	s.Engine.logger().Info("healed: network faults removed", "nodes", len(running))
-	return nil
+	return s.Engine.HealOnExit(ctx, s.HealTimeout)
 }
 
 func (s *Session) print(sum *Summary) error {
