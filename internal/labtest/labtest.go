@@ -136,7 +136,7 @@ const SerfModuleVersion = "v0.10.2"
 // BuildSerf builds HashiCorp Serf's agent at SerfModuleVersion for linux
 // on this architecture with `go install` ($LAB_TEST_SERF names a prebuilt
 // one instead). It needs the Go module proxy, as CI has.
-func BuildSerf(t *testing.T) string {
+func BuildSerf(t testing.TB) string {
 	t.Helper()
 	if bin := os.Getenv("LAB_TEST_SERF"); bin != "" {
 		return bin
