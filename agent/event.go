@@ -175,20 +175,20 @@ func (a *Agent) receiveUserEvent(e UserEvent, raw []byte) {
 // the member's status here, so the leaver knows it can go; a changed
 // status is gossiped on.
 func (a *Agent) receiveLeaveIntent(l leaveIntent) {
-	a.mu.Lock()
-	m := a.members[l.Node]
-	if m == nil && l.Ack && !l.Force && l.Addr.IsValid() && l.Node != a.cfg.NodeName {
-		// A leaver this agent never learned of (it missed the join):
-		// nothing to record, but the leaver must not wait for us.
-		ml := a.ml
-		a.mu.Unlock()
-		if ml != nil {
-			a.sendLeaveAck(ml, Member{Name: l.Node, Addr: l.Addr, ProtocolMax: memberlist.ProtocolVersionMax}, l)
-		}
+	if l.Node == a.cfg.NodeName {
 		return
 	}
-	if m == nil || m.boot != l.Boot || l.Node == a.cfg.NodeName {
+	a.mu.Lock()
+	m := a.members[l.Node]
+	if m == nil || m.boot != l.Boot {
+		// A leaver this agent never learned of, or knows only from an
+		// earlier run (it missed the join): nothing to record, but the
+		// leaver must not wait for us.
+		ml := a.ml
 		a.mu.Unlock()
+		if ml != nil && l.Ack && !l.Force && l.Addr.IsValid() {
+			a.sendLeaveAck(ml, Member{Name: l.Node, Addr: l.Addr, ProtocolMax: memberlist.ProtocolVersionMax}, l)
+		}
 		return
 	}
 	if !l.Force {

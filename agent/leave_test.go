@@ -103,34 +103,56 @@ func (s ackSink) MergeRemoteState([]byte, bool)   {}
 
 // A member that missed a node's join (memberlist's retransmit limit) still
 // acknowledges its leave intent, at the address the intent carries, so the
-// leaver does not wait leaveIntentTimeout for it.
+// leaver does not wait leaveIntentTimeout for it: whether it never heard
+// of the leaver, or knows it only from an earlier run (another boot) that
+// left before. Neither records anything of the intent.
 func TestLeaveIntentOfAnUnknownNodeIsAcknowledged(t *testing.T) {
-	subnet := agenttest.SubnetFor(t.Name())
-	a := agenttest.Start(t, context.Background(), agenttest.Config("web_1", agenttest.Addr(subnet, 1)))
+	for _, tt := range []struct {
+		name       string
+		known      bool               // web_1 knows web_9, from a run other than the leaving one
+		wantStatus agent.MemberStatus // web_9 at web_1 after the intent
+	}{
+		{"never heard of", false, ""},
+		{"known from an earlier run", true, agent.StatusAlive},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			subnet := agenttest.SubnetFor(t.Name())
+			a := agenttest.Start(t, context.Background(), agenttest.Config("web_1", agenttest.Addr(subnet, 1)))
 
-	sink := ackSink{got: make(chan []byte, 4)}
-	mc := memberlist.DefaultLocalConfig()
-	mc.Name, mc.BindAddr, mc.BindPort, mc.AdvertisePort = "web_9", agenttest.Addr(subnet, 9).String(), 0, 0
-	mc.Delegate, mc.LogOutput = sink, io.Discard
-	ml, err := memberlist.Create(mc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ml.Shutdown()
-	self := ml.LocalNode()
-	addr := netip.AddrPortFrom(netip.MustParseAddr(self.Addr.String()), self.Port)
+			sink := ackSink{got: make(chan []byte, 4)}
+			mc := memberlist.DefaultLocalConfig()
+			mc.Name, mc.BindAddr, mc.BindPort, mc.AdvertisePort = "web_9", agenttest.Addr(subnet, 9).String(), 0, 0
+			mc.Delegate, mc.LogOutput = sink, io.Discard
+			mc.DelegateProtocolVersion, mc.DelegateProtocolMin, mc.DelegateProtocolMax = agent.ProtocolVersion, agent.ProtocolVersion, agent.ProtocolVersion
+			ml, err := memberlist.Create(mc)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer ml.Shutdown()
+			self := ml.LocalNode()
+			addr := netip.AddrPortFrom(netip.MustParseAddr(self.Addr.String()), self.Port)
+			if tt.known {
+				// web_9 carries no agent metadata: web_1 holds it with
+				// another run's boot than the intent's 42.
+				if _, err := ml.Join([]string{a.Addr().String()}); err != nil {
+					t.Fatal(err)
+				}
+				agenttest.WaitStatus(t, waitLong, []*agent.Agent{a}, "web_9", agent.StatusAlive)
+			}
 
-	a.ReceiveDirectLeaveIntent("web_9", 42, addr)
-	select {
-	case b := <-sink.got:
-		node, boot, from, err := agent.DecodeLeaveAck(b)
-		if err != nil || node != "web_9" || boot != 42 || from != "web_1" {
-			t.Errorf("ack: %q %d from %q, %v; want web_9's run 42 acknowledged by web_1", node, boot, from, err)
-		}
-	case <-time.After(5 * time.Second):
-		t.Fatal("web_1 never acknowledged the leave intent of web_9, which it does not know")
-	}
-	if st := agenttest.StatusOf(a, "web_9"); st != "" {
-		t.Errorf("web_1 records the unknown leaver as %q", st)
+			a.ReceiveDirectLeaveIntent("web_9", 42, addr)
+			select {
+			case b := <-sink.got:
+				node, boot, from, err := agent.DecodeLeaveAck(b)
+				if err != nil || node != "web_9" || boot != 42 || from != "web_1" {
+					t.Errorf("ack: %q %d from %q, %v; want web_9's run 42 acknowledged by web_1", node, boot, from, err)
+				}
+			case <-time.After(5 * time.Second):
+				t.Fatal("web_1 never acknowledged the leave intent of web_9's run 42")
+			}
+			if st := agenttest.StatusOf(a, "web_9"); st != tt.wantStatus {
+				t.Errorf("web_1 records web_9 as %q after another run's intent, want %q", st, tt.wantStatus)
+			}
+		})
 	}
 }
