@@ -121,5 +121,8 @@
 // agree within 0.030 s, leave within 0.080 s (with Config.LeaveIntent;
 // without it leaves are predicted 0.5 to 0.8 s early), crash first-dead
 // and all-dead within 0.64 s (0.15 to 0.63 s early). Serf's formula is
-// off by +89% to +144% on joins.
+// off by +89% to +144% on joins. Single runs of 6 to 10 seeds per case
+// on the Local and WAN presets and with 10% loss (README) keep joins and
+// leaves within 0.11 s and crashes within 0.35 s (Local), 0.19 s (WAN)
+// and 0.96 s (10% loss, N = 10, where 10 seeded runs were a low draw).
 package simulator
