@@ -51,8 +51,10 @@ type Info struct {
 	JournalLastSeq  uint64            `json:"journal_last_seq"`
 	JournalSize     int               `json:"journal_size"`
 	EventClock      uint64            `json:"event_clock"`
-	Uptime          time.Duration     `json:"uptime_ns"`
-	RPCAddr         string            `json:"rpc_addr"`
+	// HealthScore is memberlist's Lifeguard awareness (see HealthScore).
+	HealthScore int           `json:"health_score"`
+	Uptime      time.Duration `json:"uptime_ns"`
+	RPCAddr     string        `json:"rpc_addr"`
 }
 
 // Info returns the agent's state for `labagent info`.
@@ -86,7 +88,22 @@ func (a *Agent) Info() Info {
 		JournalLastSeq:  a.journal.LastSeq(),
 		JournalSize:     a.cfg.JournalSize,
 		EventClock:      a.events.clock.Time(),
+		HealthScore:     a.HealthScore(),
 		Uptime:          time.Since(a.created),
 		RPCAddr:         rpcAddr,
 	}
+}
+
+// HealthScore is memberlist's Lifeguard awareness of this agent (0 is
+// healthy; each point stretches its probe interval and timeouts by one
+// more probe interval): raised when its own probes miss expected nacks,
+// as when the host is too loaded to answer in time.
+func (a *Agent) HealthScore() int {
+	a.mu.Lock()
+	ml := a.ml
+	a.mu.Unlock()
+	if ml == nil {
+		return 0
+	}
+	return ml.GetHealthScore()
 }

@@ -192,7 +192,7 @@ func TestClientCommands(t *testing.T) {
 	if code, out, _ := run(t, env, "fault", "-loss", "0.2", "-partition", "web_2"); code != 0 || out != "fault: loss=0.2 partition=web_2\n" {
 		t.Errorf("fault: %d %q", code, out)
 	}
-	if _, out, _ := run(t, env, "info"); !strings.Contains(out, "fault: loss=0.2 partition=web_2\n") || !strings.Contains(out, "problems: none") {
+	if _, out, _ := run(t, env, "info"); !strings.Contains(out, "fault: loss=0.2 partition=web_2\n") || !strings.Contains(out, "problems: none") || !strings.Contains(out, "\nhealth score: ") {
 		t.Errorf("info:\n%s", out)
 	}
 	if code, out, _ := run(t, env, "fault", "-clear"); code != 0 || out != "fault: none\n" {
@@ -223,5 +223,21 @@ func TestClientCommands(t *testing.T) {
 	cancel()
 	if code := <-done; code != 0 {
 		t.Errorf("monitor exit %d", code)
+	}
+}
+
+func TestWriteInfoHealthScore(t *testing.T) {
+	for _, tt := range []struct {
+		score int
+		want  string
+	}{
+		{0, "health score: 0 (healthy)\n"},
+		{2, "health score: 2 (slow to answer probes: probes and timeouts stretched 3x)\n"},
+	} {
+		var b strings.Builder
+		writeInfo(&b, rpc.Info{HealthScore: tt.score})
+		if !strings.Contains(b.String(), tt.want) {
+			t.Errorf("score %d: info lacks %q:\n%s", tt.score, tt.want, b.String())
+		}
 	}
 }

@@ -64,6 +64,11 @@ func writeInfo(w io.Writer, i rpc.Info) {
 	fmt.Fprintf(w, "fault: %s\n", i.FaultText)
 	fmt.Fprintf(w, "journal: seq %d..%d (holds %d)\n", i.JournalFirstSeq, i.JournalLastSeq, i.JournalSize)
 	fmt.Fprintf(w, "event clock: %d\n", i.EventClock)
+	health := "0 (healthy)"
+	if i.HealthScore > 0 {
+		health = fmt.Sprintf("%d (slow to answer probes: probes and timeouts stretched %dx)", i.HealthScore, i.HealthScore+1)
+	}
+	fmt.Fprintf(w, "health score: %s\n", health)
 	fmt.Fprintf(w, "uptime: %s\n", i.Uptime.Round(time.Second))
 	fmt.Fprintf(w, "rpc: %s\n", i.RPCAddr)
 	if len(i.Problems) == 0 {

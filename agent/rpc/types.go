@@ -64,6 +64,7 @@ type Info struct {
 	JournalLastSeq  uint64            `json:"journal_last_seq"`
 	JournalSize     int               `json:"journal_size"`
 	EventClock      uint64            `json:"event_clock"`
+	HealthScore     int               `json:"health_score"`
 	Uptime          time.Duration     `json:"uptime_ns"`
 	RPCAddr         string            `json:"rpc_addr"`
 }
