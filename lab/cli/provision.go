@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -277,6 +278,9 @@ func sortResults(nodes []string, results []provision.Result) {
 	slices.SortStableFunc(results, func(a, b provision.Result) int { return pos[a.Node] - pos[b.Node] })
 }
 
+// lastFailed marks an agent whose node's last provisioning failed.
+const lastFailed = " (last provision failed)"
+
 // recordAgents notes in the lab's state what runs on each node, for the
 // AGENT column of lab status.
 func recordAgents(env *Env, l *lab.Lab, name string, results []provision.Result) error {
@@ -289,7 +293,13 @@ func recordAgents(env *Env, l *lab.Lab, name string, results []provision.Result)
 		switch {
 		case n == nil:
 		case r.Err != nil:
-			n.Agent = "provision failed"
+			// A failed provision leaves the previous agent in place.
+			prev := strings.TrimSuffix(n.Agent, lastFailed)
+			if prev == "" || prev == "provision failed" {
+				n.Agent = "provision failed"
+			} else {
+				n.Agent = prev + lastFailed
+			}
 		default:
 			n.Agent = name + " " + r.Version
 			st.Agent = name
