@@ -138,7 +138,10 @@ func (s *Spec) Validate() []*FieldError {
 	default:
 		add(fieldErr("provider", "use virtualbox, libvirt or netns", "unknown provider %q", s.Provider))
 	}
-	if s.Nodes < 1 || s.Nodes > MaxNodes {
+	// Checks that depend on the node count are skipped when it is refused:
+	// their advice (a port base below zero) would only mislead.
+	nodesOK := s.Nodes >= 1 && s.Nodes <= MaxNodes
+	if !nodesOK {
 		add(fieldErr("nodes", fmt.Sprintf("use a number from 1 to %d", MaxNodes), "%d nodes is out of range", s.Nodes))
 	}
 	if !nameRE.MatchString(s.Prefix) || len(s.Prefix) > 40 {
@@ -167,18 +170,18 @@ func (s *Spec) Validate() []*FieldError {
 	} else if s.FirstHost < 2 {
 		add(fieldErr("first_host", "use 2 or more: offset 0 is the network and 1 the host's own address on the network",
 			"first host offset %d is reserved", s.FirstHost))
-	} else if capacity := SubnetCapacity(s.Subnet, s.FirstHost); s.Nodes > capacity {
+	} else if capacity := SubnetCapacity(s.Subnet, s.FirstHost); nodesOK && s.Nodes > capacity {
 		add(fieldErr("subnet", fmt.Sprintf("use a larger subnet (e.g. /%d) or a smaller first_host; this one holds %d nodes", neededBits(s.Nodes+s.FirstHost+1), capacity),
 			"subnet %v from host offset %d has room for %d nodes, not %d", s.Subnet, s.FirstHost, capacity, s.Nodes))
 	}
 	if s.SSHPortBase < minPort || s.SSHPortBase > maxPort {
 		add(fieldErr("ssh_port_base", fmt.Sprintf("use a port from %d to %d", minPort, maxPort),
 			"SSH port base %d is out of range", s.SSHPortBase))
-	} else if last := s.SSHPortBase + s.Nodes - 1; last > maxPort {
+	} else if last := s.SSHPortBase + s.Nodes - 1; nodesOK && last > maxPort {
 		add(fieldErr("ssh_port_base", fmt.Sprintf("use a port base of at most %d for %d nodes", maxPort-s.Nodes+1, s.Nodes),
 			"SSH ports %d..%d run past %d", s.SSHPortBase, last, maxPort))
 	}
-	if n := len(s.Prefix) + 1 + len(strconv.Itoa(s.Nodes)); nameRE.MatchString(s.Prefix) && n > maxHostname {
+	if n := len(s.Prefix) + 1 + len(strconv.Itoa(s.Nodes)); nodesOK && nameRE.MatchString(s.Prefix) && n > maxHostname {
 		add(fieldErr("prefix", "use a shorter prefix", "hostnames would be %d characters, more than %d", n, maxHostname))
 	}
 	switch s.Agent.Profile {
@@ -214,7 +217,7 @@ func (s *Spec) Validate() []*FieldError {
 				add(fieldErr(f+" tags", "tag values are single-line text of at most 256 characters", "invalid value for tag %q", k))
 			}
 		}
-		if s.Nodes >= 1 && s.Nodes <= MaxNodes && nameRE.MatchString(s.Prefix) {
+		if nodesOK && nameRE.MatchString(s.Prefix) {
 			if _, err := Select(s.NodeNames(), []string{g.Nodes}); err != nil {
 				add(fieldErr(f+" nodes", "", "%v", err))
 			}
