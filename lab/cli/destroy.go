@@ -27,7 +27,7 @@ pinned host keys go, since the nodes get new ones. It asks first on a
 terminal; --force does not ask (and is needed when not on a terminal).`,
 		Example: `  lab destroy
   lab destroy --force`,
-		Args: cobra.NoArgs,
+		Args: noArgs(nil),
 		RunE: func(cmd *cobra.Command, _ []string) error { return runDestroy(cmd, env, f) },
 	}
 	cmd.Flags().BoolVarP(&f.force, "force", "f", false, "do not ask for confirmation")

@@ -38,7 +38,9 @@ answer), so a split view shows at a glance.`,
 		Example: `  lab members
   lab members --node web_3 --json
   lab members --matrix`,
-		Args: cobra.NoArgs,
+		Args: noArgs(func(arg string) string {
+			return "ask one node's agent with lab members --node " + arg
+		}),
 		RunE: func(cmd *cobra.Command, _ []string) error { return runMembers(cmd, env, f) },
 	}
 	cmd.Flags().StringVar(&f.node, "node", "", "ask this node's agent (default: the first that answers)")

@@ -27,7 +27,7 @@ lab will not fit, naming the largest number of nodes that would and the
 setting to change.`,
 		Example: `  lab plan --nodes 52 --memory 1024
   lab plan --json`,
-		Args: cobra.NoArgs,
+		Args: noArgs(nil),
 		RunE: func(cmd *cobra.Command, _ []string) error { return runPlan(cmd, env, f) },
 	}
 	f.spec.register(cmd.Flags())

@@ -19,7 +19,7 @@ the command's output and exit status are ssh's own. Host keys are pinned in
 .lab/known_hosts under the node's name on first contact.`,
 		Example: `  lab ssh web_1
   lab ssh web_3 -- ip -4 addr show eth1`,
-		Args: cobra.MinimumNArgs(1),
+		Args: needArgs("a node name", "lab ssh web_1, or lab ssh web_1 -- COMMAND"),
 		RunE: func(cmd *cobra.Command, args []string) error { return runSSH(cmd, env, args) },
 	}
 	cmd.Flags().SetInterspersed(false)

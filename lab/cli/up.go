@@ -33,7 +33,7 @@ up is re-runnable: on a lab that is partly up, after Ctrl-C or a crash, it
 finishes the job. Only one lab command changes a lab at a time.`,
 		Example: `  lab up --nodes 10 --provider netns
   lab up --parallel 4`,
-		Args: cobra.NoArgs,
+		Args: noArgs(nil),
 		RunE: func(cmd *cobra.Command, _ []string) error { return runUp(cmd, env, f) },
 	}
 	f.spec.register(cmd.Flags())
