@@ -59,7 +59,7 @@ func runMembers(cmd *cobra.Command, env *Env, f *membersFlags) error {
 	if f.node != "" {
 		args = []string{f.node}
 	}
-	r, err := openReachable(cmd, env, args)
+	r, err := openReachable(cmd, env, args, false)
 	if err != nil {
 		return err
 	}

@@ -83,14 +83,14 @@ type reachable struct {
 	eps   []lab.SSHEndpoint // one per node, in order
 }
 
-func openReachable(cmd *cobra.Command, env *Env, args []string) (*reachable, error) {
+func openReachable(cmd *cobra.Command, env *Env, args []string, all bool) (*reachable, error) {
 	l, err := loadLab(cmd)
 	if err != nil {
 		return nil, err
 	}
 	r := &reachable{lab: l, nodes: l.NodeNames()}
 	if len(args) > 0 {
-		if r.nodes, err = l.Select(args, false); err != nil {
+		if r.nodes, err = l.Select(args, all); err != nil {
 			return nil, err
 		}
 	}

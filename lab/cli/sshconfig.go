@@ -10,6 +10,7 @@ import (
 )
 
 func newSSHConfigCommand(env *Env) *cobra.Command {
+	var all bool
 	cmd := &cobra.Command{
 		Use:   "ssh-config [NODES]",
 		Short: "Print an OpenSSH config for the nodes, like vagrant ssh-config",
@@ -17,13 +18,14 @@ func newSSHConfigCommand(env *Env) *cobra.Command {
 plain ssh, scp and Ansible reach the nodes by name:
 
   lab ssh-config > .lab/ssh_config && ssh -F .lab/ssh_config web_1`,
-		RunE: func(cmd *cobra.Command, args []string) error { return runSSHConfig(cmd, env, args) },
+		RunE: func(cmd *cobra.Command, args []string) error { return runSSHConfig(cmd, env, args, all) },
 	}
+	cmd.Flags().BoolVar(&all, "all", false, "every node (the default without NODES)")
 	return cmd
 }
 
-func runSSHConfig(cmd *cobra.Command, env *Env, args []string) error {
-	r, err := openReachable(cmd, env, args)
+func runSSHConfig(cmd *cobra.Command, env *Env, args []string, all bool) error {
+	r, err := openReachable(cmd, env, args, all)
 	if err != nil {
 		return err
 	}

@@ -13,6 +13,7 @@ import (
 
 type statusFlags struct {
 	json bool
+	all  bool
 }
 
 // nodeStatus is one row of lab status, and its JSON form.
@@ -38,11 +39,12 @@ named) and prints one row per node; --json prints the same as a JSON array.`,
 		RunE: func(cmd *cobra.Command, args []string) error { return runStatus(cmd, env, f, args) },
 	}
 	cmd.Flags().BoolVar(&f.json, "json", false, "print JSON")
+	cmd.Flags().BoolVar(&f.all, "all", false, "every node (the default without NODES)")
 	return cmd
 }
 
 func runStatus(cmd *cobra.Command, env *Env, f *statusFlags, args []string) error {
-	r, err := openReachable(cmd, env, args)
+	r, err := openReachable(cmd, env, args, f.all)
 	if err != nil {
 		return err
 	}
