@@ -217,3 +217,27 @@ func TestRootCLIUpInterruptedThenUpResumes(t *testing.T) {
 	r.must("up")
 	r.wantStates(12, nil)
 }
+
+// Shrinking nodes in lab.hcl leaves the dropped nodes running, their
+// agents still in the cluster: lab up says so instead of reporting a
+// healthy lab of fewer nodes.
+func TestRootCLIUpAfterShrinkWarnsOfDroppedNodes(t *testing.T) {
+	r, flags := newLabDir(t)
+	r.must(append([]string{"up", "--nodes", "3", "--no-provision"}, flags...)...)
+	file := filepath.Join(r.dir, "lab.hcl")
+	data, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	shrunk := strings.Replace(string(data), "nodes  = 3", "nodes  = 2", 1)
+	if shrunk == string(data) {
+		t.Fatalf("lab.hcl has no 'nodes  = 3' line:\n%s", data)
+	}
+	if err := os.WriteFile(file, []byte(shrunk), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out := r.must("up", "--no-provision")
+	if !strings.Contains(out, "web_3 is not a node of this lab") || !strings.Contains(out, "hint: ") {
+		t.Errorf("lab up after shrinking lab.hcl:\n%s", out)
+	}
+}

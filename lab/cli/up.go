@@ -1,9 +1,11 @@
 package cli
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"reflect"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -133,6 +135,7 @@ func runUp(cmd *cobra.Command, env *Env, f *upFlags) error {
 		}
 	}
 	fmt.Fprintf(env.Streams.Out, "lab %s: %d of %d nodes running on %s\n", l.Spec.Name, running, len(l.Nodes), l.Spec.Provider)
+	warnLeftovers(ctx, env, l, prov)
 	if err := upProvision(ctx, env, l, prov, &f.agent, f.parallel); err != nil {
 		return err
 	}
@@ -162,4 +165,20 @@ func checkFits(cmd *cobra.Command, env *Env, l *lab.Lab, prov lab.Provider) erro
 		return err
 	}
 	return fmt.Errorf("lab %s does not fit this host (see the plan above)\nhint: change lab.hcl as the plan says, then lab up again", l.Spec.Name)
+}
+
+// warnLeftovers says what the provider still holds for the lab beyond its
+// nodes: after nodes was lowered in lab.hcl, the dropped nodes run on and
+// their agents stay members of the cluster.
+func warnLeftovers(ctx context.Context, env *Env, l *lab.Lab, prov lab.Provider) {
+	lf, ok := prov.(lab.LeftoverFinder)
+	if !ok {
+		return
+	}
+	left, err := lf.Leftovers(ctx, l)
+	if err != nil || len(left) == 0 {
+		return
+	}
+	fmt.Fprintf(env.Streams.Err, "warning: lab %s holds more than its %d nodes:\n  %s\nhint: their agents may still be members of the cluster; lab doctor lists them, lab destroy removes them (with the lab)\n",
+		l.Spec.Name, len(l.Nodes), strings.Join(left, "\n  "))
 }
