@@ -109,6 +109,10 @@ func TestRootCLILifecycle(t *testing.T) {
 
 	r.must("halt", "web_3")
 	r.wantStates(10, map[string]string{"web_3": "halted"})
+	// ssh to a halted node: ssh's own words, then lab's, with the fix.
+	if out, code := r.run("ssh", "web_3", "--", "hostname"); code != 255 || !strings.Contains(out, `node "web_3" is halted`) || !strings.Contains(out, "hint: lab up (or lab reload web_3) boots it") {
+		t.Errorf("lab ssh to a halted node: exit %d\n%s", code, out)
+	}
 	r.must("reload", "web_3")
 	r.wantStates(10, nil)
 	if out, code := r.run("halt", "web_99"); code == 0 || !strings.Contains(out, "valid nodes are web_[1-10]") {

@@ -141,8 +141,8 @@ func splitDown(ctx context.Context, r *reachable) ([]lab.SSHEndpoint, []provisio
 	var up []lab.SSHEndpoint
 	var down []provision.View
 	for _, ep := range r.eps {
-		if st := state[ep.Node]; st == lab.StateHalted || st == lab.StateNotCreated {
-			down = append(down, provision.View{Node: ep.Node, Err: fmt.Errorf("node %q is %s", ep.Node, st)})
+		if st := state[ep.Node]; isDown(st) {
+			down = append(down, provision.View{Node: ep.Node, Err: downErr(ep.Node, st)})
 			continue
 		}
 		up = append(up, ep)

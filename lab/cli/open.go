@@ -115,3 +115,11 @@ func firstErr(env *Env, action, record error) error {
 	}
 	return action
 }
+
+// isDown reports whether a node in state st has no SSH server to reach.
+func isDown(st lab.NodeState) bool { return st == lab.StateHalted || st == lab.StateNotCreated }
+
+// downErr says that node is not running and how to boot it.
+func downErr(node string, st lab.NodeState) error {
+	return fmt.Errorf("node %q is %s\nhint: lab up (or lab reload %s) boots it", node, st, node)
+}

@@ -147,8 +147,7 @@ func provisionNodes(ctx context.Context, env *Env, l *lab.Lab, prov lab.Provider
 	var down []provision.Result
 	for _, n := range nodes {
 		if s := state[n]; s.State != lab.StateRunning {
-			down = append(down, provision.Result{Node: n, Action: provision.ActionFailed,
-				Err: fmt.Errorf("node %q is %s\nhint: lab up (or lab reload %s) boots it", n, s.State, n)})
+			down = append(down, provision.Result{Node: n, Action: provision.ActionFailed, Err: downErr(n, s.State)})
 			continue
 		}
 		up = append(up, n)
@@ -183,7 +182,7 @@ func provisionNodes(ctx context.Context, env *Env, l *lab.Lab, prov lab.Provider
 	if err := provision.Failed(results); err != nil {
 		return err
 	}
-	fmt.Fprintf(env.Streams.Err, "provisioned %d nodes in %s\n", len(results), time.Since(start).Round(time.Millisecond))
+	fmt.Fprintf(env.Streams.Err, "provisioned %s in %s\n", plural(len(results), "node"), time.Since(start).Round(time.Millisecond))
 	if f.noVerify {
 		return nil
 	}
@@ -306,4 +305,12 @@ func recordAgents(env *Env, l *lab.Lab, name string, results []provision.Result)
 		}
 	}
 	return lab.SaveState(l.Paths, st, env.now())
+}
+
+// plural writes n and noun, with an s unless n is 1.
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os/exec"
@@ -58,7 +59,28 @@ func runSSH(cmd *cobra.Command, env *Env, args []string) error {
 	err = c.Run()
 	var ee *exec.ExitError
 	if errors.As(err, &ee) {
+		// 255 is ssh's own failure: say so when the node is down.
+		if ee.ExitCode() == 255 {
+			if down := nodeDown(cmd.Context(), prov, l, nodes[0]); down != nil {
+				fmt.Fprintf(env.Streams.Err, "lab: %v\n", down)
+			}
+		}
 		return &ExitError{Code: ee.ExitCode()}
 	}
 	return err
+}
+
+// nodeDown returns an error with the fix when the provider reports node
+// halted or not created, else nil.
+func nodeDown(ctx context.Context, prov lab.Provider, l *lab.Lab, node string) error {
+	statuses, err := prov.Status(ctx, l)
+	if err != nil {
+		return nil
+	}
+	for _, s := range statuses {
+		if s.Node == node && isDown(s.State) {
+			return downErr(node, s.State)
+		}
+	}
+	return nil
 }
