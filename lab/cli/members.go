@@ -142,7 +142,7 @@ func splitDown(ctx context.Context, r *reachable) ([]lab.SSHEndpoint, []provisio
 	var down []provision.View
 	for _, ep := range r.eps {
 		if st := state[ep.Node]; isDown(st) {
-			down = append(down, provision.View{Node: ep.Node, Err: downErr(ep.Node, st)})
+			down = append(down, provision.View{Node: ep.Node, Err: fmt.Errorf("node %q is %s", ep.Node, st)})
 			continue
 		}
 		up = append(up, ep)

@@ -81,6 +81,10 @@ type reachable struct {
 	prov  lab.Provider
 	nodes []string
 	eps   []lab.SSHEndpoint // one per node, in order
+	// down are the nodes the provider has no endpoint for, as it is not
+	// running them (Vagrant); their eps are the lab's assignment, with
+	// no user or key.
+	down map[string]lab.NodeState
 }
 
 func openReachable(cmd *cobra.Command, env *Env, args []string, all bool) (*reachable, error) {
@@ -98,9 +102,58 @@ func openReachable(cmd *cobra.Command, env *Env, args []string, all bool) (*reac
 		return nil, err
 	}
 	if r.eps, err = r.prov.SSHEndpoints(cmd.Context(), l, r.nodes); err != nil {
-		return nil, err
+		if !r.endpointsOfRunning(cmd.Context()) {
+			return nil, err
+		}
 	}
 	return r, nil
+}
+
+// endpointsOfRunning asks the provider again, for the running nodes only,
+// when it could not give endpoints for all (Vagrant refuses ssh-config for
+// any machine that is not running, and then for all); the other nodes get
+// their assigned address. It reports whether that worked.
+func (r *reachable) endpointsOfRunning(ctx context.Context) bool {
+	statuses, err := r.prov.Status(ctx, r.lab)
+	if err != nil {
+		return false
+	}
+	state := map[string]lab.NodeState{}
+	for _, s := range statuses {
+		state[s.Node] = s.State
+	}
+	var running []string
+	r.down = map[string]lab.NodeState{}
+	for _, n := range r.nodes {
+		if isDown(state[n]) {
+			r.down[n] = state[n]
+		} else {
+			running = append(running, n)
+		}
+	}
+	if len(r.down) == 0 {
+		return false // nothing to leave out: the error stands
+	}
+	eps := map[string]lab.SSHEndpoint{}
+	if len(running) > 0 {
+		got, err := r.prov.SSHEndpoints(ctx, r.lab, running)
+		if err != nil {
+			return false
+		}
+		for _, ep := range got {
+			eps[ep.Node] = ep
+		}
+	}
+	r.eps = make([]lab.SSHEndpoint, len(r.nodes))
+	for i, n := range r.nodes {
+		ep, ok := eps[n]
+		if !ok {
+			node, _ := r.lab.Node(n)
+			ep = lab.SSHEndpoint{Node: n, Host: "127.0.0.1", Port: node.SSHPort}
+		}
+		r.eps[i] = ep
+	}
+	return true
 }
 
 // firstErr returns the action's error, or else the one recording the

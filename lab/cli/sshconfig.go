@@ -30,14 +30,22 @@ func runSSHConfig(cmd *cobra.Command, env *Env, args []string, all bool) error {
 		return err
 	}
 	var b strings.Builder
-	for i, ep := range r.eps {
-		if i > 0 {
+	var left []string
+	for _, ep := range r.eps {
+		if st, ok := r.down[ep.Node]; ok {
+			left = append(left, fmt.Sprintf("%s (%s)", ep.Node, st))
+			continue
+		}
+		if b.Len() > 0 {
 			b.WriteString("\n")
 		}
 		fmt.Fprintf(&b, "Host %s\n  HostName %s\n  User %s\n  Port %d\n", ep.Node, ep.Host, ep.User, ep.Port)
 		for _, o := range lab.SSHOptions(r.lab, ep) {
 			fmt.Fprintf(&b, "  %s %s\n", o[0], o[1])
 		}
+	}
+	if len(left) > 0 {
+		fmt.Fprintf(env.Streams.Err, "lab: left out, not running: %s\nhint: lab up boots them\n", strings.Join(left, ", "))
 	}
 	_, err = fmt.Fprint(env.Streams.Out, b.String())
 	return err

@@ -66,7 +66,10 @@ func runStatus(cmd *cobra.Command, env *Env, f *statusFlags, args []string) erro
 			s = lab.NodeStatus{Node: name, State: lab.StateUnknown}
 		}
 		row := nodeStatus{Node: name, Hostname: n.Hostname, State: s.State, Detail: s.Detail, IP: n.IP.String(),
-			SSH: eps[i].User + "@" + eps[i].Host + ":" + strconv.Itoa(eps[i].Port)}
+			SSH: eps[i].Host + ":" + strconv.Itoa(eps[i].Port)}
+		if eps[i].User != "" { // none for a node the provider runs no SSH for
+			row.SSH = eps[i].User + "@" + row.SSH
+		}
 		if st != nil {
 			if e := st.Node(name); e != nil {
 				row.Agent = e.Agent
