@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -53,6 +54,9 @@ answer), so a split view shows at a glance.`,
 
 func runMembers(cmd *cobra.Command, env *Env, f *membersFlags) error {
 	if err := checkAgentFlag(f.agent); err != nil {
+		return err
+	}
+	if err := positive("--timeout", f.timeout); err != nil {
 		return err
 	}
 	var args []string
@@ -240,7 +244,7 @@ func verifyCluster(ctx context.Context, env *Env, l *lab.Lab, prov lab.Provider,
 	clients, unreachable := dialAll(vctx, env, l, eps, timeout)
 	defer closeAll(clients)
 	if len(unreachable) > 0 {
-		return fmt.Errorf("verify: cannot reach %d nodes:\n  %v", len(unreachable), provision.Disagreements(unreachable, nil))
+		return fmt.Errorf("verify: cannot reach %d nodes:\n  %s", len(unreachable), strings.Join(provision.Disagreements(unreachable, nil), "\n  "))
 	}
 	views, err := provision.WaitConverged(vctx, clients, layout, "", running, 250*time.Millisecond)
 	var nc *provision.NotConvergedError

@@ -38,6 +38,22 @@ func (f *provisionFlags) register(fs *pflag.FlagSet) {
 	fs.BoolVar(&f.noVerify, "no-verify", false, "do not wait for the cluster to converge")
 }
 
+// check refuses flag values that could only fail later, after booting.
+func (f *provisionFlags) check() error {
+	if err := positive("--timeout", f.timeout); err != nil {
+		return err
+	}
+	return positive("--verify-timeout", f.verifyTimeout)
+}
+
+// positive refuses a zero or negative duration given to flag.
+func positive(flag string, d time.Duration) error {
+	if d <= 0 {
+		return fmt.Errorf("%s %s: use a positive duration such as 30s or 2m", flag, d)
+	}
+	return nil
+}
+
 type provisionCmdFlags struct {
 	provisionFlags
 	parallel      int
@@ -92,6 +108,9 @@ changed is refused until --forget-host-key (re-created nodes) or lab destroy.`,
 func runProvision(cmd *cobra.Command, env *Env, f *provisionCmdFlags, args []string) error {
 	if f.parallel < 1 {
 		return fmt.Errorf("--parallel %d: use 1 or more", f.parallel)
+	}
+	if err := f.check(); err != nil {
+		return err
 	}
 	if _, err := provision.ParseFlavour(f.agent); err != nil {
 		return err

@@ -50,6 +50,9 @@ func runUp(cmd *cobra.Command, env *Env, f *upFlags) error {
 	if f.parallel < 1 {
 		return fmt.Errorf("--parallel %d: use 1 or more", f.parallel)
 	}
+	if err := f.agent.check(); err != nil {
+		return err
+	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("create lab directory: %w", err)
 	}
