@@ -99,7 +99,7 @@ changed is refused until --forget-host-key (re-created nodes) or lab destroy.`,
 	}
 	f.register(cmd.Flags())
 	cmd.Flags().IntVarP(&f.parallel, "parallel", "p", 10, "nodes provisioned at a time")
-	cmd.Flags().BoolVar(&f.force, "force", false, "replace the agent even when the node's is newer or the same version")
+	cmd.Flags().BoolVar(&f.force, "force", false, "replace the agent even when the node's is newer or the same version (a byte-identical one is kept)")
 	cmd.Flags().BoolVar(&f.all, "all", false, "every node (the default without NODES)")
 	cmd.Flags().BoolVar(&f.forgetHostKey, "forget-host-key", false, "forget the nodes' pinned host keys first (after re-creating them)")
 	return cmd
