@@ -245,3 +245,35 @@ func TestRootCLIUpAfterShrinkWarnsOfDroppedNodes(t *testing.T) {
 		t.Errorf("lab up after shrinking lab.hcl:\n%s", out)
 	}
 }
+
+// A node keeps the address it was made with: after subnet changes in
+// lab.hcl, lab up, reload and provision refuse at once, naming the move
+// and the fix, instead of waiting 30 s per node for an sshd that cannot
+// bind the new address.
+func TestRootCLIMovedAddressesRefused(t *testing.T) {
+	r, flags := newLabDir(t)
+	r.must(append([]string{"up", "--nodes", "2", "--no-provision"}, flags...)...)
+	file := filepath.Join(r.dir, "lab.hcl")
+	data, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	moved := strings.Replace(string(data), `"192.168.56.0/21"`, `"192.168.60.0/24"`, 1)
+	if moved == string(data) {
+		t.Fatalf("lab.hcl has no default subnet:\n%s", data)
+	}
+	if err := os.WriteFile(file, []byte(moved), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{{"up", "--no-provision"}, {"reload", "--all"}, {"provision"}, {"up", "--no-provision"}} {
+		out, code := r.run(args...)
+		if code == 0 || !strings.Contains(out, "web_1 192.168.56.11 -> 192.168.60.11") || !strings.Contains(out, "hint: lab destroy") {
+			t.Errorf("lab %s after moving the subnet: exit %d\n%s", strings.Join(args, " "), code, out)
+		}
+	}
+	if err := os.WriteFile(file, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r.must("up", "--no-provision")
+	r.wantStates(2, nil)
+}

@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -175,4 +176,49 @@ func isDown(st lab.NodeState) bool { return st == lab.StateHalted || st == lab.S
 // downErr says that node is not running and how to boot it.
 func downErr(node string, st lab.NodeState) error {
 	return fmt.Errorf("node %q is %s\nhint: lab up (or lab reload %s) boots it", node, st, node)
+}
+
+// checkMoved refuses to act on a lab whose lab.hcl gives nodes that exist
+// other addresses than the ones they were made with (a new subnet or
+// first_host): a node keeps its address (netns: its eth1 and the sshd
+// bound to it; Vagrant: until a reload), so booting, provisioning or
+// reloading it would only time out.
+func checkMoved(ctx context.Context, l *lab.Lab, prov lab.Provider) error {
+	old, ok, err := lab.LoadState(l.Paths)
+	if err != nil || !ok {
+		return nil // a bad state file is reported where it is read
+	}
+	var moved []string
+	var names []string
+	for _, n := range l.Nodes {
+		if o := old.Node(n.Name); o != nil && o.IP != n.IP.String() {
+			moved = append(moved, fmt.Sprintf("%s %s -> %v", n.Name, o.IP, n.IP))
+			names = append(names, n.Name)
+		}
+	}
+	if len(moved) == 0 {
+		return nil
+	}
+	statuses, err := prov.Status(ctx, l)
+	if err != nil {
+		return nil
+	}
+	exists := map[string]bool{}
+	for _, s := range statuses {
+		exists[s.Node] = s.State != lab.StateNotCreated && s.State != lab.StateUnknown
+	}
+	var existing []string
+	for i, n := range names {
+		if exists[n] {
+			existing = append(existing, moved[i])
+		}
+	}
+	if len(existing) == 0 {
+		return nil
+	}
+	if len(existing) > 3 {
+		existing = append(existing[:3], fmt.Sprintf("and %d more", len(existing)-3))
+	}
+	return fmt.Errorf("lab.hcl gives nodes that exist new addresses (%s), but a node keeps the address it was made with\nhint: lab destroy --force, then lab up, re-creates the nodes with the new addresses; or put subnet and first_host back as they were",
+		strings.Join(existing, ", "))
 }

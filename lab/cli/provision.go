@@ -149,6 +149,9 @@ var errNoAgentBinaries = errors.New("no agent binaries")
 // stdout, then waits for every node of the lab to see every other alive.
 // The caller holds the lab's lock.
 func provisionNodes(ctx context.Context, env *Env, l *lab.Lab, prov lab.Provider, nodes []string, f *provisionFlags, parallel int) error {
+	if err := checkMoved(ctx, l, prov); err != nil {
+		return err
+	}
 	p, err := newProvisioner(ctx, env, l, f, parallel)
 	if err != nil {
 		return err

@@ -111,6 +111,9 @@ func runUp(cmd *cobra.Command, env *Env, f *upFlags) error {
 	if err := checkFits(cmd, env, l, prov); err != nil {
 		return err
 	}
+	if err := checkMoved(ctx, l, prov); err != nil {
+		return err
+	}
 	st, err := loadOrNewState(l)
 	if err != nil {
 		return err
