@@ -265,6 +265,11 @@ func TestRootCLIMovedAddressesRefused(t *testing.T) {
 	if err := os.WriteFile(file, []byte(moved), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	// lab init refuses such a change itself (so the old addresses stay on
+	// record); lab up and the others read lab.hcl without it.
+	if out, code := r.run("init"); code == 0 || !strings.Contains(out, "re-address") {
+		t.Errorf("lab init after moving the subnet: exit %d\n%s", code, out)
+	}
 	for _, args := range [][]string{{"up", "--no-provision"}, {"reload", "--all"}, {"provision"}, {"up", "--no-provision"}} {
 		out, code := r.run(args...)
 		if code == 0 || !strings.Contains(out, "web_1 192.168.56.11 -> 192.168.60.11") || !strings.Contains(out, "hint: lab destroy") {
