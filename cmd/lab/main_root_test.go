@@ -228,18 +228,7 @@ func TestRootCLIUpInterruptedThenUpResumes(t *testing.T) {
 func TestRootCLIUpAfterShrinkWarnsOfDroppedNodes(t *testing.T) {
 	r, flags := newLabDir(t)
 	r.must(append([]string{"up", "--nodes", "3", "--no-provision"}, flags...)...)
-	file := filepath.Join(r.dir, "lab.hcl")
-	data, err := os.ReadFile(file)
-	if err != nil {
-		t.Fatal(err)
-	}
-	shrunk := strings.Replace(string(data), "nodes  = 3", "nodes  = 2", 1)
-	if shrunk == string(data) {
-		t.Fatalf("lab.hcl has no 'nodes  = 3' line:\n%s", data)
-	}
-	if err := os.WriteFile(file, []byte(shrunk), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	r.editLabFile("nodes  = 3", "nodes  = 2")
 	out := r.must("up", "--no-provision")
 	if !strings.Contains(out, "web_3 is not a node of this lab") || !strings.Contains(out, "hint: ") {
 		t.Errorf("lab up after shrinking lab.hcl:\n%s", out)
@@ -253,18 +242,7 @@ func TestRootCLIUpAfterShrinkWarnsOfDroppedNodes(t *testing.T) {
 func TestRootCLIMovedAddressesRefused(t *testing.T) {
 	r, flags := newLabDir(t)
 	r.must(append([]string{"up", "--nodes", "2", "--no-provision"}, flags...)...)
-	file := filepath.Join(r.dir, "lab.hcl")
-	data, err := os.ReadFile(file)
-	if err != nil {
-		t.Fatal(err)
-	}
-	moved := strings.Replace(string(data), `"192.168.56.0/21"`, `"192.168.60.0/24"`, 1)
-	if moved == string(data) {
-		t.Fatalf("lab.hcl has no default subnet:\n%s", data)
-	}
-	if err := os.WriteFile(file, []byte(moved), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	r.editLabFile(`"192.168.56.0/21"`, `"192.168.60.0/24"`)
 	// lab init refuses such a change itself (so the old addresses stay on
 	// record); lab up and the others read lab.hcl without it.
 	if out, code := r.run("init"); code == 0 || !strings.Contains(out, "re-address") {
@@ -276,9 +254,24 @@ func TestRootCLIMovedAddressesRefused(t *testing.T) {
 			t.Errorf("lab %s after moving the subnet: exit %d\n%s", strings.Join(args, " "), code, out)
 		}
 	}
-	if err := os.WriteFile(file, data, 0o644); err != nil {
-		t.Fatal(err)
-	}
+	r.editLabFile(`"192.168.60.0/24"`, `"192.168.56.0/21"`)
 	r.must("up", "--no-provision")
 	r.wantStates(2, nil)
+}
+
+// editLabFile replaces old by new in the lab's lab.hcl, as a user's edit.
+func (r *labRun) editLabFile(old, new string) {
+	r.t.Helper()
+	file := filepath.Join(r.dir, "lab.hcl")
+	data, err := os.ReadFile(file)
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	edited := strings.Replace(string(data), old, new, 1)
+	if edited == string(data) {
+		r.t.Fatalf("lab.hcl has no %q:\n%s", old, data)
+	}
+	if err := os.WriteFile(file, []byte(edited), 0o644); err != nil {
+		r.t.Fatal(err)
+	}
 }
