@@ -120,6 +120,10 @@ func TestRootCLILifecycle(t *testing.T) {
 	}
 
 	r.must("destroy", "--force")
+	// One line for a lab with no node running, not one per node.
+	if out, code := r.run("members", "--matrix"); code == 0 || strings.Count(out, "\n") > 2 || !strings.Contains(out, "hint: lab up boots them") {
+		t.Errorf("members --matrix of a destroyed lab: exit %d\n%s", code, out)
+	}
 	r.wantStates(10, map[string]string{
 		"web_1": "not created", "web_2": "not created", "web_3": "not created", "web_4": "not created", "web_5": "not created",
 		"web_6": "not created", "web_7": "not created", "web_8": "not created", "web_9": "not created", "web_10": "not created",

@@ -76,6 +76,9 @@ func runMembers(cmd *cobra.Command, env *Env, f *membersFlags) error {
 	}
 	layout := provision.Layout{Name: string(flavour)}
 	eps, down := splitDown(cmd.Context(), r)
+	if len(eps) == 0 && len(down) > 1 {
+		return fmt.Errorf("no node of lab %s is running (%s)\nhint: lab up boots them", r.lab.Spec.Name, lab.Summarize(r.nodes))
+	}
 	if f.matrix {
 		// Half the time to reach the nodes, half to ask them: a node that
 		// is down must not eat the time of the others.
