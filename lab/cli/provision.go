@@ -142,8 +142,11 @@ func runProvision(cmd *cobra.Command, env *Env, f *provisionCmdFlags, args []str
 	return provisionNodes(cmd.Context(), env, l, prov, nodes, &f.provisionFlags, f.parallel)
 }
 
-// errNoAgentBinaries marks a lab up that found no agent to install.
-var errNoAgentBinaries = errors.New("no agent binaries")
+// noAgentError marks a lab up that found no agent to install; it reads
+// as the error it holds.
+type noAgentError struct{ error }
+
+func (e noAgentError) Unwrap() error { return e.error }
 
 // provisionNodes installs the agent on nodes, prints the per-node table on
 // stdout, then waits for every node of the lab to see every other alive.
@@ -221,7 +224,7 @@ func newProvisioner(ctx context.Context, env *Env, l *lab.Lab, f *provisionFlags
 	}
 	binaries, err := lab.FindAgentBinaries(flavour, f.agentBinary, exeDir())
 	if err != nil {
-		return nil, fmt.Errorf("%w: %w", errNoAgentBinaries, err)
+		return nil, noAgentError{err}
 	}
 	bundle := provision.Bundle{Flavour: flavour, Binaries: binaries}
 	if flavour == provision.FlavourSerf {
@@ -283,7 +286,8 @@ func upProvision(ctx context.Context, env *Env, l *lab.Lab, prov lab.Provider, f
 		return nil
 	}
 	err := provisionNodes(ctx, env, l, prov, l.NodeNames(), &f.provisionFlags, parallel)
-	if errors.Is(err, errNoAgentBinaries) && f.agentBinary == "" {
+	var na noAgentError
+	if errors.As(err, &na) && f.agentBinary == "" {
 		fmt.Fprintf(env.Streams.Err, "provision: skipped: %v\n", err)
 		return nil
 	}

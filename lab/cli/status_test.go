@@ -102,3 +102,18 @@ func TestStatusWithMachinesNotRunning(t *testing.T) {
 		t.Errorf("ssh-config does not name the nodes it leaves out:\n%s", stderr)
 	}
 }
+
+// The error of a missing agent binary is said once, not prefixed with
+// "no agent binaries: ".
+func TestProvisionMissingAgentBinary(t *testing.T) {
+	dir := t.TempDir()
+	reg := lab.NewRegistry()
+	reg.Register(&vagrantLike{states: map[string]lab.NodeState{"web_1": lab.StateRunning}}, false)
+	if _, stderr, code := runLab(t, reg, "init", "--dir", dir, "--nodes", "1", "--ssh-port-base", "46800"); code != 0 {
+		t.Fatalf("init: %s", stderr)
+	}
+	_, stderr, code := runLab(t, reg, "provision", "--dir", dir, "--agent-binary", "/nonexistent/labagent")
+	if code == 0 || !strings.HasPrefix(stderr, "lab: --agent-binary /nonexistent/labagent: no such file\nhint: check the path") {
+		t.Errorf("provision with a missing binary: exit %d\n%s", code, stderr)
+	}
+}
