@@ -60,7 +60,11 @@ func runDestroy(cmd *cobra.Command, env *Env, f *destroyFlags) error {
 	}
 	defer lock.Release()
 	err = prov.Destroy(cmd.Context(), l)
-	if _, serr := recordStatus(cmd.Context(), env, l, prov); err != nil || serr != nil {
+	_, serr := recordStatus(cmd.Context(), env, l, prov)
+	if cmd.Context().Err() != nil {
+		return interrupted("lab destroy", "run lab destroy again: it removes what is left")
+	}
+	if err != nil || serr != nil {
 		return firstErr(env, err, serr)
 	}
 	if err := os.Remove(l.Paths.KnownHosts()); err != nil && !errors.Is(err, os.ErrNotExist) {

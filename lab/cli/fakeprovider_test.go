@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"strings"
@@ -21,9 +22,14 @@ type vagrantLike struct {
 
 var _ lab.Provider = (*vagrantLike)(nil)
 
-func (p *vagrantLike) Info() lab.ProviderInfo                  { return lab.ProviderInfo{Name: lab.ProviderVirtualBox} }
-func (p *vagrantLike) Check(context.Context) error             { return nil }
-func (p *vagrantLike) Destroy(context.Context, *lab.Lab) error { return nil }
+func (p *vagrantLike) Info() lab.ProviderInfo      { return lab.ProviderInfo{Name: lab.ProviderVirtualBox} }
+func (p *vagrantLike) Check(context.Context) error { return nil }
+func (p *vagrantLike) Destroy(ctx context.Context, _ *lab.Lab) error {
+	if ctx.Err() != nil {
+		return fmt.Errorf("destroy namespaces: command \"ip -force -batch -\" failed: %w", ctx.Err())
+	}
+	return nil
+}
 func (p *vagrantLike) Up(context.Context, *lab.Lab, []string, lab.UpOptions) error {
 	return errors.New("not here")
 }
@@ -56,6 +62,11 @@ func (p *vagrantLike) SSHEndpoints(_ context.Context, l *lab.Lab, nodes []string
 
 func runLab(t *testing.T, reg *lab.Registry, args ...string) (stdout, stderr string, code int) {
 	t.Helper()
+	return runLabCtx(t, context.Background(), reg, args...)
+}
+
+func runLabCtx(t *testing.T, ctx context.Context, reg *lab.Registry, args ...string) (stdout, stderr string, code int) {
+	t.Helper()
 	var out, errOut bytes.Buffer
 	env := &cli.Env{
 		Logger:    slog.New(slog.NewTextHandler(io.Discard, nil)),
@@ -63,7 +74,7 @@ func runLab(t *testing.T, reg *lab.Registry, args ...string) (stdout, stderr str
 		Providers: reg,
 		Version:   "test",
 	}
-	code = cli.Run(context.Background(), env, args)
+	code = cli.Run(ctx, env, args)
 	return out.String(), errOut.String(), code
 }
 
@@ -115,5 +126,22 @@ func TestProvisionMissingAgentBinary(t *testing.T) {
 	_, stderr, code := runLab(t, reg, "provision", "--dir", dir, "--agent-binary", "/nonexistent/labagent")
 	if code == 0 || !strings.HasPrefix(stderr, "lab: --agent-binary /nonexistent/labagent: no such file\nhint: check the path") {
 		t.Errorf("provision with a missing binary: exit %d\n%s", code, stderr)
+	}
+}
+
+// Ctrl-C during lab destroy says so and how to finish, not the command
+// that the cancellation broke ("context canceled").
+func TestDestroyInterrupted(t *testing.T) {
+	dir := t.TempDir()
+	reg := lab.NewRegistry()
+	reg.Register(&vagrantLike{states: map[string]lab.NodeState{"web_1": lab.StateRunning}}, false)
+	if _, stderr, code := runLab(t, reg, "init", "--dir", dir, "--nodes", "1", "--ssh-port-base", "46800"); code != 0 {
+		t.Fatalf("init: %s", stderr)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	_, stderr, code := runLabCtx(t, ctx, reg, "destroy", "--force", "--dir", dir)
+	if code == 0 || stderr != "lab: lab destroy interrupted\nhint: run lab destroy again: it removes what is left\n" {
+		t.Errorf("interrupted destroy: exit %d\n%s", code, stderr)
 	}
 }
