@@ -39,7 +39,7 @@ finishes the job. Only one lab command changes a lab at a time.`,
 		RunE: func(cmd *cobra.Command, _ []string) error { return runUp(cmd, env, f) },
 	}
 	f.spec.register(cmd.Flags())
-	cmd.Flags().IntVarP(&f.parallel, "parallel", "p", 10, "nodes booted at a time")
+	cmd.Flags().IntVarP(&f.parallel, "parallel", "p", 10, "nodes booted, then provisioned, at a time")
 	f.agent.register(cmd.Flags())
 	return cmd
 }
