@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -60,6 +61,19 @@ func (p *vagrantLike) SSHEndpoints(_ context.Context, l *lab.Lab, nodes []string
 	return out, nil
 }
 
+// newFakeLab makes a VirtualBox lab of len(states) nodes whose provider
+// is a vagrantLike with those states.
+func newFakeLab(t *testing.T, states map[string]lab.NodeState) (string, *lab.Registry) {
+	t.Helper()
+	dir := t.TempDir()
+	reg := lab.NewRegistry()
+	reg.Register(&vagrantLike{states: states}, false)
+	if _, stderr, code := runLab(t, reg, "init", "--dir", dir, "--nodes", strconv.Itoa(len(states)), "--ssh-port-base", "46800"); code != 0 {
+		t.Fatalf("init: %s", stderr)
+	}
+	return dir, reg
+}
+
 func runLab(t *testing.T, reg *lab.Registry, args ...string) (stdout, stderr string, code int) {
 	t.Helper()
 	return runLabCtx(t, context.Background(), reg, args...)
@@ -82,14 +96,9 @@ func runLabCtx(t *testing.T, ctx context.Context, reg *lab.Registry, args ...str
 // every node instead of failing on vagrant ssh-config, and lab ssh-config
 // prints the running ones and names the others.
 func TestStatusWithMachinesNotRunning(t *testing.T) {
-	dir := t.TempDir()
-	reg := lab.NewRegistry()
-	reg.Register(&vagrantLike{states: map[string]lab.NodeState{
+	dir, reg := newFakeLab(t, map[string]lab.NodeState{
 		"web_1": lab.StateRunning, "web_2": lab.StateHalted, "web_3": lab.StateNotCreated,
-	}}, false)
-	if _, stderr, code := runLab(t, reg, "init", "--dir", dir, "--nodes", "3", "--ssh-port-base", "46800"); code != 0 {
-		t.Fatalf("init: %s", stderr)
-	}
+	})
 
 	stdout, stderr, code := runLab(t, reg, "status", "--dir", dir)
 	if code != 0 {
@@ -117,12 +126,7 @@ func TestStatusWithMachinesNotRunning(t *testing.T) {
 // The error of a missing agent binary is said once, not prefixed with
 // "no agent binaries: ".
 func TestProvisionMissingAgentBinary(t *testing.T) {
-	dir := t.TempDir()
-	reg := lab.NewRegistry()
-	reg.Register(&vagrantLike{states: map[string]lab.NodeState{"web_1": lab.StateRunning}}, false)
-	if _, stderr, code := runLab(t, reg, "init", "--dir", dir, "--nodes", "1", "--ssh-port-base", "46800"); code != 0 {
-		t.Fatalf("init: %s", stderr)
-	}
+	dir, reg := newFakeLab(t, map[string]lab.NodeState{"web_1": lab.StateRunning})
 	_, stderr, code := runLab(t, reg, "provision", "--dir", dir, "--agent-binary", "/nonexistent/labagent")
 	if code == 0 || !strings.HasPrefix(stderr, "lab: --agent-binary /nonexistent/labagent: no such file\nhint: check the path") {
 		t.Errorf("provision with a missing binary: exit %d\n%s", code, stderr)
@@ -132,12 +136,7 @@ func TestProvisionMissingAgentBinary(t *testing.T) {
 // Ctrl-C during lab destroy says so and how to finish, not the command
 // that the cancellation broke ("context canceled").
 func TestDestroyInterrupted(t *testing.T) {
-	dir := t.TempDir()
-	reg := lab.NewRegistry()
-	reg.Register(&vagrantLike{states: map[string]lab.NodeState{"web_1": lab.StateRunning}}, false)
-	if _, stderr, code := runLab(t, reg, "init", "--dir", dir, "--nodes", "1", "--ssh-port-base", "46800"); code != 0 {
-		t.Fatalf("init: %s", stderr)
-	}
+	dir, reg := newFakeLab(t, map[string]lab.NodeState{"web_1": lab.StateRunning})
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	_, stderr, code := runLabCtx(t, ctx, reg, "destroy", "--force", "--dir", dir)
