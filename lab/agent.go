@@ -7,6 +7,8 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -35,6 +37,9 @@ var agentArchs = []string{"amd64", "arm64"}
 func FindAgentBinaries(flavour provision.Flavour, given, dir string) (map[string]string, error) {
 	if given != "" {
 		arch, err := ELFArch(given)
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, fmt.Errorf("--agent-binary %s: no such file\nhint: check the path", given)
+		}
 		if err != nil {
 			return nil, fmt.Errorf("--agent-binary %s: %w\nhint: pass a linux binary (GOOS=linux)", given, err)
 		}
@@ -60,19 +65,23 @@ func FindAgentBinaries(flavour provision.Flavour, given, dir string) (map[string
 // ELFArch reads a Linux executable's GOARCH from its ELF header. A
 // script ("#!") runs anywhere; it is offered for the host's architecture.
 func ELFArch(path string) (string, error) {
-	head := make([]byte, 2)
+	head := make([]byte, 4)
 	r, err := os.Open(path)
 	if err != nil {
 		return "", err
 	}
-	_, _ = r.Read(head)
+	n, _ := io.ReadFull(r, head)
 	r.Close()
-	if bytes.Equal(head, []byte("#!")) {
+	head = head[:n]
+	if bytes.HasPrefix(head, []byte("#!")) {
 		return runtime.GOARCH, nil
+	}
+	if !bytes.Equal(head, []byte(elf.ELFMAG)) {
+		return "", errors.New("not a Linux executable (no ELF header)")
 	}
 	f, err := elf.Open(path)
 	if err != nil {
-		return "", fmt.Errorf("not a Linux executable: %w", err)
+		return "", fmt.Errorf("not a Linux executable (broken ELF file: %w)", err)
 	}
 	defer f.Close()
 	switch f.Machine {

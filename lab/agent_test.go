@@ -111,8 +111,18 @@ func TestFindAgentBinaries(t *testing.T) {
 	}
 	notExe := filepath.Join(dir, "x")
 	os.WriteFile(notExe, []byte("hello"), 0o644)
-	if _, err := FindAgentBinaries(provision.FlavourSerf, notExe, dir); err == nil || !strings.Contains(err.Error(), "not a Linux executable") {
-		t.Errorf("not ELF: err = %v", err)
+	for name, tt := range map[string]struct {
+		path       string
+		want, hint string
+	}{
+		// debug/elf's "bad magic number '[104 101 108 108]' in record at byte 0x0" is no help.
+		"not ELF": {notExe, notExe + ": not a Linux executable (no ELF header)", "pass a linux binary (GOOS=linux)"},
+		"missing": {filepath.Join(dir, "nope"), "no such file", "check the path"},
+	} {
+		_, err := FindAgentBinaries(provision.FlavourSerf, tt.path, dir)
+		if err == nil || !strings.Contains(err.Error(), tt.want) || !strings.Contains(err.Error(), "\nhint: "+tt.hint) || strings.Contains(err.Error(), "magic") {
+			t.Errorf("%s: err = %v", name, err)
+		}
 	}
 }
 

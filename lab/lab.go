@@ -1,5 +1,10 @@
 package lab
 
+import (
+	"fmt"
+	"strings"
+)
+
 // Lab is a lab as commands use it: the resolved spec, where it lives, and
 // its nodes with their assignments.
 type Lab struct {
@@ -29,6 +34,9 @@ func (l *Lab) NodeNames() []string { return l.Spec.NodeNames() }
 // Select resolves selectors (see the package function Select) against
 // this lab's nodes; all selects every node.
 func (l *Lab) Select(selectors []string, all bool) ([]string, error) {
+	if all && len(selectors) > 0 {
+		return nil, fmt.Errorf("both --all and node names (%s) given\nhint: drop --all to act on %s only, or the names to act on every node", strings.Join(selectors, " "), strings.Join(selectors, " "))
+	}
 	if all {
 		return l.NodeNames(), nil
 	}

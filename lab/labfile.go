@@ -200,7 +200,8 @@ func SpecError(errs []*FieldError, src *FileSource, fromFlags map[string]bool) e
 		where := "default " + e.Field
 		switch {
 		case fromFlags[e.Field]:
-			where = "--" + strings.ReplaceAll(e.Field, "_", "-")
+			// agent.profile is set by --profile.
+			where = "--" + strings.ReplaceAll(strings.TrimPrefix(e.Field, "agent."), "_", "-")
 		case src.Pos(e.Field) != "":
 			where = src.Pos(e.Field) + ": " + e.Field
 		case src != nil && !fromFlags[e.Field]:

@@ -66,6 +66,15 @@ func TestValidateBadInput(t *testing.T) {
 		{"too many nodes", func(s *Spec) { s.Nodes = 100000 }, "nodes", "out of range"},
 		{"subnet /30", func(s *Spec) { s.Subnet = mustPrefix("192.168.56.0/30"); s.FirstHost = 2 }, "subnet", "room for 1 nodes, not 3"},
 		{"subnet host bits", func(s *Spec) { s.Subnet = mustPrefix("192.168.56.7/24") }, "subnet", "host bits"},
+		// Every VirtualBox VM, and every netns node's eth0, has 10.0.2.15/24
+		// (NAT): a lab subnet overlapping it never forms a cluster.
+		{"subnet on the NAT network", func(s *Spec) { s.Subnet = mustPrefix("10.0.2.0/24") }, "subnet", "puts nodes in 10.0.2.0/24"},
+		{"nodes reaching into the NAT network", func(s *Spec) { s.Subnet = mustPrefix("10.0.0.0/16"); s.FirstHost = 500; s.Nodes = 20 }, "subnet", "puts nodes in 10.0.2.0/24"},
+		{"nodes beside the NAT network", func(s *Spec) { s.Subnet = mustPrefix("10.0.0.0/16") }, "", ""},
+		{"loopback subnet", func(s *Spec) { s.Subnet = mustPrefix("127.0.0.0/24") }, "subnet", "not a private network"},
+		{"multicast subnet", func(s *Spec) { s.Subnet = mustPrefix("224.0.0.0/24") }, "subnet", "not a private network"},
+		{"link-local subnet", func(s *Spec) { s.Subnet = mustPrefix("169.254.0.0/16") }, "subnet", "not a private network"},
+		{"10.1 is fine", func(s *Spec) { s.Subnet = mustPrefix("10.1.0.0/24") }, "", ""},
 		{"port base past the end", func(s *Spec) { s.SSHPortBase = 65500; s.Nodes = 52 }, "ssh_port_base", "run past 65535"},
 		{"privileged port", func(s *Spec) { s.SSHPortBase = 22 }, "ssh_port_base", "out of range"},
 		{"prefix with quote", func(s *Spec) { s.Prefix = `x"; system("id"); "` }, "prefix", "invalid"},

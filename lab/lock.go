@@ -29,15 +29,18 @@ func AcquireLock(p Paths, what string) (*Lock, error) {
 	if err != nil {
 		return nil, fmt.Errorf("lock lab: %w", err)
 	}
-	if err := flock.TryLock(f); err != nil {
+	if err := flock.TryLock(f); errors.Is(err, flock.ErrHeld) {
 		holder, _ := os.ReadFile(p.LockFile())
 		f.Close()
 		h := strings.TrimSpace(string(holder))
 		if h == "" {
 			h = "another lab command"
 		}
-		return nil, fmt.Errorf("%w: %s is working on it\nhint: wait for it to finish (Ctrl-C stops it cleanly); the lock goes away when that process exits: %w",
-			ErrLocked, h, err)
+		return nil, fmt.Errorf("%w: %s is working on it\nhint: wait for it to finish (Ctrl-C stops it cleanly); the lock goes away when that process exits",
+			ErrLocked, h)
+	} else if err != nil {
+		f.Close()
+		return nil, fmt.Errorf("lock lab: %s: %w", p.LockFile(), err)
 	}
 	// Record the holder for the message above; failure to do so is harmless.
 	_ = f.Truncate(0)

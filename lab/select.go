@@ -15,7 +15,7 @@ var rangeRE = regexp.MustCompile(`^(.*)\[(\d+)-(\d+)\](.*)$`)
 // Select resolves node selectors against the lab's node names, in lab
 // order and without duplicates. A selector is an exact name, a comma list,
 // a numeric range such as web_[6-10] (numbers, not a character class), or
-// a glob such as web_* . A selector that matches no node is an error that
+// a glob such as web_* (with the shell's classes: web_[!1-5]). A selector that matches no node is an error that
 // lists the valid names.
 func Select(all []string, selectors []string) ([]string, error) {
 	known := make(map[string]int, len(all))
@@ -73,9 +73,12 @@ func match(all []string, known map[string]int, s string) ([]string, error) {
 		return out, nil
 	}
 	if strings.ContainsAny(s, "*?[") {
+		// The shell's negated class [!...] is [^...] to path.Match, which
+		// would read [!1-5] as "!, or 1 to 5".
+		pattern := strings.ReplaceAll(s, "[!", "[^")
 		var out []string
 		for _, n := range all {
-			ok, err := path.Match(s, n)
+			ok, err := path.Match(pattern, n)
 			if err != nil {
 				return nil, fmt.Errorf("bad pattern %q: %v\nhint: use * and ? as wildcards, or a range like web_[1-5]", s, err)
 			}

@@ -22,6 +22,7 @@ func TestSelect(t *testing.T) {
 		{name: "numeric range", sel: []string{"web_[6-10]"}, want: []string{"web_6", "web_7", "web_8", "web_9", "web_10"}},
 		{name: "range is not a character class", sel: []string{"web_[1-2]"}, want: []string{"web_1", "web_2"}},
 		{name: "glob", sel: []string{"web_1*"}, want: []string{"web_1", "web_10", "web_11", "web_12"}},
+		{name: "shell negation in a glob", sel: []string{"web_[!1-5]"}, want: []string{"web_6", "web_7", "web_8", "web_9"}},
 		{name: "duplicates removed", sel: []string{"web_1", "web_[1-2]"}, want: []string{"web_1", "web_2"}},
 		{name: "unknown name", sel: []string{"db_1"}, wantErr: "valid nodes are web_[1-12]"},
 		{name: "range past the end", sel: []string{"web_[10-13]"}, wantErr: "web_13, which is not a node"},

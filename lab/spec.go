@@ -123,6 +123,10 @@ func fieldErr(field, hint, format string, a ...any) *FieldError {
 	return &FieldError{Field: field, Msg: fmt.Sprintf(format, a...), Hint: hint}
 }
 
+// natNetwork is VirtualBox's NAT network: every VM has 10.0.2.15 in it on
+// its first interface, as every netns node has on eth0.
+var natNetwork = netip.MustParsePrefix("10.0.2.0/24")
+
 // Validate checks every value; the first problem per field is reported,
 // all fields are checked.
 func (s *Spec) Validate() []*FieldError {
@@ -138,7 +142,10 @@ func (s *Spec) Validate() []*FieldError {
 	default:
 		add(fieldErr("provider", "use virtualbox, libvirt or netns", "unknown provider %q", s.Provider))
 	}
-	if s.Nodes < 1 || s.Nodes > MaxNodes {
+	// Checks that depend on the node count are skipped when it is refused:
+	// their advice (a port base below zero) would only mislead.
+	nodesOK := s.Nodes >= 1 && s.Nodes <= MaxNodes
+	if !nodesOK {
 		add(fieldErr("nodes", fmt.Sprintf("use a number from 1 to %d", MaxNodes), "%d nodes is out of range", s.Nodes))
 	}
 	if !nameRE.MatchString(s.Prefix) || len(s.Prefix) > 40 {
@@ -164,21 +171,27 @@ func (s *Spec) Validate() []*FieldError {
 	} else if s.Subnet != s.Subnet.Masked() {
 		add(fieldErr("subnet", fmt.Sprintf("use the network address: %v", s.Subnet.Masked()),
 			"subnet %v has host bits set", s.Subnet))
+	} else if a := s.Subnet.Addr(); !a.IsGlobalUnicast() {
+		add(fieldErr("subnet", "use a private network such as 192.168.56.0/21",
+			"subnet %v is not a private network for hosts (loopback, multicast, link-local or reserved)", s.Subnet))
 	} else if s.FirstHost < 2 {
 		add(fieldErr("first_host", "use 2 or more: offset 0 is the network and 1 the host's own address on the network",
 			"first host offset %d is reserved", s.FirstHost))
-	} else if capacity := SubnetCapacity(s.Subnet, s.FirstHost); s.Nodes > capacity {
+	} else if capacity := SubnetCapacity(s.Subnet, s.FirstHost); nodesOK && s.Nodes > capacity {
 		add(fieldErr("subnet", fmt.Sprintf("use a larger subnet (e.g. /%d) or a smaller first_host; this one holds %d nodes", neededBits(s.Nodes+s.FirstHost+1), capacity),
 			"subnet %v from host offset %d has room for %d nodes, not %d", s.Subnet, s.FirstHost, capacity, s.Nodes))
+	} else if nodesOK && s.nodesOnNAT() {
+		add(fieldErr("subnet", "use another range, such as 192.168.56.0/21",
+			"subnet %v puts nodes in %v, the NAT network every VirtualBox VM (and every netns node's eth0) already has: the agents would never meet", s.Subnet, natNetwork))
 	}
 	if s.SSHPortBase < minPort || s.SSHPortBase > maxPort {
 		add(fieldErr("ssh_port_base", fmt.Sprintf("use a port from %d to %d", minPort, maxPort),
 			"SSH port base %d is out of range", s.SSHPortBase))
-	} else if last := s.SSHPortBase + s.Nodes - 1; last > maxPort {
+	} else if last := s.SSHPortBase + s.Nodes - 1; nodesOK && last > maxPort {
 		add(fieldErr("ssh_port_base", fmt.Sprintf("use a port base of at most %d for %d nodes", maxPort-s.Nodes+1, s.Nodes),
 			"SSH ports %d..%d run past %d", s.SSHPortBase, last, maxPort))
 	}
-	if n := len(s.Prefix) + 1 + len(strconv.Itoa(s.Nodes)); nameRE.MatchString(s.Prefix) && n > maxHostname {
+	if n := len(s.Prefix) + 1 + len(strconv.Itoa(s.Nodes)); nodesOK && nameRE.MatchString(s.Prefix) && n > maxHostname {
 		add(fieldErr("prefix", "use a shorter prefix", "hostnames would be %d characters, more than %d", n, maxHostname))
 	}
 	switch s.Agent.Profile {
@@ -214,13 +227,23 @@ func (s *Spec) Validate() []*FieldError {
 				add(fieldErr(f+" tags", "tag values are single-line text of at most 256 characters", "invalid value for tag %q", k))
 			}
 		}
-		if s.Nodes >= 1 && s.Nodes <= MaxNodes && nameRE.MatchString(s.Prefix) {
+		if nodesOK && nameRE.MatchString(s.Prefix) {
 			if _, err := Select(s.NodeNames(), []string{g.Nodes}); err != nil {
 				add(fieldErr(f+" nodes", "", "%v", err))
 			}
 		}
 	}
 	return errs
+}
+
+// nodesOnNAT reports whether any node's address falls in natNetwork.
+func (s *Spec) nodesOnNAT() bool {
+	b := s.Subnet.Addr().As4()
+	first := uint64(b[0])<<24 | uint64(b[1])<<16 | uint64(b[2])<<8 | uint64(b[3]) + uint64(s.FirstHost)
+	last := first + uint64(s.Nodes) - 1
+	n := natNetwork.Addr().As4()
+	natFirst := uint64(n[0])<<24 | uint64(n[1])<<16 | uint64(n[2])<<8 | uint64(n[3])
+	return first <= natFirst+255 && last >= natFirst
 }
 
 // SubnetCapacity is the number of node addresses in p from host offset

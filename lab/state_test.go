@@ -56,6 +56,10 @@ func TestLockExcludesSecondHolder(t *testing.T) {
 	if !errors.Is(err, ErrLocked) || !strings.Contains(err.Error(), "lab up") {
 		t.Fatalf("second acquire: %v", err)
 	}
+	// The hint is the message's last line, with no errno after it.
+	if lines := strings.Split(err.Error(), "\n"); !strings.HasPrefix(lines[len(lines)-1], "hint: ") || strings.Contains(err.Error(), "temporarily unavailable") {
+		t.Errorf("second acquire's message:\n%v", err)
+	}
 	l1.Release()
 	l1.Release() // idempotent
 	l2, err := AcquireLock(p, "lab status")

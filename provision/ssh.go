@@ -102,6 +102,7 @@ func Dial(ctx context.Context, ep Endpoint, hosts *KnownHosts, opts DialOptions)
 		HostKeyAlgorithms: hosts.Algorithms(ep.Node),
 		Timeout:           opts.AttemptTimeout,
 	}
+	parent := ctx
 	ctx, cancel := context.WithTimeout(ctx, opts.Timeout)
 	defer cancel()
 	start := time.Now()
@@ -122,6 +123,11 @@ func Dial(ctx context.Context, ep Endpoint, hosts *KnownHosts, opts DialOptions)
 		opts.Logger.Debug("ssh dial failed, retrying", "node", ep.Node, "addr", ep.Addr(), "attempt", attempt, "err", err)
 		select {
 		case <-ctx.Done():
+			if errors.Is(parent.Err(), context.Canceled) {
+				// Interrupted: the last error is most often the
+				// cancellation's own doing, and waiting longer is no advice.
+				return nil, fmt.Errorf("ssh to node %q (%s@%s): %w", ep.Node, ep.User, ep.Addr(), context.Cause(parent))
+			}
 			return nil, fmt.Errorf("ssh to node %q (%s@%s): gave up after %d attempts in %s: %w (last error: %v)\nhint: is the node up and its sshd running? see `lab status`; raise --timeout if it is slow to boot",
 				ep.Node, ep.User, ep.Addr(), attempt, time.Since(start).Round(time.Millisecond), context.Cause(ctx), err)
 		case <-time.After(wait):

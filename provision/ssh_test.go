@@ -141,6 +141,21 @@ func TestDialUnreachableRetriesThenTimesOut(t *testing.T) {
 	}
 }
 
+// Ctrl-C while dialling says so, without the socket error the
+// cancellation itself caused ("use of closed network connection") or
+// advice about slow boots.
+func TestDialInterrupted(t *testing.T) {
+	key, _ := writeKey(t, t.TempDir(), "id")
+	ep := Endpoint{Node: "web_9", Host: "127.0.0.1", Port: freePort(t), User: "root", IdentityFile: key}
+	ctx, cancel := context.WithCancelCause(context.Background())
+	cancel(errors.New("interrupt signal received"))
+	_, err := Dial(ctx, ep, NewKnownHosts(filepath.Join(t.TempDir(), "kh")), quickDial())
+	want := `ssh to node "web_9" (root@` + ep.Addr() + `): interrupt signal received`
+	if err == nil || err.Error() != want {
+		t.Errorf("error = %v, want %s", err, want)
+	}
+}
+
 func TestDialBadIdentityFile(t *testing.T) {
 	bad := filepath.Join(t.TempDir(), "id")
 	if err := os.WriteFile(bad, []byte("not a key"), 0o600); err != nil {

@@ -34,7 +34,11 @@ func WriteTable(w io.Writer, results []Result) error {
 			parts = append(parts, fmt.Sprintf("%d %s", counts[a], a))
 		}
 	}
-	_, err := fmt.Fprintf(w, "%d nodes: %s\n", len(results), strings.Join(parts, ", "))
+	nodes := "nodes"
+	if len(results) == 1 {
+		nodes = "node"
+	}
+	_, err := fmt.Fprintf(w, "%d %s: %s\n", len(results), nodes, strings.Join(parts, ", "))
 	return err
 }
 

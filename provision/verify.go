@@ -9,6 +9,7 @@ import (
 	"maps"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"text/tabwriter"
@@ -204,18 +205,26 @@ var matrixMark = map[string]string{"alive": "A", "suspect": "S", "failed": "F", 
 // l leaving, ? unknown (not listed), ! the observer's agent did not
 // answer. A split view shows as rows that disagree.
 func WriteMatrix(w io.Writer, views []View) error {
-	names := map[string]bool{}
+	// Columns: the observers in their order (the lab's), then members no
+	// observer stands for, by name with numbers compared as numbers.
+	seen := map[string]bool{}
+	var cols, others []string
 	for _, v := range views {
-		names[v.Node] = true
-		for _, m := range v.Members {
-			names[m.Name] = true
+		if !seen[v.Node] {
+			seen[v.Node] = true
+			cols = append(cols, v.Node)
 		}
 	}
-	cols := make([]string, 0, len(names))
-	for n := range names {
-		cols = append(cols, n)
+	for _, v := range views {
+		for _, m := range v.Members {
+			if !seen[m.Name] {
+				seen[m.Name] = true
+				others = append(others, m.Name)
+			}
+		}
 	}
-	slices.Sort(cols)
+	slices.SortFunc(others, compareNames)
+	cols = append(cols, others...)
 	tw := tabwriter.NewWriter(w, 0, 0, 1, ' ', 0)
 	fmt.Fprint(tw, "OBSERVER \\ NODE")
 	for i := range cols {
@@ -245,6 +254,33 @@ func WriteMatrix(w io.Writer, views []View) error {
 	}
 	_, err := fmt.Fprintf(w, "nodes: %s\nA alive, S suspect, F failed, L left, l leaving, ? not listed, ! no answer\n", strings.Join(legend, " "))
 	return err
+}
+
+// compareNames orders node names as people count: web_9 before web_10.
+func compareNames(a, b string) int {
+	pa, na := splitTrailingNumber(a)
+	pb, nb := splitTrailingNumber(b)
+	switch {
+	case pa != pb:
+		return strings.Compare(pa, pb)
+	case na != nb:
+		return na - nb
+	}
+	return strings.Compare(a, b)
+}
+
+// splitTrailingNumber splits web_10 into web_ and 10; a name without
+// trailing digits has number -1.
+func splitTrailingNumber(name string) (string, int) {
+	k := len(name)
+	for k > 0 && name[k-1] >= '0' && name[k-1] <= '9' {
+		k--
+	}
+	n, err := strconv.Atoi(name[k:])
+	if err != nil {
+		return name, -1
+	}
+	return name[:k], n
 }
 
 // WriteMembers prints one view in `serf members` columns: name, addr,

@@ -137,3 +137,31 @@ func TestWaitConvergedRootSSHD(t *testing.T) {
 		t.Fatalf("WaitConverged = %v, %v", views, err)
 	}
 }
+
+// The matrix's columns follow the observers' order (the lab's order), so
+// that column 2 is web_2 in a 10-node lab, not web_10; members no observer
+// stands for come after, web_9 before web_10.
+func TestWriteMatrixColumnOrder(t *testing.T) {
+	alive := func(names ...string) []Member {
+		var ms []Member
+		for _, n := range names {
+			ms = append(ms, Member{Name: n, Status: "alive"})
+		}
+		return ms
+	}
+	all := []string{"web_1", "web_2", "web_10", "db_9", "web_9", "web_11"}
+	views := []View{
+		{Node: "web_1", Members: alive(all...)},
+		{Node: "web_2", Members: alive(all...)},
+		{Node: "web_10", Members: alive(all...)},
+	}
+	var out bytes.Buffer
+	if err := WriteMatrix(&out, views); err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(out.String(), "\n")
+	want := "nodes: 1=web_1 2=web_2 3=web_10 4=db_9 5=web_9 6=web_11"
+	if diff := cmp.Diff(want, lines[4]); diff != "" {
+		t.Errorf("legend (-want +got):\n%s\n%s", diff, out.String())
+	}
+}

@@ -109,6 +109,10 @@ func TestRootCLILifecycle(t *testing.T) {
 
 	r.must("halt", "web_3")
 	r.wantStates(10, map[string]string{"web_3": "halted"})
+	// ssh to a halted node: ssh's own words, then lab's, with the fix.
+	if out, code := r.run("ssh", "web_3", "--", "hostname"); code != 255 || !strings.Contains(out, `node "web_3" is halted`) || !strings.Contains(out, "hint: lab up (or lab reload web_3) boots it") {
+		t.Errorf("lab ssh to a halted node: exit %d\n%s", code, out)
+	}
 	r.must("reload", "web_3")
 	r.wantStates(10, nil)
 	if out, code := r.run("halt", "web_99"); code == 0 || !strings.Contains(out, "valid nodes are web_[1-10]") {
@@ -116,6 +120,10 @@ func TestRootCLILifecycle(t *testing.T) {
 	}
 
 	r.must("destroy", "--force")
+	// One line for a lab with no node running, not one per node.
+	if out, code := r.run("members", "--matrix"); code == 0 || strings.Count(out, "\n") > 2 || !strings.Contains(out, "hint: lab up boots them") {
+		t.Errorf("members --matrix of a destroyed lab: exit %d\n%s", code, out)
+	}
 	r.wantStates(10, map[string]string{
 		"web_1": "not created", "web_2": "not created", "web_3": "not created", "web_4": "not created", "web_5": "not created",
 		"web_6": "not created", "web_7": "not created", "web_8": "not created", "web_9": "not created", "web_10": "not created",
@@ -216,4 +224,58 @@ func TestRootCLIUpInterruptedThenUpResumes(t *testing.T) {
 	}
 	r.must("up")
 	r.wantStates(12, nil)
+}
+
+// Shrinking nodes in lab.hcl leaves the dropped nodes running, their
+// agents still in the cluster: lab up says so instead of reporting a
+// healthy lab of fewer nodes.
+func TestRootCLIUpAfterShrinkWarnsOfDroppedNodes(t *testing.T) {
+	r, flags := newLabDir(t)
+	r.must(append([]string{"up", "--nodes", "3", "--no-provision"}, flags...)...)
+	r.editLabFile("nodes  = 3", "nodes  = 2")
+	out := r.must("up", "--no-provision")
+	if !strings.Contains(out, "web_3 is not a node of this lab") || !strings.Contains(out, "hint: ") {
+		t.Errorf("lab up after shrinking lab.hcl:\n%s", out)
+	}
+}
+
+// A node keeps the address it was made with: after subnet changes in
+// lab.hcl, lab up, reload and provision refuse at once, naming the move
+// and the fix, instead of waiting 30 s per node for an sshd that cannot
+// bind the new address.
+func TestRootCLIMovedAddressesRefused(t *testing.T) {
+	r, flags := newLabDir(t)
+	r.must(append([]string{"up", "--nodes", "2", "--no-provision"}, flags...)...)
+	r.editLabFile(`"192.168.56.0/21"`, `"192.168.60.0/24"`)
+	// lab init refuses such a change itself (so the old addresses stay on
+	// record); lab up and the others read lab.hcl without it.
+	if out, code := r.run("init"); code == 0 || !strings.Contains(out, "re-address") {
+		t.Errorf("lab init after moving the subnet: exit %d\n%s", code, out)
+	}
+	for _, args := range [][]string{{"up", "--no-provision"}, {"reload", "--all"}, {"provision"}, {"up", "--no-provision"}} {
+		out, code := r.run(args...)
+		if code == 0 || !strings.Contains(out, "web_1 192.168.56.11 -> 192.168.60.11") || !strings.Contains(out, "hint: lab destroy") {
+			t.Errorf("lab %s after moving the subnet: exit %d\n%s", strings.Join(args, " "), code, out)
+		}
+	}
+	r.editLabFile(`"192.168.60.0/24"`, `"192.168.56.0/21"`)
+	r.must("up", "--no-provision")
+	r.wantStates(2, nil)
+}
+
+// editLabFile replaces old by new in the lab's lab.hcl, as a user's edit.
+func (r *labRun) editLabFile(old, new string) {
+	r.t.Helper()
+	file := filepath.Join(r.dir, "lab.hcl")
+	data, err := os.ReadFile(file)
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	edited := strings.Replace(string(data), old, new, 1)
+	if edited == string(data) {
+		r.t.Fatalf("lab.hcl has no %q:\n%s", old, data)
+	}
+	if err := os.WriteFile(file, []byte(edited), 0o644); err != nil {
+		r.t.Fatal(err)
+	}
 }

@@ -84,6 +84,15 @@ func TestRootCLIProvisionConvergesThenUnchanged(t *testing.T) {
 	if code == 0 || !strings.Contains(out, `node "web_6" is halted`) || !strings.Contains(out, "5 unchanged, 1 failed") {
 		t.Errorf("provision with a halted node: exit %d\n%s", code, out)
 	}
+	// Its agent is still installed: status keeps it and notes the failure.
+	if st := r.must("status", "web_6"); !strings.Contains(st, "labagent 0.") || !strings.Contains(st, "last provision failed") {
+		t.Errorf("status of the halted node after a failed provision:\n%s", st)
+	}
+	// members skips it at once and says why its row is all "!".
+	out = r.must("members", "--matrix")
+	if !strings.Contains(out, `web_6: no answer: node "web_6" is halted`) {
+		t.Errorf("members --matrix with a halted node:\n%s", out)
+	}
 }
 
 // A real HashiCorp Serf cluster in the same lab, then back to labagent:

@@ -7,10 +7,14 @@ import (
 	"syscall"
 )
 
-// TryLock takes an exclusive lock on f without waiting; it fails when
-// another open file description holds one.
+// TryLock takes an exclusive lock on f without waiting; it fails with
+// ErrHeld when another open file description holds one.
 func TryLock(f *os.File) error {
-	return syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB)
+	err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB)
+	if err == syscall.EWOULDBLOCK {
+		return ErrHeld
+	}
+	return err
 }
 
 // Lock takes an exclusive lock on f, waiting for the holder to drop it.

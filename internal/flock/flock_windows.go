@@ -8,9 +8,15 @@ import (
 	"golang.org/x/sys/windows"
 )
 
-// TryLock takes an exclusive lock on f without waiting; it fails when
-// another handle holds one.
-func TryLock(f *os.File) error { return lock(f, windows.LOCKFILE_FAIL_IMMEDIATELY) }
+// TryLock takes an exclusive lock on f without waiting; it fails with
+// ErrHeld when another handle holds one.
+func TryLock(f *os.File) error {
+	err := lock(f, windows.LOCKFILE_FAIL_IMMEDIATELY)
+	if err == windows.ERROR_LOCK_VIOLATION {
+		return ErrHeld
+	}
+	return err
+}
 
 // Lock takes an exclusive lock on f, waiting for the holder to drop it.
 func Lock(f *os.File) error { return lock(f, 0) }

@@ -65,7 +65,7 @@ Network faults are healed when the command ends, also after Ctrl-C, unless
   lab chaos heal
   lab chaos kill-agent --random 2 --seed 42 --json
   lab chaos run scenario.chaos --seed 7`,
-		Args: cobra.MinimumNArgs(1),
+		Args: needArgs("an action (halt, kill-agent, partition, loss, ... or run FILE)", "lab chaos --help lists the actions"),
 		RunE: func(cmd *cobra.Command, args []string) error { return runChaos(cmd, env, f, args) },
 	}
 	f.step.Bind(cmd.Flags())

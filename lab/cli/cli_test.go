@@ -5,10 +5,12 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"strconv"
 	"testing"
 
 	"github.com/rogpeppe/go-internal/testscript"
 
+	"github.com/gossiplab/gossiplab/internal/labtest"
 	"github.com/gossiplab/gossiplab/lab"
 	"github.com/gossiplab/gossiplab/lab/cli"
 )
@@ -30,8 +32,15 @@ func TestMain(m *testing.M) {
 }
 
 func TestScripts(t *testing.T) {
+	// $PORTS: the first of 60 free ports on loopback, for the scripts'
+	// SSH port bases (a fixed base meets other labs on a shared host).
+	ports := strconv.Itoa(labtest.FreePorts(t, 47100, 60))
 	testscript.Run(t, testscript.Params{
 		Dir: "testdata/script",
+		Setup: func(e *testscript.Env) error {
+			e.Setenv("PORTS", ports)
+			return nil
+		},
 		Condition: func(cond string) (bool, error) {
 			switch cond {
 			case "vboxconf": // VirtualBox's host-only allow-list exists on this host

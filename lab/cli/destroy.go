@@ -27,7 +27,7 @@ pinned host keys go, since the nodes get new ones. It asks first on a
 terminal; --force does not ask (and is needed when not on a terminal).`,
 		Example: `  lab destroy
   lab destroy --force`,
-		Args: cobra.NoArgs,
+		Args: noArgs(nil),
 		RunE: func(cmd *cobra.Command, _ []string) error { return runDestroy(cmd, env, f) },
 	}
 	cmd.Flags().BoolVarP(&f.force, "force", "f", false, "do not ask for confirmation")
@@ -60,7 +60,11 @@ func runDestroy(cmd *cobra.Command, env *Env, f *destroyFlags) error {
 	}
 	defer lock.Release()
 	err = prov.Destroy(cmd.Context(), l)
-	if _, serr := recordStatus(cmd.Context(), env, l, prov); err != nil || serr != nil {
+	_, serr := recordStatus(cmd.Context(), env, l, prov)
+	if cmd.Context().Err() != nil {
+		return interrupted("lab destroy", "run lab destroy again: it removes what is left")
+	}
+	if err != nil || serr != nil {
 		return firstErr(env, err, serr)
 	}
 	if err := os.Remove(l.Paths.KnownHosts()); err != nil && !errors.Is(err, os.ErrNotExist) {

@@ -22,7 +22,7 @@ agrees with the provider, and what the lab left behind (namespaces,
 processes, mounts of a crashed lab up; labs whose directory is gone). Each
 failure says what to do. It exits non-zero when the lab's provider cannot
 run or something was left behind.`,
-		Args: cobra.NoArgs,
+		Args: noArgs(nil),
 		RunE: func(cmd *cobra.Command, _ []string) error { return runDoctor(cmd, env) },
 	}
 	return cmd

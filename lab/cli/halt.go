@@ -56,6 +56,9 @@ func changeNodes(cmd *cobra.Command, env *Env, args []string, all bool, what str
 		return err
 	}
 	defer lock.Release()
+	if err := checkMoved(cmd.Context(), l, prov); err != nil {
+		return err
+	}
 	err = act(l, prov, nodes)
 	statuses, serr := recordStatus(cmd.Context(), env, l, prov)
 	if cmd.Context().Err() != nil {

@@ -29,7 +29,7 @@ A Vagrantfile edited since lab generated it, or one lab did not write, is
 not overwritten without --force; with --force a copy is kept in .lab/backup.`,
 		Example: `  lab init --nodes 52 --dir /tmp/l52
   lab init --nodes 10 --provider netns`,
-		Args: cobra.NoArgs,
+		Args: noArgs(nil),
 		RunE: func(cmd *cobra.Command, _ []string) error { return runInit(cmd, env, f) },
 	}
 	f.spec.register(cmd.Flags())

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -38,7 +39,9 @@ answer), so a split view shows at a glance.`,
 		Example: `  lab members
   lab members --node web_3 --json
   lab members --matrix`,
-		Args: cobra.NoArgs,
+		Args: noArgs(func(arg string) string {
+			return "ask one node's agent with lab members --node " + arg
+		}),
 		RunE: func(cmd *cobra.Command, _ []string) error { return runMembers(cmd, env, f) },
 	}
 	cmd.Flags().StringVar(&f.node, "node", "", "ask this node's agent (default: the first that answers)")
@@ -53,11 +56,14 @@ func runMembers(cmd *cobra.Command, env *Env, f *membersFlags) error {
 	if err := checkAgentFlag(f.agent); err != nil {
 		return err
 	}
+	if err := positive("--timeout", f.timeout); err != nil {
+		return err
+	}
 	var args []string
 	if f.node != "" {
 		args = []string{f.node}
 	}
-	r, err := openReachable(cmd, env, args)
+	r, err := openReachable(cmd, env, args, false)
 	if err != nil {
 		return err
 	}
@@ -69,12 +75,17 @@ func runMembers(cmd *cobra.Command, env *Env, f *membersFlags) error {
 		return fmt.Errorf("--node %q names %d nodes; name one", f.node, len(r.nodes))
 	}
 	layout := provision.Layout{Name: string(flavour)}
+	eps, down := splitDown(cmd.Context(), r)
+	if len(eps) == 0 && len(down) > 1 {
+		return fmt.Errorf("no node of lab %s is running (%s)\nhint: lab up boots them", r.lab.Spec.Name, lab.Summarize(r.nodes))
+	}
 	if f.matrix {
 		// Half the time to reach the nodes, half to ask them: a node that
 		// is down must not eat the time of the others.
 		dctx, dcancel := context.WithTimeout(cmd.Context(), f.timeout/2)
 		defer dcancel()
-		clients, views := dialAll(dctx, env, r.lab, r.eps, f.timeout/2)
+		clients, views := dialAll(dctx, env, r.lab, eps, f.timeout/2)
+		views = append(views, down...)
 		defer closeAll(clients)
 		cctx, ccancel := context.WithTimeout(cmd.Context(), f.timeout/2)
 		defer ccancel()
@@ -83,13 +94,25 @@ func runMembers(cmd *cobra.Command, env *Env, f *membersFlags) error {
 		if f.json {
 			return writeViewsJSON(env, views)
 		}
-		return provision.WriteMatrix(env.Streams.Out, views)
+		if err := provision.WriteMatrix(env.Streams.Out, views); err != nil {
+			return err
+		}
+		// Say why a row is all "!": a halted node, a changed host key ...
+		for _, v := range views {
+			if v.Err != nil {
+				fmt.Fprintf(env.Streams.Err, "%s: no answer: %v\n", v.Node, v.Err)
+			}
+		}
+		return nil
 	}
 	// One view: the first node that answers.
 	ctx, cancel := context.WithTimeout(cmd.Context(), f.timeout)
 	defer cancel()
 	var errs []error
-	for _, ep := range r.eps {
+	for _, v := range down {
+		errs = append(errs, v.Err)
+	}
+	for _, ep := range eps {
 		c, err := provision.Dial(ctx, toEndpoint(ep), provision.NewKnownHosts(r.lab.Paths.KnownHosts()), provision.DialOptions{Timeout: 5 * time.Second, KeepaliveInterval: -1, Logger: env.Logger})
 		if err != nil {
 			errs = append(errs, err)
@@ -108,6 +131,30 @@ func runMembers(cmd *cobra.Command, env *Env, f *membersFlags) error {
 		return provision.WriteMembers(env.Streams.Out, ms)
 	}
 	return fmt.Errorf("no agent answered: %w\nhint: lab status shows which nodes run; lab provision installs the agent", errors.Join(errs...))
+}
+
+// splitDown sets apart the nodes the provider reports halted or not
+// created, as views saying so, so that nobody waits for their SSH to time
+// out. When the provider cannot tell, every node is tried.
+func splitDown(ctx context.Context, r *reachable) ([]lab.SSHEndpoint, []provision.View) {
+	statuses, err := r.prov.Status(ctx, r.lab)
+	if err != nil {
+		return r.eps, nil
+	}
+	state := map[string]lab.NodeState{}
+	for _, s := range statuses {
+		state[s.Node] = s.State
+	}
+	var up []lab.SSHEndpoint
+	var down []provision.View
+	for _, ep := range r.eps {
+		if st := state[ep.Node]; isDown(st) {
+			down = append(down, provision.View{Node: ep.Node, Err: fmt.Errorf("node %q is %s", ep.Node, st)})
+			continue
+		}
+		up = append(up, ep)
+	}
+	return up, down
 }
 
 // viewJSON is one observer's view in --json output.
@@ -200,7 +247,7 @@ func verifyCluster(ctx context.Context, env *Env, l *lab.Lab, prov lab.Provider,
 	clients, unreachable := dialAll(vctx, env, l, eps, timeout)
 	defer closeAll(clients)
 	if len(unreachable) > 0 {
-		return fmt.Errorf("verify: cannot reach %d nodes:\n  %v", len(unreachable), provision.Disagreements(unreachable, nil))
+		return fmt.Errorf("verify: cannot reach %d nodes:\n  %s", len(unreachable), strings.Join(provision.Disagreements(unreachable, nil), "\n  "))
 	}
 	views, err := provision.WaitConverged(vctx, clients, layout, "", running, 250*time.Millisecond)
 	var nc *provision.NotConvergedError

@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -81,16 +82,20 @@ type reachable struct {
 	prov  lab.Provider
 	nodes []string
 	eps   []lab.SSHEndpoint // one per node, in order
+	// down are the nodes the provider has no endpoint for, as it is not
+	// running them (Vagrant); their eps are the lab's assignment, with
+	// no user or key.
+	down map[string]lab.NodeState
 }
 
-func openReachable(cmd *cobra.Command, env *Env, args []string) (*reachable, error) {
+func openReachable(cmd *cobra.Command, env *Env, args []string, all bool) (*reachable, error) {
 	l, err := loadLab(cmd)
 	if err != nil {
 		return nil, err
 	}
 	r := &reachable{lab: l, nodes: l.NodeNames()}
 	if len(args) > 0 {
-		if r.nodes, err = l.Select(args, false); err != nil {
+		if r.nodes, err = l.Select(args, all); err != nil {
 			return nil, err
 		}
 	}
@@ -98,9 +103,58 @@ func openReachable(cmd *cobra.Command, env *Env, args []string) (*reachable, err
 		return nil, err
 	}
 	if r.eps, err = r.prov.SSHEndpoints(cmd.Context(), l, r.nodes); err != nil {
-		return nil, err
+		if !r.endpointsOfRunning(cmd.Context()) {
+			return nil, err
+		}
 	}
 	return r, nil
+}
+
+// endpointsOfRunning asks the provider again, for the running nodes only,
+// when it could not give endpoints for all (Vagrant refuses ssh-config for
+// any machine that is not running, and then for all); the other nodes get
+// their assigned address. It reports whether that worked.
+func (r *reachable) endpointsOfRunning(ctx context.Context) bool {
+	statuses, err := r.prov.Status(ctx, r.lab)
+	if err != nil {
+		return false
+	}
+	state := map[string]lab.NodeState{}
+	for _, s := range statuses {
+		state[s.Node] = s.State
+	}
+	var running []string
+	r.down = map[string]lab.NodeState{}
+	for _, n := range r.nodes {
+		if isDown(state[n]) {
+			r.down[n] = state[n]
+		} else {
+			running = append(running, n)
+		}
+	}
+	if len(r.down) == 0 {
+		return false // nothing to leave out: the error stands
+	}
+	eps := map[string]lab.SSHEndpoint{}
+	if len(running) > 0 {
+		got, err := r.prov.SSHEndpoints(ctx, r.lab, running)
+		if err != nil {
+			return false
+		}
+		for _, ep := range got {
+			eps[ep.Node] = ep
+		}
+	}
+	r.eps = make([]lab.SSHEndpoint, len(r.nodes))
+	for i, n := range r.nodes {
+		ep, ok := eps[n]
+		if !ok {
+			node, _ := r.lab.Node(n)
+			ep = lab.SSHEndpoint{Node: n, Host: "127.0.0.1", Port: node.SSHPort}
+		}
+		r.eps[i] = ep
+	}
+	return true
 }
 
 // firstErr returns the action's error, or else the one recording the
@@ -114,4 +168,57 @@ func firstErr(env *Env, action, record error) error {
 		env.Logger.Debug("recording node states failed too", "err", record)
 	}
 	return action
+}
+
+// isDown reports whether a node in state st has no SSH server to reach.
+func isDown(st lab.NodeState) bool { return st == lab.StateHalted || st == lab.StateNotCreated }
+
+// downErr says that node is not running and how to boot it.
+func downErr(node string, st lab.NodeState) error {
+	return fmt.Errorf("node %q is %s\nhint: lab up (or lab reload %s) boots it", node, st, node)
+}
+
+// checkMoved refuses to act on a lab whose lab.hcl gives nodes that exist
+// other addresses than the ones they were made with (a new subnet or
+// first_host): a node keeps its address (netns: its eth1 and the sshd
+// bound to it; Vagrant: until a reload), so booting, provisioning or
+// reloading it would only time out.
+func checkMoved(ctx context.Context, l *lab.Lab, prov lab.Provider) error {
+	old, ok, err := lab.LoadState(l.Paths)
+	if err != nil || !ok {
+		return nil // a bad state file is reported where it is read
+	}
+	var moved []string
+	var names []string
+	for _, n := range l.Nodes {
+		if o := old.Node(n.Name); o != nil && o.IP != n.IP.String() {
+			moved = append(moved, fmt.Sprintf("%s %s -> %v", n.Name, o.IP, n.IP))
+			names = append(names, n.Name)
+		}
+	}
+	if len(moved) == 0 {
+		return nil
+	}
+	statuses, err := prov.Status(ctx, l)
+	if err != nil {
+		return nil
+	}
+	exists := map[string]bool{}
+	for _, s := range statuses {
+		exists[s.Node] = s.State != lab.StateNotCreated && s.State != lab.StateUnknown
+	}
+	var existing []string
+	for i, n := range names {
+		if exists[n] {
+			existing = append(existing, moved[i])
+		}
+	}
+	if len(existing) == 0 {
+		return nil
+	}
+	if len(existing) > 3 {
+		existing = append(existing[:3], fmt.Sprintf("and %d more", len(existing)-3))
+	}
+	return fmt.Errorf("lab.hcl gives nodes that exist new addresses (%s), but a node keeps the address it was made with\nhint: lab destroy --force, then lab up, re-creates the nodes with the new addresses; or put subnet and first_host back as they were",
+		strings.Join(existing, ", "))
 }

@@ -3,6 +3,7 @@ package cli
 import (
 	"encoding/json"
 	"fmt"
+	"strings"
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
@@ -26,7 +27,7 @@ lab will not fit, naming the largest number of nodes that would and the
 setting to change.`,
 		Example: `  lab plan --nodes 52 --memory 1024
   lab plan --json`,
-		Args: cobra.NoArgs,
+		Args: noArgs(nil),
 		RunE: func(cmd *cobra.Command, _ []string) error { return runPlan(cmd, env, f) },
 	}
 	f.spec.register(cmd.Flags())
@@ -97,7 +98,25 @@ func printPlan(env *Env, r lab.PlanReport, asJSON bool) error {
 		fmt.Fprintf(out, "fits: %d nodes (at most %d would)\n", r.Nodes, r.MaxNodes)
 		return nil
 	}
-	fmt.Fprintf(out, "does not fit: at most %d nodes fit this host with these settings\n", r.MaxNodes)
+	var failed []string
+	memoryFailed := false
+	for _, c := range r.Checks {
+		if !c.OK {
+			failed = append(failed, c.Name)
+			memoryFailed = memoryFailed || c.Name == "memory"
+		}
+	}
+	if r.MaxNodes < r.Nodes && (r.MaxNodes > 0 || memoryFailed) {
+		fmt.Fprintf(out, "does not fit: at most %d nodes fit this host with these settings\n", r.MaxNodes)
+	} else {
+		// Fewer nodes would not help (a subnet VirtualBox refuses, ports
+		// taken from the first one on): name what failed instead.
+		checks := "check"
+		if len(failed) > 1 {
+			checks = "checks"
+		}
+		fmt.Fprintf(out, "does not fit: the %s %s failed\n", strings.Join(failed, ", "), checks)
+	}
 	if r.Hint != "" {
 		fmt.Fprintf(out, "hint: %s\n", r.Hint)
 	}

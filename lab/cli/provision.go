@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -35,6 +36,22 @@ func (f *provisionFlags) register(fs *pflag.FlagSet) {
 	fs.DurationVar(&f.timeout, "timeout", 2*time.Minute, "per-node limit, SSH connection retries included")
 	fs.DurationVar(&f.verifyTimeout, "verify-timeout", time.Minute, "how long to wait for every agent to see every node alive")
 	fs.BoolVar(&f.noVerify, "no-verify", false, "do not wait for the cluster to converge")
+}
+
+// check refuses flag values that could only fail later, after booting.
+func (f *provisionFlags) check() error {
+	if err := positive("--timeout", f.timeout); err != nil {
+		return err
+	}
+	return positive("--verify-timeout", f.verifyTimeout)
+}
+
+// positive refuses a zero or negative duration given to flag.
+func positive(flag string, d time.Duration) error {
+	if d <= 0 {
+		return fmt.Errorf("%s %s: use a positive duration such as 30s or 2m", flag, d)
+	}
+	return nil
 }
 
 type provisionCmdFlags struct {
@@ -82,7 +99,7 @@ changed is refused until --forget-host-key (re-created nodes) or lab destroy.`,
 	}
 	f.register(cmd.Flags())
 	cmd.Flags().IntVarP(&f.parallel, "parallel", "p", 10, "nodes provisioned at a time")
-	cmd.Flags().BoolVar(&f.force, "force", false, "replace the agent even when the node's is newer or the same version")
+	cmd.Flags().BoolVar(&f.force, "force", false, "replace the agent even when the node's is newer or the same version (a byte-identical one is kept)")
 	cmd.Flags().BoolVar(&f.all, "all", false, "every node (the default without NODES)")
 	cmd.Flags().BoolVar(&f.forgetHostKey, "forget-host-key", false, "forget the nodes' pinned host keys first (after re-creating them)")
 	return cmd
@@ -91,6 +108,9 @@ changed is refused until --forget-host-key (re-created nodes) or lab destroy.`,
 func runProvision(cmd *cobra.Command, env *Env, f *provisionCmdFlags, args []string) error {
 	if f.parallel < 1 {
 		return fmt.Errorf("--parallel %d: use 1 or more", f.parallel)
+	}
+	if err := f.check(); err != nil {
+		return err
 	}
 	if _, err := provision.ParseFlavour(f.agent); err != nil {
 		return err
@@ -122,13 +142,19 @@ func runProvision(cmd *cobra.Command, env *Env, f *provisionCmdFlags, args []str
 	return provisionNodes(cmd.Context(), env, l, prov, nodes, &f.provisionFlags, f.parallel)
 }
 
-// errNoAgentBinaries marks a lab up that found no agent to install.
-var errNoAgentBinaries = errors.New("no agent binaries")
+// noAgentError marks a lab up that found no agent to install; it reads
+// as the error it holds.
+type noAgentError struct{ error }
+
+func (e noAgentError) Unwrap() error { return e.error }
 
 // provisionNodes installs the agent on nodes, prints the per-node table on
 // stdout, then waits for every node of the lab to see every other alive.
 // The caller holds the lab's lock.
 func provisionNodes(ctx context.Context, env *Env, l *lab.Lab, prov lab.Provider, nodes []string, f *provisionFlags, parallel int) error {
+	if err := checkMoved(ctx, l, prov); err != nil {
+		return err
+	}
 	p, err := newProvisioner(ctx, env, l, f, parallel)
 	if err != nil {
 		return err
@@ -146,8 +172,7 @@ func provisionNodes(ctx context.Context, env *Env, l *lab.Lab, prov lab.Provider
 	var down []provision.Result
 	for _, n := range nodes {
 		if s := state[n]; s.State != lab.StateRunning {
-			down = append(down, provision.Result{Node: n, Action: provision.ActionFailed,
-				Err: fmt.Errorf("node %q is %s\nhint: lab up (or lab reload %s) boots it", n, s.State, n)})
+			down = append(down, provision.Result{Node: n, Action: provision.ActionFailed, Err: downErr(n, s.State)})
 			continue
 		}
 		up = append(up, n)
@@ -182,7 +207,7 @@ func provisionNodes(ctx context.Context, env *Env, l *lab.Lab, prov lab.Provider
 	if err := provision.Failed(results); err != nil {
 		return err
 	}
-	fmt.Fprintf(env.Streams.Err, "provisioned %d nodes in %s\n", len(results), time.Since(start).Round(time.Millisecond))
+	fmt.Fprintf(env.Streams.Err, "provisioned %s in %s\n", plural(len(results), "node"), time.Since(start).Round(time.Millisecond))
 	if f.noVerify {
 		return nil
 	}
@@ -199,7 +224,7 @@ func newProvisioner(ctx context.Context, env *Env, l *lab.Lab, f *provisionFlags
 	}
 	binaries, err := lab.FindAgentBinaries(flavour, f.agentBinary, exeDir())
 	if err != nil {
-		return nil, fmt.Errorf("%w: %w", errNoAgentBinaries, err)
+		return nil, noAgentError{err}
 	}
 	bundle := provision.Bundle{Flavour: flavour, Binaries: binaries}
 	if flavour == provision.FlavourSerf {
@@ -261,7 +286,8 @@ func upProvision(ctx context.Context, env *Env, l *lab.Lab, prov lab.Provider, f
 		return nil
 	}
 	err := provisionNodes(ctx, env, l, prov, l.NodeNames(), &f.provisionFlags, parallel)
-	if errors.Is(err, errNoAgentBinaries) && f.agentBinary == "" {
+	var na noAgentError
+	if errors.As(err, &na) && f.agentBinary == "" {
 		fmt.Fprintf(env.Streams.Err, "provision: skipped: %v\n", err)
 		return nil
 	}
@@ -277,6 +303,9 @@ func sortResults(nodes []string, results []provision.Result) {
 	slices.SortStableFunc(results, func(a, b provision.Result) int { return pos[a.Node] - pos[b.Node] })
 }
 
+// lastFailed marks an agent whose node's last provisioning failed.
+const lastFailed = " (last provision failed)"
+
 // recordAgents notes in the lab's state what runs on each node, for the
 // AGENT column of lab status.
 func recordAgents(env *Env, l *lab.Lab, name string, results []provision.Result) error {
@@ -289,11 +318,25 @@ func recordAgents(env *Env, l *lab.Lab, name string, results []provision.Result)
 		switch {
 		case n == nil:
 		case r.Err != nil:
-			n.Agent = "provision failed"
+			// A failed provision leaves the previous agent in place.
+			prev := strings.TrimSuffix(n.Agent, lastFailed)
+			if prev == "" || prev == "provision failed" {
+				n.Agent = "provision failed"
+			} else {
+				n.Agent = prev + lastFailed
+			}
 		default:
 			n.Agent = name + " " + r.Version
 			st.Agent = name
 		}
 	}
 	return lab.SaveState(l.Paths, st, env.now())
+}
+
+// plural writes n and noun, with an s unless n is 1.
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }

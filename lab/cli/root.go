@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -75,6 +76,9 @@ node, and injects faults while measuring what every node saw.`,
 	root.SetOut(env.Streams.Out)
 	root.SetErr(env.Streams.Err)
 	root.PersistentFlags().StringP("dir", "C", ".", "lab directory (holds lab.hcl, the Vagrantfile and .lab/)")
+	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
+		return fmt.Errorf("%w\nhint: %s --help lists its flags", err, c.CommandPath())
+	})
 	root.AddCommand(
 		newInitCommand(env),
 		newPlanCommand(env),
@@ -106,10 +110,41 @@ func labDir(cmd *cobra.Command) string {
 func Run(ctx context.Context, env *Env, args []string) int {
 	root := NewRoot(env)
 	root.SetArgs(args)
-	err := root.ExecuteContext(ctx)
+	cmd, err := root.ExecuteContextC(ctx)
 	var ee *ExitError
 	if err != nil && !errors.As(err, &ee) {
-		fmt.Fprintf(env.Streams.Err, "lab: %v\n", err)
+		msg := err.Error()
+		if cmd == root && !strings.Contains(msg, "\nhint: ") {
+			// An unknown command (with cobra's suggestions, if any).
+			msg = strings.TrimSpace(msg) + "\nhint: lab --help lists the commands"
+		}
+		fmt.Fprintf(env.Streams.Err, "lab: %s\n", msg)
 	}
 	return ExitCode(err)
+}
+
+// noArgs is cobra.NoArgs in lab's words: the command, what it got and,
+// when hint is nil, where its usage is.
+func noArgs(hint func(arg string) string) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, args []string) error {
+		if len(args) == 0 {
+			return nil
+		}
+		h := cmd.CommandPath() + " --help shows its usage"
+		if hint != nil {
+			h = hint(args[0])
+		}
+		return fmt.Errorf("%s takes no arguments (got %q)\nhint: %s", cmd.CommandPath(), args[0], h)
+	}
+}
+
+// needArgs is cobra.MinimumNArgs(1) in lab's words: what is missing and
+// an example.
+func needArgs(what, hint string) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, args []string) error {
+		if len(args) > 0 {
+			return nil
+		}
+		return fmt.Errorf("%s needs %s\nhint: %s", cmd.CommandPath(), what, hint)
+	}
 }

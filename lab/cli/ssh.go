@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os/exec"
@@ -19,7 +20,7 @@ the command's output and exit status are ssh's own. Host keys are pinned in
 .lab/known_hosts under the node's name on first contact.`,
 		Example: `  lab ssh web_1
   lab ssh web_3 -- ip -4 addr show eth1`,
-		Args: cobra.MinimumNArgs(1),
+		Args: needArgs("a node name", "lab ssh web_1, or lab ssh web_1 -- COMMAND"),
 		RunE: func(cmd *cobra.Command, args []string) error { return runSSH(cmd, env, args) },
 	}
 	cmd.Flags().SetInterspersed(false)
@@ -58,7 +59,28 @@ func runSSH(cmd *cobra.Command, env *Env, args []string) error {
 	err = c.Run()
 	var ee *exec.ExitError
 	if errors.As(err, &ee) {
+		// 255 is ssh's own failure: say so when the node is down.
+		if ee.ExitCode() == 255 {
+			if down := nodeDown(cmd.Context(), prov, l, nodes[0]); down != nil {
+				fmt.Fprintf(env.Streams.Err, "lab: %v\n", down)
+			}
+		}
 		return &ExitError{Code: ee.ExitCode()}
 	}
 	return err
+}
+
+// nodeDown returns an error with the fix when the provider reports node
+// halted or not created, else nil.
+func nodeDown(ctx context.Context, prov lab.Provider, l *lab.Lab, node string) error {
+	statuses, err := prov.Status(ctx, l)
+	if err != nil {
+		return nil
+	}
+	for _, s := range statuses {
+		if s.Node == node && isDown(s.State) {
+			return downErr(node, s.State)
+		}
+	}
+	return nil
 }

@@ -10,6 +10,7 @@ import (
 )
 
 func newSSHConfigCommand(env *Env) *cobra.Command {
+	var all bool
 	cmd := &cobra.Command{
 		Use:   "ssh-config [NODES]",
 		Short: "Print an OpenSSH config for the nodes, like vagrant ssh-config",
@@ -17,25 +18,34 @@ func newSSHConfigCommand(env *Env) *cobra.Command {
 plain ssh, scp and Ansible reach the nodes by name:
 
   lab ssh-config > .lab/ssh_config && ssh -F .lab/ssh_config web_1`,
-		RunE: func(cmd *cobra.Command, args []string) error { return runSSHConfig(cmd, env, args) },
+		RunE: func(cmd *cobra.Command, args []string) error { return runSSHConfig(cmd, env, args, all) },
 	}
+	cmd.Flags().BoolVar(&all, "all", false, "every node (the default without NODES)")
 	return cmd
 }
 
-func runSSHConfig(cmd *cobra.Command, env *Env, args []string) error {
-	r, err := openReachable(cmd, env, args)
+func runSSHConfig(cmd *cobra.Command, env *Env, args []string, all bool) error {
+	r, err := openReachable(cmd, env, args, all)
 	if err != nil {
 		return err
 	}
 	var b strings.Builder
-	for i, ep := range r.eps {
-		if i > 0 {
+	var left []string
+	for _, ep := range r.eps {
+		if st, ok := r.down[ep.Node]; ok {
+			left = append(left, fmt.Sprintf("%s (%s)", ep.Node, st))
+			continue
+		}
+		if b.Len() > 0 {
 			b.WriteString("\n")
 		}
 		fmt.Fprintf(&b, "Host %s\n  HostName %s\n  User %s\n  Port %d\n", ep.Node, ep.Host, ep.User, ep.Port)
 		for _, o := range lab.SSHOptions(r.lab, ep) {
 			fmt.Fprintf(&b, "  %s %s\n", o[0], o[1])
 		}
+	}
+	if len(left) > 0 {
+		fmt.Fprintf(env.Streams.Err, "lab: left out, not running: %s\nhint: lab up boots them\n", strings.Join(left, ", "))
 	}
 	_, err = fmt.Fprint(env.Streams.Out, b.String())
 	return err

@@ -13,6 +13,7 @@ import (
 
 type statusFlags struct {
 	json bool
+	all  bool
 }
 
 // nodeStatus is one row of lab status, and its JSON form.
@@ -38,11 +39,12 @@ named) and prints one row per node; --json prints the same as a JSON array.`,
 		RunE: func(cmd *cobra.Command, args []string) error { return runStatus(cmd, env, f, args) },
 	}
 	cmd.Flags().BoolVar(&f.json, "json", false, "print JSON")
+	cmd.Flags().BoolVar(&f.all, "all", false, "every node (the default without NODES)")
 	return cmd
 }
 
 func runStatus(cmd *cobra.Command, env *Env, f *statusFlags, args []string) error {
-	r, err := openReachable(cmd, env, args)
+	r, err := openReachable(cmd, env, args, f.all)
 	if err != nil {
 		return err
 	}
@@ -64,7 +66,10 @@ func runStatus(cmd *cobra.Command, env *Env, f *statusFlags, args []string) erro
 			s = lab.NodeStatus{Node: name, State: lab.StateUnknown}
 		}
 		row := nodeStatus{Node: name, Hostname: n.Hostname, State: s.State, Detail: s.Detail, IP: n.IP.String(),
-			SSH: eps[i].User + "@" + eps[i].Host + ":" + strconv.Itoa(eps[i].Port)}
+			SSH: eps[i].Host + ":" + strconv.Itoa(eps[i].Port)}
+		if eps[i].User != "" { // none for a node the provider runs no SSH for
+			row.SSH = eps[i].User + "@" + row.SSH
+		}
 		if st != nil {
 			if e := st.Node(name); e != nil {
 				row.Agent = e.Agent

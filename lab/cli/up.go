@@ -1,9 +1,11 @@
 package cli
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"reflect"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -33,11 +35,11 @@ up is re-runnable: on a lab that is partly up, after Ctrl-C or a crash, it
 finishes the job. Only one lab command changes a lab at a time.`,
 		Example: `  lab up --nodes 10 --provider netns
   lab up --parallel 4`,
-		Args: cobra.NoArgs,
+		Args: noArgs(nil),
 		RunE: func(cmd *cobra.Command, _ []string) error { return runUp(cmd, env, f) },
 	}
 	f.spec.register(cmd.Flags())
-	cmd.Flags().IntVarP(&f.parallel, "parallel", "p", 10, "nodes booted at a time")
+	cmd.Flags().IntVarP(&f.parallel, "parallel", "p", 10, "nodes booted, then provisioned, at a time")
 	f.agent.register(cmd.Flags())
 	return cmd
 }
@@ -47,6 +49,9 @@ func runUp(cmd *cobra.Command, env *Env, f *upFlags) error {
 	dir := labDir(cmd)
 	if f.parallel < 1 {
 		return fmt.Errorf("--parallel %d: use 1 or more", f.parallel)
+	}
+	if err := f.agent.check(); err != nil {
+		return err
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("create lab directory: %w", err)
@@ -106,6 +111,9 @@ func runUp(cmd *cobra.Command, env *Env, f *upFlags) error {
 	if err := checkFits(cmd, env, l, prov); err != nil {
 		return err
 	}
+	if err := checkMoved(ctx, l, prov); err != nil {
+		return err
+	}
 	st, err := loadOrNewState(l)
 	if err != nil {
 		return err
@@ -133,6 +141,7 @@ func runUp(cmd *cobra.Command, env *Env, f *upFlags) error {
 		}
 	}
 	fmt.Fprintf(env.Streams.Out, "lab %s: %d of %d nodes running on %s\n", l.Spec.Name, running, len(l.Nodes), l.Spec.Provider)
+	warnLeftovers(ctx, env, l, prov)
 	if err := upProvision(ctx, env, l, prov, &f.agent, f.parallel); err != nil {
 		return err
 	}
@@ -162,4 +171,20 @@ func checkFits(cmd *cobra.Command, env *Env, l *lab.Lab, prov lab.Provider) erro
 		return err
 	}
 	return fmt.Errorf("lab %s does not fit this host (see the plan above)\nhint: change lab.hcl as the plan says, then lab up again", l.Spec.Name)
+}
+
+// warnLeftovers says what the provider still holds for the lab beyond its
+// nodes: after nodes was lowered in lab.hcl, the dropped nodes run on and
+// their agents stay members of the cluster.
+func warnLeftovers(ctx context.Context, env *Env, l *lab.Lab, prov lab.Provider) {
+	lf, ok := prov.(lab.LeftoverFinder)
+	if !ok {
+		return
+	}
+	left, err := lf.Leftovers(ctx, l)
+	if err != nil || len(left) == 0 {
+		return
+	}
+	fmt.Fprintf(env.Streams.Err, "warning: lab %s holds more than its %d nodes:\n  %s\nhint: their agents may still be members of the cluster; lab doctor lists them, lab destroy removes them (with the lab)\n",
+		l.Spec.Name, len(l.Nodes), strings.Join(left, "\n  "))
 }
