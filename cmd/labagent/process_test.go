@@ -138,7 +138,7 @@ func TestProcessCLI(t *testing.T) {
 	}
 	waitStatus := func(observers []int, node, status string) {
 		t.Helper()
-		agenttest.WaitFor(t, 40*time.Second, func() (bool, string) {
+		agenttest.WaitFor(t, 90*time.Second, func() (bool, string) {
 			for _, o := range observers {
 				st, err := statuses(o)
 				if err != nil {
