@@ -93,6 +93,9 @@ func TestUsageErrors(t *testing.T) {
 		{name: "join without address", args: []string{"join"}, code: 2, want: "hint:"},
 		{name: "agent not running", args: []string{"members", "-rpc-addr", "127.0.0.1:1"}, code: 1, want: "hint: is `labagent agent` running?"},
 		{name: "help", args: []string{"members", "-h"}, code: 0, want: "-rpc-addr"},
+		{name: "join flag after address", args: []string{"join", "127.0.0.1", "-rpc-addr", "127.0.0.1:1"}, code: 2, want: "hint: put flags before the arguments"},
+		{name: "force-leave flag after node", args: []string{"force-leave", "web_2", "--rpc-addr=127.0.0.1:1"}, code: 2, want: "flag --rpc-addr=127.0.0.1:1 after the arguments"},
+		{name: "event flag after name", args: []string{"event", "deploy", "-coalesce=false"}, code: 2, want: "hint: put flags before the arguments"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
