@@ -204,18 +204,27 @@ var matrixMark = map[string]string{"alive": "A", "suspect": "S", "failed": "F", 
 // l leaving, ? unknown (not listed), ! the observer's agent did not
 // answer. A split view shows as rows that disagree.
 func WriteMatrix(w io.Writer, views []View) error {
-	names := map[string]bool{}
+	// Columns in the rows' order (the caller's: the lab's node order, so
+	// web_10 comes after web_9), then the members no observer is, sorted.
+	cols := make([]string, 0, len(views))
+	seen := map[string]bool{}
 	for _, v := range views {
-		names[v.Node] = true
-		for _, m := range v.Members {
-			names[m.Name] = true
+		if !seen[v.Node] {
+			seen[v.Node] = true
+			cols = append(cols, v.Node)
 		}
 	}
-	cols := make([]string, 0, len(names))
-	for n := range names {
-		cols = append(cols, n)
+	var extra []string
+	for _, v := range views {
+		for _, m := range v.Members {
+			if !seen[m.Name] {
+				seen[m.Name] = true
+				extra = append(extra, m.Name)
+			}
+		}
 	}
-	slices.Sort(cols)
+	slices.Sort(extra)
+	cols = append(cols, extra...)
 	tw := tabwriter.NewWriter(w, 0, 0, 1, ' ', 0)
 	fmt.Fprint(tw, "OBSERVER \\ NODE")
 	for i := range cols {
