@@ -41,6 +41,9 @@ func (s *Session) Run(ctx context.Context, req Request) (err error) {
 	if sum == nil {
 		return derr
 	}
+	if req.Action.Expects() == ExpectNone && !s.Keep && derr == nil {
+		sum.Note = "nothing to measure: the fault was removed as the command ended; add --keep to leave it in place (`lab members --matrix` shows its effect, `lab chaos heal` removes it)"
+	}
 	if s.ResultsDir != "" {
 		dir, rerr := NewRecordDir(s.ResultsDir, sum.Injected, string(req.Action))
 		if rerr == nil {

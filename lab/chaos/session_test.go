@@ -42,6 +42,32 @@ func TestSessionHealsOnExit(t *testing.T) {
 	}
 }
 
+// A fault with nothing to measure (loss, delay) is healed as the command
+// ends unless --keep: the note must not say it is in place.
+func TestSessionUnmeasuredFaultNote(t *testing.T) {
+	tests := []struct {
+		name string
+		keep bool
+		want string
+	}{
+		{"healed", false, "the fault was removed as the command ended; add --keep to leave it in place"},
+		{"kept", true, "the fault is in place"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := newFakeCluster(t, 4)
+			var out bytes.Buffer
+			s := &Session{Engine: c.engine(), Out: &out, Keep: tt.keep, ResultsDir: t.TempDir()}
+			if err := s.Run(context.Background(), mustReq(t, "loss 20 web_1")); err != nil {
+				t.Fatal(err)
+			}
+			if !strings.Contains(out.String(), tt.want) {
+				t.Errorf("want %q in:\n%s", tt.want, out.String())
+			}
+		})
+	}
+}
+
 func TestSessionCtrlCDuringPartitionHeals(t *testing.T) {
 	c := newFakeCluster(t, 4)
 	for _, n := range c.l.NodeNames() {
