@@ -302,5 +302,11 @@ func errorPlot(ev Event, rows []ErrorRow, st style) (*plot.Plot, error) {
 	zero := plotter.NewFunction(func(float64) float64 { return 0 })
 	zero.Color = color.Gray{Y: 80}
 	p.Add(zero)
+	// A function has no data range: put 0 on the axis (errors of one sign
+	// left it off), with room above for the legend.
+	lo, hi := math.Min(p.Y.Min, 0), math.Max(p.Y.Max, 0)
+	if hi > lo {
+		p.Y.Min, p.Y.Max = lo, hi+0.2*(hi-lo)
+	}
 	return p, nil
 }

@@ -227,3 +227,33 @@ func TestCreateDirNeverOverwrites(t *testing.T) {
 		t.Error("CreateDir accepted a name with a slash")
 	}
 }
+
+// The error plot's zero line ("a perfect prediction") must be on the
+// axis even when every model error has the same sign.
+func TestErrorPlotShowsZero(t *testing.T) {
+	tests := []struct {
+		name string
+		errs []float64
+	}{
+		{name: "all below zero", errs: []float64{-8.5, -8.1, -7.8, -0.1}},
+		{name: "all above zero", errs: []float64{0.3, 0.5, 0.7}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var rows []ErrorRow
+			for i, e := range tc.errs {
+				rows = append(rows, ErrorRow{Model: "sim", Measured: "memberlist", Event: EventFail, N: 52, Percentile: Percentiles[i], Error: &e})
+			}
+			p, err := errorPlot(EventFail, rows, style{backends: []string{"memberlist", "sim"}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if p.Y.Min > 0 || p.Y.Max < 0 {
+				t.Errorf("y axis %g..%g leaves out 0", p.Y.Min, p.Y.Max)
+			}
+			if p.Y.Max <= 0 && p.Y.Min >= 0 {
+				t.Errorf("empty y axis")
+			}
+		})
+	}
+}
