@@ -44,6 +44,9 @@ type fakeCluster struct {
 	skew map[string]time.Duration
 	// monitors are the nodes' serf monitor streams (Serf agents only).
 	monitors monitors
+	// quickReload: a reloaded node is back before anyone noticed it gone,
+	// so the observers record only its new incarnation (member-update).
+	quickReload bool
 }
 
 func newFakeCluster(t *testing.T, n int) *fakeCluster {
@@ -102,6 +105,10 @@ func (c *fakeCluster) Reload(_ context.Context, _ *lab.Lab, nodes []string) erro
 	defer c.mu.Unlock()
 	c.log = append(c.log, fmt.Sprintf("reload %v", nodes))
 	for _, n := range nodes {
+		if c.quickReload {
+			c.notice(EventUpdate, n, c.l.NodeNames())
+			continue
+		}
 		c.notice(EventLeave, n, c.l.NodeNames())
 		c.notice(EventJoin, n, c.l.NodeNames())
 	}
@@ -263,6 +270,11 @@ func TestEngineActions(t *testing.T) {
 			name: "reload: alive again, halted nodes do not observe", line: "reload web_2",
 			setup: func(c *fakeCluster) { c.state["web_5"] = lab.StateHalted },
 			want:  map[string]string{"web_1": "member-join 1s", "web_3": "member-join 3s", "web_4": "member-join 4s"},
+		},
+		{
+			name: "reload back before anyone noticed it gone: its new incarnation", line: "reload web_2",
+			setup: func(c *fakeCluster) { c.quickReload = true },
+			want:  map[string]string{"web_1": "member-update 1s", "web_3": "member-update 3s", "web_4": "member-update 4s", "web_5": "member-update 5s"},
 		},
 		{
 			name: "partition: each side sees the other fail", line: "partition 'web_[1-2]' web_4,web_5",
