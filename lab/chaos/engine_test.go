@@ -151,6 +151,17 @@ func (c *fakeCluster) Run(_ context.Context, node, cmd string, stdin []byte) ([]
 	}
 	journalCmd := c.agent.Cmd("journal", "-format", "json")
 	switch {
+	case cmd == c.agent.MembersCmd():
+		if !c.agentUp[node] {
+			return nil, fmt.Errorf("agent on %s: connection refused", node)
+		}
+		var ms []string
+		for _, n := range c.l.NodeNames() {
+			if c.state[n] == lab.StateRunning && c.agentUp[n] {
+				ms = append(ms, fmt.Sprintf(`{"name":%q,"addr":"10.0.0.1:7946","port":7946,"status":"alive"}`, n))
+			}
+		}
+		return []byte(`{"members":[` + strings.Join(ms, ",") + `]}`), nil
 	case strings.HasPrefix(cmd, journalCmd):
 		c.journalReads++
 		if !c.agentUp[node] {
@@ -334,6 +345,7 @@ func TestEngineRefusesWrongState(t *testing.T) {
 		{"halt web_2", "halt: web_2 not running\nhint: boot them first: lab chaos up web_2"},
 		{"kill-agent web_2,web_3", "kill-agent: web_2, web_3 not running"},
 		{"up web_1", "up: web_1 already running\nhint: halt them first (lab chaos halt web_1)"},
+		{"start-agent web_1", "start-agent: the agent runs on web_1 already\nhint: stop it first (lab chaos stop-agent web_1), or use restart-agent"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.line, func(t *testing.T) {
@@ -355,6 +367,24 @@ func TestEngineSkipsTargetsInTheWrongState(t *testing.T) {
 	c := newFakeCluster(t, 4)
 	c.state["web_2"] = lab.StateHalted
 	s, err := c.engine().Do(context.Background(), mustReq(t, "up --all"), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]string{"web_2"}, s.Targets); diff != "" {
+		t.Errorf("targets (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff(map[string]string{"web_1": "member-join 1s", "web_3": "member-join 3s", "web_4": "member-join 4s"}, latencies(s)); diff != "" {
+		t.Errorf("observations (-want +got):\n%s", diff)
+	}
+}
+
+// start-agent --all starts the agents that are down and measures them
+// from the others, instead of waiting out the timeout for agents that
+// never stopped.
+func TestEngineStartAgentSkipsRunningAgents(t *testing.T) {
+	c := newFakeCluster(t, 4)
+	c.agentUp["web_2"] = false
+	s, err := c.engine().Do(context.Background(), mustReq(t, "start-agent --all"), 0)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -155,6 +155,7 @@ partition web_1 web_2,web_3
 
 func TestSessionScenarioStopsAtFailingStep(t *testing.T) {
 	c := newFakeCluster(t, 3)
+	c.agentUp["web_3"] = false // answers no `members`: never converged
 	src := []byte("halt web_1\nwait converged --timeout 1ms\nhalt web_2\n")
 	sc, err := ParseScenario("s", bytes.NewReader(src))
 	if err != nil {
@@ -163,7 +164,6 @@ func TestSessionScenarioStopsAtFailingStep(t *testing.T) {
 	var out bytes.Buffer
 	s := &Session{Engine: c.engine(), Out: &out}
 	err = s.RunScenario(context.Background(), sc, src, 1)
-	// The fake agents answer no `members`: never converged.
 	if err == nil || !strings.Contains(err.Error(), "s:2: wait converged: not converged") {
 		t.Fatalf("err = %v", err)
 	}
