@@ -363,36 +363,32 @@ func TestEngineRefusesWrongState(t *testing.T) {
 	}
 }
 
+// up --all boots the halted nodes and start-agent --all starts the agents
+// that are down, each measured from the others, instead of waiting out the
+// timeout for targets the action changes nothing on.
 func TestEngineSkipsTargetsInTheWrongState(t *testing.T) {
-	c := newFakeCluster(t, 4)
-	c.state["web_2"] = lab.StateHalted
-	s, err := c.engine().Do(context.Background(), mustReq(t, "up --all"), 0)
-	if err != nil {
-		t.Fatal(err)
+	tests := []struct {
+		name, line string
+		setup      func(c *fakeCluster)
+	}{
+		{"up boots the halted", "up --all", func(c *fakeCluster) { c.state["web_2"] = lab.StateHalted }},
+		{"start-agent starts the stopped", "start-agent --all", func(c *fakeCluster) { c.agentUp["web_2"] = false }},
 	}
-	if diff := cmp.Diff([]string{"web_2"}, s.Targets); diff != "" {
-		t.Errorf("targets (-want +got):\n%s", diff)
-	}
-	if diff := cmp.Diff(map[string]string{"web_1": "member-join 1s", "web_3": "member-join 3s", "web_4": "member-join 4s"}, latencies(s)); diff != "" {
-		t.Errorf("observations (-want +got):\n%s", diff)
-	}
-}
-
-// start-agent --all starts the agents that are down and measures them
-// from the others, instead of waiting out the timeout for agents that
-// never stopped.
-func TestEngineStartAgentSkipsRunningAgents(t *testing.T) {
-	c := newFakeCluster(t, 4)
-	c.agentUp["web_2"] = false
-	s, err := c.engine().Do(context.Background(), mustReq(t, "start-agent --all"), 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if diff := cmp.Diff([]string{"web_2"}, s.Targets); diff != "" {
-		t.Errorf("targets (-want +got):\n%s", diff)
-	}
-	if diff := cmp.Diff(map[string]string{"web_1": "member-join 1s", "web_3": "member-join 3s", "web_4": "member-join 4s"}, latencies(s)); diff != "" {
-		t.Errorf("observations (-want +got):\n%s", diff)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := newFakeCluster(t, 4)
+			tt.setup(c)
+			s, err := c.engine().Do(context.Background(), mustReq(t, tt.line), 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff([]string{"web_2"}, s.Targets); diff != "" {
+				t.Errorf("targets (-want +got):\n%s", diff)
+			}
+			if diff := cmp.Diff(map[string]string{"web_1": "member-join 1s", "web_3": "member-join 3s", "web_4": "member-join 4s"}, latencies(s)); diff != "" {
+				t.Errorf("observations (-want +got):\n%s", diff)
+			}
+		})
 	}
 }
 
