@@ -253,6 +253,19 @@ func convergePlot(ev Event, sums []Group, st style) (*plot.Plot, error) {
 	}
 	p.Y.Min = 0
 	p.Y.Max = 1.25 * ymax // room for the legend
+	if ymax == 0 {
+		p.Y.Max = 1 // no backend reached t100: an empty plot, not a panic
+	}
+	// The x range from the sizes, not the points: with none (no t100) the
+	// default range reaches below 0, which a log axis cannot draw.
+	for i, tk := range ticks {
+		if i == 0 || tk.Value < p.X.Min {
+			p.X.Min = tk.Value
+		}
+		if i == 0 || tk.Value > p.X.Max {
+			p.X.Max = tk.Value
+		}
+	}
 	p.X.Min, p.X.Max = p.X.Min/1.2, p.X.Max*1.2
 	return p, nil
 }

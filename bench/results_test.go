@@ -3,6 +3,7 @@ package bench
 import (
 	"bytes"
 	"image/png"
+	"io"
 	"maps"
 	"os"
 	"path/filepath"
@@ -253,6 +254,43 @@ func TestErrorPlotShowsZero(t *testing.T) {
 			}
 			if p.Y.Max <= 0 && p.Y.Min >= 0 {
 				t.Errorf("empty y axis")
+			}
+		})
+	}
+}
+
+// A run in which no backend reached t100 (every run timed out before the
+// last observer learned) still draws its time-to-converge plot: an empty
+// log axis panicked in gonum/plot.
+func TestConvergePlotWithoutT100(t *testing.T) {
+	tests := []struct {
+		name string
+		ns   []int
+	}{
+		{name: "one size", ns: []int{10}},
+		{name: "a sweep", ns: []int{10, 100}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var sums []Group
+			for _, n := range tc.ns {
+				sums = append(sums, Group{Backend: BackendSim, Event: EventFail, N: n, Runs: 1})
+			}
+			p, err := convergePlot(EventFail, sums, style{backends: []string{BackendSim}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer func() {
+				if r := recover(); r != nil {
+					t.Fatalf("drawing panicked: %v", r)
+				}
+			}()
+			wt, err := p.WriterTo(plotWidth, plotHeight, "png")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := wt.WriteTo(io.Discard); err != nil {
+				t.Fatal(err)
 			}
 		})
 	}
