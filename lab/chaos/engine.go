@@ -127,6 +127,10 @@ func (e *Engine) Do(ctx context.Context, req Request, stream uint64) (*Summary, 
 		if e.Agent.Serf() {
 			p.expect = viewExpectations(p.observers, views, p.running)
 		} else {
+			// Read again: what an observer recorded between the first read
+			// and the injection (a cluster still merging) is part of its
+			// state at the injection, and is not to be expected again.
+			journals = w.Read(ctx, p.observers)
 			p.expect = healExpectations(p.observers, journals, injected, clocks, p.running)
 		}
 	}

@@ -47,6 +47,9 @@ type fakeCluster struct {
 	// quickReload: a reloaded node is back before anyone noticed it gone,
 	// so the observers record only its new incarnation (member-update).
 	quickReload bool
+	// lateJoins: the observer records these members' joins right after
+	// the controller first reads its journal (a cluster still merging).
+	lateJoins map[string][]string
 }
 
 func newFakeCluster(t *testing.T, n int) *fakeCluster {
@@ -178,6 +181,11 @@ func (c *fakeCluster) Run(_ context.Context, node, cmd string, stdin []byte) ([]
 				out = append(out, string(b))
 			}
 		}
+		for _, subj := range c.lateJoins[node] {
+			j := c.journals[node]
+			c.journals[node] = append(j, Entry{Seq: uint64(len(j) + 1), UnixNano: c.clock.Add(100 * time.Millisecond).UnixNano(), Type: EventJoin, Node: subj})
+		}
+		delete(c.lateJoins, node)
 		return []byte(strings.Join(out, "\n")), nil
 	case cmd == c.agent.KillScript():
 		if c.atInject == nil {
@@ -499,6 +507,33 @@ func TestEngineHealBringsBackWhatWasDown(t *testing.T) {
 	}
 	if !slices.Equal(hs.Outcomes, []string{EventJoin}) {
 		t.Errorf("heal outcomes %v", hs.Outcomes)
+	}
+}
+
+// Members that came back after the controller read an observer's
+// journal but before the heal are not expected to come back again: the
+// expectation is the observer's state at the injection, not at the read.
+func TestEngineHealExpectsWhatWasDownAtInjection(t *testing.T) {
+	c := newFakeCluster(t, 4)
+	e := c.engine()
+	ctx := context.Background()
+	if _, err := e.Do(ctx, mustReq(t, "partition web_1 'web_[2-4]'"), 0); err != nil {
+		t.Fatal(err)
+	}
+	c.mu.Lock()
+	c.clock = c.clock.Add(10 * time.Second)
+	c.lateJoins = map[string][]string{"web_1": {"web_2", "web_3", "web_4"}}
+	c.mu.Unlock()
+	hs, err := e.Do(ctx, mustReq(t, "heal"), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var expected []string
+	for _, o := range hs.Observations {
+		expected = append(expected, fmt.Sprintf("%s %d", o.Node, o.Expected))
+	}
+	if diff := cmp.Diff([]string{"web_2 1", "web_3 1", "web_4 1"}, expected); diff != "" {
+		t.Errorf("heal expectations (-want +got):\n%s", diff)
 	}
 }
 
