@@ -169,6 +169,10 @@ func TestRebuildFromSamplesAlone(t *testing.T) {
 		if diff := cmp.Diff(old.Groups, sum.Groups); diff != "" {
 			t.Errorf("groups differ (-want +got):\n%s", diff)
 		}
+		report := string(got[ReportFile])
+		if strings.Contains(report, "Made by `-`") || !strings.Contains(report, "rebuilt from samples.csv alone") {
+			t.Errorf("report.md does not say its environment is unknown:\n%.400s", report)
+		}
 	})
 	t.Run("no samples", func(t *testing.T) {
 		err := Rebuild(Dir{Path: t.TempDir()})
