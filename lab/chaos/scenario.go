@@ -37,7 +37,8 @@ type Step struct {
 //	up --all
 //
 // `wait converged` waits until every running agent sees every running
-// node alive; `wait DURATION` sleeps.
+// agent's node alive and no other node alive (a node whose agent was
+// killed or stopped counts as down); `wait DURATION` sleeps.
 type Scenario struct {
 	Name  string
 	Steps []Step

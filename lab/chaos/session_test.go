@@ -155,7 +155,7 @@ partition web_1 web_2,web_3
 
 func TestSessionScenarioStopsAtFailingStep(t *testing.T) {
 	c := newFakeCluster(t, 3)
-	c.agentUp["web_3"] = false // answers no `members`: never converged
+	c.agentUp["web_2"], c.agentUp["web_3"] = false, false // no agent answers `members`: never converged
 	src := []byte("halt web_1\nwait converged --timeout 1ms\nhalt web_2\n")
 	sc, err := ParseScenario("s", bytes.NewReader(src))
 	if err != nil {
@@ -175,6 +175,26 @@ func TestSessionScenarioStopsAtFailingStep(t *testing.T) {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("combined report lacks %q:\n%s", want, out.String())
 		}
+	}
+}
+
+// The classic sequence: crash an agent, wait until the others agree it
+// is gone, start it again. The killed agent's node still runs, but it
+// must not hold up the wait.
+func TestSessionScenarioWaitsPastAKilledAgent(t *testing.T) {
+	c := newFakeCluster(t, 3)
+	src := []byte("kill-agent web_2\nwait converged --timeout 1ms\nstart-agent web_2\n")
+	sc, err := ParseScenario("s", bytes.NewReader(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	s := &Session{Engine: c.engine(), Out: &out}
+	if err := s.RunScenario(context.Background(), sc, src, 1); err != nil {
+		t.Fatalf("%v\n%s", err, out.String())
+	}
+	if !strings.Contains(out.String(), "== s:3: start-agent web_2") {
+		t.Errorf("start-agent did not run:\n%s", out.String())
 	}
 }
 

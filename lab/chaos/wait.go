@@ -16,30 +16,45 @@ import (
 // a node whose agent did not answer is absent.
 type Views map[string]map[string]string
 
-// Converged reports whether every running node's agent answers and sees
-// exactly the running nodes alive, and lists the disagreements otherwise.
+// Converged reports whether the running nodes whose agent answers all see
+// exactly each other alive, and lists the disagreements otherwise. A
+// running node whose agent does not answer (after kill-agent or
+// stop-agent) counts as down: converged once no one sees it alive. When
+// no agent answers at all, nothing has converged.
 func Converged(v Views, running []string) (bool, []string) {
-	var diffs []string
-	for _, n := range running {
-		view, ok := v[n]
-		if !ok {
+	up := filter(running, func(n string) bool { _, ok := v[n]; return ok })
+	if len(up) == 0 {
+		var diffs []string
+		for _, n := range running {
 			diffs = append(diffs, n+": agent does not answer")
-			continue
 		}
-		var missing, extra []string
-		for _, m := range running {
+		return len(diffs) == 0, diffs
+	}
+	var diffs []string
+	for _, n := range up {
+		view := v[n]
+		var missing, silent, extra []string
+		for _, m := range up {
 			if view[m] != "alive" {
 				missing = append(missing, m)
 			}
 		}
 		for m, st := range view {
-			if st == "alive" && !slices.Contains(running, m) {
+			switch {
+			case st != "alive" || slices.Contains(up, m):
+			case slices.Contains(running, m):
+				silent = append(silent, m)
+			default:
 				extra = append(extra, m)
 			}
 		}
+		slices.Sort(silent)
 		slices.Sort(extra)
 		if len(missing) > 0 {
 			diffs = append(diffs, fmt.Sprintf("%s: not alive: %s", n, lab.Summarize(missing)))
+		}
+		if len(silent) > 0 {
+			diffs = append(diffs, fmt.Sprintf("%s: alive but its agent does not answer: %s", n, strings.Join(silent, ", ")))
 		}
 		if len(extra) > 0 {
 			diffs = append(diffs, fmt.Sprintf("%s: alive but not running: %s", n, strings.Join(extra, ", ")))
@@ -72,8 +87,9 @@ func (e *Engine) ReadViews(ctx context.Context, nodes []string) Views {
 	return out
 }
 
-// Wait runs a wait step: sleep for req.For, or poll until every running
-// agent sees every running node alive (at most req.Timeout, default 2m).
+// Wait runs a wait step: sleep for req.For, or poll until the running
+// agents see each other alive and no other node alive (see Converged; at
+// most req.Timeout, default 2m).
 func (e *Engine) Wait(ctx context.Context, req Request) error {
 	if !req.Converged {
 		select {

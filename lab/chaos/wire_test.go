@@ -66,7 +66,11 @@ func TestConverged(t *testing.T) {
 		{"agreed", Views{"web_1": {"web_1": "alive", "web_2": "alive", "web_3": "failed"}, "web_2": {"web_1": "alive", "web_2": "alive"}}, true, nil},
 		{"split", Views{"web_1": {"web_1": "alive", "web_2": "failed"}, "web_2": {"web_1": "alive", "web_2": "alive", "web_3": "alive"}}, false,
 			[]string{"web_1: not alive: web_2", "web_2: alive but not running: web_3"}},
-		{"silent agent", Views{"web_1": {"web_1": "alive", "web_2": "alive"}}, false, []string{"web_2: agent does not answer"}},
+		// A running node whose agent is down (kill-agent, stop-agent) is
+		// converged once the others no longer see it alive.
+		{"silent agent seen alive", Views{"web_1": {"web_1": "alive", "web_2": "alive"}}, false, []string{"web_1: alive but its agent does not answer: web_2"}},
+		{"stopped agent seen gone", Views{"web_1": {"web_1": "alive", "web_2": "failed"}}, true, nil},
+		{"no agent answers", Views{}, false, []string{"web_1: agent does not answer", "web_2: agent does not answer"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
