@@ -16,23 +16,34 @@ import (
 // a node whose agent did not answer is absent.
 type Views map[string]map[string]string
 
-// Converged reports whether the running nodes whose agent answers all see
-// exactly each other alive, and lists the disagreements otherwise. A
-// running node whose agent does not answer (after kill-agent or
-// stop-agent) counts as down: converged once no one sees it alive. When
-// no agent answers at all, nothing has converged.
+// Converged reports whether every running node's agent answers and sees
+// exactly the running nodes alive, and lists the disagreements otherwise.
 func Converged(v Views, running []string) (bool, []string) {
+	return converged(v, running, running)
+}
+
+// ConvergedUp is Converged for the running nodes whose agent answers: a
+// running node whose agent is down (kill-agent, stop-agent) counts as
+// down, converged once no one sees it alive. When no agent answers at
+// all, nothing has converged.
+func ConvergedUp(v Views, running []string) (bool, []string) {
 	up := filter(running, func(n string) bool { _, ok := v[n]; return ok })
 	if len(up) == 0 {
-		var diffs []string
-		for _, n := range running {
-			diffs = append(diffs, n+": agent does not answer")
-		}
-		return len(diffs) == 0, diffs
+		return Converged(v, running)
 	}
+	return converged(v, up, running)
+}
+
+// converged checks that every node of up answers and sees exactly up
+// alive; a running node outside up seen alive is reported as silent.
+func converged(v Views, up, running []string) (bool, []string) {
 	var diffs []string
 	for _, n := range up {
-		view := v[n]
+		view, ok := v[n]
+		if !ok {
+			diffs = append(diffs, n+": agent does not answer")
+			continue
+		}
 		var missing, silent, extra []string
 		for _, m := range up {
 			if view[m] != "alive" {
@@ -88,8 +99,8 @@ func (e *Engine) ReadViews(ctx context.Context, nodes []string) Views {
 }
 
 // Wait runs a wait step: sleep for req.For, or poll until the running
-// agents see each other alive and no other node alive (see Converged; at
-// most req.Timeout, default 2m).
+// agents see each other alive and no other node alive (ConvergedUp, or
+// Converged with req.AllAgents; at most req.Timeout, default 2m).
 func (e *Engine) Wait(ctx context.Context, req Request) error {
 	if !req.Converged {
 		select {
@@ -113,7 +124,11 @@ func (e *Engine) Wait(ctx context.Context, req Request) error {
 		if err != nil {
 			return err
 		}
-		ok, diffs := Converged(e.ReadViews(ctx, running), running)
+		check := ConvergedUp
+		if req.AllAgents {
+			check = Converged
+		}
+		ok, diffs := check(e.ReadViews(ctx, running), running)
 		if ok {
 			return nil
 		}
