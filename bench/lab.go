@@ -285,7 +285,7 @@ func pickNode(names []string, seed uint64, run int) string {
 
 // settle waits until every running agent sees every running node alive.
 func (b *Lab) settle(ctx context.Context, a *attached) error {
-	return a.engine.Wait(ctx, chaos.Request{Action: chaos.ActWait, Converged: true, AllAgents: true})
+	return a.engine.Wait(ctx, chaos.Request{Action: chaos.ActWait, Converged: true})
 }
 
 // runOnce injects the event on node, measures it and restores the node.

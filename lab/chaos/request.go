@@ -23,10 +23,10 @@ type Request struct {
 	// Wait: Converged, or For.
 	Converged bool
 	For       time.Duration
-	// AllAgents (wait converged): every running node's agent must answer,
-	// as bench needs between runs. Without it (a scenario's wait), a node
-	// whose agent is down counts as down: see ConvergedUp.
-	AllAgents bool
+	// AgentsDown (wait converged): running nodes whose agent an earlier
+	// step of the scenario stopped (kill-agent, stop-agent) and no step
+	// started again; they count as down (see ConvergedWithout).
+	AgentsDown []string
 
 	Force     bool          // halt: power off
 	Timeout   time.Duration // 0: derived from the agent profile

@@ -22,20 +22,15 @@ func Converged(v Views, running []string) (bool, []string) {
 	return converged(v, running, running)
 }
 
-// ConvergedUp is Converged for the running nodes whose agent answers: a
-// running node whose agent is down (kill-agent, stop-agent) counts as
-// down, converged once no one sees it alive. When no agent answers at
-// all, nothing has converged.
-func ConvergedUp(v Views, running []string) (bool, []string) {
-	up := filter(running, func(n string) bool { _, ok := v[n]; return ok })
-	if len(up) == 0 {
-		return Converged(v, running)
-	}
-	return converged(v, up, running)
+// ConvergedWithout is Converged for the running nodes but down, whose
+// agents were stopped on purpose: they count as down, converged once no
+// one sees them alive.
+func ConvergedWithout(v Views, running, down []string) (bool, []string) {
+	return converged(v, filter(running, func(n string) bool { return !slices.Contains(down, n) }), running)
 }
 
 // converged checks that every node of up answers and sees exactly up
-// alive; a running node outside up seen alive is reported as silent.
+// alive; a running node outside up seen alive is reported.
 func converged(v Views, up, running []string) (bool, []string) {
 	var diffs []string
 	for _, n := range up {
@@ -65,7 +60,7 @@ func converged(v Views, up, running []string) (bool, []string) {
 			diffs = append(diffs, fmt.Sprintf("%s: not alive: %s", n, lab.Summarize(missing)))
 		}
 		if len(silent) > 0 {
-			diffs = append(diffs, fmt.Sprintf("%s: alive but its agent does not answer: %s", n, strings.Join(silent, ", ")))
+			diffs = append(diffs, fmt.Sprintf("%s: alive, but its agent was stopped: %s", n, strings.Join(silent, ", ")))
 		}
 		if len(extra) > 0 {
 			diffs = append(diffs, fmt.Sprintf("%s: alive but not running: %s", n, strings.Join(extra, ", ")))
@@ -98,9 +93,9 @@ func (e *Engine) ReadViews(ctx context.Context, nodes []string) Views {
 	return out
 }
 
-// Wait runs a wait step: sleep for req.For, or poll until the running
-// agents see each other alive and no other node alive (ConvergedUp, or
-// Converged with req.AllAgents; at most req.Timeout, default 2m).
+// Wait runs a wait step: sleep for req.For, or poll until every running
+// agent sees every running node alive, the nodes of req.AgentsDown
+// excepted, which no one may see alive (at most req.Timeout, default 2m).
 func (e *Engine) Wait(ctx context.Context, req Request) error {
 	if !req.Converged {
 		select {
@@ -124,11 +119,7 @@ func (e *Engine) Wait(ctx context.Context, req Request) error {
 		if err != nil {
 			return err
 		}
-		check := ConvergedUp
-		if req.AllAgents {
-			check = Converged
-		}
-		ok, diffs := check(e.ReadViews(ctx, running), running)
+		ok, diffs := ConvergedWithout(e.ReadViews(ctx, running), running, req.AgentsDown)
 		if ok {
 			return nil
 		}

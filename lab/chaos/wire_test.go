@@ -62,26 +62,26 @@ func TestConverged(t *testing.T) {
 		views Views
 		ok    bool
 		diffs []string
-		up    bool // ConvergedUp, a scenario's wait
+		down  bool // web_2's agent was stopped by the scenario
 	}{
 		{"agreed", Views{"web_1": {"web_1": "alive", "web_2": "alive", "web_3": "failed"}, "web_2": {"web_1": "alive", "web_2": "alive"}}, true, nil, false},
 		{"split", Views{"web_1": {"web_1": "alive", "web_2": "failed"}, "web_2": {"web_1": "alive", "web_2": "alive", "web_3": "alive"}}, false,
 			[]string{"web_1: not alive: web_2", "web_2: alive but not running: web_3"}, false},
 		{"silent agent", Views{"web_1": {"web_1": "alive", "web_2": "alive"}}, false, []string{"web_2: agent does not answer"}, false},
 		{"stopped agent seen gone", Views{"web_1": {"web_1": "alive", "web_2": "failed"}}, false, []string{"web_1: not alive: web_2", "web_2: agent does not answer"}, false},
-		// A scenario's wait: a running node whose agent is down (kill-agent,
-		// stop-agent) is converged once the others no longer see it alive.
-		{"up: silent agent seen alive", Views{"web_1": {"web_1": "alive", "web_2": "alive"}}, false, []string{"web_1: alive but its agent does not answer: web_2"}, true},
-		{"up: stopped agent seen gone", Views{"web_1": {"web_1": "alive", "web_2": "failed"}}, true, nil, true},
-		{"up: no agent answers", Views{}, false, []string{"web_1: agent does not answer", "web_2: agent does not answer"}, true},
+		// A scenario's wait after kill-agent web_2: converged once the
+		// others no longer see it alive.
+		{"agent downed: seen alive", Views{"web_1": {"web_1": "alive", "web_2": "alive"}}, false, []string{"web_1: alive, but its agent was stopped: web_2"}, true},
+		{"agent downed: seen gone", Views{"web_1": {"web_1": "alive", "web_2": "failed"}}, true, nil, true},
+		{"agent downed: no other answers", Views{}, false, []string{"web_1: agent does not answer"}, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			check := Converged
-			if tt.up {
-				check = ConvergedUp
+			var down []string
+			if tt.down {
+				down = []string{"web_2"}
 			}
-			ok, diffs := check(tt.views, running)
+			ok, diffs := ConvergedWithout(tt.views, running, down)
 			if ok != tt.ok {
 				t.Errorf("converged = %v", ok)
 			}
