@@ -198,6 +198,14 @@ func TestClientCommands(t *testing.T) {
 	if _, out, _ := run(t, env, "info"); !strings.Contains(out, "fault: loss=0.2 partition=web_2\n") || !strings.Contains(out, "problems: none") {
 		t.Errorf("info:\n%s", out)
 	}
+	// A name that is no member (a typo) is set, but said.
+	if code, out, errOut := run(t, env, "fault", "-partition", "web_2,web_9"); code != 0 || out != "fault: loss=0.2 partition=web_2,web_9\n" ||
+		!strings.Contains(errOut, `"web_9" is not a member`) || strings.Contains(errOut, `"web_2"`) {
+		t.Errorf("fault with an unknown name: %d %q %q", code, out, errOut)
+	}
+	if code, _, errOut := run(t, env, "fault", "-partition", "web_2"); code != 0 || errOut != "" {
+		t.Errorf("fault: %d %q", code, errOut)
+	}
 	if code, out, _ := run(t, env, "fault", "-clear"); code != 0 || out != "fault: none\n" {
 		t.Errorf("fault -clear: %d %q", code, out)
 	}
