@@ -28,6 +28,7 @@ const (
 	DefaultBindPort          = 7946
 	DefaultRPCAddr           = "127.0.0.1:7373"
 	DefaultJournalSize       = 4096
+	MaxJournalSize           = 1 << 20 // entries: 128 MB of ring (128-byte entries)
 	DefaultReconnectTimeout  = 24 * time.Hour
 	DefaultTombstoneTimeout  = 24 * time.Hour
 	DefaultUserEventLimit    = 512
@@ -212,8 +213,8 @@ func (c *Config) Validate() error {
 	if n := len(c.EncryptKey); n != 0 && n != 16 && n != 24 && n != 32 {
 		errs = append(errs, fmt.Errorf("encryption key is %d bytes, want 16, 24 or 32\nhint: generate one with `labagent keygen`", n))
 	}
-	if c.JournalSize < 1 {
-		errs = append(errs, fmt.Errorf("journal size %d must be at least 1", c.JournalSize))
+	if c.JournalSize < 1 || c.JournalSize > MaxJournalSize {
+		errs = append(errs, fmt.Errorf("journal size %d must be in 1-%d\nhint: leave it at the default (%d) or give at most %d", c.JournalSize, MaxJournalSize, DefaultJournalSize, MaxJournalSize))
 	}
 	if c.UserEventSizeLimit < 1 || c.UserEventSizeLimit > MaxUserEventLimit {
 		errs = append(errs, fmt.Errorf("user event size limit %d must be in 1-%d", c.UserEventSizeLimit, MaxUserEventLimit))

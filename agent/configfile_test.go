@@ -126,3 +126,32 @@ func TestConfigKeysDocumented(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+func TestConfigValidateBounds(t *testing.T) {
+	tests := []struct {
+		name string
+		set  func(c *Config)
+		want string
+	}{
+		{name: "journal too small", set: func(c *Config) { c.JournalSize = 0 }, want: "journal size 0 must be"},
+		{name: "journal too large to allocate", set: func(c *Config) { c.JournalSize = 99999999999 }, want: "hint:"},
+		{name: "largest journal", set: func(c *Config) { c.JournalSize = MaxJournalSize }},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			c := DefaultConfig()
+			c.NodeName = "web_1"
+			tc.set(c)
+			err := c.Validate()
+			if tc.want == "" {
+				if err != nil {
+					t.Errorf("err = %v, want none", err)
+				}
+				return
+			}
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("err = %v, want %q", err, tc.want)
+			}
+		})
+	}
+}

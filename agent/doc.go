@@ -78,7 +78,7 @@
 //	reconnect_timeout      -reconnect-timeout   "24h": how long failed members are kept
 //	tombstone_timeout      (none)               "24h": how long left members are kept
 //	log_level              -log-level           "debug", "info", "warn" or "error"
-//	journal_size           -journal-size        4096 entries
+//	journal_size           -journal-size        4096 entries, at most 1048576
 //	user_event_size_limit  (none)               512 bytes (name + payload), at most 1024
 //
 // An example, as provisioning writes it:

@@ -206,7 +206,7 @@ func (r *handlerRunner) invoke(ctx context.Context, h HandlerSpec, e handlerEven
 	out, err := r.runner.Run(cctx, execx.Cmd{Args: []string{"/bin/sh", "-c", h.Script}, Env: env, Stdin: &stdin, WaitDelay: time.Second})
 	if err != nil {
 		if cctx.Err() == context.DeadlineExceeded {
-			r.logger.Error("event handler timed out", "script", h.Script, "event", e.typ.String(), "timeout", r.timeout, "hint", "make the handler faster or raise the handler timeout")
+			r.logger.Error("event handler timed out", "script", h.Script, "event", e.typ.String(), "timeout", r.timeout, "hint", "make the handler faster (run long work in the background), or raise handler_timeout in a -config-file")
 			return
 		}
 		r.logger.Error("event handler failed", "script", h.Script, "event", e.typ.String(), "err", err)

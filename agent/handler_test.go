@@ -80,7 +80,7 @@ func TestHandlerFailureAndTimeoutAreLogged(t *testing.T) {
 	e := handlerEvent{typ: EntryMemberJoin, members: []Member{{Name: "n"}}}
 	r.invoke(t.Context(), HandlerSpec{Script: "echo broken >&2; exit 3"}, e)
 	r.invoke(t.Context(), HandlerSpec{Script: "sleep 30"}, e)
-	for _, want := range []string{"event handler failed", "broken", "event handler timed out"} {
+	for _, want := range []string{"event handler failed", "broken", "event handler timed out", "handler_timeout"} {
 		if !strings.Contains(logs.String(), want) {
 			t.Errorf("log lacks %q:\n%s", want, logs.String())
 		}

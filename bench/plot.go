@@ -253,6 +253,19 @@ func convergePlot(ev Event, sums []Group, st style) (*plot.Plot, error) {
 	}
 	p.Y.Min = 0
 	p.Y.Max = 1.25 * ymax // room for the legend
+	if ymax == 0 {
+		p.Y.Max = 1 // no backend reached t100: an empty plot, not a panic
+	}
+	// The x range from the sizes, not the points: with none (no t100) the
+	// default range reaches below 0, which a log axis cannot draw.
+	for i, tk := range ticks {
+		if i == 0 || tk.Value < p.X.Min {
+			p.X.Min = tk.Value
+		}
+		if i == 0 || tk.Value > p.X.Max {
+			p.X.Max = tk.Value
+		}
+	}
 	p.X.Min, p.X.Max = p.X.Min/1.2, p.X.Max*1.2
 	return p, nil
 }
@@ -302,5 +315,11 @@ func errorPlot(ev Event, rows []ErrorRow, st style) (*plot.Plot, error) {
 	zero := plotter.NewFunction(func(float64) float64 { return 0 })
 	zero.Color = color.Gray{Y: 80}
 	p.Add(zero)
+	// A function has no data range: put 0 on the axis (errors of one sign
+	// left it off), with room above for the legend.
+	lo, hi := math.Min(p.Y.Min, 0), math.Max(p.Y.Max, 0)
+	if hi > lo {
+		p.Y.Min, p.Y.Max = lo, hi+0.2*(hi-lo)
+	}
 	return p, nil
 }

@@ -17,8 +17,12 @@ func RenderReport(sum Summary, rows []ErrorRow, figs []Figure) []byte {
 		b.WriteString("> **Incomplete run**: it was interrupted or a backend failed; the tables hold only the runs that finished.\n\n")
 	}
 	env := sum.Environment
-	fmt.Fprintf(&b, "Made by `%s` at commit `%s` on %s (%s, %d CPUs, %s/%s, %s), seed %d.\n\n",
-		orDash(strings.Join(env.Args, " ")), orDash(env.Commit), orDash(env.Hostname), orDash(env.CPU), env.CPUs, env.OS, env.Arch, env.GoVersion, env.Seed)
+	if len(env.Args) == 0 && env.Commit == "" && env.GoVersion == "" {
+		b.WriteString("Made by an unknown command on an unknown machine: rebuilt from samples.csv alone (there was no summary.json).\n\n")
+	} else {
+		fmt.Fprintf(&b, "Made by `%s` at commit `%s` on %s (%s, %d CPUs, %s/%s, %s), seed %d.\n\n",
+			orDash(strings.Join(env.Args, " ")), orDash(env.Commit), orDash(env.Hostname), orDash(env.CPU), env.CPUs, env.OS, env.Arch, env.GoVersion, env.Seed)
+	}
 	if !env.Started.IsZero() {
 		fmt.Fprintf(&b, "Started %s, finished %s.\n\n", env.Started.UTC().Format(time.RFC3339), env.Finished.UTC().Format(time.RFC3339))
 	}

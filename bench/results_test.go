@@ -3,6 +3,7 @@ package bench
 import (
 	"bytes"
 	"image/png"
+	"io"
 	"maps"
 	"os"
 	"path/filepath"
@@ -168,6 +169,10 @@ func TestRebuildFromSamplesAlone(t *testing.T) {
 		if diff := cmp.Diff(old.Groups, sum.Groups); diff != "" {
 			t.Errorf("groups differ (-want +got):\n%s", diff)
 		}
+		report := string(got[ReportFile])
+		if strings.Contains(report, "Made by `-`") || !strings.Contains(report, "rebuilt from samples.csv alone") {
+			t.Errorf("report.md does not say its environment is unknown:\n%.400s", report)
+		}
 	})
 	t.Run("no samples", func(t *testing.T) {
 		err := Rebuild(Dir{Path: t.TempDir()})
@@ -225,5 +230,72 @@ func TestCreateDirNeverOverwrites(t *testing.T) {
 	}
 	if _, err := CreateDir(root, "../evil", now); err == nil {
 		t.Error("CreateDir accepted a name with a slash")
+	}
+}
+
+// The error plot's zero line ("a perfect prediction") must be on the
+// axis even when every model error has the same sign.
+func TestErrorPlotShowsZero(t *testing.T) {
+	tests := []struct {
+		name string
+		errs []float64
+	}{
+		{name: "all below zero", errs: []float64{-8.5, -8.1, -7.8, -0.1}},
+		{name: "all above zero", errs: []float64{0.3, 0.5, 0.7}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var rows []ErrorRow
+			for i, e := range tc.errs {
+				rows = append(rows, ErrorRow{Model: "sim", Measured: "memberlist", Event: EventFail, N: 52, Percentile: Percentiles[i], Error: &e})
+			}
+			p, err := errorPlot(EventFail, rows, style{backends: []string{"memberlist", "sim"}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if p.Y.Min > 0 || p.Y.Max < 0 {
+				t.Errorf("y axis %g..%g leaves out 0", p.Y.Min, p.Y.Max)
+			}
+			if p.Y.Max <= 0 && p.Y.Min >= 0 {
+				t.Errorf("empty y axis")
+			}
+		})
+	}
+}
+
+// A run in which no backend reached t100 (every run timed out before the
+// last observer learned) still draws its time-to-converge plot: an empty
+// log axis panicked in gonum/plot.
+func TestConvergePlotWithoutT100(t *testing.T) {
+	tests := []struct {
+		name string
+		ns   []int
+	}{
+		{name: "one size", ns: []int{10}},
+		{name: "a sweep", ns: []int{10, 100}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var sums []Group
+			for _, n := range tc.ns {
+				sums = append(sums, Group{Backend: BackendSim, Event: EventFail, N: n, Runs: 1})
+			}
+			p, err := convergePlot(EventFail, sums, style{backends: []string{BackendSim}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer func() {
+				if r := recover(); r != nil {
+					t.Fatalf("drawing panicked: %v", r)
+				}
+			}()
+			wt, err := p.WriterTo(plotWidth, plotHeight, "png")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := wt.WriteTo(io.Discard); err != nil {
+				t.Fatal(err)
+			}
+		})
 	}
 }

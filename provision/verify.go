@@ -296,7 +296,12 @@ func WriteMembers(w io.Writer, ms []Member) error {
 		if m.Port != 0 && !strings.Contains(addr, ":") {
 			addr = fmt.Sprintf("%s:%d", addr, m.Port)
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", m.Name, addr, m.Status, strings.Join(tags, ","))
+		// No tags: no empty last column, which tabwriter pads with spaces.
+		line := m.Name + "\t" + addr + "\t" + m.Status
+		if len(tags) > 0 {
+			line += "\t" + strings.Join(tags, ",")
+		}
+		fmt.Fprintln(tw, line)
 	}
 	return tw.Flush()
 }

@@ -90,6 +90,35 @@ func TestWriteMatrix(t *testing.T) {
 	golden.Check(t, "matrix.txt", out.Bytes())
 }
 
+// The columns follow the rows (the lab's node order), so that web_10
+// is not read as web_2's column; names no observer is are appended.
+func TestWriteMatrixColumnsFollowRows(t *testing.T) {
+	alive := func(names ...string) []Member {
+		var ms []Member
+		for _, n := range names {
+			ms = append(ms, Member{Name: n, Status: "alive"})
+		}
+		return ms
+	}
+	views := []View{
+		{Node: "web_2", Members: alive("web_10", "web_2", "web_9")},
+		{Node: "web_10", Members: append(alive("web_10", "web_2"), Member{Name: "web_9", Status: "failed"})},
+	}
+	var out bytes.Buffer
+	if err := WriteMatrix(&out, views); err != nil {
+		t.Fatal(err)
+	}
+	want := `OBSERVER \ NODE 1 2 3
+web_2           A A A
+web_10          A A F
+nodes: 1=web_2 2=web_10 3=web_9
+A alive, S suspect, F failed, L left, l leaving, ? not listed, ! no answer
+`
+	if diff := cmp.Diff(want, out.String()); diff != "" {
+		t.Errorf("matrix (-want +got):\n%s", diff)
+	}
+}
+
 func TestWaitConvergedRootSSHD(t *testing.T) {
 	f := newProvFixture(t, sshdOptions{}, "")
 	l := f.layout("labagent")

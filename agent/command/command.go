@@ -129,6 +129,29 @@ func parse(fs *flag.FlagSet, args []string) error {
 		}
 		return usageError{err}
 	}
+	return flagAfterArgs(fs)
+}
+
+// flagAfterArgs refuses a flag of fs given after the positional
+// arguments: the standard library stops parsing at the first argument,
+// so `labagent join ADDR -rpc-addr A` would otherwise ask the default
+// agent to join "-rpc-addr" and "A", and `event NAME -coalesce=false`
+// would send "-coalesce=false" as the payload.
+func flagAfterArgs(fs *flag.FlagSet) error {
+	for _, a := range fs.Args() {
+		if a == "--" {
+			return nil
+		}
+		name, ok := strings.CutPrefix(a, "-")
+		if !ok {
+			continue
+		}
+		name = strings.TrimPrefix(name, "-")
+		name, _, _ = strings.Cut(name, "=")
+		if fs.Lookup(name) != nil {
+			return usageError{fmt.Errorf("flag %s after the arguments\nhint: put flags before the arguments: labagent %s [flags] ARGS", a, fs.Name())}
+		}
+	}
 	return nil
 }
 

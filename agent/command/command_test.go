@@ -93,6 +93,9 @@ func TestUsageErrors(t *testing.T) {
 		{name: "join without address", args: []string{"join"}, code: 2, want: "hint:"},
 		{name: "agent not running", args: []string{"members", "-rpc-addr", "127.0.0.1:1"}, code: 1, want: "hint: is `labagent agent` running?"},
 		{name: "help", args: []string{"members", "-h"}, code: 0, want: "-rpc-addr"},
+		{name: "join flag after address", args: []string{"join", "127.0.0.1", "-rpc-addr", "127.0.0.1:1"}, code: 2, want: "hint: put flags before the arguments"},
+		{name: "force-leave flag after node", args: []string{"force-leave", "web_2", "--rpc-addr=127.0.0.1:1"}, code: 2, want: "flag --rpc-addr=127.0.0.1:1 after the arguments"},
+		{name: "event flag after name", args: []string{"event", "deploy", "-coalesce=false"}, code: 2, want: "hint: put flags before the arguments"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -194,6 +197,14 @@ func TestClientCommands(t *testing.T) {
 	}
 	if _, out, _ := run(t, env, "info"); !strings.Contains(out, "fault: loss=0.2 partition=web_2\n") || !strings.Contains(out, "problems: none") || !strings.Contains(out, "\nhealth score: ") {
 		t.Errorf("info:\n%s", out)
+	}
+	// A name that is no member (a typo) is set, but said.
+	if code, out, errOut := run(t, env, "fault", "-partition", "web_2,web_9"); code != 0 || out != "fault: loss=0.2 partition=web_2,web_9\n" ||
+		!strings.Contains(errOut, `"web_9" is not a member`) || strings.Contains(errOut, `"web_2"`) {
+		t.Errorf("fault with an unknown name: %d %q %q", code, out, errOut)
+	}
+	if code, _, errOut := run(t, env, "fault", "-partition", "web_2"); code != 0 || errOut != "" {
+		t.Errorf("fault: %d %q", code, errOut)
 	}
 	if code, out, _ := run(t, env, "fault", "-clear"); code != 0 || out != "fault: none\n" {
 		t.Errorf("fault -clear: %d %q", code, out)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/gossiplab/gossiplab/agent"
@@ -51,7 +52,25 @@ func NewFaultCommand(s Streams, env Env) Command {
 				return err
 			}
 			fmt.Fprintln(s.Out, "fault:", agent.Fault(res)) // the wire type converts: same fields
+			if len(fa.Partition) > 0 {
+				warnNonMembers(ctx, s, &r, fa.Partition)
+			}
 			return nil
 		},
+	}
+}
+
+// warnNonMembers says which partition names are no member the agent knows
+// (a typo would otherwise cut off nothing, silently). The partition is
+// set all the same: a node may join later.
+func warnNonMembers(ctx context.Context, s Streams, r *rpcFlags, names []string) {
+	var res rpc.MembersResult
+	if err := r.call(ctx, rpc.CmdMembers, nil, &res); err != nil {
+		return
+	}
+	for _, n := range names {
+		if !slices.ContainsFunc(res.Members, func(m rpc.Member) bool { return m.Name == n }) {
+			fmt.Fprintf(s.Err, "labagent fault: %q is not a member: nothing is dropped for it until a member of that name joins\nhint: see `labagent members` for the names\n", n)
+		}
 	}
 }

@@ -76,6 +76,12 @@ func (a Action) Outcomes() []string {
 	case ExpectDown:
 		return []string{EventFailed, EventLeave}
 	case ExpectUp:
+		if a == ActReload {
+			// A node reloaded before the others noticed it gone (a running
+			// node's quick reboot) is never failed for them: they record
+			// its new incarnation as an update, not a join.
+			return []string{EventJoin, EventUpdate}
+		}
 		return []string{EventJoin}
 	case ExpectUser:
 		return []string{EventUser}

@@ -116,8 +116,8 @@ fi
 // down is seen failed, as in the classic halt experiment.
 func (a AgentCLI) StopScript() string {
 	return a.serviceScript(fmt.Sprintf(`case $mode in
-systemd) systemctl is-active --quiet "$svc" || { echo "$svc is not running" >&2; exit 1; } ;;
-init) "$init" status >/dev/null 2>&1 || { echo "$svc is not running" >&2; exit 1; } ;;
+systemd) systemctl is-active --quiet "$svc" || { echo "$svc is not running" >&2; echo "hint: lab chaos start-agent starts it" >&2; exit 1; } ;;
+init) "$init" status >/dev/null 2>&1 || { echo "$svc is not running" >&2; echo "hint: lab chaos start-agent starts it" >&2; exit 1; } ;;
 esac
 %s >/dev/null || echo "graceful leave failed; stopping the service anyway" >&2
 case $mode in
@@ -144,12 +144,12 @@ esac
 func (a AgentCLI) KillScript() string {
 	return a.serviceScript(`case $mode in
 systemd)
-	systemctl is-active --quiet "$svc" || { echo "$svc is not running" >&2; exit 1; }
+	systemctl is-active --quiet "$svc" || { echo "$svc is not running" >&2; echo "hint: lab chaos start-agent starts it" >&2; exit 1; }
 	systemctl kill --signal=SIGKILL "$svc"
 	systemctl stop "$svc" ;;
 init)
 	if [ -f "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null; then kill -KILL "$(cat "$pidfile")"
-	else echo "$svc is not running" >&2; exit 1
+	else echo "$svc is not running" >&2; echo "hint: lab chaos start-agent starts it" >&2; exit 1
 	fi ;;
 esac
 `)

@@ -58,7 +58,8 @@
 // outcome for every subject: member-failed or member-leave after halt,
 // kill-agent, stop-agent, partition and isolate; member-join after up,
 // reload, start-agent, restart-agent and heal (for heal, the members the
-// observer had as failed or left); the user event from the target after
+// observer had as failed or left; after reload also member-update, the
+// new incarnation of a node back before the observer noticed it gone); the user event from the target after
 // event (`labagent event lab-chaos`, matched by sender). member-suspect entries, where the agent
 // records them, are reported beside. Journal times are moved onto the
 // controller's clock with each node's offset: zero when the provider

@@ -127,6 +127,10 @@ func (e *Engine) Do(ctx context.Context, req Request, stream uint64) (*Summary, 
 		if e.Agent.Serf() {
 			p.expect = viewExpectations(p.observers, views, p.running)
 		} else {
+			// Read again: what an observer recorded between the first read
+			// and the injection (a cluster still merging) is part of its
+			// state at the injection, and is not to be expected again.
+			journals = w.Read(ctx, p.observers)
 			p.expect = healExpectations(p.observers, journals, injected, clocks, p.running)
 		}
 	}
@@ -195,6 +199,11 @@ func (e *Engine) plan(ctx context.Context, req Request, stream uint64) (*plan, e
 		e.logger().Warn("skipping targets in the wrong state", "action", req.Action, "skipped", lab.Summarize(skipped))
 		p.targets.Nodes = keep
 	}
+	if req.Action == ActStartAgent {
+		if p.targets.Nodes, err = e.stoppedAgents(ctx, p.targets.Nodes); err != nil {
+			return nil, err
+		}
+	}
 	switch req.Action {
 	case ActPartition:
 		a := filter(p.groupA, isRunning)
@@ -250,6 +259,23 @@ func usableTargets(a Action, targets []string, isRunning func(string) bool) (kee
 		return nil, nil, fmt.Errorf("%s: %s not running\nhint: boot them first: lab chaos up %s", a, lab.Summarize(skipped), shellQuote(strings.Join(skipped, ",")))
 	}
 	return keep, skipped, nil
+}
+
+// stoppedAgents keeps the targets whose agent does not answer: starting
+// an agent that runs already changes nothing, and its observers would
+// wait out the timeout. It refuses when every agent runs.
+func (e *Engine) stoppedAgents(ctx context.Context, targets []string) ([]string, error) {
+	views := e.ReadViews(ctx, targets)
+	answers := func(n string) bool { _, ok := views[n]; return ok }
+	stopped := filter(targets, func(n string) bool { return !answers(n) })
+	running := filter(targets, answers)
+	if len(stopped) == 0 {
+		return nil, fmt.Errorf("start-agent: the agent runs on %s already\nhint: stop it first (lab chaos stop-agent %s), or use restart-agent", lab.Summarize(running), shellQuote(strings.Join(running, ",")))
+	}
+	if len(running) > 0 {
+		e.logger().Warn("skipping targets whose agent runs already", "action", ActStartAgent, "skipped", lab.Summarize(running))
+	}
+	return stopped, nil
 }
 
 // HealOnExit removes every network fault from the running nodes, as heal

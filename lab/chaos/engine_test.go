@@ -44,6 +44,12 @@ type fakeCluster struct {
 	skew map[string]time.Duration
 	// monitors are the nodes' serf monitor streams (Serf agents only).
 	monitors monitors
+	// quickReload: a reloaded node is back before anyone noticed it gone,
+	// so the observers record only its new incarnation (member-update).
+	quickReload bool
+	// lateJoins: the observer records these members' joins right after
+	// the controller first reads its journal (a cluster still merging).
+	lateJoins map[string][]string
 }
 
 func newFakeCluster(t *testing.T, n int) *fakeCluster {
@@ -102,6 +108,10 @@ func (c *fakeCluster) Reload(_ context.Context, _ *lab.Lab, nodes []string) erro
 	defer c.mu.Unlock()
 	c.log = append(c.log, fmt.Sprintf("reload %v", nodes))
 	for _, n := range nodes {
+		if c.quickReload {
+			c.notice(EventUpdate, n, c.l.NodeNames())
+			continue
+		}
 		c.notice(EventLeave, n, c.l.NodeNames())
 		c.notice(EventJoin, n, c.l.NodeNames())
 	}
@@ -144,6 +154,17 @@ func (c *fakeCluster) Run(_ context.Context, node, cmd string, stdin []byte) ([]
 	}
 	journalCmd := c.agent.Cmd("journal", "-format", "json")
 	switch {
+	case cmd == c.agent.MembersCmd():
+		if !c.agentUp[node] {
+			return nil, fmt.Errorf("agent on %s: connection refused", node)
+		}
+		var ms []string
+		for _, n := range c.l.NodeNames() {
+			if c.state[n] == lab.StateRunning && c.agentUp[n] {
+				ms = append(ms, fmt.Sprintf(`{"name":%q,"addr":"10.0.0.1:7946","port":7946,"status":"alive"}`, n))
+			}
+		}
+		return []byte(`{"members":[` + strings.Join(ms, ",") + `]}`), nil
 	case strings.HasPrefix(cmd, journalCmd):
 		c.journalReads++
 		if !c.agentUp[node] {
@@ -160,6 +181,11 @@ func (c *fakeCluster) Run(_ context.Context, node, cmd string, stdin []byte) ([]
 				out = append(out, string(b))
 			}
 		}
+		for _, subj := range c.lateJoins[node] {
+			j := c.journals[node]
+			c.journals[node] = append(j, Entry{Seq: uint64(len(j) + 1), UnixNano: c.clock.Add(100 * time.Millisecond).UnixNano(), Type: EventJoin, Node: subj})
+		}
+		delete(c.lateJoins, node)
 		return []byte(strings.Join(out, "\n")), nil
 	case cmd == c.agent.KillScript():
 		if c.atInject == nil {
@@ -265,6 +291,11 @@ func TestEngineActions(t *testing.T) {
 			want:  map[string]string{"web_1": "member-join 1s", "web_3": "member-join 3s", "web_4": "member-join 4s"},
 		},
 		{
+			name: "reload back before anyone noticed it gone: its new incarnation", line: "reload web_2",
+			setup: func(c *fakeCluster) { c.quickReload = true },
+			want:  map[string]string{"web_1": "member-update 1s", "web_3": "member-update 3s", "web_4": "member-update 4s", "web_5": "member-update 5s"},
+		},
+		{
 			name: "partition: each side sees the other fail", line: "partition 'web_[1-2]' web_4,web_5",
 			want: map[string]string{"web_1": "member-failed 1s", "web_2": "member-failed 2s", "web_4": "member-failed 4s", "web_5": "member-failed 5s"},
 		},
@@ -322,6 +353,7 @@ func TestEngineRefusesWrongState(t *testing.T) {
 		{"halt web_2", "halt: web_2 not running\nhint: boot them first: lab chaos up web_2"},
 		{"kill-agent web_2,web_3", "kill-agent: web_2, web_3 not running"},
 		{"up web_1", "up: web_1 already running\nhint: halt them first (lab chaos halt web_1)"},
+		{"start-agent web_1", "start-agent: the agent runs on web_1 already\nhint: stop it first (lab chaos stop-agent web_1), or use restart-agent"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.line, func(t *testing.T) {
@@ -339,18 +371,32 @@ func TestEngineRefusesWrongState(t *testing.T) {
 	}
 }
 
+// up --all boots the halted nodes and start-agent --all starts the agents
+// that are down, each measured from the others, instead of waiting out the
+// timeout for targets the action changes nothing on.
 func TestEngineSkipsTargetsInTheWrongState(t *testing.T) {
-	c := newFakeCluster(t, 4)
-	c.state["web_2"] = lab.StateHalted
-	s, err := c.engine().Do(context.Background(), mustReq(t, "up --all"), 0)
-	if err != nil {
-		t.Fatal(err)
+	tests := []struct {
+		name, line string
+		setup      func(c *fakeCluster)
+	}{
+		{"up boots the halted", "up --all", func(c *fakeCluster) { c.state["web_2"] = lab.StateHalted }},
+		{"start-agent starts the stopped", "start-agent --all", func(c *fakeCluster) { c.agentUp["web_2"] = false }},
 	}
-	if diff := cmp.Diff([]string{"web_2"}, s.Targets); diff != "" {
-		t.Errorf("targets (-want +got):\n%s", diff)
-	}
-	if diff := cmp.Diff(map[string]string{"web_1": "member-join 1s", "web_3": "member-join 3s", "web_4": "member-join 4s"}, latencies(s)); diff != "" {
-		t.Errorf("observations (-want +got):\n%s", diff)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := newFakeCluster(t, 4)
+			tt.setup(c)
+			s, err := c.engine().Do(context.Background(), mustReq(t, tt.line), 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff([]string{"web_2"}, s.Targets); diff != "" {
+				t.Errorf("targets (-want +got):\n%s", diff)
+			}
+			if diff := cmp.Diff(map[string]string{"web_1": "member-join 1s", "web_3": "member-join 3s", "web_4": "member-join 4s"}, latencies(s)); diff != "" {
+				t.Errorf("observations (-want +got):\n%s", diff)
+			}
+		})
 	}
 }
 
@@ -461,6 +507,33 @@ func TestEngineHealBringsBackWhatWasDown(t *testing.T) {
 	}
 	if !slices.Equal(hs.Outcomes, []string{EventJoin}) {
 		t.Errorf("heal outcomes %v", hs.Outcomes)
+	}
+}
+
+// Members that came back after the controller read an observer's
+// journal but before the heal are not expected to come back again: the
+// expectation is the observer's state at the injection, not at the read.
+func TestEngineHealExpectsWhatWasDownAtInjection(t *testing.T) {
+	c := newFakeCluster(t, 4)
+	e := c.engine()
+	ctx := context.Background()
+	if _, err := e.Do(ctx, mustReq(t, "partition web_1 'web_[2-4]'"), 0); err != nil {
+		t.Fatal(err)
+	}
+	c.mu.Lock()
+	c.clock = c.clock.Add(10 * time.Second)
+	c.lateJoins = map[string][]string{"web_1": {"web_2", "web_3", "web_4"}}
+	c.mu.Unlock()
+	hs, err := e.Do(ctx, mustReq(t, "heal"), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var expected []string
+	for _, o := range hs.Observations {
+		expected = append(expected, fmt.Sprintf("%s %d", o.Node, o.Expected))
+	}
+	if diff := cmp.Diff([]string{"web_2 1", "web_3 1", "web_4 1"}, expected); diff != "" {
+		t.Errorf("heal expectations (-want +got):\n%s", diff)
 	}
 }
 

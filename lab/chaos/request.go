@@ -23,6 +23,10 @@ type Request struct {
 	// Wait: Converged, or For.
 	Converged bool
 	For       time.Duration
+	// AgentsDown (wait converged): running nodes whose agent an earlier
+	// step of the scenario stopped (kill-agent, stop-agent) and no step
+	// started again; they count as down (see ConvergedWithout).
+	AgentsDown []string
 
 	Force     bool          // halt: power off
 	Timeout   time.Duration // 0: derived from the agent profile

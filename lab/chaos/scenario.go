@@ -37,7 +37,9 @@ type Step struct {
 //	up --all
 //
 // `wait converged` waits until every running agent sees every running
-// node alive; `wait DURATION` sleeps.
+// agent's node alive and no other node alive (a node whose agent an
+// earlier step killed or stopped, and none started again, counts as
+// down); `wait DURATION` sleeps.
 type Scenario struct {
 	Name  string
 	Steps []Step

@@ -6,8 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"time"
 
 	"github.com/gossiplab/gossiplab/internal/atomicfile"
@@ -40,6 +42,9 @@ func (s *Session) Run(ctx context.Context, req Request) (err error) {
 	sum, derr := s.Engine.Do(ctx, req, 0)
 	if sum == nil {
 		return derr
+	}
+	if req.Action.Expects() == ExpectNone && !s.Keep && derr == nil {
+		sum.Note = "nothing to measure: the fault was removed as the command ended; add --keep to leave it in place (`lab members --matrix` shows its effect, `lab chaos heal` removes it)"
 	}
 	if s.ResultsDir != "" {
 		dir, rerr := NewRecordDir(s.ResultsDir, sum.Injected, string(req.Action))
@@ -110,10 +115,14 @@ func (s *Session) RunScenario(ctx context.Context, sc *Scenario, source []byte, 
 			err = errors.Join(err, WriteRunTable(s.Out, run))
 		}
 	}()
+	agentsDown := map[string]bool{} // stopped by a step, not started since
 	for i, st := range sc.Steps {
 		req := st.Req
 		if req.Targets.Random > 0 && !req.Targets.SeedSet {
 			req.Targets.Seed, req.Targets.SeedSet = seed, true
+		}
+		if req.Action == ActWait {
+			req.AgentsDown = slices.Sorted(maps.Keys(agentsDown))
 		}
 		step := RunStep{Line: st.Line, Command: req.String()}
 		if !s.JSON {
@@ -133,6 +142,16 @@ func (s *Session) RunScenario(ctx context.Context, sc *Scenario, source []byte, 
 		}
 		sum, derr := s.Engine.Do(ctx, req, uint64(i+1))
 		step.Summary = sum
+		if sum != nil {
+			for _, n := range sum.Targets {
+				switch req.Action {
+				case ActKillAgent, ActStopAgent:
+					agentsDown[n] = true
+				case ActStartAgent, ActRestartAgent, ActReload, ActUp, ActHalt:
+					delete(agentsDown, n)
+				}
+			}
+		}
 		if sum != nil && runDir != "" {
 			dir := filepath.Join(runDir, fmt.Sprintf("%02d-%s", i+1, req.Action))
 			rerr := os.Mkdir(dir, 0o755)

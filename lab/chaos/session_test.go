@@ -42,6 +42,32 @@ func TestSessionHealsOnExit(t *testing.T) {
 	}
 }
 
+// A fault with nothing to measure (loss, delay) is healed as the command
+// ends unless --keep: the note must not say it is in place.
+func TestSessionUnmeasuredFaultNote(t *testing.T) {
+	tests := []struct {
+		name string
+		keep bool
+		want string
+	}{
+		{"healed", false, "the fault was removed as the command ended; add --keep to leave it in place"},
+		{"kept", true, "the fault is in place"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := newFakeCluster(t, 4)
+			var out bytes.Buffer
+			s := &Session{Engine: c.engine(), Out: &out, Keep: tt.keep, ResultsDir: t.TempDir()}
+			if err := s.Run(context.Background(), mustReq(t, "loss 20 web_1")); err != nil {
+				t.Fatal(err)
+			}
+			if !strings.Contains(out.String(), tt.want) {
+				t.Errorf("want %q in:\n%s", tt.want, out.String())
+			}
+		})
+	}
+}
+
 func TestSessionCtrlCDuringPartitionHeals(t *testing.T) {
 	c := newFakeCluster(t, 4)
 	for _, n := range c.l.NodeNames() {
@@ -129,6 +155,7 @@ partition web_1 web_2,web_3
 
 func TestSessionScenarioStopsAtFailingStep(t *testing.T) {
 	c := newFakeCluster(t, 3)
+	c.agentUp["web_2"], c.agentUp["web_3"] = false, false // no agent answers `members`: never converged
 	src := []byte("halt web_1\nwait converged --timeout 1ms\nhalt web_2\n")
 	sc, err := ParseScenario("s", bytes.NewReader(src))
 	if err != nil {
@@ -137,7 +164,6 @@ func TestSessionScenarioStopsAtFailingStep(t *testing.T) {
 	var out bytes.Buffer
 	s := &Session{Engine: c.engine(), Out: &out}
 	err = s.RunScenario(context.Background(), sc, src, 1)
-	// The fake agents answer no `members`: never converged.
 	if err == nil || !strings.Contains(err.Error(), "s:2: wait converged: not converged") {
 		t.Fatalf("err = %v", err)
 	}
@@ -149,6 +175,26 @@ func TestSessionScenarioStopsAtFailingStep(t *testing.T) {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("combined report lacks %q:\n%s", want, out.String())
 		}
+	}
+}
+
+// The classic sequence: crash an agent, wait until the others agree it
+// is gone, start it again. The killed agent's node still runs, but it
+// must not hold up the wait.
+func TestSessionScenarioWaitsPastAKilledAgent(t *testing.T) {
+	c := newFakeCluster(t, 3)
+	src := []byte("kill-agent web_2\nwait converged --timeout 1ms\nstart-agent web_2\n")
+	sc, err := ParseScenario("s", bytes.NewReader(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	s := &Session{Engine: c.engine(), Out: &out}
+	if err := s.RunScenario(context.Background(), sc, src, 1); err != nil {
+		t.Fatalf("%v\n%s", err, out.String())
+	}
+	if !strings.Contains(out.String(), "== s:3: start-agent web_2") {
+		t.Errorf("start-agent did not run:\n%s", out.String())
 	}
 }
 

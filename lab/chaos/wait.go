@@ -19,27 +19,48 @@ type Views map[string]map[string]string
 // Converged reports whether every running node's agent answers and sees
 // exactly the running nodes alive, and lists the disagreements otherwise.
 func Converged(v Views, running []string) (bool, []string) {
+	return converged(v, running, running)
+}
+
+// ConvergedWithout is Converged for the running nodes but down, whose
+// agents were stopped on purpose: they count as down, converged once no
+// one sees them alive.
+func ConvergedWithout(v Views, running, down []string) (bool, []string) {
+	return converged(v, filter(running, func(n string) bool { return !slices.Contains(down, n) }), running)
+}
+
+// converged checks that every node of up answers and sees exactly up
+// alive; a running node outside up seen alive is reported.
+func converged(v Views, up, running []string) (bool, []string) {
 	var diffs []string
-	for _, n := range running {
+	for _, n := range up {
 		view, ok := v[n]
 		if !ok {
 			diffs = append(diffs, n+": agent does not answer")
 			continue
 		}
-		var missing, extra []string
-		for _, m := range running {
+		var missing, silent, extra []string
+		for _, m := range up {
 			if view[m] != "alive" {
 				missing = append(missing, m)
 			}
 		}
 		for m, st := range view {
-			if st == "alive" && !slices.Contains(running, m) {
+			switch {
+			case st != "alive" || slices.Contains(up, m):
+			case slices.Contains(running, m):
+				silent = append(silent, m)
+			default:
 				extra = append(extra, m)
 			}
 		}
+		slices.Sort(silent)
 		slices.Sort(extra)
 		if len(missing) > 0 {
 			diffs = append(diffs, fmt.Sprintf("%s: not alive: %s", n, lab.Summarize(missing)))
+		}
+		if len(silent) > 0 {
+			diffs = append(diffs, fmt.Sprintf("%s: alive, but its agent was stopped: %s", n, strings.Join(silent, ", ")))
 		}
 		if len(extra) > 0 {
 			diffs = append(diffs, fmt.Sprintf("%s: alive but not running: %s", n, strings.Join(extra, ", ")))
@@ -73,7 +94,8 @@ func (e *Engine) ReadViews(ctx context.Context, nodes []string) Views {
 }
 
 // Wait runs a wait step: sleep for req.For, or poll until every running
-// agent sees every running node alive (at most req.Timeout, default 2m).
+// agent sees every running node alive, the nodes of req.AgentsDown
+// excepted, which no one may see alive (at most req.Timeout, default 2m).
 func (e *Engine) Wait(ctx context.Context, req Request) error {
 	if !req.Converged {
 		select {
@@ -97,7 +119,7 @@ func (e *Engine) Wait(ctx context.Context, req Request) error {
 		if err != nil {
 			return err
 		}
-		ok, diffs := Converged(e.ReadViews(ctx, running), running)
+		ok, diffs := ConvergedWithout(e.ReadViews(ctx, running), running, req.AgentsDown)
 		if ok {
 			return nil
 		}

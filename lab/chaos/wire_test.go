@@ -62,15 +62,26 @@ func TestConverged(t *testing.T) {
 		views Views
 		ok    bool
 		diffs []string
+		down  bool // web_2's agent was stopped by the scenario
 	}{
-		{"agreed", Views{"web_1": {"web_1": "alive", "web_2": "alive", "web_3": "failed"}, "web_2": {"web_1": "alive", "web_2": "alive"}}, true, nil},
+		{"agreed", Views{"web_1": {"web_1": "alive", "web_2": "alive", "web_3": "failed"}, "web_2": {"web_1": "alive", "web_2": "alive"}}, true, nil, false},
 		{"split", Views{"web_1": {"web_1": "alive", "web_2": "failed"}, "web_2": {"web_1": "alive", "web_2": "alive", "web_3": "alive"}}, false,
-			[]string{"web_1: not alive: web_2", "web_2: alive but not running: web_3"}},
-		{"silent agent", Views{"web_1": {"web_1": "alive", "web_2": "alive"}}, false, []string{"web_2: agent does not answer"}},
+			[]string{"web_1: not alive: web_2", "web_2: alive but not running: web_3"}, false},
+		{"silent agent", Views{"web_1": {"web_1": "alive", "web_2": "alive"}}, false, []string{"web_2: agent does not answer"}, false},
+		{"stopped agent seen gone", Views{"web_1": {"web_1": "alive", "web_2": "failed"}}, false, []string{"web_1: not alive: web_2", "web_2: agent does not answer"}, false},
+		// A scenario's wait after kill-agent web_2: converged once the
+		// others no longer see it alive.
+		{"agent downed: seen alive", Views{"web_1": {"web_1": "alive", "web_2": "alive"}}, false, []string{"web_1: alive, but its agent was stopped: web_2"}, true},
+		{"agent downed: seen gone", Views{"web_1": {"web_1": "alive", "web_2": "failed"}}, true, nil, true},
+		{"agent downed: no other answers", Views{}, false, []string{"web_1: agent does not answer"}, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			ok, diffs := Converged(tt.views, running)
+			var down []string
+			if tt.down {
+				down = []string{"web_2"}
+			}
+			ok, diffs := ConvergedWithout(tt.views, running, down)
 			if ok != tt.ok {
 				t.Errorf("converged = %v", ok)
 			}

@@ -30,7 +30,8 @@ func newChaosCommand(env *Env) *cobra.Command {
 		Long: `chaos injects one fault at a known instant and reads every surviving agent's
 journal to measure when it noticed: member-failed or member-leave after halt,
 kill-agent, stop-agent, partition and isolate; member-join after up, reload,
-start-agent, restart-agent and heal; the user event after event. It prints one row per observer, then
+start-agent, restart-agent and heal (after reload also member-update: a node
+back before the others noticed it gone); the user event after event. It prints one row per observer, then
 first, p50, p95, p99 and last, and the nodes that never saw it within
 --timeout (default: from the agent profile's suspicion timeout), and writes
 results/chaos/<UTC time>-<action>/ (latencies.csv, summary.json).

@@ -6,11 +6,11 @@ else echo "no $svc service on this node (systemd unit, /etc/init.d/$svc or $rclo
 fi
 case $mode in
 systemd)
-	systemctl is-active --quiet "$svc" || { echo "$svc is not running" >&2; exit 1; }
+	systemctl is-active --quiet "$svc" || { echo "$svc is not running" >&2; echo "hint: lab chaos start-agent starts it" >&2; exit 1; }
 	systemctl kill --signal=SIGKILL "$svc"
 	systemctl stop "$svc" ;;
 init)
 	if [ -f "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null; then kill -KILL "$(cat "$pidfile")"
-	else echo "$svc is not running" >&2; exit 1
+	else echo "$svc is not running" >&2; echo "hint: lab chaos start-agent starts it" >&2; exit 1
 	fi ;;
 esac
