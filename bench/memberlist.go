@@ -2,7 +2,6 @@ package bench
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
@@ -243,8 +242,17 @@ func (c *cluster) run(ctx context.Context, run int) ([]Sample, error) {
 			if joiner == nil {
 				return nil
 			}
-			err := joiner.Leave(ctx)
-			return errors.Join(err, c.stop(joiner))
+			if err := joiner.Leave(ctx); err != nil {
+				// The run is measured; the joiner only has to go. With 300
+				// agents in one process on 2 cores, memberlist's Leave
+				// (which waits until its dead message was sent
+				// RetransmitMult x log10(N) times) took 5.6 to over 9.4 s
+				// and outlasted the restore timeout. The others then see
+				// the joiner fail instead, and the next run's warm-up waits
+				// until none holds it alive.
+				c.m.Log.Warn("the joined node did not leave gracefully; stopping it", "node", subject, "err", err)
+			}
+			return c.stop(joiner)
 		}
 	case EventLeave, EventFail:
 		i := c.rng.IntN(len(c.nodes))
