@@ -147,6 +147,19 @@ func TestClientCommands(t *testing.T) {
 	c.WaitConverged(t, 20*time.Second)
 	env := map[string]string{"LABAGENT_RPC_ADDR": c.Agents[0].Info().RPCAddr, "LABAGENT_RPC_TOKEN": "tok"}
 
+	// version: this binary's; with -rpc-addr given, the agent's too.
+	rpcAddr := env["LABAGENT_RPC_ADDR"]
+	if code, out, errOut := run(t, env, "version"); code != 0 || strings.Count(out, "\n") != 2 {
+		t.Errorf("version (env only): exit %d, %q %q; want this binary's two lines", code, out, errOut)
+	}
+	wantAgent := fmt.Sprintf("agent %s: v%s, protocol %d\n", rpcAddr, agent.Version, agent.ProtocolVersion)
+	if code, out, errOut := run(t, env, "version", "-rpc-addr", rpcAddr); code != 0 || !strings.HasSuffix(out, wantAgent) {
+		t.Errorf("version -rpc-addr: exit %d, %q %q; want it to end with %q", code, out, errOut, wantAgent)
+	}
+	if code, _, errOut := run(t, nil, "version", "-rpc-addr", rpcAddr); code == 0 || !strings.Contains(errOut, "token") {
+		t.Errorf("version -rpc-addr without the token: exit %d, %q; want refused", code, errOut)
+	}
+
 	_, out, errOut := run(t, env, "members")
 	a := func(i int) string { return c.Agents[i].Addr().String() }
 	pad := func(s string, n int) string { return s + strings.Repeat(" ", n-len(s)) }
