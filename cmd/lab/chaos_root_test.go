@@ -153,7 +153,17 @@ func TestRootChaos(t *testing.T) {
 	if out := r.must("ssh", "web_9", "--", "labagent fault"); !strings.Contains(out, "delay=50ms") {
 		t.Errorf("delay: web_9's agent says %q", out)
 	}
+	// lab doctor shows what --keep left, and nothing once healed.
+	doc, _ := r.run("doctor")
+	for _, want := range []string{"chaos faults", "kept", "web_1: nftables", "web_3: nftables", "web_9: agent fault hook (delay=50ms)"} {
+		if !strings.Contains(doc, want) {
+			t.Errorf("lab doctor with kept faults lacks %q:\n%s", want, doc)
+		}
+	}
 	r.chaos("heal")
+	if out, _ := r.run("doctor"); !regexp.MustCompile(`chaos faults\s+ok\s+none on the running nodes`).MatchString(out) {
+		t.Errorf("lab doctor after heal:\n%s", out)
+	}
 	if got := r.chaosTables(allTen...); len(got) > 0 {
 		t.Errorf("heal left the chaos table on %v", got)
 	}

@@ -251,6 +251,31 @@ func (f *Faulter) Leftover(ctx context.Context, node string) (bool, error) {
 	return strings.TrimSpace(string(out)) == "yes", nil
 }
 
+// Kept describes the network faults chaos left in place on node (with
+// --keep): "nftables" when the chaos table is there, and the agent's
+// fault hook setting (labagent only) when one is set. Empty: none.
+func (f *Faulter) Kept(ctx context.Context, node string) ([]string, error) {
+	var kept []string
+	table, err := f.Leftover(ctx, node)
+	if err != nil {
+		return nil, err
+	}
+	if table {
+		kept = append(kept, fmt.Sprintf("nftables (table %s %s)", NFTFamily, NFTTable))
+	}
+	if f.Agent.Serf() {
+		return kept, nil
+	}
+	out, err := f.Shell.Run(ctx, node, f.Agent.Cmd("fault"), nil)
+	if err != nil { // an agent that does not answer holds no fault
+		return kept, nil
+	}
+	if hook := strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(string(out)), "fault:")); hook != "" && hook != "none" {
+		kept = append(kept, "agent fault hook ("+hook+")")
+	}
+	return kept, nil
+}
+
 // forEach runs fn(0..n-1), at most par (default 16) at once.
 func forEach(n, par int, fn func(i int)) {
 	if par <= 0 {

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os/exec"
@@ -9,7 +10,9 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/gossiplab/gossiplab/internal/parallel"
 	"github.com/gossiplab/gossiplab/lab"
+	"github.com/gossiplab/gossiplab/lab/chaos"
 )
 
 func newDoctorCommand(env *Env) *cobra.Command {
@@ -19,8 +22,9 @@ func newDoctorCommand(env *Env) *cobra.Command {
 		Long: `doctor checks what each provider needs on this host, the tools lab runs,
 and, in a lab directory, that the lab's provider works, that the state file
 agrees with the provider, and what the lab left behind (namespaces,
-processes, mounts of a crashed lab up; labs whose directory is gone). Each
-failure says what to do. It exits non-zero when the lab's provider cannot
+processes, mounts of a crashed lab up; labs whose directory is gone) and
+the network faults lab chaos --keep left on running nodes. Each failure
+says what to do. It exits non-zero when the lab's provider cannot
 run or something was left behind.`,
 		Args: noArgs(nil),
 		RunE: func(cmd *cobra.Command, _ []string) error { return runDoctor(cmd, env) },
@@ -47,6 +51,8 @@ func runDoctor(cmd *cobra.Command, env *Env) error {
 		}
 		found = append(found, finding{check, status, detail})
 	}
+	// note records a finding that is neither ok nor a failure.
+	note := func(check, status, detail string) { found = append(found, finding{check, status, detail}) }
 
 	l, labErr := loadLab(cmd)
 	labProvider := ""
@@ -80,7 +86,7 @@ func runDoctor(cmd *cobra.Command, env *Env) error {
 		if prov, err := providerOf(env, l); err != nil {
 			add("lab provider", false, err.Error(), true)
 		} else {
-			doctorLab(cmd, l, prov, add)
+			doctorLab(cmd, l, prov, add, note)
 		}
 	case errors.Is(labErr, lab.ErrNoLab):
 		add("lab", true, "no lab.hcl here; host checks and labs whose directory is gone", false)
@@ -105,7 +111,7 @@ func runDoctor(cmd *cobra.Command, env *Env) error {
 }
 
 // doctorLab compares the state file with the provider and lists leftovers.
-func doctorLab(cmd *cobra.Command, l *lab.Lab, prov lab.Provider, add func(string, bool, string, bool)) {
+func doctorLab(cmd *cobra.Command, l *lab.Lab, prov lab.Provider, add func(string, bool, string, bool), note func(check, status, detail string)) {
 	ctx := cmd.Context()
 	statuses, err := prov.Status(ctx, l)
 	if err != nil {
@@ -134,6 +140,7 @@ func doctorLab(cmd *cobra.Command, l *lab.Lab, prov lab.Provider, add func(strin
 			add("state file", true, "stale: "+strings.Join(differ, "; ")+"\nlab status shows the truth; the next lab up, halt or reload records it", false)
 		}
 	}
+	doctorFaults(cmd, l, prov, statuses, note)
 	lf, ok := prov.(lab.LeftoverFinder)
 	if !ok {
 		add("leftovers", true, "provider "+l.Spec.Provider+" cannot look for them", false)
@@ -168,4 +175,54 @@ func doctorOrphans(cmd *cobra.Command, env *Env, add func(string, bool, string, 
 			add("orphaned lab ("+name+")", false, o, true)
 		}
 	}
+}
+
+// doctorFaults lists the running nodes that keep network faults of `lab
+// chaos ... --keep` (its nftables table, or the agent's fault hook): the
+// cluster is not healthy until `lab chaos heal` removes them.
+func doctorFaults(cmd *cobra.Command, l *lab.Lab, prov lab.Provider, statuses []lab.NodeStatus, note func(check, status, detail string)) {
+	var running []string
+	for _, s := range statuses {
+		if s.State == lab.StateRunning {
+			running = append(running, s.Node)
+		}
+	}
+	if len(running) == 0 {
+		return
+	}
+	agent, err := agentOf(l, "")
+	if err != nil {
+		note("chaos faults", "unknown", err.Error())
+		return
+	}
+	sh, err := chaos.NewSSHShell(l, prov)
+	if err != nil {
+		note("chaos faults", "unknown", err.Error())
+		return
+	}
+	defer sh.Close()
+	f := &chaos.Faulter{Shell: sh, Agent: agent}
+	kept := make([][]string, len(running))
+	errs := parallel.Each(cmd.Context(), len(running), 16, func(ctx context.Context, i int) error {
+		var err error
+		kept[i], err = f.Kept(ctx, running[i])
+		return err
+	})
+	var lines, unchecked []string
+	for i, n := range running {
+		switch {
+		case errs[i] != nil:
+			unchecked = append(unchecked, n)
+		case len(kept[i]) > 0:
+			lines = append(lines, n+": "+strings.Join(kept[i], ", "))
+		}
+	}
+	status, detail := "ok", "none on the running nodes"
+	if len(lines) > 0 {
+		status, detail = "kept", strings.Join(lines, "\n")+"\nleft by lab chaos --keep; lab chaos heal removes them"
+	}
+	if len(unchecked) > 0 {
+		detail += "\nnot checked (SSH failed): " + lab.Summarize(unchecked)
+	}
+	note("chaos faults", status, detail)
 }
