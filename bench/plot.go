@@ -316,10 +316,12 @@ func errorPlot(ev Event, rows []ErrorRow, st style) (*plot.Plot, error) {
 	zero.Color = color.Gray{Y: 80}
 	p.Add(zero)
 	// A function has no data range: put 0 on the axis (errors of one sign
-	// left it off), with room above for the legend.
+	// left it off), with room above for the legend: about a twentieth of
+	// the plot's height per entry, so that no line runs under it.
 	lo, hi := math.Min(p.Y.Min, 0), math.Max(p.Y.Max, 0)
 	if hi > lo {
-		p.Y.Min, p.Y.Max = lo, hi+0.2*(hi-lo)
+		f := min(0.7, 0.05*float64(len(order))+0.05)
+		p.Y.Min, p.Y.Max = lo, hi+f/(1-f)*(hi-lo)
 	}
 	return p, nil
 }
