@@ -261,14 +261,18 @@ func (a *Agent) goBackground(ctx context.Context, f func(context.Context)) {
 	}()
 }
 
-func (a *Agent) numNodes() int {
+// list is the agent's memberlist, nil before Start.
+func (a *Agent) list() *memberlist.Memberlist {
 	a.mu.Lock()
-	ml := a.ml
-	a.mu.Unlock()
-	if ml == nil {
-		return 1
+	defer a.mu.Unlock()
+	return a.ml
+}
+
+func (a *Agent) numNodes() int {
+	if ml := a.list(); ml != nil {
+		return ml.NumMembers()
 	}
-	return ml.NumMembers()
+	return 1
 }
 
 func (a *Agent) running() (*memberlist.Memberlist, error) {

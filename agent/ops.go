@@ -99,11 +99,8 @@ func (a *Agent) Info() Info {
 // more probe interval): raised when its own probes miss expected nacks,
 // as when the host is too loaded to answer in time.
 func (a *Agent) HealthScore() int {
-	a.mu.Lock()
-	ml := a.ml
-	a.mu.Unlock()
-	if ml == nil {
-		return 0
+	if ml := a.list(); ml != nil {
+		return ml.GetHealthScore()
 	}
-	return ml.GetHealthScore()
+	return 0
 }
