@@ -31,9 +31,11 @@ func newStatusCommand(env *Env) *cobra.Command {
 	f := &statusFlags{}
 	cmd := &cobra.Command{
 		Use:   "status [NODES]",
-		Short: "Show each node's state, IP, SSH endpoint and agent state",
+		Short: "Show each node's state, IP, SSH endpoint and the agent provisioned on it",
 		Long: `status asks the provider for the state of the lab's nodes (all, or those
-named) and prints one row per node; --json prints the same as a JSON array.`,
+named) and prints one row per node; --json prints the same as a JSON array.
+AGENT is the agent and version lab provision last installed (from the lab's
+state file), not whether it runs now: lab members shows what the agents see.`,
 		Example: `  lab status
   lab status 'web_[1-5]' --json`,
 		RunE: func(cmd *cobra.Command, args []string) error { return runStatus(cmd, env, f, args) },
