@@ -185,3 +185,41 @@ func TestOneSidedPartition(t *testing.T) {
 	agenttest.WaitStatus(t, waitLong, []*agent.Agent{a}, b.Name(), agent.StatusFailed)
 	agenttest.WaitStatus(t, waitLong, []*agent.Agent{b}, a.Name(), agent.StatusFailed)
 }
+
+// A user event that a member missed in the gossip (memberlist's retransmit
+// limit, a partition) reaches it with the next push/pull, as with Serf;
+// but a member's own join does not replay the cluster's past events.
+func TestUserEventRepairedByPushPull(t *testing.T) {
+	subnet := agenttest.SubnetFor(t.Name())
+	a := agenttest.Start(t, t.Context(), agenttest.Config("web_1", agenttest.Addr(subnet, 1)))
+	if err := a.UserEvent("deploy", []byte("v1"), false); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.UserEvent("deploy", []byte("v2"), false); err != nil {
+		t.Fatal(err)
+	}
+	state := a.PushPullState(false)
+	for _, tt := range []struct {
+		name string
+		join bool
+		want int // user entries in b's journal
+	}{
+		{"a sync delivers what was missed, once", false, 2},
+		{"a join does not replay", true, 0},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			b := agenttest.Start(t, t.Context(), agenttest.Config("web_2", agenttest.Addr(subnet, 2)))
+			b.MergePushPull(state, tt.join)
+			b.MergePushPull(state, false) // a second sync: nothing new
+			got := 0
+			for _, e := range b.Journal().Since(0) {
+				if e.Type == agent.EntryUser && e.Node == "web_1" && e.Name == "deploy" {
+					got++
+				}
+			}
+			if got != tt.want {
+				t.Errorf("web_2 journaled %d user events from web_1, want %d", got, tt.want)
+			}
+		})
+	}
+}

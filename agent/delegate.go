@@ -84,11 +84,14 @@ func (d *delegate) GetBroadcasts(overhead, limit int) [][]byte {
 // another agent saw leave is moved from failed to left here too, even if
 // its leave intent never reached this agent.
 func (d *delegate) LocalState(join bool) []byte {
-	return encodeState(d.a.events.clock.Time(), d.a.leftMembers())
+	return encodeState(d.a.events.clock.Time(), d.a.leftMembers(), d.a.events.recent(pushPullEvents))
 }
 
+// MergeRemoteState also delivers the recent user events this agent has
+// not seen (it missed them in the gossip), but not on its own join: like
+// Serf without -replay, a new member does not replay the past.
 func (d *delegate) MergeRemoteState(buf []byte, join bool) {
-	clock, left, err := decodeState(buf)
+	clock, left, events, err := decodeState(buf)
 	if err != nil {
 		d.a.logger.Warn("dropping malformed push/pull state", "err", err)
 		return
@@ -96,6 +99,22 @@ func (d *delegate) MergeRemoteState(buf []byte, join bool) {
 	d.a.events.clock.Witness(clock)
 	for _, l := range left {
 		d.a.mergeLeft(l)
+	}
+	if join {
+		for _, raw := range events { // known, so that gossip does not deliver them either
+			if e, err := decodeUserEvent(raw); err == nil {
+				d.a.events.markSeen(e, raw)
+			}
+		}
+		return
+	}
+	for _, raw := range events {
+		e, err := decodeUserEvent(raw)
+		if err != nil {
+			d.a.logger.Warn("dropping malformed user event from push/pull", "err", err)
+			continue
+		}
+		d.a.receiveUserEvent(e, raw)
 	}
 }
 

@@ -29,19 +29,27 @@ func (c *lamportClock) Witness(v uint64) {
 	}
 }
 
-// encodeState is the push/pull payload: the event clock, then the left
-// members as (boot, name) pairs.
-func encodeState(clock uint64, left []leaveIntent) []byte {
+// encodeState is the push/pull payload: the event clock, the left
+// members as (boot, name) pairs, then the most recent user events as
+// their encoded messages (as Serf's push/pull carries its event buffer),
+// so that a member that missed one in the gossip still gets it.
+func encodeState(clock uint64, left []leaveIntent, events [][]byte) []byte {
 	b := binary.AppendUvarint(nil, clock)
 	b = binary.AppendUvarint(b, uint64(len(left)))
 	for _, l := range left {
 		b = binary.AppendUvarint(b, uint64(l.Boot))
 		b = appendString(b, l.Node)
 	}
+	b = binary.AppendUvarint(b, uint64(len(events)))
+	for _, e := range events {
+		b = appendBytes(b, e)
+	}
 	return b
 }
 
-func decodeState(b []byte) (uint64, []leaveIntent, error) {
+// decodeState reads encodeState's payload; one without the events (an
+// older agent's) has none.
+func decodeState(b []byte) (uint64, []leaveIntent, [][]byte, error) {
 	r := reader{b: b}
 	clock := r.uvarint()
 	n := r.uvarint()
@@ -51,7 +59,14 @@ func decodeState(b []byte) (uint64, []leaveIntent, error) {
 		name := string(r.bytes())
 		left = append(left, leaveIntent{Node: name, Boot: boot})
 	}
-	return clock, left, r.err
+	var events [][]byte
+	if r.err == nil && len(r.b) > 0 {
+		n := r.uvarint()
+		for i := uint64(0); i < n && r.err == nil; i++ {
+			events = append(events, append([]byte(nil), r.bytes()...))
+		}
+	}
+	return clock, left, events, r.err
 }
 
 // leftMembers lists the members this agent knows have left.
@@ -88,6 +103,10 @@ func (a *Agent) mergeLeft(l leaveIntent) {
 
 const eventBufferSize = 512
 
+// pushPullEvents is how many of the most recent user events a push/pull
+// carries.
+const pushPullEvents = 64
+
 type eventID struct {
 	origin, name string
 }
@@ -100,11 +119,12 @@ type eventBuffer struct {
 	slots [eventBufferSize]struct {
 		ltime uint64
 		ids   []eventID
+		raw   [][]byte // the encoded events, by ids' index
 	}
 }
 
-// markSeen reports whether e is new, and records it.
-func (b *eventBuffer) markSeen(e UserEvent) bool {
+// markSeen reports whether e is new, and records it with its encoding.
+func (b *eventBuffer) markSeen(e UserEvent, raw []byte) bool {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if now := b.clock.Time(); now > eventBufferSize && e.LTime < now-eventBufferSize {
@@ -112,7 +132,7 @@ func (b *eventBuffer) markSeen(e UserEvent) bool {
 	}
 	s := &b.slots[e.LTime%eventBufferSize]
 	if s.ltime != e.LTime {
-		s.ltime, s.ids = e.LTime, s.ids[:0]
+		s.ltime, s.ids, s.raw = e.LTime, s.ids[:0], s.raw[:0]
 	}
 	id := eventID{origin: e.Origin, name: e.Name}
 	for _, x := range s.ids {
@@ -121,7 +141,27 @@ func (b *eventBuffer) markSeen(e UserEvent) bool {
 		}
 	}
 	s.ids = append(s.ids, id)
+	s.raw = append(s.raw, raw)
 	return true
+}
+
+// recent returns the encoded events of the last max Lamport times that
+// the buffer holds, at most max of them, oldest first.
+func (b *eventBuffer) recent(max int) [][]byte {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	now := b.clock.Time()
+	var out [][]byte
+	for t := now - min(now, uint64(max)); t <= now && len(out) < max; t++ {
+		s := &b.slots[t%eventBufferSize]
+		if s.ltime == t && t > 0 {
+			out = append(out, s.raw...)
+		}
+	}
+	if len(out) > max {
+		out = out[len(out)-max:]
+	}
+	return out
 }
 
 // UserEvent broadcasts a user event to the cluster with the next Lamport
@@ -150,7 +190,7 @@ func (a *Agent) UserEvent(name string, payload []byte, coalesce bool) error {
 
 func (a *Agent) receiveUserEvent(e UserEvent, raw []byte) {
 	a.events.clock.Witness(e.LTime)
-	if !a.events.markSeen(e) {
+	if !a.events.markSeen(e, append([]byte(nil), raw...)) {
 		return
 	}
 	var from netip.AddrPort

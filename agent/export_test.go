@@ -28,3 +28,9 @@ func DecodeLeaveAck(b []byte) (node string, boot int64, from string, err error) 
 	k, err := decodeLeaveAck(b)
 	return k.Node, k.Boot, k.From, err
 }
+
+// PushPullState is what this agent sends in a push/pull.
+func (a *Agent) PushPullState(join bool) []byte { return (&delegate{a}).LocalState(join) }
+
+// MergePushPull hands the agent another's push/pull state.
+func (a *Agent) MergePushPull(buf []byte, join bool) { (&delegate{a}).MergeRemoteState(buf, join) }
