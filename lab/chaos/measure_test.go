@@ -265,3 +265,25 @@ func TestEstimateOffset(t *testing.T) {
 		t.Errorf("non-numeric date: err = %v", err)
 	}
 }
+
+// After heal, an observer is expected to see again the members it had
+// down, but only those whose agent answers: a node whose agent was killed
+// stays down whatever heal does, and waiting for it would only run out
+// the timeout.
+func TestHealExpectationsSkipDownAgents(t *testing.T) {
+	at := time.Unix(1_800_000_000, 0)
+	failed := func(seq uint64, node string) Entry {
+		return Entry{Seq: seq, UnixNano: at.Add(-time.Second).UnixNano(), Type: EventFailed, Node: node}
+	}
+	journals := map[string][]Entry{
+		"web_1": {failed(1, "web_2"), failed(2, "web_3")},
+		"web_2": {failed(1, "web_1")},
+		// web_3 runs, but its agent is down: no journal.
+	}
+	running := []string{"web_1", "web_2", "web_3"}
+	got := healExpectations([]string{"web_1", "web_2"}, journals, at, nil, running)
+	want := []Expectation{{Observer: "web_1", Subjects: []string{"web_2"}}, {Observer: "web_2", Subjects: []string{"web_1"}}}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("expectations (-want +got):\n%s", diff)
+	}
+}

@@ -159,7 +159,13 @@ func viewExpectations(observers []string, views Views, running []string) []Expec
 func healExpectations(observers []string, journals map[string][]Entry, at time.Time, clocks map[string]ClockOffset, running []string) []Expectation {
 	var out []Expectation
 	for _, o := range observers {
-		down := filter(DownAt(journals[o], at, clocks[o]), func(n string) bool { return slices.Contains(running, n) && n != o })
+		// Only members whose agent answered (its journal was read) can
+		// come back: a node that runs with its agent killed or stopped
+		// stays down whatever heal does.
+		down := filter(DownAt(journals[o], at, clocks[o]), func(n string) bool {
+			_, answered := journals[n]
+			return slices.Contains(running, n) && n != o && answered
+		})
 		if len(down) > 0 {
 			out = append(out, Expectation{Observer: o, Subjects: down})
 		}
