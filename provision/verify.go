@@ -8,7 +8,6 @@ import (
 	"io"
 	"maps"
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -62,7 +61,7 @@ func ParseMembers(data []byte) ([]Member, error) {
 	if err := json.Unmarshal(data, &res); err != nil {
 		return nil, fmt.Errorf("parse members: %w", err)
 	}
-	sort.Slice(res.Members, func(i, j int) bool { return res.Members[i].Name < res.Members[j].Name })
+	slices.SortStableFunc(res.Members, func(a, b Member) int { return compareNames(a.Name, b.Name) })
 	return res.Members, nil
 }
 

@@ -47,6 +47,18 @@ func TestParseMembers(t *testing.T) {
 		t.Fatal(err)
 	}
 	golden.Check(t, "members.txt", out.Bytes())
+	// Names in the order people count: web_2 before web_10.
+	ms, err := ParseMembers([]byte(`{"members":[{"name":"web_10","status":"alive"},{"name":"web_2","status":"alive"},{"name":"db_1","status":"alive"}]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, m := range ms {
+		names = append(names, m.Name)
+	}
+	if diff := cmp.Diff([]string{"db_1", "web_2", "web_10"}, names); diff != "" {
+		t.Errorf("member order (-want +got):\n%s", diff)
+	}
 	if _, err := ParseMembers([]byte("Error connecting to Serf agent")); err == nil {
 		t.Error("want an error for non-JSON output")
 	}
