@@ -145,23 +145,19 @@ func (b *eventBuffer) markSeen(e UserEvent, raw []byte) bool {
 	return true
 }
 
-// recent returns the encoded events of the last max Lamport times that
-// the buffer holds, at most max of them, oldest first.
-func (b *eventBuffer) recent(max int) [][]byte {
+// recent returns the encoded events of the last n Lamport times that the
+// buffer holds, at most n of them (the newest), oldest first.
+func (b *eventBuffer) recent(n int) [][]byte {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	now := b.clock.Time()
 	var out [][]byte
-	for t := now - min(now, uint64(max)); t <= now && len(out) < max; t++ {
-		s := &b.slots[t%eventBufferSize]
-		if s.ltime == t && t > 0 {
+	for t := now - min(now, uint64(n)); t <= now; t++ {
+		if s := &b.slots[t%eventBufferSize]; s.ltime == t && t > 0 {
 			out = append(out, s.raw...)
 		}
 	}
-	if len(out) > max {
-		out = out[len(out)-max:]
-	}
-	return out
+	return out[max(0, len(out)-n):]
 }
 
 // UserEvent broadcasts a user event to the cluster with the next Lamport

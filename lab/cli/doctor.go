@@ -13,6 +13,7 @@ import (
 	"github.com/gossiplab/gossiplab/internal/parallel"
 	"github.com/gossiplab/gossiplab/lab"
 	"github.com/gossiplab/gossiplab/lab/chaos"
+	"github.com/gossiplab/gossiplab/provision"
 )
 
 func newDoctorCommand(env *Env) *cobra.Command {
@@ -140,7 +141,7 @@ func doctorLab(cmd *cobra.Command, l *lab.Lab, prov lab.Provider, add func(strin
 			add("state file", true, "stale: "+strings.Join(differ, "; ")+"\nlab status shows the truth; the next lab up, halt or reload records it", false)
 		}
 	}
-	doctorFaults(cmd, l, prov, statuses, note)
+	doctorFaults(cmd, l, prov, statuses, st.AgentFlavour(), note)
 	lf, ok := prov.(lab.LeftoverFinder)
 	if !ok {
 		add("leftovers", true, "provider "+l.Spec.Provider+" cannot look for them", false)
@@ -180,7 +181,7 @@ func doctorOrphans(cmd *cobra.Command, env *Env, add func(string, bool, string, 
 // doctorFaults lists the running nodes that keep network faults of `lab
 // chaos ... --keep` (its nftables table, or the agent's fault hook): the
 // cluster is not healthy until `lab chaos heal` removes them.
-func doctorFaults(cmd *cobra.Command, l *lab.Lab, prov lab.Provider, statuses []lab.NodeStatus, note func(check, status, detail string)) {
+func doctorFaults(cmd *cobra.Command, l *lab.Lab, prov lab.Provider, statuses []lab.NodeStatus, flavour string, note func(check, status, detail string)) {
 	var running []string
 	for _, s := range statuses {
 		if s.State == lab.StateRunning {
@@ -190,7 +191,7 @@ func doctorFaults(cmd *cobra.Command, l *lab.Lab, prov lab.Provider, statuses []
 	if len(running) == 0 {
 		return
 	}
-	agent, err := agentOf(l, "")
+	fl, err := provision.ParseFlavour(flavour)
 	if err != nil {
 		note("chaos faults", "unknown", err.Error())
 		return
@@ -201,7 +202,7 @@ func doctorFaults(cmd *cobra.Command, l *lab.Lab, prov lab.Provider, statuses []
 		return
 	}
 	defer sh.Close()
-	f := &chaos.Faulter{Shell: sh, Agent: agent}
+	f := &chaos.Faulter{Shell: sh, Agent: chaos.AgentFor(fl)}
 	kept := make([][]string, len(running))
 	errs := parallel.Each(cmd.Context(), len(running), 16, func(ctx context.Context, i int) error {
 		var err error
