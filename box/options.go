@@ -40,7 +40,7 @@ func Packages() []string {
 		"initramfs-tools", "zstd", "kmod",
 		"systemd-sysv", "udev", "dbus", "procps",
 		"openssh-server", "sudo",
-		"ifupdown", "isc-dhcp-client", "iproute2", "netbase",
+		"systemd-resolved", "iproute2", "netbase",
 	}
 }
 
