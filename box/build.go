@@ -101,11 +101,12 @@ func (b *builder) build(ctx context.Context) error {
 	return nil
 }
 
-// phase runs f as phase p, reporting its start and end.
+// phase runs f as phase p, reporting its start and end. A cancelled
+// context is the error, rather than what it did to the tool running.
 func (b *builder) phase(ctx context.Context, p Phase, prov Provider, f func(context.Context) error) error {
 	b.begin(p, prov)
 	err := f(ctx)
-	if err == nil {
+	if ctx.Err() != nil {
 		err = ctx.Err()
 	}
 	return b.end(err)

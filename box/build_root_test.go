@@ -2,10 +2,12 @@ package box
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -62,6 +64,47 @@ func sharedBoxes(t *testing.T) *Result {
 	}
 	return built.res
 }
+
+// TestBuildCancelledRoot interrupts a build while mmdebstrap works (as
+// Ctrl-C does) and checks that nothing is left: no temporary directory,
+// no mount, no box file.
+func TestBuildCancelledRoot(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root to build a box")
+	}
+	if err := checkHost(0, hostLookPath); err != nil {
+		t.Skipf("cannot build a box here: %v", err)
+	}
+	work, out := t.TempDir(), filepath.Join(t.TempDir(), "x.box")
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	cancelIn := func(s Step) {
+		if s.Phase == PhaseRootfs && !s.Done {
+			time.AfterFunc(10*time.Second, cancel) // mmdebstrap is installing by then
+		}
+	}
+	_, err := Build(ctx, Options{Outputs: []Output{{Provider: Libvirt, Path: out}}, WorkDir: work, Progress: progressFunc(cancelIn)})
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("err = %v, want it cancelled", err)
+	}
+	if entries, _ := os.ReadDir(work); len(entries) > 0 {
+		t.Errorf("left in the work directory: %v", entries)
+	}
+	if _, err := os.Stat(out); err == nil {
+		t.Error("a cancelled build wrote the box")
+	}
+	mounts, err := os.ReadFile("/proc/self/mountinfo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(mounts), work) {
+		t.Errorf("mounts under %s are left:\n%s", work, mounts)
+	}
+}
+
+type progressFunc func(Step)
+
+func (f progressFunc) Report(s Step) { f(s) }
 
 func boxPath(t *testing.T, res *Result, p Provider) string {
 	t.Helper()

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -82,13 +83,12 @@ func (b *builder) buildRootfs(ctx context.Context) error {
 	env := []string{"PATH=" + path, "SOURCE_DATE_EPOCH=" + strconv.FormatInt(b.o.SourceDateEpoch, 10),
 		"INITRD=No"} // the kernel's own initramfs hook: the script makes the small one
 	_, err = b.o.Runner.Run(ctx, execx.Cmd{Args: args, Env: env, Stream: &multiLine{b.o.Log, w}})
-	if err != nil {
+	if ctx.Err() != nil {
+		err = ctx.Err()
+	} else if err != nil {
 		err = mmdebstrapError(err)
 	} else {
 		err = b.readInstalled()
-	}
-	if err == nil {
-		err = ctx.Err()
 	}
 	return b.end(err)
 }
@@ -169,7 +169,7 @@ func mmdebstrapError(err error) error {
 	if mirrorTrouble(xe.Output) {
 		return fmt.Errorf("%w: mmdebstrap could not fetch the packages: %v\n%s\nhint: check that this host reaches its Debian mirror (apt-get update)", ErrMirror, xe.Err, tail)
 	}
-	return fmt.Errorf("mmdebstrap: %v\n%s", xe.Err, tail)
+	return fmt.Errorf("mmdebstrap: %w\n%s", xe.Err, tail)
 }
 
 func lastLines(s string, n int) string {
@@ -209,7 +209,7 @@ func (w *lineWatcher) Write(p []byte) (int, error) {
 // multiLine writes to both writers, ignoring the first one's errors (a
 // log) so that the second (the phase watcher) always sees everything.
 type multiLine struct {
-	log   interface{ Write([]byte) (int, error) }
+	log   io.Writer
 	watch *lineWatcher
 }
 
