@@ -36,7 +36,8 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// sharedBoxes builds the libvirt and VirtualBox boxes on first use.
+// sharedBoxes builds the libvirt and VirtualBox boxes on first use, with
+// a stand-in labagent.
 func sharedBoxes(t *testing.T) *Result {
 	t.Helper()
 	if os.Geteuid() != 0 {
@@ -49,9 +50,14 @@ func sharedBoxes(t *testing.T) *Result {
 		if built.dir, built.err = os.MkdirTemp("", "box-test-"); built.err != nil {
 			return
 		}
+		// A stand-in for labagent, which the boot test runs.
+		agent := filepath.Join(built.dir, "labagent")
+		if built.err = os.WriteFile(agent, []byte("#!/bin/sh\necho labagent stand-in\n"), 0o755); built.err != nil {
+			return
+		}
 		ctx, cancel := context.WithTimeout(context.Background(), 15*time.Minute)
 		defer cancel()
-		built.res, built.err = Build(ctx, Options{Outputs: []Output{
+		built.res, built.err = Build(ctx, Options{Agent: agent, Outputs: []Output{
 			{Provider: Libvirt, Path: filepath.Join(built.dir, "libvirt.box")},
 			{Provider: VirtualBox, Path: filepath.Join(built.dir, "virtualbox.box")},
 		}})

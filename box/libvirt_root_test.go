@@ -126,6 +126,9 @@ func TestBuildLibvirtBootsRoot(t *testing.T) {
 	if name := strings.TrimSpace(r.vagrant("", "ssh", "web_1", "-c", "hostname")); name != "web-1" {
 		t.Errorf("hostname %q, want web-1", name)
 	}
+	if out := r.vagrant("", "ssh", "web_1", "-c", "labagent; grep '^agent: /usr/local/bin/labagent sha256:' /usr/share/gossiplab/box-manifest.txt"); !strings.Contains(out, "labagent stand-in") || !strings.Contains(out, "agent: ") {
+		t.Errorf("the agent is not installed or not in the manifest:\n%s", out)
+	}
 	checkForward(ctx, t, r.env, sshConfig)
 	if rss := qemuRSS(t, r.env); rss > 0 {
 		t.Logf("qemu resident memory with 128 MB guest memory: %.0f MB", rss)
