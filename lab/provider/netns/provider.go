@@ -80,6 +80,9 @@ func (p *Provider) Info() lab.ProviderInfo {
 // SSHEndpoints are the forwarded ports on 127.0.0.1, user root, with the
 // lab's own key.
 func (p *Provider) SSHEndpoints(ctx context.Context, l *lab.Lab, nodes []string) ([]lab.SSHEndpoint, error) {
+	if err := checkOwner(l); err != nil {
+		return nil, err
+	}
 	sel, err := nodesOf(l, nodes)
 	if err != nil {
 		return nil, fmt.Errorf("ssh endpoints: %w", err)

@@ -25,6 +25,9 @@ type labView struct {
 }
 
 func (p *Provider) labProcs(l *lab.Lab) (*labView, error) {
+	if err := checkOwner(l); err != nil {
+		return nil, err
+	}
 	ns, err := listNamespaces(labPrefix(l.Spec.Name))
 	if err != nil {
 		return nil, err

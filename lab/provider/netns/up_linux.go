@@ -124,16 +124,12 @@ func forEach(ctx context.Context, nodes []lab.Node, limit int, fn func(lab.Node)
 // claimName records which directory owns the lab name on this host, and
 // refuses a second lab with the same name: they would share namespaces.
 func claimName(l *lab.Lab) error {
+	if err := checkOwner(l); err != nil {
+		return err
+	}
 	abs, err := absDir(l)
 	if err != nil {
 		return err
-	}
-	path := filepath.Join(ownersDir, l.Spec.Name)
-	if owner, err := os.ReadFile(path); err == nil && strings.TrimSpace(string(owner)) != abs {
-		other := strings.TrimSpace(string(owner))
-		if _, err := os.Stat(filepath.Join(other, ".lab", "netns")); err == nil {
-			return fmt.Errorf("lab name %q is already used on this host by the lab in %s\nhint: give this lab another name in lab.hcl, or run lab destroy in %s", l.Spec.Name, other, other)
-		}
 	}
 	if err := os.MkdirAll(ownersDir, 0o755); err != nil {
 		return fmt.Errorf("claim lab name: %w", err)
@@ -141,7 +137,29 @@ func claimName(l *lab.Lab) error {
 	if err := os.MkdirAll(providerDir(l), 0o755); err != nil {
 		return fmt.Errorf("claim lab name: %w", err)
 	}
-	return atomicfile.WriteFile(path, []byte(abs+"\n"), 0o644)
+	return atomicfile.WriteFile(filepath.Join(ownersDir, l.Spec.Name), []byte(abs+"\n"), 0o644)
+}
+
+// checkOwner refuses to act on a lab name that another directory's lab
+// owns on this host: the namespaces are found by name, so a second
+// directory with the same name would halt, destroy or report the first
+// one's nodes. A name whose owner's directory is gone (an orphan, see
+// lab doctor) may be taken over.
+func checkOwner(l *lab.Lab) error {
+	abs, err := absDir(l)
+	if err != nil {
+		return err
+	}
+	owner, err := os.ReadFile(filepath.Join(ownersDir, l.Spec.Name))
+	other := strings.TrimSpace(string(owner))
+	if err != nil || other == abs {
+		return nil
+	}
+	if _, err := os.Stat(filepath.Join(other, ".lab", "netns")); err != nil {
+		return nil
+	}
+	return fmt.Errorf("lab name %q is owned on this host by the lab in %s, not by %s\nhint: give this lab another name in its lab.hcl, or run the command on the owner: lab --dir %s ...",
+		l.Spec.Name, other, abs, other)
 }
 
 // marked reports whether marker records the inode of namespace ns, that
