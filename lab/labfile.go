@@ -87,6 +87,9 @@ func LoadFile(path string) (Spec, *FileSource, error) {
 // ParseFile parses lab file text; path is used in messages.
 func ParseFile(path string, src []byte) (Spec, *FileSource, error) {
 	spec := DefaultSpec()
+	if err := checkShape(path, src); err != nil {
+		return spec, nil, err
+	}
 	f, diags := hclparse.NewParser().ParseHCL(src, path)
 	if diags.HasErrors() {
 		return spec, nil, diagError(diags)
