@@ -150,7 +150,7 @@ func ParseFile(path string, src []byte) (Spec, *FileSource, error) {
 	if fsch.Subnet != nil {
 		p, err := netip.ParsePrefix(*fsch.Subnet)
 		if err != nil {
-			return spec, source, fmt.Errorf("%s: subnet: %q is not a CIDR\nhint: write it like \"192.168.56.0/21\"", source.Pos("subnet"), *fsch.Subnet)
+			return spec, source, fmt.Errorf("%s: subnet: %s is not a CIDR\nhint: write it like \"192.168.56.0/21\"", source.Pos("subnet"), Quote(*fsch.Subnet))
 		}
 		spec.Subnet = p
 	}
@@ -211,6 +211,9 @@ func SpecError(errs []*FieldError, src *FileSource, fromFlags map[string]bool) e
 			if p := src.Pos(groupKey(e.Field)); p != "" {
 				where = p + ": " + e.Field
 			}
+		}
+		if len(where) > 120 { // a group named by 5 MB of text
+			where = strings.ToValidUTF8(where[:100], "") + "..."
 		}
 		line := where + ": " + e.Msg
 		if e.Hint != "" {

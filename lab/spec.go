@@ -4,9 +4,11 @@ import (
 	"fmt"
 	"net/netip"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // Providers a lab file may name.
@@ -135,12 +137,12 @@ func (s *Spec) Validate() []*FieldError {
 
 	if !nameRE.MatchString(s.Name) || len(s.Name) > 32 {
 		add(fieldErr("name", "use lowercase letters, digits, '_' and '-', starting with a letter or digit, at most 32 characters",
-			"invalid lab name %q", s.Name))
+			"invalid lab name %s", Quote(s.Name)))
 	}
 	switch s.Provider {
 	case ProviderVirtualBox, ProviderLibvirt, ProviderNetns:
 	default:
-		add(fieldErr("provider", "use virtualbox, libvirt or netns", "unknown provider %q", s.Provider))
+		add(fieldErr("provider", "use virtualbox, libvirt or netns", "unknown provider %s", Quote(s.Provider)))
 	}
 	// Checks that depend on the node count are skipped when it is refused:
 	// their advice (a port base below zero) would only mislead.
@@ -150,15 +152,15 @@ func (s *Spec) Validate() []*FieldError {
 	}
 	if !nameRE.MatchString(s.Prefix) || len(s.Prefix) > 40 {
 		add(fieldErr("prefix", "use lowercase letters, digits, '_' and '-', starting with a letter or digit (e.g. web)",
-			"invalid machine-name prefix %q", s.Prefix))
+			"invalid machine-name prefix %s", Quote(s.Prefix)))
 	}
 	if !boxNameRE.MatchString(s.Box) || len(s.Box) > 128 {
 		add(fieldErr("box", "use a Vagrant box name such as debian/bookworm64 (letters, digits, '.', '_', '-', one '/')",
-			"invalid box name %q", s.Box))
+			"invalid box name %s", Quote(s.Box)))
 	}
 	if s.BoxVersion != "" && (!boxVersionRE.MatchString(s.BoxVersion) || len(s.BoxVersion) > 64) {
 		add(fieldErr("box_version", `use a Vagrant version constraint such as ">= 12.0" or "~> 12.2"`,
-			"invalid box version constraint %q", s.BoxVersion))
+			"invalid box version constraint %s", Quote(s.BoxVersion)))
 	}
 	if s.MemoryMB < 128 || s.MemoryMB > 1<<20 {
 		add(fieldErr("memory", "give the memory per node in MB, at least 128", "%d MB is out of range", s.MemoryMB))
@@ -197,7 +199,7 @@ func (s *Spec) Validate() []*FieldError {
 	switch s.Agent.Profile {
 	case "lan", "wan", "local":
 	default:
-		add(fieldErr("agent.profile", "use lan, wan or local", "unknown agent profile %q", s.Agent.Profile))
+		add(fieldErr("agent.profile", "use lan, wan or local", "unknown agent profile %s", Quote(s.Agent.Profile)))
 	}
 	switch s.Agent.Join {
 	case JoinSeeds:
@@ -206,7 +208,7 @@ func (s *Spec) Validate() []*FieldError {
 		}
 	case JoinMDNS:
 	default:
-		add(fieldErr("agent.join", `use "seeds" or "mdns"`, "unknown join method %q", s.Agent.Join))
+		add(fieldErr("agent.join", `use "seeds" or "mdns"`, "unknown join method %s", Quote(s.Agent.Join)))
 	}
 	seen := map[string]bool{}
 	for _, g := range s.Groups {
@@ -221,10 +223,10 @@ func (s *Spec) Validate() []*FieldError {
 		seen[g.Name] = true
 		for k, v := range g.Tags {
 			if !tagKeyRE.MatchString(k) {
-				add(fieldErr(f+" tags", "use letters, digits, '_', '.', '-' in tag names", "invalid tag name %q", k))
+				add(fieldErr(f+" tags", "use letters, digits, '_', '.', '-' in tag names", "invalid tag name %s", Quote(k)))
 			}
 			if tagValueBad.MatchString(v) || len(v) > 256 {
-				add(fieldErr(f+" tags", "tag values are single-line text of at most 256 characters", "invalid value for tag %q", k))
+				add(fieldErr(f+" tags", "tag values are single-line text of at most 256 characters", "invalid value for tag %s", Quote(k)))
 			}
 		}
 		if nodesOK && nameRE.MatchString(s.Prefix) {
@@ -233,7 +235,62 @@ func (s *Spec) Validate() []*FieldError {
 			}
 		}
 	}
+	if len(errs) == 0 {
+		if node, size := s.largestTags(); size > MaxTagBytes {
+			add(fieldErr(fmt.Sprintf("group %q tags", s.groupTagging(node)), "use fewer or shorter tags: the agent gossips them in every alive message",
+				"the tags of %s take up to %d bytes encoded, more than the %d bytes memberlist carries per node", node, size, MaxTagBytes))
+		}
+	}
 	return errs
+}
+
+// MaxTagBytes is memberlist's limit on a node's metadata, which holds
+// its tags (memberlist.MetaMaxSize).
+const MaxTagBytes = 512
+
+// largestTags returns the node whose tags take the most bytes once
+// encoded, and that size: the larger of labagent's encoding (its boot
+// time, then key NUL value NUL) and Serf's (msgpack, up to 3 bytes of
+// header per string).
+func (s *Spec) largestTags() (string, int) {
+	node, most := "", 0
+	for _, n := range s.ResolveNodes() {
+		la, serf := 20, 4
+		for k, v := range n.Tags {
+			la += len(k) + len(v) + 2
+			serf += len(k) + len(v) + 6
+		}
+		if size := max(la, serf); size > most && len(n.Tags) > 0 {
+			node, most = n.Name, size
+		}
+	}
+	return node, most
+}
+
+// groupTagging is the last group that gives node tags (the one a user
+// looks at first), for pointing at it in the lab file.
+func (s *Spec) groupTagging(node string) string {
+	name := ""
+	for _, g := range s.Groups {
+		if sel, err := Select(s.NodeNames(), []string{g.Nodes}); err == nil && len(g.Tags) > 0 && slices.Contains(sel, node) {
+			name = g.Name
+		}
+	}
+	return name
+}
+
+// Quote quotes a value given by the user for a message, shortened when
+// long: a 5 MB name is not echoed back.
+func Quote(v string) string {
+	const keep = 40
+	if len(v) <= keep+10 {
+		return strconv.Quote(v)
+	}
+	cut := keep
+	for cut > 0 && !utf8.RuneStart(v[cut]) {
+		cut--
+	}
+	return fmt.Sprintf("%s... (%d bytes)", strings.TrimSuffix(strconv.Quote(v[:cut]), `"`), len(v))
 }
 
 // nodesOnNAT reports whether any node's address falls in natNetwork.

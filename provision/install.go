@@ -135,9 +135,10 @@ func commitScript(l Layout, f *Facts, p plan, files []*file, sudo, rcLine, other
 	// Serf does not make its snapshot's directory; labagent would.
 	fmt.Fprintf(&b, "%smkdir -p %s\n", sudo, q(l.DataDir()))
 	var restore []string
+	b.WriteString("had_prev=0\n")
 	for _, fl := range files {
 		prev := fl.final + ".lab-prev"
-		fmt.Fprintf(&b, "if [ -f %s ]; then %sln -f %s %s; fi\n", q(fl.final), sudo, q(fl.final), q(prev))
+		fmt.Fprintf(&b, "if [ -f %s ]; then %sln -f %s %s; had_prev=1; fi\n", q(fl.final), sudo, q(fl.final), q(prev))
 		fmt.Fprintf(&b, "%smv -f %s %s\n", sudo, q(fl.tmp), q(fl.final))
 		restore = append(restore, fmt.Sprintf("if [ -f %s ]; then %smv -f %s %s; fi", q(prev), sudo, q(prev), q(fl.final)))
 	}
@@ -185,11 +186,13 @@ func commitScript(l Layout, f *Facts, p plan, files []*file, sudo, rcLine, other
 			fmt.Fprintf(&b, "  %s\n", status)
 		}
 		if len(restore) > 0 {
-			b.WriteString("  echo \"the new agent did not start; putting the previous version back\" >&2\n")
+			b.WriteString("  if [ $had_prev = 1 ]; then\n")
+			b.WriteString("    echo \"the new agent did not start; putting the previous version back\" >&2\n")
 			for _, r := range restore {
-				b.WriteString("  " + r + "\n")
+				b.WriteString("    " + r + "\n")
 			}
-			fmt.Fprintf(&b, "  %s >/dev/null 2>&1 || true\n", start)
+			fmt.Fprintf(&b, "    %s >/dev/null 2>&1 || true\n", start)
+			b.WriteString("  else\n    echo \"the new agent did not start (there was no earlier agent to put back)\" >&2\n  fi\n")
 		}
 		if p.retire {
 			fmt.Fprintf(&b, "  echo \"%s is started again\" >&2\n  %s", l.Other().Name, other.start)

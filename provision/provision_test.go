@@ -258,6 +258,16 @@ func TestProvisionRootSSHDSHA256MismatchKeepsPrevious(t *testing.T) {
 	f.noTempFiles(l.ConfDir())
 }
 
+// A first install that does not start has no previous version to put
+// back, and must not say it puts one back.
+func TestProvisionRootSSHDBrokenFirstInstall(t *testing.T) {
+	f := newProvFixture(t, sshdOptions{}, "")
+	res := f.run(f.options(fakeAgent(t, "labagent", "0.2.0", true), "0.2.0"), ActionFailed, "(exit status 4)", "there was no earlier agent to put back")
+	if strings.Contains(res.Err.Error(), "putting the previous version back") {
+		t.Errorf("a first install claims to put a previous version back:\n%v", res.Err)
+	}
+}
+
 func TestProvisionRootSSHDBrokenAgentRollsBack(t *testing.T) {
 	f := newProvFixture(t, sshdOptions{}, "")
 	f.run(f.options(fakeAgent(t, "labagent", "0.1.0", false), "0.1.0"), ActionInstalled)

@@ -35,7 +35,7 @@ func TestRootOtherDirectorysLabIsRefused(t *testing.T) {
 		{"doctor"},
 	} {
 		out, code := other.run(args...)
-		if code == 0 || !strings.Contains(out, "owned on this host by the lab in "+owner.Dir) {
+		if code == 0 || !strings.Contains(out, "already used on this host by the lab in "+owner.Dir) {
 			t.Errorf("lab %s in another directory: exit %d, want a refusal naming %s\n%s", strings.Join(args, " "), code, owner.Dir, out)
 		}
 	}

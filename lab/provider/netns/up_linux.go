@@ -158,7 +158,7 @@ func checkOwner(l *lab.Lab) error {
 	if _, err := os.Stat(filepath.Join(other, ".lab", "netns")); err != nil {
 		return nil
 	}
-	return fmt.Errorf("lab name %q is owned on this host by the lab in %s, not by %s\nhint: give this lab another name in its lab.hcl, or run the command on the owner: lab --dir %s ...",
+	return fmt.Errorf("lab name %q is already used on this host by the lab in %s (this directory, %s, does not own it)\nhint: give this lab another name in its lab.hcl, or run the command on the owner: lab --dir %s ...",
 		l.Spec.Name, other, abs, other)
 }
 
