@@ -49,6 +49,13 @@ type OrphanFinder interface {
 	Orphans(ctx context.Context) ([]string, error)
 }
 
+// HostNoter is implemented by providers that change host-wide settings
+// for their labs (the netns provider raises the kernel's ARP table
+// limits): lab doctor shows what they changed.
+type HostNoter interface {
+	HostNotes(ctx context.Context) []string
+}
+
 // ProviderInfo is a provider's name and capabilities, as data.
 type ProviderInfo struct {
 	Name string

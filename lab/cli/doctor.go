@@ -71,6 +71,11 @@ func runDoctor(cmd *cobra.Command, env *Env) error {
 			working++
 		}
 		add("provider "+name, err == nil, detail, name == labProvider)
+		if hn, ok := prov.(lab.HostNoter); ok && err == nil {
+			for _, n := range hn.HostNotes(ctx) {
+				note("host setting", "changed", n)
+			}
+		}
 	}
 	if working == 0 {
 		bad = true

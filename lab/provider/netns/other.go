@@ -29,3 +29,5 @@ func (p *Provider) Leftovers(ctx context.Context, l *lab.Lab) ([]string, error) 
 func (p *Provider) Orphans(ctx context.Context) ([]string, error)               { return nil, nil }
 
 func checkOwner(*lab.Lab) error { return nil }
+
+func (p *Provider) HostNotes(ctx context.Context) []string { return nil }

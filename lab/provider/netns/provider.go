@@ -43,6 +43,7 @@ var (
 	_ lab.Provider       = (*Provider)(nil)
 	_ lab.LeftoverFinder = (*Provider)(nil)
 	_ lab.OrphanFinder   = (*Provider)(nil)
+	_ lab.HostNoter      = (*Provider)(nil)
 )
 
 // New makes the provider.

@@ -236,6 +236,7 @@ func (p *Provider) Destroy(ctx context.Context, l *lab.Lab) error {
 		}
 	}
 	releaseName(l)
+	p.restoreNeighbourTable()
 	return nil
 }
 
