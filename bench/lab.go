@@ -176,10 +176,7 @@ func (b *Lab) Attach(ctx context.Context, dir string) (*Attachment, error) {
 	a := b.attach(l, prov, sh)
 	a.engine.Agent = chaos.AgentFor(flavour)
 	a.info.Agent = string(flavour)
-	if flavour == provision.FlavourSerf {
-		// Provisioning passes Serf no -profile: it runs its default, lan.
-		a.info.AgentProfile = "lan"
-	}
+	a.info.AgentProfile = flavour.Profile(a.info.AgentProfile)
 	detached := false
 	return &Attachment{Nodes: len(l.Nodes), Profile: a.info.AgentProfile, Info: a.info, Detach: func() error {
 		if detached {

@@ -45,7 +45,7 @@ func FindAgentBinaries(flavour provision.Flavour, given, dir string) (map[string
 		}
 		return map[string]string{arch: given}, nil
 	}
-	if flavour != provision.FlavourLabagent {
+	if !flavour.Bundled() {
 		return nil, fmt.Errorf("--agent %s needs --agent-binary PATH\nhint: download a linux %s binary and pass its path", flavour, flavour)
 	}
 	found := map[string]string{}

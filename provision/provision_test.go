@@ -341,13 +341,18 @@ func TestProvisionRootSSHDSerf(t *testing.T) {
 	o.Bundle.Constraint = ">= 0.8, < 0.11"
 	f.run(o, ActionInstalled)
 	svc := f.readFile(l.ServiceFile(InitNone))
-	for _, want := range []string{"serf agent -node=web_1 -bind=127.0.0.1 -advertise=127.0.0.1", "-retry-join=127.0.0.2", "-encrypt=AQEB", "-tag=role=web"} {
+	for _, want := range []string{"serf agent -node=web_1 -bind=127.0.0.1 -advertise=127.0.0.1", "-retry-join=127.0.0.2", "-config-file=" + l.Config(), "-tag=role=web"} {
 		if !strings.Contains(svc, want) {
 			t.Errorf("serf command line lacks %q:\n%s", want, svc)
 		}
 	}
-	if _, err := os.Stat(l.Config()); err == nil {
-		t.Error("serf got a config file")
+	// The gossip key is not on the command line, which ps shows to every
+	// user of the node: it is in a config file only root reads.
+	if strings.Contains(svc, "-encrypt") {
+		t.Errorf("serf's command line holds the gossip key:\n%s", svc)
+	}
+	if st, err := os.Stat(l.Config()); err != nil || st.Mode().Perm() != 0o600 || !strings.Contains(f.readFile(l.Config()), `"encrypt_key": "AQEB`) {
+		t.Errorf("serf's config file with the gossip key, mode 0600: %v, %v\n%s", err, st, f.readFile(l.Config()))
 	}
 	if f.pid("serf") == 0 {
 		t.Error("serf not running")

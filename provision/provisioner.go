@@ -253,13 +253,12 @@ func (p *Provisioner) node(ctx context.Context, t Target, r *Result) error {
 			t.Node(), f.Arch, f.Machine, p.opts.Bundle.Flavour, strings.Join(slices.Sorted(maps.Keys(p.opts.Bundle.Binaries)), ", "), f.Arch, f.Arch)
 	}
 
-	var config []byte
-	if p.opts.Bundle.Flavour == FlavourLabagent {
-		if config, err = RenderLabagentConfig(l, t, p.opts.Agent, f.Iface); err != nil {
-			return err
-		}
+	flavour := p.opts.Bundle.Flavour
+	config, err := flavour.Config(l, t, p.opts.Agent, f.Iface)
+	if err != nil {
+		return err
 	}
-	service, err := RenderService(l, f.Init, AgentArgs(p.opts.Bundle.Flavour, l, t, p.opts.Agent, f.Iface))
+	service, err := RenderService(l, f.Init, flavour.Args(l, t, p.opts.Agent, f.Iface))
 	if err != nil {
 		return err
 	}

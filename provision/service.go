@@ -38,9 +38,11 @@ type Layout struct {
 // the gossip port.
 func (l Layout) Other() Layout {
 	o := l
-	o.Name = string(FlavourSerf)
-	if l.Name == string(FlavourSerf) {
-		o.Name = string(FlavourLabagent)
+	for _, f := range Flavours() {
+		if string(f) != l.Name {
+			o.Name = string(f)
+			break
+		}
 	}
 	return o
 }

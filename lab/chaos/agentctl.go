@@ -32,14 +32,11 @@ type AgentCLI struct {
 // AgentFor is the client of flavour's agent as lab provision installs it.
 func AgentFor(flavour provision.Flavour) AgentCLI { return AgentCLI{Flavour: flavour} }
 
-// Serf reports whether the nodes run HashiCorp Serf.
-func (a AgentCLI) Serf() bool { return a.Flavour == provision.FlavourSerf }
-
 func (a AgentCLI) name() string {
-	if a.Serf() {
-		return string(provision.FlavourSerf)
+	if a.Flavour == "" {
+		return string(provision.FlavourLabagent)
 	}
-	return string(provision.FlavourLabagent)
+	return string(a.Flavour)
 }
 
 // Cmd renders `BIN SUB ARGS... args...`, quoted for a POSIX shell.
@@ -61,10 +58,7 @@ func (a AgentCLI) Cmd(sub string, args ...string) string {
 // which observers match (MonitorParser.Nonce); labagent's observers
 // match by sender.
 func (a AgentCLI) EventCmd(sender, nonce string) string {
-	if a.Serf() {
-		return a.Cmd("event", "-coalesce=false", UserEventName, sender+" "+nonce)
-	}
-	return a.Cmd("event", UserEventName)
+	return a.Cmd("event", a.Flavour.EventArgs(UserEventName, sender, nonce)...)
 }
 
 // MembersCmd lists the agent's members as JSON (provision.ParseMembers
@@ -75,16 +69,22 @@ func (a AgentCLI) MembersCmd() string { return a.Cmd("members", "-format", "json
 // transport fault hook (`labagent fault`), so delay and --mechanism agent
 // are labagent's only.
 func (a AgentCLI) Supports(req Request) error {
-	if !a.Serf() {
+	if a.Flavour.FaultHook() {
 		return nil
 	}
 	if req.Action == ActDelay {
-		return fmt.Errorf("delay needs labagent's fault hook, which Serf lacks, and nftables cannot delay packets\nhint: on a Serf lab use the nftables faults: partition, isolate or loss (--mechanism nft)")
+		return fmt.Errorf("delay needs labagent's fault hook, which %s lacks, and nftables cannot delay packets\nhint: on a %s lab use the nftables faults: partition, isolate or loss (--mechanism nft)", a.displayName(), a.displayName())
 	}
 	if req.Action.Network() && req.Mechanism == MechAgent {
-		return fmt.Errorf("--mechanism agent is labagent's fault hook, which Serf lacks\nhint: on a Serf lab use --mechanism nft (or auto): nftables in each node")
+		return fmt.Errorf("--mechanism agent is labagent's fault hook, which %s lacks\nhint: on a %s lab use --mechanism nft (or auto): nftables in each node", a.displayName(), a.displayName())
 	}
 	return nil
+}
+
+// displayName is the agent's name as people write it: Serf.
+func (a AgentCLI) displayName() string {
+	n := a.name()
+	return strings.ToUpper(n[:1]) + n[1:]
 }
 
 func (a AgentCLI) layout() provision.Layout {

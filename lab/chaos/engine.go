@@ -102,7 +102,7 @@ func (e *Engine) Do(ctx context.Context, req Request, stream uint64) (*Summary, 
 	// and, for heal, the members each observer had down.
 	nonce := fmt.Sprintf("%016x", rand.Uint64())
 	var views Views
-	if e.Agent.Serf() && req.Action == ActHeal {
+	if !e.Agent.Flavour.Journal() && req.Action == ActHeal {
 		views = e.ReadViews(ctx, p.observers)
 	}
 	w, clocks, err := e.startWatch(ctx, p.observers, info.SharedClock, nonce)
@@ -124,7 +124,7 @@ func (e *Engine) Do(ctx context.Context, req Request, stream uint64) (*Summary, 
 		return nil, err
 	}
 	if req.Action == ActHeal {
-		if e.Agent.Serf() {
+		if !e.Agent.Flavour.Journal() {
 			p.expect = viewExpectations(p.observers, views, p.running)
 		} else {
 			// Read again: what an observer recorded between the first read
@@ -137,9 +137,7 @@ func (e *Engine) Do(ctx context.Context, req Request, stream uint64) (*Summary, 
 	res, werr := e.await(ctx, req, p, injected, journals, clocks, w)
 	s := NewSummary(e.Lab, info.Name, info.SharedClock, req, p.targets, injected, p.timeout, res)
 	s.Agent = e.Agent.name()
-	if e.Agent.Serf() {
-		s.AgentProfile = serfProfile
-	}
+	s.AgentProfile = e.profile()
 	if req.Action != ActHeal { // heal clears both mechanisms everywhere
 		s.Mechanism = mech
 	}
@@ -407,17 +405,8 @@ func mechanisms(as []Applied) map[string]string {
 	return out
 }
 
-// serfProfile is the memberlist profile a provisioned Serf agent runs:
-// provisioning passes it no -profile, and Serf's default is lan.
-const serfProfile = "lan"
-
 // profile is the agents' memberlist profile, for the default timeout.
-func (e *Engine) profile() string {
-	if e.Agent.Serf() {
-		return serfProfile
-	}
-	return e.Lab.Spec.Agent.Profile
-}
+func (e *Engine) profile() string { return e.Agent.Flavour.Profile(e.Lab.Spec.Agent.Profile) }
 
 func (e *Engine) logger() *slog.Logger {
 	if e.Logger != nil {

@@ -191,8 +191,8 @@ func (f *Faulter) applyOne(ctx context.Context, nf NodeFault, mech Mechanism) (M
 		if !ok && mech == MechNFT {
 			return "", fmt.Errorf("%s: nftables is not usable on the node\nhint: install nftables on the node, or use --mechanism agent", nf.Node)
 		}
-		if !ok && f.Agent.Serf() {
-			return "", fmt.Errorf("%s: nftables is not usable on the node, and Serf has no fault hook to fall back on\nhint: install nftables on the node", nf.Node)
+		if !ok && !f.Agent.Flavour.FaultHook() {
+			return "", fmt.Errorf("%s: nftables is not usable on the node, and %s has no fault hook to fall back on\nhint: install nftables on the node", nf.Node, f.Agent.displayName())
 		}
 		useNFT = ok
 	}
@@ -230,7 +230,7 @@ func (f *Faulter) Heal(ctx context.Context, nodes []string) []Applied {
 			}
 			out[i].Mechanism = MechNFT
 		}
-		if f.Agent.Serf() { // no fault hook to clear
+		if !f.Agent.Flavour.FaultHook() { // no fault hook to clear
 			return
 		}
 		if _, err := f.Shell.Run(ctx, n, f.Agent.Cmd("fault", "-clear"), nil); err == nil && !ok {
@@ -263,7 +263,7 @@ func (f *Faulter) Kept(ctx context.Context, node string) ([]string, error) {
 	if table {
 		kept = append(kept, fmt.Sprintf("nftables (table %s %s)", NFTFamily, NFTTable))
 	}
-	if f.Agent.Serf() {
+	if !f.Agent.Flavour.FaultHook() {
 		return kept, nil
 	}
 	out, err := f.Shell.Run(ctx, node, f.Agent.Cmd("fault"), nil)

@@ -51,7 +51,7 @@ func (w *journalWatch) Close() error { return nil }
 // clock, or, on Serf, its monitor streams, stamped on arrival (no
 // offsets).
 func (e *Engine) startWatch(ctx context.Context, observers []string, sharedClock bool, nonce string) (watcher, map[string]ClockOffset, error) {
-	if !e.Agent.Serf() {
+	if e.Agent.Flavour.Journal() {
 		clocks, err := e.clocks(ctx, observers, sharedClock)
 		if err != nil {
 			return nil, nil, err

@@ -9,6 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/gossiplab/gossiplab/internal/hint"
 	"github.com/gossiplab/gossiplab/lab"
 	"github.com/gossiplab/gossiplab/lab/chaos"
 	"github.com/gossiplab/gossiplab/provision"
@@ -163,8 +164,14 @@ func checkAgentFlag(flag string) error {
 	if flag == "" {
 		return nil
 	}
-	_, err := provision.ParseFlavour(flag)
+	_, err := parseAgentFlag(flag)
 	return err
+}
+
+// parseAgentFlag reads an --agent value.
+func parseAgentFlag(flag string) (provision.Flavour, error) {
+	f, err := provision.ParseFlavour(flag)
+	return f, hint.Wrap(err, "use labagent (bundled) or serf (with --agent-binary PATH)")
 }
 
 // flavourOf is the agent the lab's nodes run: flag (labagent or serf)

@@ -32,7 +32,7 @@ type provisionFlags struct {
 func (f *provisionFlags) register(fs *pflag.FlagSet) {
 	fs.StringVar(&f.agent, "agent", "labagent", "agent to install: labagent (bundled) or serf (with --agent-binary)")
 	fs.StringVar(&f.agentBinary, "agent-binary", "", "linux agent binary to install (default: labagent-linux-ARCH next to lab)")
-	fs.StringVar(&f.serfVersion, "serf-version", ">= 0.8, < 0.11", "version constraint a serf binary must meet")
+	fs.StringVar(&f.serfVersion, "serf-version", provision.FlavourSerf.Constraint(), "version constraint a serf binary must meet")
 	fs.DurationVar(&f.timeout, "timeout", 2*time.Minute, "per-node limit, SSH connection retries included")
 	fs.DurationVar(&f.verifyTimeout, "verify-timeout", time.Minute, "how long to wait for every agent to see every node alive")
 	fs.BoolVar(&f.noVerify, "no-verify", false, "do not wait for the cluster to converge")
@@ -112,7 +112,7 @@ func runProvision(cmd *cobra.Command, env *Env, f *provisionCmdFlags, args []str
 	if err := f.check(); err != nil {
 		return err
 	}
-	if _, err := provision.ParseFlavour(f.agent); err != nil {
+	if err := checkAgentFlag(f.agent); err != nil {
 		return err
 	}
 	l, err := loadLab(cmd)
@@ -218,7 +218,7 @@ func provisionNodes(ctx context.Context, env *Env, l *lab.Lab, prov lab.Provider
 var provisionPhases = []lab.Phase{lab.Phase(provision.StepConnected), lab.Phase(provision.StepDone)}
 
 func newProvisioner(ctx context.Context, env *Env, l *lab.Lab, f *provisionFlags, parallel int) (*provision.Provisioner, error) {
-	flavour, err := provision.ParseFlavour(f.agent)
+	flavour, err := parseAgentFlag(f.agent)
 	if err != nil {
 		return nil, err
 	}
@@ -227,7 +227,7 @@ func newProvisioner(ctx context.Context, env *Env, l *lab.Lab, f *provisionFlags
 		return nil, noAgentError{err}
 	}
 	bundle := provision.Bundle{Flavour: flavour, Binaries: binaries}
-	if flavour == provision.FlavourSerf {
+	if flavour.Constraint() != "" {
 		bundle.Constraint = f.serfVersion
 	}
 	// The version of the binary this host can run; for the others, the

@@ -11,6 +11,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/gossiplab/gossiplab/internal/hint"
 	"github.com/gossiplab/gossiplab/lab"
 )
 
@@ -113,12 +114,11 @@ func Run(ctx context.Context, env *Env, args []string) int {
 	cmd, err := root.ExecuteContextC(ctx)
 	var ee *ExitError
 	if err != nil && !errors.As(err, &ee) {
-		msg := err.Error()
-		if cmd == root && !strings.Contains(msg, "\nhint: ") {
+		if cmd == root && !hint.Has(err) && !strings.Contains(err.Error(), "\nhint: ") {
 			// An unknown command (with cobra's suggestions, if any).
-			msg = strings.TrimSpace(msg) + "\nhint: lab --help lists the commands"
+			err = hint.Wrap(errors.New(strings.TrimSpace(err.Error())), "lab --help lists the commands")
 		}
-		fmt.Fprintf(env.Streams.Err, "lab: %s\n", msg)
+		hint.Print(env.Streams.Err, "lab", err)
 	}
 	return ExitCode(err)
 }
