@@ -1,6 +1,5 @@
 package provision
 
-
 // AgentSettings are the agent settings shared by every node of a lab.
 type AgentSettings struct {
 	Profile string // lan, wan or local (labagent only)
@@ -36,4 +35,3 @@ func (s AgentSettings) rpcAddr() string {
 	}
 	return s.RPCAddr
 }
-
