@@ -78,6 +78,7 @@ type Client struct {
 	// Attempts is how many attempts Dial made.
 	Attempts int
 
+	endpoint  Endpoint
 	ssh       *ssh.Client
 	done      chan struct{} // closed by Close
 	closeOnce sync.Once
@@ -111,7 +112,7 @@ func Dial(ctx context.Context, ep Endpoint, hosts *KnownHosts, opts DialOptions)
 		t0 := time.Now()
 		c, err := dialOnce(ctx, ep.Addr(), cfg, opts.AttemptTimeout)
 		if err == nil {
-			cl := &Client{Node: ep.Node, Overhead: time.Since(t0), Attempts: attempt, ssh: c, done: make(chan struct{})}
+			cl := &Client{Node: ep.Node, Overhead: time.Since(t0), Attempts: attempt, endpoint: ep, ssh: c, done: make(chan struct{})}
 			if opts.KeepaliveInterval > 0 {
 				go cl.keepalive(opts.KeepaliveInterval, opts.KeepaliveMax)
 			}

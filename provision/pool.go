@@ -1,0 +1,288 @@
+package provision
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"sync"
+	"sync/atomic"
+
+	"golang.org/x/crypto/ssh"
+)
+
+// Resolver tells how to reach nodes, for a Pool that meets a node it has
+// no endpoint for.
+type Resolver func(ctx context.Context, nodes []string) ([]Endpoint, error)
+
+// Pool holds one SSH connection per node, made on first use and shared by
+// every command run on that node until Close: provisioning, verification,
+// membership views and chaos all multiplex their sessions over it, so a
+// lab command pays one TCP connect and one handshake per node. A
+// connection that died is made again on next use.
+type Pool struct {
+	hosts   *KnownHosts
+	opts    DialOptions
+	resolve Resolver
+
+	mu    sync.Mutex
+	eps   map[string]Endpoint
+	conns map[string]*poolConn
+	dials atomic.Int64
+}
+
+// poolConn is one node's connection; mu serialises dialing it.
+type poolConn struct {
+	mu sync.Mutex
+	c  *Client
+}
+
+// NewPool makes a pool that dials with opts and pins host keys in hosts;
+// resolve (may be nil) is asked for endpoints not given with Add.
+func NewPool(hosts *KnownHosts, opts DialOptions, resolve Resolver) *Pool {
+	return &Pool{hosts: hosts, opts: opts, resolve: resolve, eps: map[string]Endpoint{}, conns: map[string]*poolConn{}}
+}
+
+// Add records how to reach nodes; a changed endpoint replaces the
+// node's connection at its next use.
+func (p *Pool) Add(eps ...Endpoint) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, ep := range eps {
+		p.eps[ep.Node] = ep
+	}
+}
+
+// Dials counts the connections made so far.
+func (p *Pool) Dials() int { return int(p.dials.Load()) }
+
+func (p *Pool) endpoint(ctx context.Context, node string) (Endpoint, error) {
+	p.mu.Lock()
+	ep, ok := p.eps[node]
+	p.mu.Unlock()
+	if ok {
+		return ep, nil
+	}
+	if p.resolve == nil {
+		return Endpoint{}, fmt.Errorf("node %q: no SSH endpoint known", node)
+	}
+	eps, err := p.resolve(ctx, []string{node})
+	if err != nil {
+		return Endpoint{}, fmt.Errorf("ssh endpoint of %s: %w", node, err)
+	}
+	if len(eps) != 1 {
+		return Endpoint{}, fmt.Errorf("ssh endpoint of %s: got %d", node, len(eps))
+	}
+	p.Add(eps[0])
+	return eps[0], nil
+}
+
+// Client returns node's connection, dialing it when there is none or the
+// one there died.
+func (p *Pool) Client(ctx context.Context, node string) (*Client, error) {
+	ep, err := p.endpoint(ctx, node)
+	if err != nil {
+		return nil, err
+	}
+	p.mu.Lock()
+	pc := p.conns[node]
+	if pc == nil {
+		pc = &poolConn{}
+		p.conns[node] = pc
+	}
+	p.mu.Unlock()
+	pc.mu.Lock()
+	defer pc.mu.Unlock()
+	if pc.c != nil && pc.c.Err() == nil && pc.c.endpoint == ep {
+		return pc.c, nil
+	}
+	if pc.c != nil {
+		pc.c.Close()
+		pc.c = nil
+	}
+	c, err := Dial(ctx, ep, p.hosts, p.opts)
+	if err != nil {
+		return nil, err
+	}
+	p.dials.Add(1)
+	pc.c = c
+	return c, nil
+}
+
+// Drop closes node's connection, if any (the node was halted or
+// re-created: the next use dials again).
+func (p *Pool) Drop(node string) {
+	p.mu.Lock()
+	pc := p.conns[node]
+	delete(p.conns, node)
+	p.mu.Unlock()
+	if pc != nil {
+		pc.mu.Lock()
+		if pc.c != nil {
+			pc.c.Close()
+		}
+		pc.mu.Unlock()
+	}
+}
+
+// Close closes every connection, all at once.
+func (p *Pool) Close() error {
+	p.mu.Lock()
+	conns := p.conns
+	p.conns = map[string]*poolConn{}
+	p.mu.Unlock()
+	var wg sync.WaitGroup
+	for _, pc := range conns {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			pc.mu.Lock()
+			defer pc.mu.Unlock()
+			if pc.c != nil {
+				pc.c.Close()
+			}
+		}()
+	}
+	wg.Wait()
+	return nil
+}
+
+// asRoot runs cmd as root: as is for root, through `sudo -n` for another
+// login.
+func asRoot(c *Client, cmd string) string {
+	if c.endpoint.User == "root" {
+		return cmd
+	}
+	return "sudo -n sh -c " + shellQuote(cmd)
+}
+
+// Run runs cmd on node as root with stdin (nil: none) and returns what it
+// printed on stdout. A failure says what ran and what it printed on
+// stderr; a command that exited non-zero is a *CommandError.
+func (p *Pool) Run(ctx context.Context, node, cmd string, stdin []byte) ([]byte, error) {
+	c, err := p.Client(ctx, node)
+	if err != nil {
+		return nil, err
+	}
+	var in io.Reader
+	if stdin != nil {
+		in = bytes.NewReader(stdin)
+	}
+	out, err := c.Run(ctx, asRoot(c, cmd), in)
+	if err != nil {
+		return out.Stdout, &CommandError{Node: node, Command: cmd, Exit: out.Exit, Output: strings.TrimSpace(string(out.Stderr)), Err: err}
+	}
+	return out.Stdout, nil
+}
+
+// CommandError is a command that failed on a node: Exit is its status,
+// or -1 when it could not run or the connection failed.
+type CommandError struct {
+	Node, Command string
+	Exit          int
+	Output        string // what it printed on stderr
+	Err           error
+}
+
+func (e *CommandError) Error() string {
+	first, _, _ := strings.Cut(e.Command, "\n")
+	if len(first) > 80 {
+		first = first[:77] + "..."
+	}
+	msg := fmt.Sprintf("%q: exit status %d", first, e.Exit)
+	if e.Exit < 0 {
+		msg = fmt.Sprintf("%q: %v", first, e.Err)
+	}
+	if e.Output != "" && e.Exit >= 0 {
+		msg += ": " + e.Output
+	}
+	return msg
+}
+
+func (e *CommandError) Unwrap() error { return e.Err }
+
+// Stream runs cmd on node as root and calls line with each line it prints
+// (stdout and stderr) as it arrives. stdin stays the command's standard
+// input until it is closed: closing it is how a caller asks a remote loop
+// to end. When ctx ends the command is killed and Stream returns nil.
+func (p *Pool) Stream(ctx context.Context, node, cmd string, stdin io.Reader, line func(string)) error {
+	c, err := p.Client(ctx, node)
+	if err != nil {
+		return err
+	}
+	return c.StreamInput(ctx, asRoot(c, cmd), stdin, line)
+}
+
+// StreamInput runs cmd with stdin and calls line with every line it
+// prints on stdout or stderr, until it exits or ctx ends (which returns
+// nil).
+func (c *Client) StreamInput(ctx context.Context, cmd string, stdin io.Reader, line func(string)) error {
+	sess, err := c.ssh.NewSession()
+	if err != nil {
+		if dead := c.Err(); dead != nil {
+			err = dead
+		}
+		return &RunError{Node: c.Node, Command: cmd, Err: fmt.Errorf("open session: %w", err)}
+	}
+	defer sess.Close()
+	lw := &lineWriter{fn: line}
+	sess.Stdout, sess.Stderr, sess.Stdin = lw, lw, stdin
+	if err := sess.Start(cmd); err != nil {
+		return &RunError{Node: c.Node, Command: cmd, Err: fmt.Errorf("start: %w", err)}
+	}
+	stop := context.AfterFunc(ctx, func() {
+		_ = sess.Signal(ssh.SIGKILL)
+		sess.Close()
+	})
+	defer stop()
+	err = sess.Wait()
+	lw.flush()
+	if ctx.Err() != nil {
+		return nil
+	}
+	if err == nil {
+		return nil
+	}
+	out := Output{Exit: -1}
+	var ee *ssh.ExitError
+	if errors.As(err, &ee) {
+		out.Exit = ee.ExitStatus()
+		err = fmt.Errorf("exit status %d", out.Exit)
+	} else if dead := c.Err(); dead != nil {
+		err = dead
+	}
+	return &RunError{Node: c.Node, Command: cmd, Output: out, Err: err}
+}
+
+// lineWriter calls fn with each complete line written to it; stdout and
+// stderr share one, so it locks.
+type lineWriter struct {
+	mu  sync.Mutex
+	fn  func(string)
+	buf []byte
+}
+
+func (w *lineWriter) Write(b []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.buf = append(w.buf, b...)
+	for {
+		i := bytes.IndexByte(w.buf, '\n')
+		if i < 0 {
+			return len(b), nil
+		}
+		w.fn(string(w.buf[:i]))
+		w.buf = w.buf[i+1:]
+	}
+}
+
+func (w *lineWriter) flush() {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if len(w.buf) > 0 {
+		w.fn(string(w.buf))
+		w.buf = nil
+	}
+}
