@@ -10,12 +10,13 @@ var ErrNoLab = errors.New("no lab")
 
 // Open reads the lab of dir from its lab.hcl, for the commands that act
 // on a lab that exists (lab chaos, lab members, bench converge --backend
-// lab). dirFlag is the flag that names the directory, for the hint.
-func Open(dir, dirFlag string) (*Lab, error) {
+// lab). Without a lab.hcl the error wraps ErrNoLab, and the caller says
+// how to make one or name another directory.
+func Open(dir string) (*Lab, error) {
 	p := Paths{Dir: dir}
 	spec, src, err := LoadFile(p.LabFile())
 	if errors.Is(err, ErrNoLabFile) {
-		return nil, fmt.Errorf("%w in %s (no lab.hcl)\nhint: run lab up --nodes N there to make one, or pass %s", ErrNoLab, absPath(dir), dirFlag)
+		return nil, fmt.Errorf("%w in %s (no lab.hcl)", ErrNoLab, absPath(dir))
 	}
 	if err != nil {
 		return nil, err

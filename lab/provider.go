@@ -49,6 +49,35 @@ type OrphanFinder interface {
 	Orphans(ctx context.Context) ([]string, error)
 }
 
+// Generator is implemented by providers that generate files in the lab
+// directory from the lab file (Vagrant: the Vagrantfile). lab init and
+// lab up write them with WriteGenerated.
+type Generator interface {
+	Generate(l *Lab) ([]GeneratedFile, error)
+}
+
+// Planner is what the capacity planner asks a provider: what one node of
+// a lab costs the host, and the checks only this provider makes.
+type Planner interface {
+	// Footprint is the host memory one node of spec takes.
+	Footprint(spec Spec) Footprint
+	// PlanChecks are this provider's own rows of the plan (VirtualBox's
+	// host-only ranges); facts are the host's.
+	PlanChecks(ctx context.Context, spec Spec, facts HostFacts) []Check
+}
+
+// Footprint is what one node costs the host. A VM reserves its memory
+// setting plus the hypervisor's per-VM overhead; a netns node is an sshd
+// and an agent sharing the host kernel.
+type Footprint struct {
+	// PerNodeMemory: the node's memory setting is reserved.
+	PerNodeMemory bool `json:"per_node_memory"`
+	// OverheadMB is what each node costs beyond that.
+	OverheadMB int `json:"overhead_mb"`
+	// Note says where the overhead comes from, for the plan.
+	Note string `json:"note,omitempty"`
+}
+
 // HostNoter is implemented by providers that change host-wide settings
 // for their labs (the netns provider raises the kernel's ARP table
 // limits): lab doctor shows what they changed.

@@ -23,14 +23,19 @@ type Resolver func(ctx context.Context, nodes []string) ([]Endpoint, error)
 // lab command pays one TCP connect and one handshake per node. A
 // connection that died is made again on next use.
 type Pool struct {
+	*conns
+	opts DialOptions
+}
+
+// conns are the connections a pool and its views (With) share.
+type conns struct {
 	hosts   *KnownHosts
-	opts    DialOptions
 	resolve Resolver
 
-	mu    sync.Mutex
-	eps   map[string]Endpoint
-	conns map[string]*poolConn
-	dials atomic.Int64
+	mu     sync.Mutex
+	eps    map[string]Endpoint
+	byNode map[string]*poolConn
+	dials  atomic.Int64
 }
 
 // poolConn is one node's connection; mu serialises dialing it.
@@ -42,12 +47,20 @@ type poolConn struct {
 // NewPool makes a pool that dials with opts and pins host keys in hosts;
 // resolve (may be nil) is asked for endpoints not given with Add.
 func NewPool(hosts *KnownHosts, opts DialOptions, resolve Resolver) *Pool {
-	return &Pool{hosts: hosts, opts: opts, resolve: resolve, eps: map[string]Endpoint{}, conns: map[string]*poolConn{}}
+	return &Pool{conns: &conns{hosts: hosts, resolve: resolve, eps: map[string]Endpoint{}, byNode: map[string]*poolConn{}}, opts: opts}
 }
+
+// With is a view of the pool that shares its connections but makes new
+// ones with opts: provisioning waits minutes for a booting node, chaos
+// gives up on a halted one after seconds.
+func (p *Pool) With(opts DialOptions) *Pool { return &Pool{conns: p.conns, opts: opts} }
+
+// HostKeys is the known_hosts file the pool pins host keys in.
+func (p *Pool) HostKeys() *KnownHosts { return p.hosts }
 
 // Add records how to reach nodes; a changed endpoint replaces the
 // node's connection at its next use.
-func (p *Pool) Add(eps ...Endpoint) {
+func (p *conns) Add(eps ...Endpoint) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	for _, ep := range eps {
@@ -56,9 +69,9 @@ func (p *Pool) Add(eps ...Endpoint) {
 }
 
 // Dials counts the connections made so far.
-func (p *Pool) Dials() int { return int(p.dials.Load()) }
+func (p *conns) Dials() int { return int(p.dials.Load()) }
 
-func (p *Pool) endpoint(ctx context.Context, node string) (Endpoint, error) {
+func (p *conns) endpoint(ctx context.Context, node string) (Endpoint, error) {
 	p.mu.Lock()
 	ep, ok := p.eps[node]
 	p.mu.Unlock()
@@ -87,10 +100,10 @@ func (p *Pool) Client(ctx context.Context, node string) (*Client, error) {
 		return nil, err
 	}
 	p.mu.Lock()
-	pc := p.conns[node]
+	pc := p.byNode[node]
 	if pc == nil {
 		pc = &poolConn{}
-		p.conns[node] = pc
+		p.byNode[node] = pc
 	}
 	p.mu.Unlock()
 	pc.mu.Lock()
@@ -113,10 +126,10 @@ func (p *Pool) Client(ctx context.Context, node string) (*Client, error) {
 
 // Drop closes node's connection, if any (the node was halted or
 // re-created: the next use dials again).
-func (p *Pool) Drop(node string) {
+func (p *conns) Drop(node string) {
 	p.mu.Lock()
-	pc := p.conns[node]
-	delete(p.conns, node)
+	pc := p.byNode[node]
+	delete(p.byNode, node)
 	p.mu.Unlock()
 	if pc != nil {
 		pc.mu.Lock()
@@ -128,13 +141,13 @@ func (p *Pool) Drop(node string) {
 }
 
 // Close closes every connection, all at once.
-func (p *Pool) Close() error {
+func (p *conns) Close() error {
 	p.mu.Lock()
-	conns := p.conns
-	p.conns = map[string]*poolConn{}
+	all := p.byNode
+	p.byNode = map[string]*poolConn{}
 	p.mu.Unlock()
 	var wg sync.WaitGroup
-	for _, pc := range conns {
+	for _, pc := range all {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()

@@ -36,8 +36,13 @@ type Bundle struct {
 
 // Options configure a Provisioner.
 type Options struct {
-	Bundle   Bundle
-	Agent    AgentSettings
+	Bundle Bundle
+	Agent  AgentSettings
+	// Pool, when set, holds the SSH connections to use (and keeps them
+	// open after Run, for what comes next); otherwise each node gets a
+	// connection of its own, pinned in HostKeys and closed when it is
+	// done.
+	Pool     *Pool
 	HostKeys *KnownHosts
 	Dial     DialOptions
 	// Root prefixes every install path (see Layout); "" on real nodes.
@@ -99,7 +104,7 @@ type Provisioner struct {
 // New checks the bundle (every binary readable, version and constraint
 // parseable) and hashes its binaries once.
 func New(opts Options) (*Provisioner, error) {
-	if opts.HostKeys == nil {
+	if opts.HostKeys == nil && opts.Pool == nil {
 		return nil, errors.New("provision: no known_hosts file")
 	}
 	if opts.Parallel <= 0 {
@@ -216,12 +221,27 @@ func (p *Provisioner) progress(node string, s Step) {
 	}
 }
 
+// client connects to t's node: through the pool when there is one (the
+// connection stays open for what comes next), else its own.
+func (p *Provisioner) client(ctx context.Context, t Target) (*Client, func(), error) {
+	if p.opts.Pool == nil {
+		c, err := Dial(ctx, t.Endpoint, p.opts.HostKeys, p.opts.Dial)
+		if err != nil {
+			return nil, nil, err
+		}
+		return c, func() { c.Close() }, nil
+	}
+	p.opts.Pool.Add(t.Endpoint)
+	c, err := p.opts.Pool.With(p.opts.Dial).Client(ctx, t.Node())
+	return c, func() {}, err
+}
+
 func (p *Provisioner) node(ctx context.Context, t Target, r *Result) error {
-	c, err := Dial(ctx, t.Endpoint, p.opts.HostKeys, p.opts.Dial)
+	c, release, err := p.client(ctx, t)
 	if err != nil {
 		return err
 	}
-	defer c.Close()
+	defer release()
 	r.SSHOverhead = c.Overhead
 	p.progress(t.Node(), StepConnected)
 

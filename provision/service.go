@@ -33,6 +33,9 @@ type Layout struct {
 	Name string // the binary and service name: labagent or serf
 }
 
+// Flavour is the flavour installed with this layout.
+func (l Layout) Flavour() Flavour { return Flavour(l.Name) }
+
 // Other is the layout of the other flavour on the same node (serf for
 // labagent and back): provisioning one retires the other, since both bind
 // the gossip port.

@@ -14,6 +14,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/gossiplab/gossiplab/internal/golden"
+	"github.com/gossiplab/gossiplab/internal/hint"
 )
 
 func membersJSON(self string, status map[string]string) string {
@@ -148,20 +149,20 @@ func TestWaitConvergedRootSSHD(t *testing.T) {
 		}
 	}
 	write(membersJSON("web_1", map[string]string{"web_1": "alive", "web_2": "failed"}))
-	c, err := Dial(context.Background(), f.sshd.endpoint("web_1"), f.hosts, quickDial())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	pool := NewPool(f.hosts, quickDial(), nil)
+	pool.Add(f.sshd.endpoint("web_1"))
+	defer pool.Close()
+	cmd := MembersCommand(l, "")
 	expected := []string{"web_1", "web_2"}
+	opts := WaitOptions{Poll: 50 * time.Millisecond, MaxPoll: 50 * time.Millisecond}
 
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
 	t0 := time.Now()
-	_, err = WaitConverged(ctx, []*Client{c}, l, "", expected, 50*time.Millisecond)
+	_, err := WaitConverged(ctx, pool, cmd, []string{"web_1"}, expected, opts)
 	t.Logf("first wait %v", time.Since(t0))
 	var nc *NotConvergedError
-	if !errors.As(err, &nc) || !strings.Contains(err.Error(), "web_1 sees web_2 failed") || !strings.Contains(err.Error(), "hint:") {
+	if !errors.As(err, &nc) || !strings.Contains(hint.Text(err), "web_1 sees web_2 failed") || !strings.Contains(hint.Text(err), "hint:") {
 		t.Fatalf("err = %v, want NotConvergedError naming web_1 and web_2", err)
 	}
 
@@ -172,7 +173,7 @@ func TestWaitConvergedRootSSHD(t *testing.T) {
 	ctx2, cancel2 := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel2()
 	t0 = time.Now()
-	views, err := WaitConverged(ctx2, []*Client{c}, l, "", expected, 50*time.Millisecond)
+	views, err := WaitConverged(ctx2, pool, cmd, []string{"web_1"}, expected, opts)
 	t.Logf("second wait %v", time.Since(t0))
 	if err != nil || views[0].Status("web_2") != "alive" {
 		t.Fatalf("WaitConverged = %v, %v", views, err)

@@ -86,3 +86,16 @@ func Print(w io.Writer, prog string, err error) {
 		fmt.Fprintf(w, "hint: %s\n", h)
 	}
 }
+
+// Text is err's message followed by its hints, one "\nhint: ..." line
+// each: what a user reads, for tests and logs.
+func Text(err error) string {
+	if err == nil {
+		return ""
+	}
+	s := err.Error()
+	for _, h := range All(err) {
+		s += "\nhint: " + h
+	}
+	return s
+}

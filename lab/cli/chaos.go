@@ -10,8 +10,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/gossiplab/gossiplab/internal/hint"
-	"github.com/gossiplab/gossiplab/lab"
 	"github.com/gossiplab/gossiplab/lab/chaos"
+	"github.com/gossiplab/gossiplab/lab/core"
 	"github.com/gossiplab/gossiplab/provision"
 )
 
@@ -103,40 +103,25 @@ func runChaos(cmd *cobra.Command, env *Env, f *chaosFlags, args []string) error 
 	if err := checkAgentFlag(f.agent); err != nil {
 		return err
 	}
-	l, err := loadLab(cmd)
+	l, err := openLab(cmd, env, "lab chaos")
 	if err != nil {
 		return err
 	}
-	agent, err := agentOf(l, f.agent)
+	defer l.Close()
+	flavour, err := flavourOf(l, f.agent)
 	if err != nil {
 		return err
 	}
+	engine := l.Chaos(flavour)
 	if sc != nil {
-		err = errors.Join(sc.Check(l), sc.CheckAgent(agent))
+		err = errors.Join(sc.Check(l.Lab), sc.CheckAgent(engine.Agent))
 	} else {
-		err = errors.Join(req.Check(l), agent.Supports(req))
+		err = errors.Join(req.Check(l.Lab), engine.Agent.Supports(req))
 	}
 	if err != nil {
 		return err
 	}
-	prov, err := providerOf(env, l)
-	if err != nil {
-		return err
-	}
-	lock, err := lab.AcquireLock(l.Paths, "lab chaos")
-	if err != nil {
-		return err
-	}
-	defer lock.Release()
-	sh, err := chaos.NewSSHShell(l, prov)
-	if err != nil {
-		return err
-	}
-	defer sh.Close()
-	s := &chaos.Session{
-		Engine: &chaos.Engine{Lab: l, Machines: prov, Shell: sh, Agent: agent, Logger: env.Logger, Now: env.Now},
-		Out:    env.Streams.Out, JSON: f.json, Keep: f.keep,
-	}
+	s := &chaos.Session{Engine: engine, Out: env.Streams.Out, JSON: f.json, Keep: f.keep}
 	if !f.noRecord {
 		s.ResultsDir = l.Paths.ResultsDir()
 	}
@@ -150,11 +135,11 @@ func runChaos(cmd *cobra.Command, env *Env, f *chaosFlags, args []string) error 
 	} else {
 		err = s.Run(ctx, req)
 	}
-	if _, serr := recordStatus(ctx, env, l, prov); serr != nil {
+	if serr := l.RecordStatus(ctx); serr != nil {
 		env.Logger.Warn("could not record the nodes' state", "err", serr)
 	}
 	if ctx.Err() != nil {
-		return interrupted("lab chaos", "network faults were healed unless --keep; lab status and lab members show where the cluster is")
+		return core.Interrupted("lab chaos", "network faults were healed unless --keep; lab status and lab members show where the cluster is")
 	}
 	return err
 }
@@ -176,22 +161,12 @@ func parseAgentFlag(flag string) (provision.Flavour, error) {
 
 // flavourOf is the agent the lab's nodes run: flag (labagent or serf)
 // when given, else what lab provision last installed.
-func flavourOf(l *lab.Lab, flag string) (provision.Flavour, error) {
-	if flag == "" {
-		st, _, err := lab.LoadState(l.Paths)
-		if err != nil {
-			return "", err
-		}
-		flag = st.AgentFlavour()
+func flavourOf(l *core.Lab, flag string) (provision.Flavour, error) {
+	if flag != "" {
+		return parseAgentFlag(flag)
 	}
-	return provision.ParseFlavour(flag)
-}
-
-// agentOf is the client of the agent the lab's nodes run (see flavourOf).
-func agentOf(l *lab.Lab, flag string) (chaos.AgentCLI, error) {
-	flavour, err := flavourOf(l, flag)
-	if err != nil {
-		return chaos.AgentCLI{}, err
+	if err := l.StateWarning(); err != nil {
+		return "", err
 	}
-	return chaos.AgentFor(flavour), nil
+	return l.Flavour()
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/gossiplab/gossiplab/internal/labtest"
 	"github.com/gossiplab/gossiplab/lab"
 	"github.com/gossiplab/gossiplab/lab/cli"
+	"github.com/gossiplab/gossiplab/lab/provider/vagrant"
 )
 
 // The scripts under testdata/script drive the lab command as a user
@@ -23,7 +24,7 @@ func TestMain(m *testing.M) {
 			env := &cli.Env{
 				Logger:    slog.New(slog.NewTextHandler(os.Stderr, nil)),
 				Streams:   cli.Streams{In: os.Stdin, Out: os.Stdout, Err: os.Stderr},
-				Providers: lab.NewRegistry(),
+				Providers: testProviders(),
 				Version:   "test",
 			}
 			os.Exit(cli.Run(context.Background(), env, os.Args[1:]))
@@ -50,4 +51,20 @@ func TestScripts(t *testing.T) {
 			return false, fmt.Errorf("unknown condition %q", cond)
 		},
 	})
+}
+
+// testProviders are the Vagrant providers, which run nothing until a
+// command needs vagrant: init renders Vagrantfiles with them and plan
+// asks them for their footprint. The netns provider is left out, so the
+// scripts see what a command says when the binary lacks a lab's provider.
+func testProviders() *lab.Registry {
+	r := lab.NewRegistry()
+	for _, name := range []string{lab.ProviderVirtualBox, lab.ProviderLibvirt} {
+		p, err := vagrant.New(vagrant.Options{Provider: name})
+		if err != nil {
+			panic(err)
+		}
+		r.Register(p, false)
+	}
+	return r
 }

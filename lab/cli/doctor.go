@@ -10,9 +10,11 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/gossiplab/gossiplab/internal/hint"
 	"github.com/gossiplab/gossiplab/internal/parallel"
 	"github.com/gossiplab/gossiplab/lab"
 	"github.com/gossiplab/gossiplab/lab/chaos"
+	"github.com/gossiplab/gossiplab/lab/core"
 	"github.com/gossiplab/gossiplab/provision"
 )
 
@@ -55,7 +57,8 @@ func runDoctor(cmd *cobra.Command, env *Env) error {
 	// note records a finding that is neither ok nor a failure.
 	note := func(check, status, detail string) { found = append(found, finding{check, status, detail}) }
 
-	l, labErr := loadLab(cmd)
+	l, labErr := lab.Open(labDir(cmd))
+	labErr = noLabHint(labErr)
 	labProvider := ""
 	if labErr == nil {
 		labProvider = l.Spec.Provider
@@ -89,16 +92,21 @@ func runDoctor(cmd *cobra.Command, env *Env) error {
 	switch {
 	case errors.Is(labErr, nil):
 		add("lab", true, fmt.Sprintf("%s in %s: %d nodes on %s", l.Spec.Name, absDir(l.Paths.Dir), len(l.Nodes), l.Spec.Provider), true)
-		if prov, err := providerOf(env, l); err != nil {
-			add("lab provider", false, err.Error(), true)
+		cl, err := core.Open(ctx, labDir(cmd), env.coreOptions(cmd, ""))
+		if err == nil {
+			err = cl.ProviderErr()
+		}
+		if err != nil {
+			add("lab provider", false, hint.Text(err), true)
 		} else {
-			doctorLab(cmd, l, prov, add, note)
+			doctorLab(cmd, cl, add, note)
+			cl.Close()
 		}
 	case errors.Is(labErr, lab.ErrNoLab):
 		add("lab", true, "no lab.hcl here; host checks and labs whose directory is gone", false)
 		doctorOrphans(cmd, env, add)
 	default:
-		add("lab", false, labErr.Error(), true)
+		add("lab", false, hint.Text(labErr), true)
 	}
 
 	tw := tabwriter.NewWriter(env.Streams.Out, 0, 0, 2, ' ', 0)
@@ -117,50 +125,57 @@ func runDoctor(cmd *cobra.Command, env *Env) error {
 }
 
 // doctorLab compares the state file with the provider and lists leftovers.
-func doctorLab(cmd *cobra.Command, l *lab.Lab, prov lab.Provider, add func(string, bool, string, bool), note func(check, status, detail string)) {
+func doctorLab(cmd *cobra.Command, l *core.Lab, add func(string, bool, string, bool), note func(check, status, detail string)) {
 	ctx := cmd.Context()
-	statuses, err := prov.Status(ctx, l)
+	statuses, err := l.Status(ctx)
 	if err != nil {
-		add("lab status", false, err.Error(), true)
+		add("lab status", false, hint.Text(err), true)
 		return
 	}
-	st, ok, err := lab.LoadState(l.Paths)
-	switch {
-	case err != nil:
-		add("state file", false, err.Error(), true)
-	case !ok:
-		add("state file", true, "none yet (lab up makes it)", false)
-	default:
-		var differ []string
-		for _, s := range statuses {
-			if e := st.Node(s.Node); e != nil && e.Status != s.State {
-				differ = append(differ, fmt.Sprintf("%s recorded %s, is %s", s.Node, e.Status, s.State))
-			}
-		}
-		if len(differ) == 0 {
-			add("state file", true, "agrees with the provider", false)
-		} else {
-			if len(differ) > 5 {
-				differ = append(differ[:5], fmt.Sprintf("and %d more", len(differ)-5))
-			}
-			add("state file", true, "stale: "+strings.Join(differ, "; ")+"\nlab status shows the truth; the next lab up, halt or reload records it", false)
-		}
-	}
-	doctorFaults(cmd, l, prov, statuses, st.AgentFlavour(), note)
-	lf, ok := prov.(lab.LeftoverFinder)
+	doctorState(l, statuses, add)
+	flavour, _ := l.Flavour()
+	doctorFaults(cmd, l, statuses, flavour, note)
+	lf, ok := l.Provider.(lab.LeftoverFinder)
 	if !ok {
 		add("leftovers", true, "provider "+l.Spec.Provider+" cannot look for them", false)
 		return
 	}
-	left, err := lf.Leftovers(ctx, l)
+	left, err := lf.Leftovers(ctx, l.Lab)
 	switch {
 	case err != nil:
-		add("leftovers", false, err.Error(), true)
+		add("leftovers", false, hint.Text(err), true)
 	case len(left) == 0:
 		add("leftovers", true, "none", false)
 	default:
 		add("leftovers", false, strings.Join(left, "\n"), true)
 	}
+}
+
+// doctorState compares the state file with what the provider says.
+func doctorState(l *core.Lab, statuses []lab.NodeStatus, add func(string, bool, string, bool)) {
+	st := l.State()
+	switch err := l.StateWarning(); {
+	case err != nil:
+		add("state file", false, hint.Text(err), true)
+		return
+	case !l.HasState():
+		add("state file", true, "none yet (lab up makes it)", false)
+		return
+	}
+	var differ []string
+	for _, s := range statuses {
+		if e := st.Node(s.Node); e != nil && e.Status != s.State {
+			differ = append(differ, fmt.Sprintf("%s recorded %s, is %s", s.Node, e.Status, s.State))
+		}
+	}
+	if len(differ) == 0 {
+		add("state file", true, "agrees with the provider", false)
+		return
+	}
+	if len(differ) > 5 {
+		differ = append(differ[:5], fmt.Sprintf("and %d more", len(differ)-5))
+	}
+	add("state file", true, "stale: "+strings.Join(differ, "; ")+"\nlab status shows the truth; the next lab up, halt or reload records it", false)
 }
 
 // doctorOrphans lists, outside a lab, the labs whose directory is gone
@@ -186,7 +201,7 @@ func doctorOrphans(cmd *cobra.Command, env *Env, add func(string, bool, string, 
 // doctorFaults lists the running nodes that keep network faults of `lab
 // chaos ... --keep` (its nftables table, or the agent's fault hook): the
 // cluster is not healthy until `lab chaos heal` removes them.
-func doctorFaults(cmd *cobra.Command, l *lab.Lab, prov lab.Provider, statuses []lab.NodeStatus, flavour string, note func(check, status, detail string)) {
+func doctorFaults(cmd *cobra.Command, l *core.Lab, statuses []lab.NodeStatus, fl provision.Flavour, note func(check, status, detail string)) {
 	var running []string
 	for _, s := range statuses {
 		if s.State == lab.StateRunning {
@@ -196,18 +211,7 @@ func doctorFaults(cmd *cobra.Command, l *lab.Lab, prov lab.Provider, statuses []
 	if len(running) == 0 {
 		return
 	}
-	fl, err := provision.ParseFlavour(flavour)
-	if err != nil {
-		note("chaos faults", "unknown", err.Error())
-		return
-	}
-	sh, err := chaos.NewSSHShell(l, prov)
-	if err != nil {
-		note("chaos faults", "unknown", err.Error())
-		return
-	}
-	defer sh.Close()
-	f := &chaos.Faulter{Shell: sh, Agent: chaos.AgentFor(fl)}
+	f := &chaos.Faulter{Shell: l.Shell(), Agent: chaos.AgentFor(fl)}
 	kept := make([][]string, len(running))
 	errs := parallel.Each(cmd.Context(), len(running), 16, func(ctx context.Context, i int) error {
 		var err error

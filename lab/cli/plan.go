@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/gossiplab/gossiplab/lab"
+	"github.com/gossiplab/gossiplab/lab/core"
 )
 
 type planFlags struct {
@@ -41,9 +42,10 @@ func runPlan(cmd *cobra.Command, env *Env, f *planFlags) error {
 	if err != nil {
 		return err
 	}
-	facts := lab.GatherHostFacts(cmd.Context(), r.spec.Provider)
-	facts.LabPorts = runningPorts(lab.Paths{Dir: dir})
-	report := lab.Plan(r.spec, facts)
+	report, err := core.PlanSpec(cmd.Context(), dir, r.spec, env.coreOptions(cmd, ""))
+	if err != nil {
+		return err
+	}
 	if err := printPlan(env, report, f.json); err != nil {
 		return err
 	}
@@ -51,22 +53,6 @@ func runPlan(cmd *cobra.Command, env *Env, f *planFlags) error {
 		return &ExitError{Code: 1}
 	}
 	return nil
-}
-
-// runningPorts are the SSH ports held by this lab's own nodes, per its
-// state: the planner counts them as free.
-func runningPorts(p lab.Paths) map[int]bool {
-	ports := map[int]bool{}
-	st, ok, err := lab.LoadState(p)
-	if err != nil || !ok {
-		return ports
-	}
-	for _, n := range st.Nodes {
-		if n.Status == lab.StateRunning {
-			ports[n.SSHPort] = true
-		}
-	}
-	return ports
 }
 
 func printPlan(env *Env, r lab.PlanReport, asJSON bool) error {
@@ -77,7 +63,7 @@ func printPlan(env *Env, r lab.PlanReport, asJSON bool) error {
 		return enc.Encode(r)
 	}
 	mem := fmt.Sprintf("%d MB each", r.MemoryMB)
-	if r.Provider == lab.ProviderNetns {
+	if !r.Footprint.PerNodeMemory {
 		mem = fmt.Sprintf("about %d MB each, no VM", r.NodeCostMB)
 	}
 	fmt.Fprintf(out, "lab %s: %d nodes on %s, %s\n\n", r.Lab, r.Nodes, r.Provider, mem)

@@ -2,19 +2,14 @@ package cli
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
-	"runtime"
-	"slices"
-	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
-	"github.com/gossiplab/gossiplab/lab"
+	"github.com/gossiplab/gossiplab/internal/hint"
+	"github.com/gossiplab/gossiplab/lab/core"
 	"github.com/gossiplab/gossiplab/provision"
 )
 
@@ -115,156 +110,45 @@ func runProvision(cmd *cobra.Command, env *Env, f *provisionCmdFlags, args []str
 	if err := checkAgentFlag(f.agent); err != nil {
 		return err
 	}
-	l, err := loadLab(cmd)
+	l, err := openLab(cmd, env, "lab provision")
 	if err != nil {
 		return err
 	}
+	defer l.Close()
 	nodes := l.NodeNames()
 	if len(args) > 0 {
 		if nodes, err = l.Select(args, f.all); err != nil {
 			return err
 		}
 	}
-	prov, err := providerOf(env, l)
-	if err != nil {
-		return err
-	}
-	lock, err := lab.AcquireLock(l.Paths, "lab provision")
-	if err != nil {
-		return err
-	}
-	defer lock.Release()
-	if f.forgetHostKey {
-		if err := provision.NewKnownHosts(l.Paths.KnownHosts()).Forget(nodes...); err != nil {
-			return err
-		}
-	}
-	return provisionNodes(cmd.Context(), env, l, prov, nodes, &f.provisionFlags, f.parallel)
+	return provisionNodes(cmd.Context(), env, l, nodes, &f.provisionFlags, f.parallel, f.forgetHostKey)
 }
-
-// noAgentError marks a lab up that found no agent to install; it reads
-// as the error it holds.
-type noAgentError struct{ error }
-
-func (e noAgentError) Unwrap() error { return e.error }
 
 // provisionNodes installs the agent on nodes, prints the per-node table on
 // stdout, then waits for every node of the lab to see every other alive.
-// The caller holds the lab's lock.
-func provisionNodes(ctx context.Context, env *Env, l *lab.Lab, prov lab.Provider, nodes []string, f *provisionFlags, parallel int) error {
-	if err := checkMoved(ctx, l, prov); err != nil {
-		return err
-	}
-	p, err := newProvisioner(ctx, env, l, f, parallel)
-	if err != nil {
-		return err
-	}
-	// Nodes that are not running fail at once instead of after --timeout.
-	statuses, err := prov.Status(ctx, l)
-	if err != nil {
-		return err
-	}
-	state := map[string]lab.NodeStatus{}
-	for _, s := range statuses {
-		state[s.Node] = s
-	}
-	var up []string
-	var down []provision.Result
-	for _, n := range nodes {
-		if s := state[n]; s.State != lab.StateRunning {
-			down = append(down, provision.Result{Node: n, Action: provision.ActionFailed, Err: downErr(n, s.State)})
-			continue
-		}
-		up = append(up, n)
-	}
-	eps, err := prov.SSHEndpoints(ctx, l, up)
-	if err != nil {
-		return err
-	}
-	targets, err := l.AgentTargets(eps)
+func provisionNodes(ctx context.Context, env *Env, l *core.Lab, nodes []string, f *provisionFlags, parallel int, forget bool) error {
+	flavour, err := parseAgentFlag(f.agent)
 	if err != nil {
 		return err
 	}
 	start := time.Now()
-	pr := newProgress(ctx, env, len(targets), provisionPhases)
-	p.SetProgress(func(node string, s provision.Step) {
-		if s == provision.StepConnected || s == provision.StepDone {
-			pr.step(node, lab.Phase(s))
-		}
+	results, err := l.Provision(ctx, nodes, core.ProvisionOptions{
+		Flavour: flavour, AgentBinary: f.agentBinary, Constraint: f.serfVersion, Force: f.force,
+		Timeout: f.timeout, Parallel: parallel, ForgetHostKeys: forget,
 	})
-	results := append(p.Run(ctx, targets), down...)
-	pr.finish()
-	sortResults(nodes, results)
-	if err := provision.WriteTable(env.Streams.Out, results); err != nil {
-		return err
+	if results != nil {
+		if werr := provision.WriteTable(env.Streams.Out, results); werr != nil {
+			return werr
+		}
 	}
-	if err := recordAgents(env, l, p.Layout().Name, results); err != nil {
-		return err
-	}
-	if ctx.Err() != nil {
-		return interrupted("lab provision", "run lab provision again: it picks up where it stopped")
-	}
-	if err := provision.Failed(results); err != nil {
+	if err != nil {
 		return err
 	}
 	fmt.Fprintf(env.Streams.Err, "provisioned %s in %s\n", plural(len(results), "node"), time.Since(start).Round(time.Millisecond))
 	if f.noVerify {
 		return nil
 	}
-	return verifyCluster(ctx, env, l, prov, p.Layout(), f.verifyTimeout)
-}
-
-// provisionPhases are the steps the progress bars show.
-var provisionPhases = []lab.Phase{lab.Phase(provision.StepConnected), lab.Phase(provision.StepDone)}
-
-func newProvisioner(ctx context.Context, env *Env, l *lab.Lab, f *provisionFlags, parallel int) (*provision.Provisioner, error) {
-	flavour, err := parseAgentFlag(f.agent)
-	if err != nil {
-		return nil, err
-	}
-	binaries, err := lab.FindAgentBinaries(flavour, f.agentBinary, exeDir())
-	if err != nil {
-		return nil, noAgentError{err}
-	}
-	bundle := provision.Bundle{Flavour: flavour, Binaries: binaries}
-	if flavour.Constraint() != "" {
-		bundle.Constraint = f.serfVersion
-	}
-	// The version of the binary this host can run; for the others, the
-	// same build's version is assumed (one go build of one source tree).
-	if bin, ok := binaries[runtime.GOARCH]; ok && runtime.GOOS == "linux" {
-		if bundle.Version, err = provision.LocalVersion(ctx, bin); err != nil {
-			return nil, err
-		}
-	}
-	var key []byte
-	if l.Spec.Agent.Encrypt {
-		if key, err = lab.EnsureEncryptKey(l.Paths); err != nil {
-			return nil, err
-		}
-	}
-	return provision.New(provision.Options{
-		Bundle:      bundle,
-		Agent:       l.AgentSettings(key),
-		HostKeys:    provision.NewKnownHosts(l.Paths.KnownHosts()),
-		Dial:        provision.DialOptions{Timeout: f.timeout, Logger: env.Logger},
-		Force:       f.force,
-		Parallel:    parallel,
-		NodeTimeout: f.timeout,
-		Logger:      env.Logger,
-	})
-}
-
-// exeDir is the directory of the running lab binary.
-func exeDir() string {
-	exe, err := os.Executable()
-	if err != nil {
-		return "."
-	}
-	if real, err := filepath.EvalSymlinks(exe); err == nil {
-		exe = real
-	}
-	return filepath.Dir(exe)
+	return verifyCluster(ctx, env, l, flavour, f.verifyTimeout)
 }
 
 // upAgentFlags are lab up's provisioning flags.
@@ -279,58 +163,18 @@ func (f *upAgentFlags) register(fs *pflag.FlagSet) {
 }
 
 // upProvision is lab up's last phase: the agent on every node. Without
-// agent binaries next to lab and without --agent-binary it only says how
-// to get them, so that up still boots a lab.
-func upProvision(ctx context.Context, env *Env, l *lab.Lab, prov lab.Provider, f *upAgentFlags, parallel int) error {
+// agent binaries and without --agent-binary it only says how to get them,
+// so that up still boots a lab.
+func upProvision(ctx context.Context, env *Env, l *core.Lab, f *upAgentFlags, parallel int) error {
 	if f.skip {
 		return nil
 	}
-	err := provisionNodes(ctx, env, l, prov, l.NodeNames(), &f.provisionFlags, parallel)
-	var na noAgentError
-	if errors.As(err, &na) && f.agentBinary == "" {
-		fmt.Fprintf(env.Streams.Err, "provision: skipped: %v\n", err)
+	err := provisionNodes(ctx, env, l, l.NodeNames(), &f.provisionFlags, parallel, false)
+	if core.IsNoAgent(err) && f.agentBinary == "" {
+		fmt.Fprintf(env.Streams.Err, "provision: skipped: %s\n", hint.Text(err))
 		return nil
 	}
 	return err
-}
-
-// sortResults orders results as nodes.
-func sortResults(nodes []string, results []provision.Result) {
-	pos := map[string]int{}
-	for i, n := range nodes {
-		pos[n] = i
-	}
-	slices.SortStableFunc(results, func(a, b provision.Result) int { return pos[a.Node] - pos[b.Node] })
-}
-
-// lastFailed marks an agent whose node's last provisioning failed.
-const lastFailed = " (last provision failed)"
-
-// recordAgents notes in the lab's state what runs on each node, for the
-// AGENT column of lab status.
-func recordAgents(env *Env, l *lab.Lab, name string, results []provision.Result) error {
-	st, err := loadOrNewState(l)
-	if err != nil {
-		return err
-	}
-	for _, r := range results {
-		n := st.Node(r.Node)
-		switch {
-		case n == nil:
-		case r.Err != nil:
-			// A failed provision leaves the previous agent in place.
-			prev := strings.TrimSuffix(n.Agent, lastFailed)
-			if prev == "" || prev == "provision failed" {
-				n.Agent = "provision failed"
-			} else {
-				n.Agent = prev + lastFailed
-			}
-		default:
-			n.Agent = name + " " + r.Version
-			st.Agent = name
-		}
-	}
-	return lab.SaveState(l.Paths, st, env.now())
 }
 
 // plural writes n and noun, with an s unless n is 1.

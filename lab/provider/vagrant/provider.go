@@ -47,6 +47,7 @@ type Provider struct {
 	// Host probes, replaced in tests.
 	lookPath   func(string) (string, error)
 	fileExists func(string) bool
+	vboxHost   *vboxHost // nil: read from the host
 
 	mu       sync.Mutex
 	sshCache map[string]lab.SSHEndpoint // dir + "\x00" + node
