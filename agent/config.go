@@ -234,3 +234,11 @@ func (c *Config) Validate() error {
 	}
 	return errors.Join(errs...)
 }
+
+// Size limits of the files the agent reads. A larger file, or a path
+// that is not a regular file (a named pipe, a device), is refused.
+const (
+	MaxConfigFileSize  = 1 << 20 // each -config-file and -config-dir file
+	MaxKeyringFileSize = 1 << 20 // the keyring file (a key is 45 bytes)
+	MaxSnapshotSize    = 8 << 20 // the snapshot (about 60 bytes a member)
+)

@@ -52,7 +52,10 @@
 // -config-file, then the *.json files of each -config-dir in lexical
 // order, then the flags given. Unknown keys are errors. A later layer
 // overrides scalar keys; join, retry_join and event_handlers append;
-// tags merge key by key. Durations are strings such as "30s". The keys
+// tags merge key by key. Durations are strings such as "30s". Each file
+// the agent reads (config files, keyring, snapshot) must be a regular
+// file within a size limit (MaxConfigFileSize, MaxKeyringFileSize,
+// MaxSnapshotSize); a named pipe or a device is refused at once. The keys
 // (see FileConfig) and their flags:
 //
 //	node_name              -node                node name (default: host name)
