@@ -119,8 +119,12 @@
 // KeysCluster (`labagent keys -install/-use/-remove`) changes the keyring
 // of every alive member over memberlist's encrypted reliable channel and
 // reports who answered; Keys (`-local`) changes one agent's. The RPC
-// server listens on loopback by default and, with a token, refuses
-// requests without it; malformed requests get an error response.
+// server listens on loopback by default and, with a token, refuses a
+// connection whose first request does not carry it, answering nothing
+// else. It holds at most RPCLimits.MaxConns connections (64), reads at
+// most 4 KiB before the token and 1 MiB per request after it, and
+// closes connections that stay silent (5 s before the token, 60 s
+// after; streams excepted); see package rpc.
 //
 // # Faults
 //
