@@ -57,9 +57,8 @@ func (c *Client) send(ctx context.Context, req Request, args any) error {
 	if len(line) > MaxRequestBytes {
 		return fmt.Errorf("%s request of %d bytes is over the agent's limit of %s", req.Command, len(line), SizeText(MaxRequestBytes))
 	}
-	if dl, ok := ctx.Deadline(); ok {
-		_ = c.conn.SetDeadline(dl)
-	}
+	dl, _ := ctx.Deadline() // none: the zero time clears an earlier one
+	_ = c.conn.SetDeadline(dl)
 	if _, err := c.conn.Write(append(line, '\n')); err != nil {
 		return fmt.Errorf("send %s: %w", req.Command, err)
 	}
