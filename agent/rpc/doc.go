@@ -44,5 +44,5 @@
 // event (EventArgs, -), tags (TagsArgs, TagsResult), monitor
 // (MonitorArgs, stream of MonitorItem), journal (JournalArgs, JournalResult
 // or a stream of them), keys (KeysArgs, KeysResult), fault (FaultArgs,
-// Fault), info (-, Info).
+// Fault), info (-, Info), auth (-, -: only presents the token).
 package rpc
