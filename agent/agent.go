@@ -212,7 +212,7 @@ func (a *Agent) Start(ctx context.Context) error {
 	go func() { defer a.wg.Done(); <-rctx.Done(); stop() }()
 
 	if a.cfg.RPCAddr != "" {
-		srv, err := startRPC(rctx, a, a.cfg.RPCAddr, a.cfg.RPCToken, a.logger)
+		srv, err := startRPC(rctx, a, a.cfg.RPCAddr, a.cfg.RPCToken, a.cfg.RPCLimits, a.logger)
 		if err != nil {
 			_ = a.Shutdown()
 			return err

@@ -3,6 +3,7 @@ package agent_test
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -46,10 +47,7 @@ func TestClusterSizes(t *testing.T) {
 			})
 
 			leaver, crasher := c.Agents[tc.n-1], c.Agents[tc.n-2]
-			var survivors []*agent.Agent
-			for _, a := range c.Agents[:tc.n-2] {
-				survivors = append(survivors, a)
-			}
+			survivors := slices.Clone(c.Agents[:tc.n-2])
 			lctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 			defer cancel()
 			if err := leaver.Leave(lctx); err != nil {

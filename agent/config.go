@@ -163,6 +163,8 @@ type Config struct {
 	// RPCToken, when set, is required from every client.
 	RPCAddr  string
 	RPCToken string
+	// RPCLimits bound what RPC clients can make the agent hold.
+	RPCLimits RPCLimits
 
 	// SnapshotPath records members so a restart can rejoin them; with
 	// RejoinAfterLeave the agent rejoins even after a graceful leave.
@@ -233,4 +235,48 @@ func (c *Config) Validate() error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// Size limits of the files the agent reads. A larger file, or a path
+// that is not a regular file (a named pipe, a device), is refused.
+const (
+	MaxConfigFileSize  = 1 << 20 // each -config-file and -config-dir file
+	MaxKeyringFileSize = 1 << 20 // the keyring file (a key is 45 bytes)
+	MaxSnapshotSize    = 8 << 20 // the snapshot (about 60 bytes a member)
+)
+
+// RPCLimits bound the RPC server's connections; zero fields take the
+// defaults. Byte limits are part of the protocol (see package rpc).
+type RPCLimits struct {
+	// MaxConns caps the open connections (default 64); one more is
+	// answered with an error line and closed.
+	MaxConns int
+	// AuthTimeout is how long a new connection has to send its first
+	// request, which must carry the token when there is one (default 5s).
+	AuthTimeout time.Duration
+	// IdleTimeout closes an authenticated connection that sends no
+	// request for this long (default 60s); monitor and journal -follow
+	// streams are exempt.
+	IdleTimeout time.Duration
+}
+
+// Default RPC limits.
+const (
+	DefaultRPCMaxConns    = 64
+	DefaultRPCAuthTimeout = 5 * time.Second
+	DefaultRPCIdleTimeout = 60 * time.Second
+)
+
+// withDefaults fills the zero fields.
+func (l RPCLimits) withDefaults() RPCLimits {
+	if l.MaxConns <= 0 {
+		l.MaxConns = DefaultRPCMaxConns
+	}
+	if l.AuthTimeout <= 0 {
+		l.AuthTimeout = DefaultRPCAuthTimeout
+	}
+	if l.IdleTimeout <= 0 {
+		l.IdleTimeout = DefaultRPCIdleTimeout
+	}
+	return l
 }

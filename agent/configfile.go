@@ -12,6 +12,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/gossiplab/gossiplab/internal/boundedfile"
 )
 
 // FileConfig is one layer of configuration: a JSON config file, or the
@@ -71,9 +73,10 @@ func (d *Duration) UnmarshalJSON(b []byte) error {
 // MarshalJSON writes the duration as a string.
 func (d Duration) MarshalJSON() ([]byte, error) { return json.Marshal(time.Duration(d).String()) }
 
-// LoadConfigFile reads one JSON config file. Unknown keys are errors.
+// LoadConfigFile reads one JSON config file (a regular file of at most
+// MaxConfigFileSize bytes). Unknown keys are errors.
 func LoadConfigFile(path string) (*FileConfig, error) {
-	b, err := os.ReadFile(path)
+	b, err := boundedfile.ReadFile(path, MaxConfigFileSize)
 	if err != nil {
 		return nil, fmt.Errorf("read config file: %w", err)
 	}

@@ -52,7 +52,10 @@
 // -config-file, then the *.json files of each -config-dir in lexical
 // order, then the flags given. Unknown keys are errors. A later layer
 // overrides scalar keys; join, retry_join and event_handlers append;
-// tags merge key by key. Durations are strings such as "30s". The keys
+// tags merge key by key. Durations are strings such as "30s". Each file
+// the agent reads (config files, keyring, snapshot) must be a regular
+// file within a size limit (MaxConfigFileSize, MaxKeyringFileSize,
+// MaxSnapshotSize); a named pipe or a device is refused at once. The keys
 // (see FileConfig) and their flags:
 //
 //	node_name              -node                node name (default: host name)
@@ -116,8 +119,12 @@
 // KeysCluster (`labagent keys -install/-use/-remove`) changes the keyring
 // of every alive member over memberlist's encrypted reliable channel and
 // reports who answered; Keys (`-local`) changes one agent's. The RPC
-// server listens on loopback by default and, with a token, refuses
-// requests without it; malformed requests get an error response.
+// server listens on loopback by default and, with a token, refuses a
+// connection whose first request does not carry it, answering nothing
+// else. It holds at most RPCLimits.MaxConns connections (64), reads at
+// most 4 KiB before the token and 1 MiB per request after it, and
+// closes connections that stay silent (5 s before the token, 60 s
+// after; streams excepted); see package rpc.
 //
 // # Faults
 //

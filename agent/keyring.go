@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 
 	"github.com/gossiplab/gossiplab/internal/atomicfile"
+	"github.com/gossiplab/gossiplab/internal/boundedfile"
 	"github.com/hashicorp/memberlist"
 )
 
@@ -43,7 +44,7 @@ func DecodeKey(s string) ([]byte, error) {
 func loadKeyring(c *Config, logger *slog.Logger) (*memberlist.Keyring, error) {
 	var keys [][]byte
 	if c.KeyringFile != "" {
-		b, err := os.ReadFile(c.KeyringFile)
+		b, err := boundedfile.ReadFile(c.KeyringFile, MaxKeyringFileSize)
 		switch {
 		case errors.Is(err, fs.ErrNotExist):
 		case err != nil:

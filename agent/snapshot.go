@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/gossiplab/gossiplab/internal/atomicfile"
+	"github.com/gossiplab/gossiplab/internal/boundedfile"
 )
 
 // snapshotFile is what -snapshot records: the members last seen alive
@@ -45,7 +46,7 @@ type snapshotter struct {
 
 func newSnapshotter(path, node string, logger *slog.Logger) *snapshotter {
 	s := &snapshotter{path: path, node: node, logger: logger, change: make(chan struct{}, 1)}
-	b, err := os.ReadFile(path)
+	b, err := boundedfile.ReadFile(path, MaxSnapshotSize)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
 	case err != nil:

@@ -7,11 +7,10 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
-	"os/signal"
 	"sort"
 	"strings"
 	"text/tabwriter"
+	"time"
 
 	"github.com/gossiplab/gossiplab/agent/rpc"
 )
@@ -64,7 +63,8 @@ func Commands(s Streams, env Env) []Command {
 }
 
 // Main runs the subcommand named by args[0] and returns the exit status:
-// 0 success, 1 failure, 2 bad usage. Errors are printed once, here.
+// 0 success, 1 failure, 2 bad usage, 128+N when signal N (SIGINT,
+// SIGTERM) interrupted a client command. Errors are printed once, here.
 func Main(ctx context.Context, args []string, s Streams, env Env) int {
 	cmds := Commands(s, env)
 	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "-help" || args[0] == "help" {
@@ -79,11 +79,15 @@ func Main(ctx context.Context, args []string, s Streams, env Env) int {
 			continue
 		}
 		if !c.OwnSignals {
-			var stop context.CancelFunc
-			ctx, stop = signal.NotifyContext(ctx, os.Interrupt)
+			var stop func()
+			ctx, stop = withSignals(ctx)
 			defer stop()
 		}
 		err := c.Run(ctx, args[1:])
+		if ie, ok := interruption(ctx, err); ok {
+			fmt.Fprintf(s.Err, "labagent %s: %v\n", c.Name, ie)
+			return ie.exitStatus()
+		}
 		switch {
 		case err == nil, errors.Is(err, flag.ErrHelp):
 			return 0
@@ -158,6 +162,7 @@ func flagAfterArgs(fs *flag.FlagSet) error {
 // rpcFlags are the flags every client command takes.
 type rpcFlags struct {
 	addr, token string
+	timeout     time.Duration
 }
 
 func (r *rpcFlags) register(fs *flag.FlagSet, env Env) {
@@ -167,16 +172,48 @@ func (r *rpcFlags) register(fs *flag.FlagSet, env Env) {
 	}
 	fs.StringVar(&r.addr, "rpc-addr", addr, "agent RPC address (env LABAGENT_RPC_ADDR)")
 	fs.StringVar(&r.token, "rpc-token", env("LABAGENT_RPC_TOKEN"), "agent RPC token (env LABAGENT_RPC_TOKEN)")
+	fs.DurationVar(&r.timeout, "timeout", defaultTimeout, "give up when the agent has not answered within this long; for monitor and journal -follow, bounds connecting and presenting the token (0: wait forever)")
 }
 
-// call runs one RPC request.
+// defaultTimeout is longer than the agent takes for its slowest command
+// (join: 30 s).
+const defaultTimeout = time.Minute
+
+// withTimeout bounds ctx by the -timeout flag.
+func (r *rpcFlags) withTimeout(ctx context.Context) (context.Context, context.CancelFunc) {
+	if r.timeout <= 0 {
+		return context.WithCancel(ctx)
+	}
+	return context.WithTimeout(ctx, r.timeout)
+}
+
+// explain turns the timeout of tctx (not of ctx) into an error that says
+// what happened.
+func (r *rpcFlags) explain(ctx, tctx context.Context, err error) error {
+	if err != nil && ctx.Err() == nil && errors.Is(tctx.Err(), context.DeadlineExceeded) {
+		return fmt.Errorf("no answer from the agent at %s within %s: %w\nhint: the agent may be stopped or overloaded; -timeout 0 waits forever", r.addr, r.timeout, context.DeadlineExceeded)
+	}
+	return err
+}
+
+// dial connects to the agent and presents the token within -timeout.
+func (r *rpcFlags) dial(ctx context.Context) (*rpc.Client, error) {
+	tctx, cancel := r.withTimeout(ctx)
+	defer cancel()
+	c, err := rpc.Dial(tctx, r.addr, r.token)
+	return c, r.explain(ctx, tctx, err)
+}
+
+// call runs one RPC request within -timeout.
 func (r *rpcFlags) call(ctx context.Context, command string, args, result any) error {
-	c, err := rpc.Dial(ctx, r.addr, r.token)
+	tctx, cancel := r.withTimeout(ctx)
+	defer cancel()
+	c, err := rpc.Dial(tctx, r.addr, r.token)
 	if err != nil {
-		return err
+		return r.explain(ctx, tctx, err)
 	}
 	defer c.Close()
-	return c.Call(ctx, command, args, result)
+	return r.explain(ctx, tctx, c.Call(tctx, command, args, result))
 }
 
 // noArgs refuses positional arguments.

@@ -5,6 +5,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -102,6 +104,39 @@ func TestUsageErrors(t *testing.T) {
 			code, _, errOut := run(t, nil, tc.args...)
 			if code != tc.code || !strings.Contains(errOut, tc.want) {
 				t.Errorf("exit %d, stderr %q; want exit %d and %q", code, errOut, tc.code, tc.want)
+			}
+		})
+	}
+}
+
+// TestClientTimeout: a client facing an agent that accepts connections
+// but never answers gives up after -timeout and says so.
+func TestClientTimeout(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() { _, _ = io.Copy(io.Discard, c); _ = c.Close() }()
+		}
+	}()
+	addr := ln.Addr().String()
+	for _, args := range [][]string{
+		{"members", "-rpc-addr", addr, "-timeout", "200ms"},
+		{"members", "-rpc-addr", addr, "-timeout", "200ms", "-rpc-token", "s3cret"},
+		{"journal", "-follow", "-rpc-addr", addr, "-timeout", "200ms", "-rpc-token", "s3cret"},
+	} {
+		t.Run(strings.Join(args, " "), func(t *testing.T) {
+			code, _, errOut := run(t, nil, args...)
+			want := "no answer from the agent at " + addr + " within 200ms"
+			if code != 1 || !strings.Contains(errOut, want) || !strings.Contains(errOut, "hint:") {
+				t.Errorf("exit %d, stderr %q; want exit 1 and %q with a hint", code, errOut, want)
 			}
 		})
 	}

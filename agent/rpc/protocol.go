@@ -14,8 +14,16 @@ import (
 // DefaultAddr is where the agent's RPC server listens by default.
 const DefaultAddr = "127.0.0.1:7373"
 
-// MaxLineBytes bounds one request or response line.
-const MaxLineBytes = 1 << 20
+// Line limits. Before a connection is authenticated (when the agent has
+// a token) its first request may hold MaxAuthBytes; after that each
+// request may hold MaxRequestBytes and each response MaxResponseBytes.
+// The agent answers a longer request with an error and closes the
+// connection.
+const (
+	MaxAuthBytes     = 4 << 10
+	MaxRequestBytes  = 1 << 20
+	MaxResponseBytes = 1 << 20
+)
 
 // The commands.
 const (
@@ -30,6 +38,9 @@ const (
 	CmdKeys       = "keys"
 	CmdFault      = "fault"
 	CmdInfo       = "info"
+	// CmdAuth only presents the token (the first request of a client that
+	// has one); it has no arguments and no result.
+	CmdAuth = "auth"
 )
 
 // Request is one request line.
@@ -77,7 +88,7 @@ func ErrorResponse(seq uint64, err error) Response {
 // takes none), or an error for an unknown command.
 func ArgsFor(command string) (any, error) {
 	switch command {
-	case CmdMembers, CmdLeave, CmdInfo:
+	case CmdMembers, CmdLeave, CmdInfo, CmdAuth:
 		return nil, nil
 	case CmdJoin:
 		return &JoinArgs{}, nil
@@ -119,8 +130,8 @@ func DecodeRequest(line []byte) (Request, any, error) {
 	if len(line) == 0 {
 		return r, nil, &Error{Message: "empty request", Hint: "send one JSON object per line"}
 	}
-	if len(line) > MaxLineBytes {
-		return r, nil, &Error{Message: fmt.Sprintf("request of %d bytes is over the limit of %d", len(line), MaxLineBytes)}
+	if len(line) > MaxRequestBytes {
+		return r, nil, &Error{Message: fmt.Sprintf("request of %d bytes is over the limit of %s", len(line), SizeText(MaxRequestBytes))}
 	}
 	if err := strictUnmarshal(line, &r); err != nil {
 		return r, nil, &Error{Message: "malformed request: " + err.Error(), Hint: "send one JSON object per line: {\"seq\":1,\"command\":\"members\"}"}
@@ -148,26 +159,26 @@ func DecodeRequest(line []byte) (Request, any, error) {
 	return r, args, nil
 }
 
-// ReadLine reads one newline-terminated line of at most MaxLineBytes.
-// An over-long line is consumed to its end and reported as an error.
-func ReadLine(r *bufio.Reader) ([]byte, error) {
+// ReadLine reads one newline-terminated line of at most limit bytes
+// (not counting the newline); a last line without one is returned at
+// EOF. It never holds more than limit bytes: at the first byte over, it
+// stops reading and returns a *LineTooLongError, leaving the rest of the
+// line unread.
+func ReadLine(r *bufio.Reader, limit int) ([]byte, error) {
 	var buf []byte
-	tooLong := false
 	for {
 		chunk, err := r.ReadSlice('\n')
-		if !tooLong {
-			if len(buf)+len(chunk) > MaxLineBytes+1 {
-				tooLong, buf = true, nil
-			} else {
-				buf = append(buf, chunk...)
-			}
+		n := len(buf) + len(chunk)
+		if err == nil {
+			n-- // the newline
 		}
-		if errors.Is(err, bufio.ErrBufferFull) {
-			continue
+		if n > limit {
+			return nil, &LineTooLongError{Limit: limit}
 		}
+		buf = append(buf, chunk...)
 		switch {
-		case tooLong && (err == nil || errors.Is(err, io.EOF)):
-			return nil, errLineTooLong
+		case errors.Is(err, bufio.ErrBufferFull):
+			continue
 		case err == nil:
 			return buf, nil
 		case errors.Is(err, io.EOF) && len(buf) > 0:
@@ -177,10 +188,23 @@ func ReadLine(r *bufio.Reader) ([]byte, error) {
 	}
 }
 
-var errLineTooLong = &Error{Message: fmt.Sprintf("request line over %d bytes", MaxLineBytes)}
+// LineTooLongError is ReadLine's error for a line over its limit.
+type LineTooLongError struct{ Limit int }
 
-// IsLineTooLong reports whether err is ReadLine's over-long line error.
-func IsLineTooLong(err error) bool { return err == errLineTooLong }
+func (e *LineTooLongError) Error() string {
+	return "line over the limit of " + SizeText(e.Limit)
+}
+
+// SizeText writes a byte count as "4 KiB", "1 MiB" or "1500 bytes".
+func SizeText(n int) string {
+	switch {
+	case n >= 1<<20 && n%(1<<20) == 0:
+		return fmt.Sprintf("%d MiB", n>>20)
+	case n >= 1<<10 && n%(1<<10) == 0:
+		return fmt.Sprintf("%d KiB", n>>10)
+	}
+	return fmt.Sprintf("%d bytes", n)
+}
 
 // JoinArgs: join ADDR...
 type JoinArgs struct {
