@@ -23,7 +23,7 @@ import (
 // written before becomes a link entry. The same tree gives the same bytes.
 func writeArchive(dst, dir, prefix string, mtime time.Time) error {
 	var buf bytes.Buffer
-	zw, err := gzip.NewWriterLevel(&buf, gzip.BestCompression)
+	zw, err := gzip.NewWriterLevel(&buf, gzip.DefaultCompression)
 	if err != nil {
 		return err
 	}

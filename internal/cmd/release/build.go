@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -11,6 +12,7 @@ import (
 	"time"
 
 	"github.com/gossiplab/gossiplab/internal/execx"
+	"github.com/gossiplab/gossiplab/internal/parallel"
 )
 
 // target is one platform of the release.
@@ -69,17 +71,15 @@ func (b *build) Run(ctx context.Context, root, dist string, log io.Writer) ([]st
 			return nil, err
 		}
 	}
-	var artifacts []string
-	for _, t := range targets() {
-		name := b.dirName(t) + ".tar.gz"
-		if err := writeArchive(filepath.Join(dist, name), filepath.Join(dist, b.dirName(t)), b.dirName(t), b.mtime); err != nil {
-			return nil, err
-		}
-		artifacts = append(artifacts, name)
+	start := time.Now()
+	artifacts, err := b.archiveAll(ctx, dist)
+	if err != nil {
+		return nil, err
 	}
 	if err := writeSums(dist, artifacts); err != nil {
 		return nil, err
 	}
+	fmt.Fprintf(log, "release: archived in %s\n", time.Since(start).Round(100*time.Millisecond))
 	artifacts = append(artifacts, "SHA256SUMS")
 	if b.notes != nil {
 		if err := writeFile(filepath.Join(dist, "RELEASE_NOTES.md"), b.notes, 0o644); err != nil {
@@ -88,6 +88,19 @@ func (b *build) Run(ctx context.Context, root, dist string, log io.Writer) ([]st
 		artifacts = append(artifacts, "RELEASE_NOTES.md")
 	}
 	return artifacts, nil
+}
+
+// archiveAll writes each target's tar.gz, one per core at a time, and
+// returns their names.
+func (b *build) archiveAll(ctx context.Context, dist string) ([]string, error) {
+	ts := targets()
+	names := make([]string, len(ts))
+	errs := parallel.Each(ctx, len(ts), runtime.NumCPU(), func(_ context.Context, i int) error {
+		dir := b.dirName(ts[i])
+		names[i] = dir + ".tar.gz"
+		return writeArchive(filepath.Join(dist, names[i]), filepath.Join(dist, dir), dir, b.mtime)
+	})
+	return names, errors.Join(errs...)
 }
 
 // compile builds the commands for t into dir, in one go build so that
