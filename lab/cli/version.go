@@ -24,7 +24,7 @@ next release's version with -dev (0.2.0-dev).`,
 		Example: `  lab version
   lab version --json | jq -r .commit`,
 		Args: noArgs(nil),
-		RunE: func(cmd *cobra.Command, _ []string) error {
+		RunE: func(*cobra.Command, []string) error {
 			info := buildinfo.Read()
 			if env.Version != "" {
 				info.Version = env.Version
