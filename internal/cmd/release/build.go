@@ -63,8 +63,12 @@ func (b *build) Run(ctx context.Context, root, dist string, log io.Writer) ([]st
 		}
 		fmt.Fprintf(log, "release: built %s in %s\n", t, time.Since(start).Round(100*time.Millisecond))
 	}
+	tc, err := readToolchain(ctx)
+	if err != nil {
+		return nil, err
+	}
 	for _, t := range targets() {
-		if err := b.assemble(root, dist, t); err != nil {
+		if err := b.assemble(root, dist, t, tc); err != nil {
 			return nil, err
 		}
 		if err := b.check(ctx, filepath.Join(dist, b.dirName(t)), t); err != nil {
@@ -124,9 +128,9 @@ func (b *build) compile(ctx context.Context, root, dir string, t target) error {
 	return nil
 }
 
-// assemble adds to t's directory the Linux agents, the docs and the man
-// pages.
-func (b *build) assemble(root, dist string, t target) error {
+// assemble adds to t's directory the Linux agents, the docs, the man
+// pages and the licenses of what the binaries link.
+func (b *build) assemble(root, dist string, t target, tc toolchain) error {
 	dir := filepath.Join(dist, b.dirName(t))
 	for _, arch := range []string{"amd64", "arm64"} {
 		src := filepath.Join(dist, b.dirName(target{"linux", arch}), "labagent")
@@ -152,7 +156,7 @@ func (b *build) assemble(root, dist string, t target) error {
 			return err
 		}
 	}
-	return nil
+	return addLicenses(dir, tc)
 }
 
 // linkOrCopy hard-links src to dst (the archive then stores the second
@@ -183,6 +187,17 @@ func goEnv(ctx context.Context, name string) (string, error) {
 		return "", fmt.Errorf("%w\nhint: the release tool needs the go command on PATH", err)
 	}
 	return strings.TrimSpace(string(out)), nil
+}
+
+// readToolchain asks the go command for its module cache and GOROOT.
+func readToolchain(ctx context.Context) (toolchain, error) {
+	var tc toolchain
+	var err error
+	if tc.modcache, err = goEnv(ctx, "GOMODCACHE"); err != nil {
+		return tc, err
+	}
+	tc.goroot, err = goEnv(ctx, "GOROOT")
+	return tc, err
 }
 
 // host is the target this machine runs, if it is one.

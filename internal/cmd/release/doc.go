@@ -14,8 +14,10 @@
 // Each archive, gossiplab_VERSION_OS_ARCH.tar.gz, holds one directory of
 // that name with lab, bench and labagent for the platform, the Linux
 // agents lab provision uploads (labagent-linux-amd64 and -arm64, found
-// next to lab), LICENSE, README.md, CHANGELOG.md and the man pages under
-// man/man1. The staged directories stay in dist/ to be tried. Archives are
+// next to lab), LICENSE, README.md, CHANGELOG.md, the man pages under
+// man/man1, and under licenses/ the license files of Go and of every
+// module the binaries link, with the list of those modules. The staged
+// directories stay in dist/ to be tried. Archives are
 // reproducible: entries sorted, owned by 0:0, dated at the commit, and Go
 // builds the same binaries from the same commit and toolchain.
 //
