@@ -8,16 +8,16 @@ import (
 	"time"
 
 	"github.com/hashicorp/memberlist"
+
+	"github.com/gossiplab/gossiplab/internal/buildinfo"
 )
 
-// Version is the labagent version, without a leading "v". It is a
-// variable only so that a release build can set it (it must parse with
-// hashicorp/go-version):
-//
-//	go build -ldflags "-X github.com/gossiplab/gossiplab/agent.Version=1.2.3" ./cmd/labagent
-//
-// Nothing in the program changes it.
-var Version = "0.1.0"
+// Version is the labagent version, without a leading "v": the build's
+// version from package internal/buildinfo (a release build's stamp, the
+// module version of `go install ...@v0.2.0`, or NEXT-dev from a
+// checkout). It parses with hashicorp/go-version; provisioning compares
+// it between the agent on a node and the one it would install.
+func Version() string { return buildinfo.Read().Version }
 
 // ProtocolVersion is the version of the agent's own gossip messages (user
 // events, leave intents) and RPC.

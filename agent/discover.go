@@ -29,7 +29,7 @@ func (a *Agent) discoverLoop(ctx context.Context) {
 		iface = ifi
 	}
 	mlog := log.New(&mdnsLog{a: a}, "", 0)
-	svc, err := mdns.NewMDNSService(a.cfg.NodeName, service, "", "", int(self.Port()), []net.IP{net.IP(self.Addr().AsSlice())}, []string{"labagent " + Version})
+	svc, err := mdns.NewMDNSService(a.cfg.NodeName, service, "", "", int(self.Port()), []net.IP{net.IP(self.Addr().AsSlice())}, []string{"labagent " + Version()})
 	if err != nil {
 		a.logger.Error("mDNS discovery disabled: cannot describe the service", "err", err)
 		return

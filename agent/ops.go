@@ -75,7 +75,7 @@ func (a *Agent) Info() Info {
 	return Info{
 		Node:            a.cfg.NodeName,
 		Addr:            a.Addr(),
-		Version:         Version,
+		Version:         Version(),
 		Protocol:        ProtocolVersion,
 		Profile:         a.cfg.Profile,
 		Tags:            a.Tags(),

@@ -64,7 +64,7 @@ func TestRPCCommands(t *testing.T) {
 	if err := cl.Call(ctx, rpc.CmdInfo, nil, &info); err != nil {
 		t.Fatal(err)
 	}
-	if info.FaultText != "loss=0.25 delay=5ms" || info.Node != "node0" || info.Version != agent.Version {
+	if info.FaultText != "loss=0.25 delay=5ms" || info.Node != "node0" || info.Version != agent.Version() {
 		t.Errorf("info = %+v", info)
 	}
 	var cleared rpc.Fault

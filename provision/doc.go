@@ -16,7 +16,7 @@
 // # Provisioning
 //
 //	p, err := provision.New(provision.Options{
-//		Bundle:   provision.Bundle{Flavour: provision.FlavourLabagent, Version: agent.Version,
+//		Bundle:   provision.Bundle{Flavour: provision.FlavourLabagent, Version: agent.Version(),
 //			Binaries: map[string]string{"amd64": "bin/labagent-linux-amd64"}},
 //		Agent:    provision.AgentSettings{Profile: "lan", EncryptKey: key},
 //		HostKeys: provision.NewKnownHosts(".lab/known_hosts"),

@@ -29,6 +29,9 @@
 //	                        "type":"member-join|member-leave|member-failed|member-update|
 //	                        member-suspect|member-reap|user","node":..,"addr":"ip:port",
 //	                        "name":..,"ltime":..}
-//	version                "labagent v0.1.0" then "protocol 1"; -format json gives
-//	                       {"version":"0.1.0","protocol":1}
+//	version                "labagent v0.1.0", "protocol 1", then the build:
+//	                       "commit REV [(modified)]", "date RFC3339", "go GOVERSION OS/ARCH"
+//	                       (a line whose value is unknown is left out); -format json gives
+//	                       {"version":"0.1.0","commit":..,"date":..,"modified":bool,"go":..,
+//	                        "platform":"linux/amd64","protocol":1}
 package command

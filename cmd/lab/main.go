@@ -10,12 +10,11 @@ import (
 	"os/signal"
 	"syscall"
 
+	"github.com/gossiplab/gossiplab/internal/buildinfo"
 	"github.com/gossiplab/gossiplab/lab/cli"
 	"github.com/gossiplab/gossiplab/lab/provider/builtin"
 	"github.com/gossiplab/gossiplab/lab/provider/netns"
 )
-
-var version = "0.1.0-dev" // set with -ldflags "-X main.version=..."
 
 func main() {
 	if netns.IsHelper(os.Args) { // a node's holder or a lab's SSH forwarder
@@ -33,7 +32,7 @@ func main() {
 		Logger:    logger,
 		Streams:   cli.Streams{In: os.Stdin, Out: os.Stdout, Err: os.Stderr},
 		Providers: providers,
-		Version:   version,
+		Version:   buildinfo.Read().Version,
 	}
 	code := cli.Run(ctx, env, os.Args[1:])
 	stop()

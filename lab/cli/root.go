@@ -94,6 +94,7 @@ node, and injects faults while measuring what every node saw.`,
 		newProvisionCommand(env),
 		newMembersCommand(env),
 		newChaosCommand(env),
+		newVersionCommand(env),
 	)
 	return root
 }
