@@ -100,10 +100,10 @@ func TestRowSteps(t *testing.T) {
 		want   []plots.TimelineStep
 	}{
 		{name: "a crash seen by one observer", def: stateAlive,
-			trs: []timedTransition{{"web_3", EventSuspect, 2}, {"web_3", EventFailed, 6.8}},
+			trs:  []timedTransition{{"web_3", EventSuspect, 2}, {"web_3", EventFailed, 6.8}},
 			want: []plots.TimelineStep{{At: math.Inf(-1), Counts: counts(1, 0, 0, 0, 0)}, {At: 2, Counts: counts(0, 1, 0, 0, 0)}, {At: 6.8, Counts: counts(0, 0, 1, 0, 0)}}},
 		{name: "two subjects at one instant, one never seen", def: stateAlive, unseen: 1,
-			trs: []timedTransition{{"web_1", EventFailed, 5}, {"web_2", EventLeave, 5}},
+			trs:  []timedTransition{{"web_1", EventFailed, 5}, {"web_2", EventLeave, 5}},
 			want: []plots.TimelineStep{{At: math.Inf(-1), Counts: counts(3, 0, 0, 0, 0)}, {At: 5, Counts: counts(1, 0, 1, 1, 0)}}},
 		{name: "a join from not seen; a state at the injection from the journal", def: stateUnknown, unseen: 1,
 			trs: []timedTransition{{"web_1", EventFailed, -30}, {"web_2", EventJoin, 1}, {"web_1", EventJoin, 2}},
