@@ -205,7 +205,7 @@ func TestTimeline(t *testing.T) {
 		{name: "3 rows", rows: 3, changes: 1, labels: 3},
 		{name: "52 rows, a label each", rows: 52, changes: 1, labels: 52},
 		{name: "250 rows, every third labelled", rows: 250, changes: 1, labels: 84},
-		{name: "100 rows of 60 changes, painted", rows: 100, changes: 60, labels: 50, image: true},
+		{name: "40 rows of 60 changes, painted", rows: 40, changes: 60, labels: 40, image: true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
