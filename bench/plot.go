@@ -23,7 +23,7 @@ type Figure struct {
 	Title   string
 	Caption string
 	// SVG is the figure's <svg> element, for report.html.
-	SVG []byte `json:"-"`
+	SVG []byte
 }
 
 // savePlot writes p as <base>.png and <base>.svg into d and returns its

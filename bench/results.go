@@ -24,9 +24,8 @@ type Results struct {
 }
 
 // Write writes samples.csv, summary.json, the plots, report.md and
-// report.html into d.
-// It can be called again with more samples (it is, after every group, so
-// that an interrupted run keeps what finished).
+// report.html into d. It can be called again with more samples (it is,
+// after every group, so that an interrupted run keeps what finished).
 func Write(d Dir, r Results) error {
 	if err := atomicfile.WriteFile(d.Samples(), EncodeSamples(r.Samples), 0o644); err != nil {
 		return err
@@ -80,10 +79,9 @@ func writeDerived(d Dir, r Results) error {
 }
 
 // Rebuild regenerates summary.json, the plots, report.md and report.html
-// of d from its
-// samples.csv. The name, environment and resource figures of an existing
-// summary.json are kept (samples cannot carry them); statistics are
-// recomputed.
+// of d from its samples.csv. The name, environment and resource figures
+// of an existing summary.json are kept (samples cannot carry them);
+// statistics are recomputed.
 func Rebuild(d Dir) error {
 	f, err := os.Open(d.Samples())
 	if err != nil {

@@ -143,9 +143,10 @@ func WriteRecord(dir string, s *Summary) error {
 	return writePage(dir, stepDoc(s, figs), figs)
 }
 
-// WriteRunRecord writes a scenario's combined record into its directory:
-// summary.json (every step's summary), the scenario's timeline and
-// report.html. Unlike a step's record it is rewritten as the run goes.
+// WriteRunRecord writes a scenario's combined record into its directory
+// when the run ends, also after a failed step: summary.json (every
+// step's summary), the scenario's timeline (when a step was measured)
+// and report.html.
 func WriteRunRecord(dir string, run *RunSummary) error {
 	if err := writeJSON(filepath.Join(dir, "summary.json"), run); err != nil {
 		return err
