@@ -2,8 +2,8 @@
 // results: it owns the experiment loop over backends, events and cluster
 // sizes, the backends themselves (an in-process memberlist cluster, the
 // simulator, Serf's closed-form model), the statistics, the results
-// directory (samples.csv, summary.json, plots, report.md) and the plots.
-// It is the only package of the project that imports gonum.org/v1/plot.
+// directory (samples.csv, summary.json, plots, report.md, report.html) and
+// the plots, drawn through package plots.
 //
 // # Backends
 //
@@ -58,12 +58,15 @@
 //     interval, the coverage, the CPU time and peak memory of the runs,
 //     and the environment of the run.
 //   - *.png and *.svg: convergence curves, latency CDFs, time to converge
-//     against N, and the models' error against the measurement.
+//     against N (when the run has more than one N), and the models' error
+//     against the measurement.
 //   - report.md: the tables and the plots, tied together.
+//   - report.html: the same in one self-contained page, the plots inline
+//     as SVG (no script, nothing fetched), to read offline.
 //
 // Everything statistical is derived from samples.csv alone, so
 // Rebuild (the `bench report DIR` command) regenerates summary.json, the
-// plots and report.md from it; it keeps the environment and resource
+// plots, report.md and report.html from it; it keeps the environment and resource
 // figures of an existing summary.json, which samples cannot carry.
 //
 // # Statistics

@@ -3,7 +3,6 @@ package bench
 import (
 	"bytes"
 	"image/png"
-	"io"
 	"maps"
 	"os"
 	"path/filepath"
@@ -15,6 +14,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/gossiplab/gossiplab/internal/golden"
+	"github.com/gossiplab/gossiplab/plots"
 )
 
 func syntheticResults() Results {
@@ -284,17 +284,8 @@ func TestConvergePlotWithoutT100(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			defer func() {
-				if r := recover(); r != nil {
-					t.Fatalf("drawing panicked: %v", r)
-				}
-			}()
-			wt, err := p.WriterTo(plotWidth, plotHeight, "png")
-			if err != nil {
-				t.Fatal(err)
-			}
-			if _, err := wt.WriteTo(io.Discard); err != nil {
-				t.Fatal(err)
+			if _, err := plots.Draw(plots.Figure{Plot: p}); err != nil {
+				t.Fatalf("drawing: %v", err)
 			}
 		})
 	}

@@ -32,7 +32,7 @@
 // notice) with the outcome its journal recorded and the latency from the
 // injection, then first, p50, p95, p99 and last, the nodes that never saw
 // it within --timeout, and writes results/chaos/<UTC time>-<action>/
-// (latencies.csv, summary.json). --json prints the summary instead.
+// (see Records). --json prints the summary instead.
 //
 // # Network faults and heal
 //
@@ -103,11 +103,38 @@
 // Ctrl-C: closing their session's input ends the remote loop, and a
 // monitor left behind is killed by its pid.
 //
+// # Records
+//
+// A step's record directory holds:
+//
+//   - latencies.csv: one row per observer (node, outcome, latency_s,
+//     suspect_s, noticed, expected, clock_uncertainty_s).
+//   - summary.json: the Summary: lab, spec, action, targets, injection
+//     time, the figures, and per observer its Observation, whose
+//     "transitions" list what it recorded about its subjects (see
+//     Transition): {"subject", "type", "at_s"}, at_s in seconds since the
+//     injection on the controller's clock, negative for the state the
+//     observer had at the injection.
+//   - timeline.png, timeline.svg: one row per observer, the first to
+//     notice on top, its subjects' states over time (alive, suspect,
+//     failed, left, not seen yet, event received; with many subjects, as
+//     partitions have, the share of them in each state), with the
+//     injection, p50, p95 and the last latency marked.
+//   - cdf.png, cdf.svg: the fraction of observers that had noticed, and
+//     first suspected, the fault against time.
+//   - report.html: the summary and per-observer tables and both figures
+//     in one page that needs nothing else (no script, nothing fetched).
+//
+// A step without observers has no figures.
+//
 // # Scenarios
 //
 // A scenario file holds one step per line, written as the arguments of
 // `lab chaos` with the same flags, # for comments, plus `wait converged`
 // and `wait DURATION`; see Scenario. Each step is measured and recorded
-// under one results/chaos/<UTC time>-run/ directory with a combined
-// summary.json. --seed draws the same --random targets again.
+// under one results/chaos/<UTC time>-run/ directory (NN-action/, a
+// step's record each) with scenario.txt, a combined summary.json, a
+// timeline.png/.svg of the whole scenario (every observer's view of the
+// nodes the steps targeted, each step's injection marked with its
+// number) and report.html. --seed draws the same --random targets again.
 package chaos

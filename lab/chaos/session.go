@@ -101,11 +101,7 @@ func (s *Session) RunScenario(ctx context.Context, sc *Scenario, source []byte, 
 			run.Error = err.Error()
 		}
 		if runDir != "" {
-			js, jerr := json.MarshalIndent(run, "", "  ")
-			if jerr == nil {
-				jerr = atomicfile.WriteFile(filepath.Join(runDir, "summary.json"), append(js, '\n'), 0o644)
-			}
-			err = errors.Join(err, jerr)
+			err = errors.Join(err, WriteRunRecord(runDir, run))
 		}
 		if s.JSON {
 			js, _ := json.MarshalIndent(run, "", "  ")
