@@ -126,15 +126,19 @@ func JSON(ctx context.Context, f *Feed, w io.Writer) error {
 		return fmt.Errorf("write snapshot: %w", err)
 	}
 	for {
+		stop := false
 		select {
 		case <-ctx.Done():
-			return nil
+			stop = true // write what came before the end
 		case <-m.Notify():
 		}
 		for _, c := range m.Drain() {
 			if err := enc.Encode(toLine(c)); err != nil {
 				return fmt.Errorf("write change: %w", err)
 			}
+		}
+		if stop {
+			return nil
 		}
 	}
 }

@@ -1,5 +1,7 @@
 package watch
 
+import "fmt"
+
 // State is a member's state as one observer sees it, or the observer's
 // own condition (NoAnswer: its agent cannot be asked).
 type State uint8
@@ -40,6 +42,17 @@ func (s State) String() string {
 
 // MarshalText implements encoding.TextMarshaler.
 func (s State) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
+
+// UnmarshalText implements encoding.TextUnmarshaler.
+func (s *State) UnmarshalText(b []byte) error {
+	for st := range numStates {
+		if st.String() == string(b) {
+			*s = st
+			return nil
+		}
+	}
+	return fmt.Errorf("unknown state %q", b)
+}
 
 // parseStatus reads a status as `members -format json` prints it
 // (labagent's and Serf's words); anything else is Unknown.

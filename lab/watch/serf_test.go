@@ -1,0 +1,89 @@
+//go:build linux
+
+package watch
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/gossiplab/gossiplab/agent/agenttest"
+	"github.com/gossiplab/gossiplab/internal/labtest"
+)
+
+// TestFeedRealSerf watches four HashiCorp Serf agents (built from the Go
+// module proxy, or $LAB_TEST_SERF) on 127.0.S.x, local profile: all
+// alive, then one killed shows failed in every other row, read from the
+// serf monitor streams.
+func TestFeedRealSerf(t *testing.T) {
+	bin := labtest.BuildSerf(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 45*time.Second)
+	defer cancel()
+	const n = 4
+	subnet := agenttest.SubnetFor("watchui/" + t.Name())
+	addrs := map[string]string{}
+	var nodes []string
+	var procs []*exec.Cmd
+	for i := range n {
+		name, ip := fmt.Sprintf("serf_%d", i), agenttest.Addr(subnet, i).String()
+		args := []string{"agent", "-node=" + name, "-bind=" + ip + ":7946", "-rpc-addr=" + ip + ":7373", "-profile=local", "-log-level=info"}
+		if i > 0 {
+			args = append(args, "-retry-join="+agenttest.Addr(subnet, 0).String()+":7946", "-retry-interval=200ms")
+		}
+		cmd := exec.Command(bin, args...)
+		logf, err := os.Create(filepath.Join(t.TempDir(), "serf.log"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		cmd.Stdout, cmd.Stderr = logf, logf
+		cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait(); _ = logf.Close() })
+		procs = append(procs, cmd)
+		nodes = append(nodes, name)
+		addrs[name] = ip + ":7373"
+	}
+	serfCmd := func(sub string, args ...string) string {
+		s := quote(bin) + " " + sub
+		for _, a := range args {
+			s += " " + quote(a)
+		}
+		return s
+	}
+	f, err := NewFeed(Config{
+		Runner: &localRunner{addrs: addrs}, Agent: Serf(serfCmd),
+		Observers: nodes, Nodes: nodes, Interval: 200 * time.Millisecond, SuspectHold: 2 * time.Second,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.Matrix().KeepChanges()
+	fctx, fcancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() { defer close(done); f.Run(fctx) }()
+	defer func() { fcancel(); <-done }()
+	took := waitMatrix(t, f.Matrix(), 20*time.Second, allAliveCond(nodes))
+	t.Logf("serf: full matrix of alive after %s", took)
+
+	if err := procs[1].Process.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	took = waitMatrix(t, f.Matrix(), 20*time.Second, failedCond(nodes[1]))
+	t.Logf("serf: %s failed in every other row %s after it was killed", nodes[1], took)
+	seen := map[string]bool{}
+	for _, c := range f.Matrix().Drain() {
+		if c.Member == nodes[1] && c.State == Failed && c.Cause == "member-failed" {
+			seen[c.Observer] = true
+		}
+	}
+	if len(seen) != n-1 {
+		t.Errorf("the monitors told %v of the failure, want every other node", seen)
+	}
+}
