@@ -26,7 +26,8 @@ type Agent interface {
 	SnapshotCmd() string
 	ParseSnapshot(out []byte) (Snapshot, error)
 	// FollowCmd prints the observer's changes, one per line, until it is
-	// ended; cursor is Snapshot.Cursor.
+	// ended; cursor is Snapshot.Cursor. It is one simple command (the
+	// feed runs it in the background of a script that ends it by pid).
 	FollowCmd(cursor uint64) string
 	// NewParser reads one run of FollowCmd's lines.
 	NewParser() LineParser

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math/rand/v2"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -83,7 +84,14 @@ type Feed struct {
 	m   *Matrix
 	rx  atomic.Int64 // bytes received from the nodes
 	sem chan struct{}
+	// firstRound is closed once every observer was asked for its list:
+	// follows that resume from a cursor wait for it (at most
+	// firstRoundWait), so that the first full matrix comes first.
+	firstRound chan struct{}
+	closeFirst sync.Once
 }
+
+const firstRoundWait = 2 * time.Second
 
 // maxConcurrentRuns bounds the snapshot commands in flight.
 const maxConcurrentRuns = 64
@@ -93,7 +101,8 @@ func NewFeed(cfg Config) (*Feed, error) {
 	if err := cfg.defaults(); err != nil {
 		return nil, err
 	}
-	return &Feed{cfg: cfg, m: NewMatrix(cfg.Observers, cfg.Nodes, cfg.SuspectHold), sem: make(chan struct{}, maxConcurrentRuns)}, nil
+	f := &Feed{cfg: cfg, m: NewMatrix(cfg.Observers, cfg.Nodes, cfg.SuspectHold), sem: make(chan struct{}, maxConcurrentRuns), firstRound: make(chan struct{})}
+	return f, nil
 }
 
 // Matrix is what the feed fills.
@@ -165,6 +174,12 @@ func (f *Feed) session(ctx context.Context, r int) error {
 			return err
 		}
 		cursor = snap.Cursor
+		select {
+		case <-f.firstRound:
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(firstRoundWait):
+		}
 	}
 	sctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -193,7 +208,7 @@ func (f *Feed) keep(ctx context.Context, r int, cancel context.CancelFunc, done 
 	tick := time.NewTicker(f.cfg.Interval)
 	defer tick.Stop()
 	span := 30 * f.cfg.Interval
-	audit := time.Now().Add(span)
+	audit := time.Now().Add(jitter(span))
 	for {
 		select {
 		case err := <-done:
@@ -209,10 +224,16 @@ func (f *Feed) keep(ctx context.Context, r int, cancel context.CancelFunc, done 
 			}
 			if now.After(audit) {
 				span = min(2*span, 300*f.cfg.Interval)
-				audit = now.Add(span)
+				audit = now.Add(jitter(span))
 			}
 		}
 	}
+}
+
+// jitter spreads d over 0.5d to 1.5d, so that the rows' audits do not
+// come all at once.
+func jitter(d time.Duration) time.Duration {
+	return d/2 + rand.N(d)
 }
 
 // resync asks observer r for its member list and puts it in the matrix
@@ -236,6 +257,7 @@ func (f *Feed) resync(ctx context.Context, r int) (Snapshot, error) {
 	if ctx.Err() != nil {
 		return Snapshot{}, ctx.Err()
 	}
+	defer f.asked()
 	if err != nil {
 		err = fmt.Errorf("%s members of %s: %w", f.cfg.Agent.Name(), f.cfg.Observers[r], err)
 		f.m.SetNoAnswer(r, err, time.Now())
@@ -243,6 +265,13 @@ func (f *Feed) resync(ctx context.Context, r int) (Snapshot, error) {
 	}
 	f.m.SetSnapshot(r, snap.Members, mark, time.Now())
 	return snap, nil
+}
+
+// asked ends the first round once every observer was asked.
+func (f *Feed) asked() {
+	if f.m.Tried() {
+		f.closeFirst.Do(func() { close(f.firstRound) })
+	}
 }
 
 // The marks followScript prints around the follow command.

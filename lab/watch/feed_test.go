@@ -19,7 +19,7 @@ import (
 func TestFeedRealAgents(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 40*time.Second)
 	defer cancel()
-	c := startCluster(t, ctx, 5)
+	c := startCluster(t, ctx, 5, false)
 	cfg := Config{
 		Runner: &localRunner{addrs: c.addrs}, Agent: Labagent(labagentCmd),
 		Observers: c.nodes, Nodes: c.nodes, Interval: 200 * time.Millisecond, SuspectHold: 2 * time.Second,

@@ -116,14 +116,16 @@ func (r *localRunner) Stream(ctx context.Context, node, cmd string, each func([]
 }
 
 // cluster is n in-process labagent agents web_0... on 127.0.S.x, each
-// with its RPC server on its own address, port 7373.
+// with its RPC server on its own address, port 7373: with agenttest's
+// fast timers, or with lan, the LAN profile's (as deployed; fast timers
+// make a large cluster in one process flap on a busy machine).
 type cluster struct {
 	*agenttest.Cluster
 	nodes []string
 	addrs map[string]string
 }
 
-func startCluster(t testing.TB, ctx context.Context, n int) *cluster {
+func startCluster(t testing.TB, ctx context.Context, n int, lan bool) *cluster {
 	t.Helper()
 	subnet := agenttest.SubnetFor("watchui/" + t.Name())
 	c := &cluster{addrs: map[string]string{}}
@@ -132,13 +134,16 @@ func startCluster(t testing.TB, ctx context.Context, n int) *cluster {
 		Prefix: "web_",
 		Configure: func(i int, cfg *agent.Config) {
 			cfg.RPCAddr = agenttest.Addr(subnet, i).String() + ":7373"
+			if lan {
+				cfg.Profile, cfg.Tuning = "lan", agent.Tuning{}
+			}
 		},
 	})
 	for i, a := range c.Agents {
 		c.nodes = append(c.nodes, a.Name())
 		c.addrs[a.Name()] = agenttest.Addr(subnet, i).String() + ":7373"
 	}
-	c.WaitConverged(t, 10*time.Second)
+	c.WaitConverged(t, 60*time.Second)
 	return c
 }
 

@@ -2,20 +2,27 @@ package watch
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"runtime/pprof"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/gossiplab/gossiplab/internal/atomicfile"
 )
 
 // tuiHelper runs the TUI over the agents spec names
 // ("web_0=127.0.9.1:7373,web_1=..."), in the terminal the test binary
-// was started in (a tmux pane); GLWATCH_FAULT names the fault file.
+// was started in (a tmux pane). GLWATCH_FAULT names the fault file,
+// GLWATCH_INTERVAL the interval (default 200ms), GLWATCH_STATS a file to
+// write the feed's figures to every second (helperStats).
 func tuiHelper(spec string) int {
 	r := &localRunner{addrs: map[string]string{}}
 	var nodes []string
@@ -24,9 +31,13 @@ func tuiHelper(spec string) int {
 		nodes = append(nodes, name)
 		r.addrs[name] = addr
 	}
+	interval := 200 * time.Millisecond
+	if d, err := time.ParseDuration(os.Getenv("GLWATCH_INTERVAL")); err == nil {
+		interval = d
+	}
 	f, err := NewFeed(Config{
 		Runner: r, Agent: Labagent(labagentCmd), Observers: nodes, Nodes: nodes,
-		Interval: 200 * time.Millisecond, SuspectHold: 2 * time.Second, FaultFile: os.Getenv("GLWATCH_FAULT"),
+		Interval: interval, SuspectHold: 2 * time.Second, FaultFile: os.Getenv("GLWATCH_FAULT"),
 	})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
@@ -34,6 +45,14 @@ func tuiHelper(spec string) int {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM)
 	defer stop()
+	if path := os.Getenv("GLWATCH_STATS"); path != "" {
+		go writeStats(ctx, f, path)
+	}
+	if path := os.Getenv("GLWATCH_CPUPROFILE"); path != "" {
+		if pf, err := os.Create(path); err == nil && pprof.StartCPUProfile(pf) == nil {
+			defer pprof.StopCPUProfile()
+		}
+	}
 	if err := RunTUI(ctx, f, os.Stdin, os.Stdout, Options{Palette: NewPalette(nil, UnicodeGlyphs(), true)}); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
@@ -41,10 +60,49 @@ func tuiHelper(spec string) int {
 	return 0
 }
 
+// helperStats are the feed's figures for the footprint benchmark.
+type helperStats struct {
+	Received int64 `json:"received"`
+	// FirstFull is when every observer first answered, since the start.
+	FirstFull time.Duration `json:"first_full_ns"`
+	// Latencies are the times from an observer's journal recording an
+	// entry to the matrix holding its change, in order.
+	Latencies []time.Duration `json:"latencies_ns"`
+}
+
+func writeStats(ctx context.Context, f *Feed, path string) {
+	start := time.Now()
+	m := f.Matrix()
+	m.KeepChanges()
+	var st helperStats
+	tick := time.NewTicker(100 * time.Millisecond)
+	defer tick.Stop()
+	for i := 0; ; i++ {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+		for _, c := range m.Drain() {
+			if !c.Row && !c.Recorded.IsZero() {
+				st.Latencies = append(st.Latencies, c.Time.Sub(c.Recorded))
+			}
+		}
+		if st.FirstFull == 0 && m.Tried() && !slices.Contains(m.View().Answered, false) {
+			st.FirstFull = time.Since(start)
+		}
+		st.Received = f.Received()
+		if i%10 == 0 {
+			data, _ := json.Marshal(st)
+			_ = atomicfile.WriteFile(path, data, 0o644)
+		}
+	}
+}
+
 // tmuxSession is a tmux server of the test's own (its socket named after
 // the test process) with one session.
 type tmuxSession struct {
-	t    *testing.T
+	t    testing.TB
 	sock string
 }
 
@@ -98,7 +156,7 @@ func TestTUIInTmux(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 40*time.Second)
 	defer cancel()
-	c := startCluster(t, ctx, 5)
+	c := startCluster(t, ctx, 5, false)
 	s := tmuxSession{t: t, sock: fmt.Sprintf("glwatch-%d", os.Getpid())}
 	t.Cleanup(func() { _ = exec.Command("tmux", "-L", s.sock, "kill-server").Run() })
 	var spec []string

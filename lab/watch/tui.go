@@ -35,7 +35,7 @@ func RunTUI(ctx context.Context, f *Feed, in io.Reader, out io.Writer, opts Opti
 	defer func() { <-done }()
 	defer cancel()
 	m := newTUI(ctx, f, opts)
-	p := tea.NewProgram(m, tea.WithContext(ctx), tea.WithAltScreen(), tea.WithInput(in), tea.WithOutput(out))
+	p := tea.NewProgram(m, tea.WithContext(ctx), tea.WithAltScreen(), tea.WithInput(in), tea.WithOutput(out), tea.WithFPS(1000/int(redrawAfter/time.Millisecond)))
 	_, err := p.Run()
 	if errors.Is(err, tea.ErrProgramKilled) && ctx.Err() != nil {
 		return nil
