@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"regexp"
 	"strings"
 	"time"
 
@@ -25,6 +26,10 @@ type Agent interface {
 	// its position).
 	SnapshotCmd() string
 	ParseSnapshot(out []byte) (Snapshot, error)
+	// CheckCmd lists only the named members (to settle suspicions
+	// without the whole list); ParseCheck reads its output.
+	CheckCmd(names []string) string
+	ParseCheck(out []byte) ([]Listed, error)
 	// FollowCmd prints the observer's changes, one per line, until it is
 	// ended; cursor is Snapshot.Cursor. It is one simple command (the
 	// feed runs it in the background of a script that ends it by pid).
@@ -102,6 +107,32 @@ func (a labagentFlavour) SnapshotCmd() string {
 	return a.cmd("info", "-format", "json") + " && " + a.cmd("members", "-format", "json")
 }
 
+func (a labagentFlavour) CheckCmd(names []string) string {
+	return a.cmd("members", "-format", "json", "-name", namesRegexp(names))
+}
+
+func (labagentFlavour) ParseCheck(out []byte) ([]Listed, error) {
+	var res rpc.MembersResult
+	if err := json.Unmarshal(out, &res); err != nil {
+		return nil, fmt.Errorf("parse labagent members: %w", err)
+	}
+	ls := make([]Listed, 0, len(res.Members))
+	for _, m := range res.Members {
+		ls = append(ls, Listed{Name: m.Name, State: parseStatus(m.Status)})
+	}
+	return ls, nil
+}
+
+// namesRegexp matches exactly the names (members' -name filters are
+// regular expressions).
+func namesRegexp(names []string) string {
+	q := make([]string, len(names))
+	for i, n := range names {
+		q[i] = regexp.QuoteMeta(n)
+	}
+	return "^(?:" + strings.Join(q, "|") + ")$"
+}
+
 func (labagentFlavour) ParseSnapshot(out []byte) (Snapshot, error) {
 	dec := json.NewDecoder(bytes.NewReader(out))
 	var info rpc.Info
@@ -152,6 +183,15 @@ func (serfFlavour) Name() string   { return "serf" }
 func (serfFlavour) Cursored() bool { return false }
 
 func (a serfFlavour) SnapshotCmd() string { return a.cmd("members", "-format", "json") }
+
+func (a serfFlavour) CheckCmd(names []string) string {
+	return a.cmd("members", "-format", "json", "-name", namesRegexp(names))
+}
+
+func (a serfFlavour) ParseCheck(out []byte) ([]Listed, error) {
+	s, err := a.ParseSnapshot(out)
+	return s.Members, err
+}
 
 func (serfFlavour) ParseSnapshot(out []byte) (Snapshot, error) {
 	var res struct {

@@ -50,6 +50,16 @@ func TestParseSnapshot(t *testing.T) {
 	}
 }
 
+func TestCheckCmd(t *testing.T) {
+	cmd := func(sub string, args ...string) string { return sub + " " + strings.Join(args, " ") }
+	want := `members -format json -name ^(?:web_7|db\.1)$`
+	for _, a := range []Agent{Labagent(cmd), Serf(cmd)} {
+		if got := a.CheckCmd([]string{"web_7", "db.1"}); got != want {
+			t.Errorf("%s: %q, want %q", a.Name(), got, want)
+		}
+	}
+}
+
 func TestParseLines(t *testing.T) {
 	rec := time.Date(2026, 12, 3, 12, 0, 1, 500, time.UTC)
 	tests := []struct {

@@ -36,9 +36,9 @@ type Config struct {
 	// members the observers list beyond them are appended.
 	Nodes []string
 	// Interval bounds the screen's refresh and paces resyncs (default
-	// 1 s): a suspicion is checked against a member list at the first
-	// tick after SuspectHold; a whole row is audited after 30 intervals,
-	// then at doubling spans up to 300 intervals.
+	// 1 s): a suspicion is checked (the observer lists that member) at
+	// the first tick after SuspectHold; a whole row is audited after
+	// about 30 intervals, then at doubling spans up to about 300.
 	Interval time.Duration
 	// SuspectHold is how long a suspect cell stays suspect while member
 	// lists show the member alive (memberlist tells no one when a
@@ -203,29 +203,32 @@ func (f *Feed) session(ctx context.Context, r int) error {
 }
 
 // keep resyncs row r while its follow runs: suspicions past the hold at
-// each interval, the whole row at doubling spans.
+// each interval (the suspected members only), the whole row at doubling
+// spans.
 func (f *Feed) keep(ctx context.Context, r int, cancel context.CancelFunc, done <-chan error) error {
 	tick := time.NewTicker(f.cfg.Interval)
 	defer tick.Stop()
 	span := 30 * f.cfg.Interval
 	audit := time.Now().Add(jitter(span))
 	for {
+		var err error
 		select {
 		case err := <-done:
 			return err
 		case now := <-tick.C:
-			if !now.After(audit) && !f.m.SuspectDue(r, now) {
-				continue
-			}
-			if _, err := f.resync(ctx, r); err != nil {
-				cancel()
-				<-done
-				return err
-			}
-			if now.After(audit) {
+			switch due := f.m.SuspectsDue(r, now); {
+			case now.After(audit):
+				_, err = f.resync(ctx, r)
 				span = min(2*span, 300*f.cfg.Interval)
 				audit = now.Add(jitter(span))
+			case len(due) > 0:
+				err = f.check(ctx, r, due)
 			}
+		}
+		if err != nil {
+			cancel()
+			<-done
+			return err
 		}
 	}
 }
@@ -239,32 +242,54 @@ func jitter(d time.Duration) time.Duration {
 // resync asks observer r for its member list and puts it in the matrix
 // (or records that it gives no answer).
 func (f *Feed) resync(ctx context.Context, r int) (Snapshot, error) {
+	var snap Snapshot
+	err := f.ask(ctx, r, f.cfg.Agent.SnapshotCmd(), func(out []byte, mark uint64) error {
+		var err error
+		if snap, err = f.cfg.Agent.ParseSnapshot(out); err == nil {
+			f.m.SetSnapshot(r, snap.Members, mark, time.Now())
+		}
+		return err
+	})
+	return snap, err
+}
+
+// check asks observer r for the named members only.
+func (f *Feed) check(ctx context.Context, r int, names []string) error {
+	return f.ask(ctx, r, f.cfg.Agent.CheckCmd(names), func(out []byte, mark uint64) error {
+		ls, err := f.cfg.Agent.ParseCheck(out)
+		if err == nil {
+			f.m.SetChecked(r, names, ls, mark, time.Now())
+		}
+		return err
+	})
+}
+
+// ask runs cmd on observer r and hands its output to use, with the mark
+// taken before it ran; an error makes the row one without an answer.
+func (f *Feed) ask(ctx context.Context, r int, cmd string, use func(out []byte, mark uint64) error) error {
 	select {
 	case f.sem <- struct{}{}:
 	case <-ctx.Done():
-		return Snapshot{}, ctx.Err()
+		return ctx.Err()
 	}
 	defer func() { <-f.sem }()
 	mark := f.m.Mark(r)
 	cctx, cancel := context.WithTimeout(ctx, f.cfg.Timeout)
 	defer cancel()
-	out, err := f.cfg.Runner.Run(cctx, f.cfg.Observers[r], f.cfg.Agent.SnapshotCmd())
+	out, err := f.cfg.Runner.Run(cctx, f.cfg.Observers[r], cmd)
 	f.rx.Add(int64(len(out)))
-	var snap Snapshot
-	if err == nil {
-		snap, err = f.cfg.Agent.ParseSnapshot(out)
-	}
 	if ctx.Err() != nil {
-		return Snapshot{}, ctx.Err()
+		return ctx.Err()
 	}
 	defer f.asked()
+	if err == nil {
+		err = use(out, mark)
+	}
 	if err != nil {
 		err = fmt.Errorf("%s members of %s: %w", f.cfg.Agent.Name(), f.cfg.Observers[r], err)
 		f.m.SetNoAnswer(r, err, time.Now())
-		return Snapshot{}, err
 	}
-	f.m.SetSnapshot(r, snap.Members, mark, time.Now())
-	return snap, nil
+	return err
 }
 
 // asked ends the first round once every observer was asked.

@@ -16,6 +16,20 @@ import (
 // after one agent is killed every other row shows it failed and its own
 // row gives no answer, as the --json stream tells; --once then fails
 // naming it.
+// checkOne runs the check command of one member on the first observer,
+// as a suspicion past the hold does.
+func checkOne(t *testing.T, ctx context.Context, f *Feed, member string) {
+	t.Helper()
+	rx := f.Received()
+	if err := f.check(ctx, 0, []string{member}); err != nil {
+		t.Fatalf("check %s: %v", member, err)
+	}
+	if v := f.Matrix().View(); !v.Answered[0] || v.Cells[0][1] != Alive {
+		t.Errorf("after the check the first row is %v", v.Cells[0])
+	}
+	t.Logf("checking one member took %d bytes", f.Received()-rx)
+}
+
 func TestFeedRealAgents(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 40*time.Second)
 	defer cancel()
@@ -60,6 +74,7 @@ func TestFeedRealAgents(t *testing.T) {
 	}
 	waitMatrix(t, f.Matrix(), 10*time.Second, allAliveCond(c.nodes))
 	t.Logf("snapshot line and full matrix of alive %s after the start", time.Since(start))
+	checkOne(t, ctx, f, c.nodes[1])
 
 	dead := c.nodes[2]
 	killed := time.Now()

@@ -28,7 +28,8 @@ import (
 //	go test -run '^$' -bench Watch52 -benchtime 1x ./lab/watch/
 //
 // GLWATCH_WINDOW sets the measuring windows (default 20 s each);
-// GLWATCH_SCREENSHOT=FILE saves the screen after the kill.
+// GLWATCH_SCREENSHOT=FILE saves the screen after the kill (and, with its
+// colours, FILE.ansi).
 func BenchmarkWatch52(b *testing.B) {
 	if _, err := exec.LookPath("tmux"); err != nil {
 		b.Skip("needs tmux")
@@ -97,6 +98,7 @@ func BenchmarkWatch52(b *testing.B) {
 		})
 		if path := os.Getenv("GLWATCH_SCREENSHOT"); path != "" {
 			_ = os.WriteFile(path, []byte(screen), 0o644)
+			_ = os.WriteFile(path+".ansi", []byte(s.run("capture-pane", "-p", "-e", "-t", "w")), 0o644)
 		}
 	})
 	b.StopTimer()

@@ -179,6 +179,16 @@ func (m *Matrix) set(r, j int, st State, now time.Time, cause string, recorded t
 // applies again the entries that arrived since mark (the list may predate
 // them).
 func (m *Matrix) SetSnapshot(r int, ms []Listed, mark uint64, now time.Time) {
+	m.setList(r, ms, nil, mark, now)
+}
+
+// SetChecked is SetSnapshot for the named members only: ms is the
+// observer's list of them (a member it does not list is unknown to it).
+func (m *Matrix) SetChecked(r int, names []string, ms []Listed, mark uint64, now time.Time) {
+	m.setList(r, ms, names, mark, now)
+}
+
+func (m *Matrix) setList(r int, ms []Listed, only []string, mark uint64, now time.Time) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	rw := &m.rows[r]
@@ -188,6 +198,16 @@ func (m *Matrix) SetSnapshot(r int, ms []Listed, mark uint64, now time.Time) {
 		m.changed()
 	}
 	rw.tried = true
+	var scope []bool // nil: every member
+	if only != nil {
+		scope = make([]bool, len(m.members), len(m.members)+len(only))
+		for _, n := range only {
+			j := m.column(n)
+			scope = append(scope, make([]bool, len(m.members)-len(scope))...)
+			scope[j] = true
+		}
+	}
+	in := func(j int) bool { return scope == nil || j < len(scope) && scope[j] }
 	want := make([]State, len(m.members), len(m.members)+len(ms))
 	for _, l := range ms {
 		j := m.column(l.Name)
@@ -203,6 +223,7 @@ func (m *Matrix) SetSnapshot(r int, ms []Listed, mark uint64, now time.Time) {
 	}
 	for j, since := range rw.suspect {
 		switch {
+		case !in(j):
 		case want[j] == Alive && now.Sub(since) < m.hold:
 			want[j] = Suspect
 		case want[j] != Suspect:
@@ -210,7 +231,9 @@ func (m *Matrix) SetSnapshot(r int, ms []Listed, mark uint64, now time.Time) {
 		}
 	}
 	for j, st := range want {
-		m.set(r, j, st, now, "resync", time.Time{})
+		if in(j) {
+			m.set(r, j, st, now, "resync", time.Time{})
+		}
 	}
 }
 
@@ -231,17 +254,18 @@ func (m *Matrix) SetNoAnswer(r int, err error, now time.Time) {
 	m.changed()
 }
 
-// SuspectDue reports whether row r holds a suspicion older than the hold,
-// which a member list should now confirm or clear.
-func (m *Matrix) SuspectDue(r int, now time.Time) bool {
+// SuspectsDue lists the members row r has suspected for longer than the
+// hold, which a member list should now confirm or clear.
+func (m *Matrix) SuspectsDue(r int, now time.Time) []string {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	for _, since := range m.rows[r].suspect {
+	var due []string
+	for j, since := range m.rows[r].suspect {
 		if now.Sub(since) >= m.hold {
-			return true
+			due = append(due, m.members[j])
 		}
 	}
-	return false
+	return due
 }
 
 // Tried reports whether every row's first snapshot was attempted.

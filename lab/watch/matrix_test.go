@@ -69,6 +69,23 @@ func TestMatrix(t *testing.T) {
 			m.Apply(0, Entry{Type: "member-join", Member: "d"}, at(1))
 			m.SetSnapshot(0, append(allAlive(nodes), Listed{"e", Left}), m.Mark(0), at(2))
 		}, "AAA.L"},
+		{"a check settles a suspicion and nothing else", func(m *Matrix) {
+			m.SetSnapshot(0, allAlive(nodes), 0, at(0))
+			m.Apply(0, Entry{Type: "member-suspect", Member: "c"}, at(1))
+			m.Apply(0, Entry{Type: "member-failed", Member: "a"}, at(1))
+			if due := m.SuspectsDue(0, at(5.9)); len(due) != 0 {
+				t.Errorf("due before the hold: %v", due)
+			}
+			if due := m.SuspectsDue(0, at(6)); len(due) != 1 || due[0] != "c" {
+				t.Errorf("due = %v, want [c]", due)
+			}
+			m.SetChecked(0, []string{"c"}, []Listed{{"c", Alive}}, m.Mark(0), at(6))
+		}, "FAA"},
+		{"a check that does not list the member", func(m *Matrix) {
+			m.SetSnapshot(0, allAlive(nodes), 0, at(0))
+			m.Apply(0, Entry{Type: "member-suspect", Member: "c"}, at(1))
+			m.SetChecked(0, []string{"c"}, nil, m.Mark(0), at(7))
+		}, "AA."},
 		{"no answer", func(m *Matrix) {
 			m.SetSnapshot(0, allAlive(nodes), 0, at(0))
 			m.SetNoAnswer(0, errors.New("refused"), at(1))

@@ -71,6 +71,7 @@ func TestFeedRealSerf(t *testing.T) {
 	defer func() { fcancel(); <-done }()
 	took := waitMatrix(t, f.Matrix(), 20*time.Second, allAliveCond(nodes))
 	t.Logf("serf: full matrix of alive after %s", took)
+	checkOne(t, ctx, f, nodes[1])
 
 	if err := procs[1].Process.Kill(); err != nil {
 		t.Fatal(err)
