@@ -126,7 +126,7 @@ func helpLines(p Palette) []string {
 	lines := []string{
 		p.title.wrap("lab watch: each row is an observer (a node whose agent is asked), each column a member;"),
 		"a cell is the member's state as that observer sees it. conv: the share of members the",
-		"observer sees as most observers do. Columns are numbered in the lab's order.",
+		"observer sees as most observers do. Columns are numbered by the number ending the name.",
 		"",
 	}
 	for _, s := range allStates {

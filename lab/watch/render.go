@@ -135,9 +135,9 @@ func titleLine(v View, st Stats, sc Screen, l layout) string {
 	return b.String()
 }
 
-// ruler numbers the columns (members by their place in the lab's order):
-// every 5th or 10th member, or, folded, the first member of a cell that
-// starts a new ten.
+// ruler numbers the columns: by the number that ends the member's name
+// (web_7: 7), else by its place in the lab's order; every 5th or 10th
+// member, or, folded, the first member of a cell that starts a new ten.
 func ruler(v View, cols []int, l layout) string {
 	line := make([]byte, 0, l.labelW+1+l.cells*l.pitch+convWidth)
 	line = append(line, strings.Repeat(" ", l.labelW+1)...)
@@ -148,14 +148,14 @@ func ruler(v View, cols []int, l layout) string {
 	}
 	free, prev := 0, -1
 	for c := 0; c < l.cells; c++ {
-		first := cols[l.left+c*l.fold]
+		n := memberNumber(v.Members, cols[l.left+c*l.fold])
 		pos := c * l.pitch
-		mark := c == 0 || (l.fold == 1 && (first+1)%step == 0) || (l.fold > 1 && first/10 != prev/10)
-		prev = first
+		mark := c == 0 || (l.fold == 1 && n%step == 0) || (l.fold > 1 && n/10 != prev/10)
+		prev = n
 		if !mark || pos < free {
 			continue
 		}
-		label := strconv.Itoa(first + 1)
+		label := strconv.Itoa(n)
 		for len(line) < start+pos {
 			line = append(line, ' ')
 		}
@@ -166,6 +166,19 @@ func ruler(v View, cols []int, l layout) string {
 		line = append(line, ' ')
 	}
 	return string(line) + " conv"
+}
+
+// memberNumber is the number that ends member j's name, else j+1.
+func memberNumber(members []string, j int) int {
+	name := members[j]
+	i := len(name)
+	for i > 0 && name[i-1] >= '0' && name[i-1] <= '9' {
+		i--
+	}
+	if n, err := strconv.Atoi(name[i:]); err == nil && len(name)-i <= 6 {
+		return n
+	}
+	return j + 1
 }
 
 // rowLine draws one observer's row: label, cells, convergence.

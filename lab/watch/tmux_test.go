@@ -15,6 +15,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/charmbracelet/lipgloss"
+
 	"github.com/gossiplab/gossiplab/internal/atomicfile"
 )
 
@@ -53,7 +55,7 @@ func tuiHelper(spec string) int {
 			defer pprof.StopCPUProfile()
 		}
 	}
-	if err := RunTUI(ctx, f, os.Stdin, os.Stdout, Options{Palette: NewPalette(nil, UnicodeGlyphs(), true)}); err != nil {
+	if err := RunTUI(ctx, f, os.Stdin, os.Stdout, Options{Palette: NewPalette(lipgloss.NewRenderer(os.Stdout), UnicodeGlyphs(), true)}); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
