@@ -94,7 +94,7 @@
 //
 // On the development machine (2 shared cores, 24 GB, Debian 12, Go
 // 1.26.8; other engineers' jobs kept the load average between 11 and
-// 22), on 2026-12-03, over four runs:
+// 22), on 2026-12-03, over five runs:
 //
 //   - 52 labagent agents (in one process, LAN profile) on 127.0.x.y, the
 //     TUI in a 120x62 tmux pane at the default interval, client commands
@@ -105,9 +105,9 @@
 //     processes at most 0.2%); the first full matrix was drawn 1.2 to
 //     2.1 s after the start (156 client processes started on this
 //     machine: in a lab they run on the nodes, here they share its two
-//     cores); a change was in the matrix 0.4 to 1.0 ms (median), at most
-//     5.1 ms after the observer's journal recorded it, and is drawn at
-//     most 50 ms later.
+//     cores); a change was in the matrix 0.4 to 1.0 ms (median; the
+//     slowest of a run 4 to 60 ms) after the observer's journal recorded
+//     it, and is drawn at most 50 ms later.
 //   - Bandwidth: idle, the follows send nothing; a change is one journal
 //     line (about 200 bytes) per observer. Member lists are labagent's
 //     JSON, 19 KB for 52 members (`go test -run '^$' -bench Once52
