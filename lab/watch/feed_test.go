@@ -85,8 +85,27 @@ func TestFeedRealAgents(t *testing.T) {
 	t.Logf("%s failed in every other row %s after it was killed", dead, took)
 
 	jcancel()
-	var failedRows, noAnswer int
-	var worst time.Duration
+	failedRows, noAnswer, worst := readChanges(t, lines, dead, killed)
+	if err := <-jdone; err != nil {
+		t.Errorf("json: %v", err)
+	}
+	if failedRows < len(c.nodes)-1 || noAnswer != 1 {
+		t.Errorf("--json told %d rows seeing %s failed and %d no-answer of it; want %d and 1", failedRows, dead, noAnswer, len(c.nodes)-1)
+	}
+	t.Logf("slowest change applied %s after its journal recorded it", worst)
+
+	out, err = once()
+	var na *NoAnswerError
+	if !errors.As(err, &na) || len(na.Nodes) != 1 || na.Nodes[0] != dead {
+		t.Errorf("once after the kill: %v, want no answer from %s\n%s", err, dead, out)
+	}
+}
+
+// readChanges reads --json change lines to the end: how many rows saw
+// dead fail after killed, how many said dead gives no answer, and the
+// longest time from a journal's record to its change.
+func readChanges(t *testing.T, lines *bufio.Scanner, dead string, killed time.Time) (failedRows, noAnswer int, worst time.Duration) {
+	t.Helper()
 	for lines.Scan() {
 		var l changeLine
 		if err := json.Unmarshal(lines.Bytes(), &l); err != nil {
@@ -102,17 +121,5 @@ func TestFeedRealAgents(t *testing.T) {
 			}
 		}
 	}
-	if err := <-jdone; err != nil {
-		t.Errorf("json: %v", err)
-	}
-	if failedRows < len(c.nodes)-1 || noAnswer != 1 {
-		t.Errorf("--json told %d rows seeing %s failed and %d no-answer of it; want %d and 1", failedRows, dead, noAnswer, len(c.nodes)-1)
-	}
-	t.Logf("slowest change applied %s after its journal recorded it", worst)
-
-	out, err = once()
-	var na *NoAnswerError
-	if !errors.As(err, &na) || len(na.Nodes) != 1 || na.Nodes[0] != dead {
-		t.Errorf("once after the kill: %v, want no answer from %s\n%s", err, dead, out)
-	}
+	return failedRows, noAnswer, worst
 }

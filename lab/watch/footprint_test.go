@@ -41,21 +41,9 @@ func BenchmarkWatch52(b *testing.B) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	c := startCluster(b, ctx, 52, true)
-	s := tmuxSession{t: b, sock: fmt.Sprintf("glwatch-bench-%d", os.Getpid())}
-	b.Cleanup(func() { _ = exec.Command("tmux", "-L", s.sock, "kill-server").Run() })
-	var spec []string
-	for _, n := range c.nodes {
-		spec = append(spec, n+"="+c.addrs[n])
-	}
 	dir := b.TempDir()
 	faultFile, statsFile := filepath.Join(dir, "fault.json"), filepath.Join(dir, "stats.json")
-	cmd := fmt.Sprintf("exec env %s=%s GLWATCH_INTERVAL=1s GLWATCH_FAULT=%s GLWATCH_STATS=%s GLWATCH_CPUPROFILE=%s %s",
-		tuiEnv, quote(strings.Join(spec, ",")), quote(faultFile), quote(statsFile), quote(os.Getenv("GLWATCH_CPUPROFILE")), quote(os.Args[0]))
-	s.run("new-session", "-d", "-s", "w", "-x", "120", "-y", "62", cmd)
-	pid, err := strconv.Atoi(strings.TrimSpace(s.run("display-message", "-p", "-t", "w", "#{pane_pid}")))
-	if err != nil {
-		b.Fatal(err)
-	}
+	s, pid := startPane(b, c, faultFile, statsFile)
 	alive := strings.Repeat("●", 52)
 	s.waitScreen(60*time.Second, "52 rows of alive", func(screen string) bool {
 		rows := matrixRows(screen, c.nodes)
@@ -96,10 +84,7 @@ func BenchmarkWatch52(b *testing.B) {
 			}
 			return true
 		})
-		if path := os.Getenv("GLWATCH_SCREENSHOT"); path != "" {
-			_ = os.WriteFile(path, []byte(screen), 0o644)
-			_ = os.WriteFile(path+".ansi", []byte(s.run("capture-pane", "-p", "-e", "-t", "w")), 0o644)
-		}
+		saveScreen(s, screen)
 	})
 	b.StopTimer()
 	st := readStats(b, statsFile)
@@ -110,6 +95,11 @@ func BenchmarkWatch52(b *testing.B) {
 	b.ReportMetric(faultSelf, "cpu-fault-%")
 	b.ReportMetric(faultKids, "clients-cpu-fault-%")
 	b.ReportMetric(faultRx, "rx-fault-B/s")
+	reportFeed(b, st)
+}
+
+// reportFeed reports the first full matrix and the change latencies.
+func reportFeed(b *testing.B, st helperStats) {
 	b.ReportMetric(float64(st.FirstFull.Milliseconds()), "first-full-ms")
 	lat := slices.Sorted(slices.Values(st.Latencies))
 	if len(lat) > 0 {
@@ -119,6 +109,34 @@ func BenchmarkWatch52(b *testing.B) {
 		b.ReportMetric(ms(lat[len(lat)-1]), "latency-max-ms")
 	}
 	b.ReportMetric(float64(len(lat)), "changes")
+}
+
+// saveScreen writes screen to $GLWATCH_SCREENSHOT, and with its colours
+// to that name with .ansi added, when it is set.
+func saveScreen(s tmuxSession, screen string) {
+	if path := os.Getenv("GLWATCH_SCREENSHOT"); path != "" {
+		_ = os.WriteFile(path, []byte(screen), 0o644)
+		_ = os.WriteFile(path+".ansi", []byte(s.run("capture-pane", "-p", "-e", "-t", "w")), 0o644)
+	}
+}
+
+// startPane shows the TUI over c at the default interval in a 120x62
+// tmux pane and returns the session and the TUI's pid.
+func startPane(b *testing.B, c *cluster, faultFile, statsFile string) (tmuxSession, int) {
+	s := tmuxSession{t: b, sock: fmt.Sprintf("glwatch-bench-%d", os.Getpid())}
+	b.Cleanup(func() { _ = exec.Command("tmux", "-L", s.sock, "kill-server").Run() })
+	var spec []string
+	for _, n := range c.nodes {
+		spec = append(spec, n+"="+c.addrs[n])
+	}
+	cmd := fmt.Sprintf("exec env %s=%s GLWATCH_INTERVAL=1s GLWATCH_FAULT=%s GLWATCH_STATS=%s GLWATCH_CPUPROFILE=%s %s",
+		tuiEnv, quote(strings.Join(spec, ",")), quote(faultFile), quote(statsFile), quote(os.Getenv("GLWATCH_CPUPROFILE")), quote(os.Args[0]))
+	s.run("new-session", "-d", "-s", "w", "-x", "120", "-y", "62", cmd)
+	pid, err := strconv.Atoi(strings.TrimSpace(s.run("display-message", "-p", "-t", "w", "#{pane_pid}")))
+	if err != nil {
+		b.Fatal(err)
+	}
+	return s, pid
 }
 
 func readStats(b *testing.B, path string) helperStats {

@@ -115,7 +115,7 @@ func (r *localRunner) Stream(ctx context.Context, node, cmd string, each func([]
 	return err
 }
 
-// cluster is n in-process labagent agents web_0... on 127.0.S.x, each
+// cluster is n in-process labagent agents web_1... on 127.0.S.x, each
 // with its RPC server on its own address, port 7373: with agenttest's
 // fast timers, or with lan, the LAN profile's (as deployed; fast timers
 // make a large cluster in one process flap on a busy machine).
@@ -133,6 +133,7 @@ func startCluster(t testing.TB, ctx context.Context, n int, lan bool) *cluster {
 		Subnet: subnet,
 		Prefix: "web_",
 		Configure: func(i int, cfg *agent.Config) {
+			cfg.NodeName = fmt.Sprintf("web_%d", i+1) // as a lab names them
 			cfg.RPCAddr = agenttest.Addr(subnet, i).String() + ":7373"
 			if lan {
 				cfg.Profile, cfg.Tuning = "lan", agent.Tuning{}

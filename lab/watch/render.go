@@ -71,6 +71,9 @@ func Render(v View, st Stats, sc Screen, p Palette) Frame {
 	footer := footerLines(v, st, sc, p, len(rows))
 	body := len(rows)
 	if sc.Height > 0 {
+		for len(footer) > 1 && sc.Height-2-len(footer) < 1 {
+			footer = footer[1:] // a tiny terminal keeps the matrix and the legend
+		}
 		body = max(1, sc.Height-2-len(footer))
 	}
 	f.Body = body

@@ -89,6 +89,7 @@ func TestRenderGolden(t *testing.T) {
 		{"nodes250-fold.txt", bigMatrix(250), Screen{Width: 120, Height: 40, Keys: true, Events: -1, Fault: fault}, false, false},
 		{"nodes250-zoom.txt", bigMatrix(250), Screen{Width: 120, Height: 40, Top: 240, Left: 30, Zoom: true, Keys: true, Events: -1}, false, false},
 		{"nodes52-narrow.txt", bigMatrix(52), Screen{Width: 60, Height: 20, Top: 5, Keys: true, Events: -1, Fault: fault}, false, false},
+		{"tiny.txt", bigMatrix(52), Screen{Width: 40, Height: 5, Keys: true, Events: -1, Fault: fault}, false, false},
 		{"too-narrow.txt", bigMatrix(52), Screen{Width: 12, Height: 20, Keys: true, Events: -1}, false, false},
 		{"filtered.txt", bigMatrix(52), Screen{Width: 120, Height: 20, Rows: seq(8), Cols: seq(10), Filter: "web_[1-10]", Paused: true, Keys: true, Events: -1}, false, false},
 		{"help.txt", statesMatrix(), Screen{Width: 100, Height: 30, Help: true, Keys: true, Events: -1}, false, false},

@@ -25,31 +25,7 @@ func TestFeedRealSerf(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 45*time.Second)
 	defer cancel()
 	const n = 4
-	subnet := agenttest.SubnetFor("watchui/" + t.Name())
-	addrs := map[string]string{}
-	var nodes []string
-	var procs []*exec.Cmd
-	for i := range n {
-		name, ip := fmt.Sprintf("serf_%d", i), agenttest.Addr(subnet, i).String()
-		args := []string{"agent", "-node=" + name, "-bind=" + ip + ":7946", "-rpc-addr=" + ip + ":7373", "-profile=local", "-log-level=info"}
-		if i > 0 {
-			args = append(args, "-retry-join="+agenttest.Addr(subnet, 0).String()+":7946", "-retry-interval=200ms")
-		}
-		cmd := exec.Command(bin, args...)
-		logf, err := os.Create(filepath.Join(t.TempDir(), "serf.log"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		cmd.Stdout, cmd.Stderr = logf, logf
-		cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait(); _ = logf.Close() })
-		procs = append(procs, cmd)
-		nodes = append(nodes, name)
-		addrs[name] = ip + ":7373"
-	}
+	nodes, addrs, procs := startSerf(t, bin, n)
 	serfCmd := func(sub string, args ...string) string {
 		s := quote(bin) + " " + sub
 		for _, a := range args {
@@ -87,4 +63,33 @@ func TestFeedRealSerf(t *testing.T) {
 	if len(seen) != n-1 {
 		t.Errorf("the monitors told %v of the failure, want every other node", seen)
 	}
+}
+
+// startSerf starts n Serf agents serf_0... on 127.0.S.x (local profile),
+// joined to the first, each with its RPC server on its own address.
+func startSerf(t *testing.T, bin string, n int) (nodes []string, addrs map[string]string, procs []*exec.Cmd) {
+	subnet := agenttest.SubnetFor("watchui/" + t.Name())
+	addrs = map[string]string{}
+	for i := range n {
+		name, ip := fmt.Sprintf("serf_%d", i), agenttest.Addr(subnet, i).String()
+		args := []string{"agent", "-node=" + name, "-bind=" + ip + ":7946", "-rpc-addr=" + ip + ":7373", "-profile=local", "-log-level=info"}
+		if i > 0 {
+			args = append(args, "-retry-join="+agenttest.Addr(subnet, 0).String()+":7946", "-retry-interval=200ms")
+		}
+		cmd := exec.Command(bin, args...)
+		logf, err := os.Create(filepath.Join(t.TempDir(), "serf.log"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		cmd.Stdout, cmd.Stderr = logf, logf
+		cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait(); _ = logf.Close() })
+		procs = append(procs, cmd)
+		nodes = append(nodes, name)
+		addrs[name] = ip + ":7373"
+	}
+	return nodes, addrs, procs
 }

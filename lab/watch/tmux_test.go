@@ -21,7 +21,7 @@ import (
 )
 
 // tuiHelper runs the TUI over the agents spec names
-// ("web_0=127.0.9.1:7373,web_1=..."), in the terminal the test binary
+// ("web_1=127.0.9.1:7373,web_2=..."), in the terminal the test binary
 // was started in (a tmux pane). GLWATCH_FAULT names the fault file,
 // GLWATCH_INTERVAL the interval (default 200ms), GLWATCH_STATS a file to
 // write the feed's figures to every second (helperStats).
@@ -211,13 +211,21 @@ func TestTUIInTmux(t *testing.T) {
 	s.run("send-keys", "-t", "w", "x")
 	s.waitScreen(5*time.Second, "the matrix again", func(screen string) bool { return len(matrixRows(screen, c.nodes)) == 5 })
 
+	s.quitRestores()
+}
+
+// quitRestores presses q and checks that the shell the TUI ran from has
+// its terminal back: the main screen, the cursor shown, and the line
+// discipline as it was (icanon, echo).
+func (s tmuxSession) quitRestores() {
+	s.t.Helper()
 	s.run("send-keys", "-t", "w", "q")
 	s.waitScreen(10*time.Second, "the shell again", func(screen string) bool { return strings.Contains(screen, "exit=0") })
 	if after := s.capture(); strings.Contains(after, "●") || strings.Contains(after, "✗") {
-		t.Errorf("the matrix is still on the screen after q:\n%s", after)
+		s.t.Errorf("the matrix is still on the screen after q:\n%s", after)
 	}
 	if got := strings.TrimSpace(s.run("display-message", "-p", "-t", "w", "alternate=#{alternate_on} cursor=#{cursor_flag}")); got != "alternate=0 cursor=1" {
-		t.Errorf("after q: %s; want alternate=0 cursor=1", got)
+		s.t.Errorf("after q: %s; want alternate=0 cursor=1", got)
 	}
 	s.run("send-keys", "-t", "w", "stty -a | tr ' ' '\\n' | grep -x -e icanon -e echo | tr '\\n' ' '; echo tty-modes", "Enter")
 	s.waitScreen(5*time.Second, "the line discipline restored (icanon, echo)", func(screen string) bool {

@@ -26,14 +26,12 @@ const redrawAfter = 50 * time.Millisecond
 // terminal is restored on return.
 func RunTUI(ctx context.Context, f *Feed, in io.Reader, out io.Writer, opts Options) error {
 	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
 		f.Run(ctx)
 	}()
-	defer func() { <-done }()
-	defer cancel()
+	defer func() { cancel(); <-done }()
 	m := newTUI(ctx, f, opts)
 	p := tea.NewProgram(m, tea.WithContext(ctx), tea.WithAltScreen(), tea.WithInput(in), tea.WithOutput(out), tea.WithFPS(1000/int(redrawAfter/time.Millisecond)))
 	_, err := p.Run()
