@@ -71,7 +71,7 @@
 // input closes. Member lists do not show suspicion and memberlist tells
 // no one when a suspected member refutes it, so a suspect cell stays
 // suspect for Config.SuspectHold, then the observer is asked for that
-// member alone (`members -name`); a whole row is audited after about 30
+// member alone (`members -name`); a whole row is audited after about 60
 // intervals, then at doubling spans up to about 300, each spread at
 // random so that rows do not come all at once. A follow that ends is
 // started again (after 0.25 s, doubling to 10 s); an observer that
@@ -94,27 +94,28 @@
 //
 // On the development machine (2 shared cores, 24 GB, Debian 12, Go
 // 1.26.8; other engineers' jobs kept the load average between 11 and
-// 22), on 2026-12-03, over five runs:
+// 27), on 2026-12-03, over seven runs:
 //
 //   - 52 labagent agents (in one process, LAN profile) on 127.0.x.y, the
 //     TUI in a 120x62 tmux pane at the default interval, client commands
-//     run locally in place of SSH
+//     run locally in place of SSH, one agent killed after 20 s
 //     (`go test -run '^$' -bench Watch52 -benchtime 1x ./lab/watch/`, two
-//     20 s windows): the watcher used 1.2 to 1.9% of one core idle and
-//     2.0 to 2.4% in the 20 s after an agent was killed (its client
-//     processes at most 0.2%); the first full matrix was drawn 1.2 to
-//     2.1 s after the start (156 client processes started on this
-//     machine: in a lab they run on the nodes, here they share its two
-//     cores); a change was in the matrix 0.4 to 1.0 ms (median; the
-//     slowest of a run 4 to 60 ms) after the observer's journal recorded
-//     it, and is drawn at most 50 ms later.
-//   - Bandwidth: idle, the follows send nothing; a change is one journal
-//     line (about 200 bytes) per observer. Member lists are labagent's
-//     JSON, 19 KB for 52 members (`go test -run '^$' -bench Once52
-//     -benchtime 1x ./lab/watch/`: 981,504 bytes for the 52 rows, in
-//     1.9 s): 1 MB at the start, then the audits, 7 to 15 KB/s measured
-//     in the first minute, about 3.3 KB/s once they are 5 minutes apart; a
-//     suspicion's check is about 0.6 KB.
+//     20 s windows): the watcher used 0.8 to 1.8% of one core idle and
+//     1.4 to 2.2% in the 20 s after the kill (its client processes at
+//     most 0.25%); the first full matrix was drawn 1.1 to 5.0 s after the
+//     start (156 client processes started on this machine; in a lab they
+//     run on the nodes, here they share its two cores with the agents); a
+//     change was in the matrix 0.6 to 1.0 ms (median), at most 3.9 to
+//     33 ms, after the observer's journal recorded it, and is drawn at
+//     most 50 ms later.
+//   - Bandwidth, from the same runs: idle, nothing (0 B/s over the first
+//     48 s); the kill's journal lines 0.5 KB/s and the suspicions' checks
+//     0.1 KB/s over its 20 s window. A member list of 52 is 19 KB of
+//     labagent's JSON (`go test -run '^$' -bench Once52 -benchtime 1x
+//     ./lab/watch/`: 981,504 bytes for the 52 rows, in 1.9 s), so the
+//     start costs 1 MB and each audit round 1 MB, spread over its span:
+//     rounds at about 1, 3, 7 and 12 minutes, then every 5, about
+//     3.3 KB/s in the long run.
 //   - Drawing (`go test -run '^$' -bench 'Frame|Once250|Update|Apply|Stats'
 //     -benchmem ./lab/watch/`): a 120x50 frame of a 250x250 matrix
 //     (copy, figures, folded cells) 0.56 to 1.7 ms, of which the figures

@@ -38,7 +38,7 @@ type Config struct {
 	// Interval bounds the screen's refresh and paces resyncs (default
 	// 1 s): a suspicion is checked (the observer lists that member) at
 	// the first tick after SuspectHold; a whole row is audited after
-	// about 30 intervals, then at doubling spans up to about 300.
+	// about 60 intervals, then at doubling spans up to about 300.
 	Interval time.Duration
 	// SuspectHold is how long a suspect cell stays suspect while member
 	// lists show the member alive (memberlist tells no one when a
@@ -82,7 +82,7 @@ func (c *Config) defaults() error {
 type Feed struct {
 	cfg Config
 	m   *Matrix
-	rx  atomic.Int64 // bytes received from the nodes
+	rx  [numTraffic]atomic.Int64 // bytes received from the nodes, by kind
 	sem chan struct{}
 	// firstRound is closed once every observer was asked for its list:
 	// follows that resume from a cursor wait for it (at most
@@ -109,7 +109,29 @@ func NewFeed(cfg Config) (*Feed, error) {
 func (f *Feed) Matrix() *Matrix { return f.m }
 
 // Received is how many bytes the nodes sent so far (outputs and lines).
-func (f *Feed) Received() int64 { return f.rx.Load() }
+func (f *Feed) Received() int64 {
+	t := f.Traffic()
+	return t.Lists + t.Checks + t.Follows
+}
+
+// Traffic is what the nodes sent, in bytes, by kind.
+type Traffic struct {
+	Lists   int64 // whole member lists: first snapshots, audits
+	Checks  int64 // lists of suspected members
+	Follows int64 // the follows' lines
+}
+
+const (
+	trafficLists = iota
+	trafficChecks
+	trafficFollows
+	numTraffic
+)
+
+// Traffic is what the nodes sent so far, by kind.
+func (f *Feed) Traffic() Traffic {
+	return Traffic{Lists: f.rx[trafficLists].Load(), Checks: f.rx[trafficChecks].Load(), Follows: f.rx[trafficFollows].Load()}
+}
 
 // Interval is the configured interval.
 func (f *Feed) Interval() time.Duration { return f.cfg.Interval }
@@ -208,7 +230,7 @@ func (f *Feed) session(ctx context.Context, r int) error {
 func (f *Feed) keep(ctx context.Context, r int, cancel context.CancelFunc, done <-chan error) error {
 	tick := time.NewTicker(f.cfg.Interval)
 	defer tick.Stop()
-	span := 30 * f.cfg.Interval
+	span := 60 * f.cfg.Interval
 	audit := time.Now().Add(jitter(span))
 	for {
 		var err error
@@ -243,7 +265,7 @@ func jitter(d time.Duration) time.Duration {
 // (or records that it gives no answer).
 func (f *Feed) resync(ctx context.Context, r int) (Snapshot, error) {
 	var snap Snapshot
-	err := f.ask(ctx, r, f.cfg.Agent.SnapshotCmd(), func(out []byte, mark uint64) error {
+	err := f.ask(ctx, r, trafficLists, f.cfg.Agent.SnapshotCmd(), func(out []byte, mark uint64) error {
 		var err error
 		if snap, err = f.cfg.Agent.ParseSnapshot(out); err == nil {
 			f.m.SetSnapshot(r, snap.Members, mark, time.Now())
@@ -255,7 +277,7 @@ func (f *Feed) resync(ctx context.Context, r int) (Snapshot, error) {
 
 // check asks observer r for the named members only.
 func (f *Feed) check(ctx context.Context, r int, names []string) error {
-	return f.ask(ctx, r, f.cfg.Agent.CheckCmd(names), func(out []byte, mark uint64) error {
+	return f.ask(ctx, r, trafficChecks, f.cfg.Agent.CheckCmd(names), func(out []byte, mark uint64) error {
 		ls, err := f.cfg.Agent.ParseCheck(out)
 		if err == nil {
 			f.m.SetChecked(r, names, ls, mark, time.Now())
@@ -266,7 +288,7 @@ func (f *Feed) check(ctx context.Context, r int, names []string) error {
 
 // ask runs cmd on observer r and hands its output to use, with the mark
 // taken before it ran; an error makes the row one without an answer.
-func (f *Feed) ask(ctx context.Context, r int, cmd string, use func(out []byte, mark uint64) error) error {
+func (f *Feed) ask(ctx context.Context, r, kind int, cmd string, use func(out []byte, mark uint64) error) error {
 	select {
 	case f.sem <- struct{}{}:
 	case <-ctx.Done():
@@ -277,7 +299,7 @@ func (f *Feed) ask(ctx context.Context, r int, cmd string, use func(out []byte, 
 	cctx, cancel := context.WithTimeout(ctx, f.cfg.Timeout)
 	defer cancel()
 	out, err := f.cfg.Runner.Run(cctx, f.cfg.Observers[r], cmd)
-	f.rx.Add(int64(len(out)))
+	f.rx[kind].Add(int64(len(out)))
 	if ctx.Err() != nil {
 		return ctx.Err()
 	}
@@ -323,7 +345,7 @@ func (f *Feed) follow(ctx context.Context, r int, cursor uint64, ready chan<- st
 	var once sync.Once
 	var last, exit string
 	err := f.cfg.Runner.Stream(ctx, f.cfg.Observers[r], followScript(f.cfg.Agent.FollowCmd(cursor)), func(line []byte) {
-		f.rx.Add(int64(len(line)) + 1)
+		f.rx[trafficFollows].Add(int64(len(line)) + 1)
 		s := string(line)
 		switch {
 		case strings.HasPrefix(s, markStart):

@@ -57,14 +57,16 @@ func BenchmarkWatch52(b *testing.B) {
 	time.Sleep(3 * time.Second) // the start's commands end
 	b.ResetTimer()
 
-	measure := func(during func()) (self, children, rx float64) {
+	measure := func(during func()) (self, children float64, rx Traffic) {
 		st0, self0, kids0 := readStats(b, statsFile), cpuSeconds(b, pid), childrenCPU(b, pid)
 		start := time.Now()
 		during()
 		time.Sleep(time.Until(start.Add(window)))
 		el := time.Since(start).Seconds()
 		st1 := readStats(b, statsFile)
-		return (cpuSeconds(b, pid) - self0) / el * 100, (childrenCPU(b, pid) - kids0) / el * 100, float64(st1.Received-st0.Received) / el
+		perS := func(a, b int64) int64 { return int64(float64(b-a) / el) }
+		rx = Traffic{Lists: perS(st0.Traffic.Lists, st1.Traffic.Lists), Checks: perS(st0.Traffic.Checks, st1.Traffic.Checks), Follows: perS(st0.Traffic.Follows, st1.Traffic.Follows)}
+		return (cpuSeconds(b, pid) - self0) / el * 100, (childrenCPU(b, pid) - kids0) / el * 100, rx
 	}
 	idleSelf, idleKids, idleRx := measure(func() {})
 	dead := c.nodes[7]
@@ -91,11 +93,18 @@ func BenchmarkWatch52(b *testing.B) {
 	s.run("send-keys", "-t", "w", "q")
 	b.ReportMetric(idleSelf, "cpu-idle-%")
 	b.ReportMetric(idleKids, "clients-cpu-idle-%")
-	b.ReportMetric(idleRx, "rx-idle-B/s")
+	reportTraffic(b, "idle", idleRx)
 	b.ReportMetric(faultSelf, "cpu-fault-%")
 	b.ReportMetric(faultKids, "clients-cpu-fault-%")
-	b.ReportMetric(faultRx, "rx-fault-B/s")
+	reportTraffic(b, "fault", faultRx)
 	reportFeed(b, st)
+}
+
+// reportTraffic reports bytes per second by kind.
+func reportTraffic(b *testing.B, window string, t Traffic) {
+	b.ReportMetric(float64(t.Lists), "rx-lists-"+window+"-B/s")
+	b.ReportMetric(float64(t.Checks), "rx-checks-"+window+"-B/s")
+	b.ReportMetric(float64(t.Follows), "rx-follows-"+window+"-B/s")
 }
 
 // reportFeed reports the first full matrix and the change latencies.

@@ -64,7 +64,7 @@ func tuiHelper(spec string) int {
 
 // helperStats are the feed's figures for the footprint benchmark.
 type helperStats struct {
-	Received int64 `json:"received"`
+	Traffic Traffic `json:"traffic"`
 	// FirstFull is when every observer first answered, since the start.
 	FirstFull time.Duration `json:"first_full_ns"`
 	// Latencies are the times from an observer's journal recording an
@@ -93,7 +93,7 @@ func writeStats(ctx context.Context, f *Feed, path string) {
 		if st.FirstFull == 0 && m.Tried() && !slices.Contains(m.View().Answered, false) {
 			st.FirstFull = time.Since(start)
 		}
-		st.Received = f.Received()
+		st.Traffic = f.Traffic()
 		if i%10 == 0 {
 			data, _ := json.Marshal(st)
 			_ = atomicfile.WriteFile(path, data, 0o644)
