@@ -137,3 +137,18 @@ func TestFollowScript(t *testing.T) {
 		t.Errorf("closing stdin: lines %q after %s, want the command ended by SIGTERM", lines, time.Since(start))
 	}
 }
+
+// TestSerfFollowFails: when serf monitor cannot start (the agent is
+// down), the row gives no answer rather than waiting for its first one.
+func TestSerfFollowFails(t *testing.T) {
+	f, err := NewFeed(Config{Runner: cannedRunner{}, Agent: Serf(labagentCmd), Observers: []string{"web_1"}, Nodes: []string{"web_1"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	go f.Run(ctx)
+	waitMatrix(t, f.Matrix(), 4*time.Second, func(v View) (bool, string) {
+		return !v.Answered[0] && v.Errors[0] != "", "web_1 is still awaited"
+	})
+}

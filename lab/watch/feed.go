@@ -211,6 +211,11 @@ func (f *Feed) session(ctx context.Context, r int) error {
 	if !f.cfg.Agent.Cursored() {
 		select {
 		case err := <-done:
+			// The follow could not start: the list says whether the
+			// agent answers at all.
+			if _, lerr := f.resync(ctx, r); lerr != nil {
+				return lerr
+			}
 			return err
 		case <-ready:
 		case <-time.After(2 * time.Second):
