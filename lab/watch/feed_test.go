@@ -6,9 +6,13 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"math"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/gossiplab/gossiplab/agent"
+	"github.com/gossiplab/gossiplab/agent/agenttest"
 )
 
 // TestFeedRealAgents watches five real labagent agents through their
@@ -81,8 +85,11 @@ func TestFeedRealAgents(t *testing.T) {
 	if err := c.Agents[2].Shutdown(); err != nil {
 		t.Fatal(err)
 	}
-	took := waitMatrix(t, f.Matrix(), 15*time.Second, failedCond(dead))
-	t.Logf("%s failed in every other row %s after it was killed", dead, took)
+	// memberlist's bound, the watch's interval, and a second for a busy
+	// machine's late timers.
+	bound := suspicionBound(agenttest.FastTuning(), len(c.nodes)) + cfg.Interval + time.Second
+	took := waitMatrix(t, f.Matrix(), bound, failedCond(dead))
+	t.Logf("%s failed in every other row %s after it was killed (bound %s)", dead, took, bound)
 
 	jcancel()
 	failedRows, noAnswer, worst := readChanges(t, lines, dead, killed)
@@ -99,6 +106,15 @@ func TestFeedRealAgents(t *testing.T) {
 	if !errors.As(err, &na) || len(na.Nodes) != 1 || na.Nodes[0] != dead {
 		t.Errorf("once after the kill: %v, want no answer from %s\n%s", err, dead, out)
 	}
+}
+
+// suspicionBound is the longest memberlist takes to declare a crashed
+// member of n failed with tu: a probe round, then the longest suspicion
+// (6 times the base timeout, memberlist's SuspicionMaxTimeoutMult in
+// every profile).
+func suspicionBound(tu agent.Tuning, n int) time.Duration {
+	base := time.Duration(float64(tu.SuspicionMult) * math.Max(1, math.Log10(float64(n))) * float64(tu.ProbeInterval))
+	return tu.ProbeInterval + tu.ProbeTimeout + 6*base
 }
 
 // readChanges reads --json change lines to the end: how many rows saw

@@ -41,7 +41,7 @@ func Once(ctx context.Context, f *Feed, w io.Writer, width int, opts Options) er
 	for i, ok := range v.Answered {
 		if !ok {
 			silent = append(silent, v.Observers[i])
-			fmt.Fprintf(&b, "%s: %s\n", v.Observers[i], firstLine(v.Errors[i]))
+			fmt.Fprintf(&b, "no answer: %s\n", firstLine(v.Errors[i]))
 		}
 	}
 	if _, err := io.WriteString(w, b.String()); err != nil {

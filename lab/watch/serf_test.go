@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gossiplab/gossiplab/agent"
 	"github.com/gossiplab/gossiplab/agent/agenttest"
 	"github.com/gossiplab/gossiplab/internal/labtest"
 )
@@ -52,8 +53,13 @@ func TestFeedRealSerf(t *testing.T) {
 	if err := procs[1].Process.Kill(); err != nil {
 		t.Fatal(err)
 	}
-	took = waitMatrix(t, f.Matrix(), 20*time.Second, failedCond(nodes[1]))
-	t.Logf("serf: %s failed in every other row %s after it was killed", nodes[1], took)
+	tu, err := agent.ProfileTuning("local") // memberlist's, as serf -profile=local uses
+	if err != nil {
+		t.Fatal(err)
+	}
+	bound := suspicionBound(tu, n) + 200*time.Millisecond + time.Second
+	took = waitMatrix(t, f.Matrix(), bound, failedCond(nodes[1]))
+	t.Logf("serf: %s failed in every other row %s after it was killed (bound %s)", nodes[1], took, bound)
 	seen := map[string]bool{}
 	for _, c := range f.Matrix().Drain() {
 		if c.Member == nodes[1] && c.State == Failed && c.Cause == "member-failed" {
