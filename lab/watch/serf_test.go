@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -23,10 +24,21 @@ import (
 // serf monitor streams.
 func TestFeedRealSerf(t *testing.T) {
 	bin := labtest.BuildSerf(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 45*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
 	const n = 4
 	nodes, addrs, procs := startSerf(t, bin, n)
+	// The cluster first forms (a gossip lost on a busy machine can keep a
+	// member unknown to another until the next push/pull, 15 s or more).
+	agenttest.WaitFor(t, 40*time.Second, func() (bool, string) {
+		for _, node := range nodes {
+			out, err := exec.Command(bin, "members", "-status=alive", "-rpc-addr="+addrs[node]).Output()
+			if got := strings.Count(string(out), "alive"); err != nil || got != n {
+				return false, fmt.Sprintf("%s sees %d alive (%v)", node, got, err)
+			}
+		}
+		return true, ""
+	})
 	serfCmd := func(sub string, args ...string) string {
 		s := quote(bin) + " " + sub
 		for _, a := range args {
@@ -92,7 +104,15 @@ func startSerf(t *testing.T, bin string, n int) (nodes []string, addrs map[strin
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
 		}
-		t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait(); _ = logf.Close() })
+		t.Cleanup(func() {
+			_ = cmd.Process.Kill()
+			_ = cmd.Wait()
+			_ = logf.Close()
+			if t.Failed() {
+				out, _ := os.ReadFile(logf.Name())
+				t.Logf("%s's log:\n%s", name, out)
+			}
+		})
 		procs = append(procs, cmd)
 		nodes = append(nodes, name)
 		addrs[name] = ip + ":7373"
