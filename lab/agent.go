@@ -15,6 +15,7 @@ import (
 	"strings"
 
 	"github.com/gossiplab/gossiplab/internal/atomicfile"
+	"github.com/gossiplab/gossiplab/internal/boundedfile"
 	"github.com/gossiplab/gossiplab/provision"
 )
 
@@ -66,7 +67,7 @@ func FindAgentBinaries(flavour provision.Flavour, given, dir string) (map[string
 // script ("#!") runs anywhere; it is offered for the host's architecture.
 func ELFArch(path string) (string, error) {
 	head := make([]byte, 4)
-	r, err := os.Open(path)
+	r, err := boundedfile.Open(path, 1<<40) // any size; a pipe or a device is refused
 	if err != nil {
 		return "", err
 	}
@@ -105,7 +106,7 @@ const EncryptKeySize = 32
 // lab: every later provision uses the same one.
 func EnsureEncryptKey(p Paths) ([]byte, error) {
 	path := p.EncryptKey()
-	data, err := os.ReadFile(path)
+	data, err := boundedfile.ReadFile(path, 4096)
 	switch {
 	case err == nil:
 		st, serr := os.Stat(path)

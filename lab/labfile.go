@@ -5,9 +5,10 @@ import (
 	"fmt"
 	"io/fs"
 	"net/netip"
-	"os"
 	"strings"
 
+	"github.com/gossiplab/gossiplab/internal/boundedfile"
+	"github.com/gossiplab/gossiplab/internal/hint"
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/gohcl"
 	"github.com/hashicorp/hcl/v2/hclparse"
@@ -74,12 +75,12 @@ var ErrNoLabFile = errors.New("no lab file")
 // callers apply flag overrides first, then Validate.
 func LoadFile(path string) (Spec, *FileSource, error) {
 	spec := DefaultSpec()
-	src, err := os.ReadFile(path)
+	src, err := boundedfile.ReadFile(path, MaxLabFileSize)
 	if errors.Is(err, fs.ErrNotExist) {
 		return spec, nil, fmt.Errorf("%w: %s", ErrNoLabFile, path)
 	}
 	if err != nil {
-		return spec, nil, fmt.Errorf("read lab file: %w", err)
+		return spec, nil, hint.Wrap(fmt.Errorf("read lab file: %w", err), "lab.hcl must be a regular file of at most 1 MB: lab init writes one")
 	}
 	return ParseFile(path, src)
 }

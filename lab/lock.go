@@ -6,6 +6,7 @@ import (
 	"os"
 	"strings"
 
+	"github.com/gossiplab/gossiplab/internal/boundedfile"
 	"github.com/gossiplab/gossiplab/internal/flock"
 )
 
@@ -30,7 +31,7 @@ func AcquireLock(p Paths, what string) (*Lock, error) {
 		return nil, fmt.Errorf("lock lab: %w", err)
 	}
 	if err := flock.TryLock(f); errors.Is(err, flock.ErrHeld) {
-		holder, _ := os.ReadFile(p.LockFile())
+		holder, _ := boundedfile.ReadFile(p.LockFile(), 4096)
 		f.Close()
 		h := strings.TrimSpace(string(holder))
 		if h == "" {

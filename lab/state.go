@@ -9,7 +9,12 @@ import (
 	"time"
 
 	"github.com/gossiplab/gossiplab/internal/atomicfile"
+	"github.com/gossiplab/gossiplab/internal/boundedfile"
 )
+
+// MaxStateSize bounds the state file lab reads (a 1,000-node lab's is
+// about 200 KB).
+const MaxStateSize = 16 << 20
 
 // stateVersion is bumped when State changes incompatibly.
 const stateVersion = 1
@@ -70,7 +75,7 @@ func (s *State) Node(name string) *NodeEntry {
 
 // LoadState reads the state file; ok is false when there is none.
 func LoadState(p Paths) (st *State, ok bool, err error) {
-	data, err := os.ReadFile(p.StateFile())
+	data, err := boundedfile.ReadFile(p.StateFile(), MaxStateSize)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, false, nil
 	}

@@ -19,6 +19,9 @@ type Step struct {
 	Req  Request
 }
 
+// MaxScenarioSize bounds a scenario file (lab chaos run FILE).
+const MaxScenarioSize = 1 << 20
+
 // Scenario is a sequence of chaos steps, run by `lab chaos run FILE`.
 //
 // A scenario file has one step per line, written as the arguments of

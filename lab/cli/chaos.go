@@ -4,11 +4,11 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
-	"os"
 	"strings"
 
 	"github.com/spf13/cobra"
 
+	"github.com/gossiplab/gossiplab/internal/boundedfile"
 	"github.com/gossiplab/gossiplab/internal/hint"
 	"github.com/gossiplab/gossiplab/lab/chaos"
 	"github.com/gossiplab/gossiplab/lab/core"
@@ -89,7 +89,7 @@ func runChaos(cmd *cobra.Command, env *Env, f *chaosFlags, args []string) error 
 		if len(args) != 2 {
 			return errors.New("run needs one scenario file\nhint: lab chaos run scenario.chaos")
 		}
-		if source, err = os.ReadFile(args[1]); err != nil {
+		if source, err = boundedfile.ReadFile(args[1], chaos.MaxScenarioSize); err != nil {
 			return fmt.Errorf("read scenario: %w", err)
 		}
 		if sc, err = chaos.ParseScenario(args[1], strings.NewReader(string(source))); err != nil {

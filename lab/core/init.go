@@ -8,6 +8,7 @@ import (
 	"os"
 
 	"github.com/gossiplab/gossiplab/internal/atomicfile"
+	"github.com/gossiplab/gossiplab/internal/boundedfile"
 	"github.com/gossiplab/gossiplab/internal/hint"
 	"github.com/gossiplab/gossiplab/lab"
 )
@@ -86,7 +87,7 @@ func (c *Lab) writeInitLabFile(text []byte, o InitOptions) (string, error) {
 		}
 		return "created", atomicfile.WriteFile(p.LabFile(), text, 0o644)
 	case o.FromFlags:
-		old, err := os.ReadFile(p.LabFile())
+		old, err := boundedfile.ReadFile(p.LabFile(), lab.MaxLabFileSize)
 		if err != nil {
 			return "", err
 		}

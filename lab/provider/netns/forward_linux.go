@@ -8,11 +8,11 @@ import (
 	"fmt"
 	"io"
 	"net"
-	"os"
 	"os/signal"
 	"sync"
 	"time"
 
+	"github.com/gossiplab/gossiplab/internal/boundedfile"
 	"golang.org/x/sys/unix"
 )
 
@@ -38,7 +38,7 @@ func runForwarder(args []string) int {
 		ready(err)
 		return 2
 	}
-	data, err := os.ReadFile(*config)
+	data, err := boundedfile.ReadFile(*config, 16<<20)
 	if err != nil {
 		ready(err)
 		return 1
