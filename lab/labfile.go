@@ -156,7 +156,7 @@ func ParseFile(path string, src []byte) (Spec, *FileSource, error) {
 		spec.Subnet = p
 	}
 	for _, g := range fsch.Groups {
-		spec.Groups = append(spec.Groups, Group{Name: g.Name, Nodes: g.Nodes, Tags: g.Tags})
+		spec.Groups = append(spec.Groups, Group(g))
 	}
 	if a := fsch.Agent; a != nil {
 		setS(&spec.Agent.Profile, a.Profile)

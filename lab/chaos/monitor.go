@@ -115,6 +115,9 @@ func parseGoBytes(s string) ([]byte, bool) {
 		return nil, true
 	}
 	body, ok := strings.CutPrefix(s, "[]byte{")
+	if !ok {
+		return nil, false
+	}
 	if body, ok = strings.CutSuffix(body, "}"); !ok {
 		return nil, false
 	}

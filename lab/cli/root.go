@@ -34,13 +34,6 @@ type Env struct {
 	Version string
 }
 
-func (e *Env) now() time.Time {
-	if e.Now != nil {
-		return e.Now()
-	}
-	return time.Now()
-}
-
 // ExitError asks main to exit with Code without printing anything more:
 // the command already said why.
 type ExitError struct{ Code int }

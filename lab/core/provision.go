@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"context"
 	"errors"
-	"fmt"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -185,12 +184,4 @@ func sortResults(nodes []string, results []provision.Result) {
 func IsNoAgent(err error) bool {
 	var na *NoAgentError
 	return errors.As(err, &na)
-}
-
-// plural writes n and noun, with an s unless n is 1.
-func plural(n int, noun string) string {
-	if n == 1 {
-		return "1 " + noun
-	}
-	return fmt.Sprintf("%d %ss", n, noun)
 }

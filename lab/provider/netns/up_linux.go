@@ -14,6 +14,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/gossiplab/gossiplab/internal/atomicfile"
+	"github.com/gossiplab/gossiplab/internal/hint"
 	"github.com/gossiplab/gossiplab/internal/parallel"
 	"github.com/gossiplab/gossiplab/lab"
 )
@@ -158,8 +159,8 @@ func checkOwner(l *lab.Lab) error {
 	if _, err := os.Stat(filepath.Join(other, ".lab", "netns")); err != nil {
 		return nil
 	}
-	return fmt.Errorf("lab name %q is already used on this host by the lab in %s (this directory, %s, does not own it)\nhint: give this lab another name in its lab.hcl, or run the command on the owner: lab --dir %s ...",
-		l.Spec.Name, other, abs, other)
+	return hint.Errorf(fmt.Sprintf("give this lab another name in its lab.hcl, or run the command on the owner: lab --dir %s ...", other),
+		"lab name %q is already used on this host by the lab in %s (this directory, %s, does not own it)", l.Spec.Name, other, abs)
 }
 
 // marked reports whether marker records the inode of namespace ns, that
