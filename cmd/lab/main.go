@@ -7,10 +7,9 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
-	"os/signal"
-	"syscall"
 
 	"github.com/gossiplab/gossiplab/internal/buildinfo"
+	"github.com/gossiplab/gossiplab/internal/signals"
 	"github.com/gossiplab/gossiplab/lab/cli"
 	"github.com/gossiplab/gossiplab/lab/provider/builtin"
 	"github.com/gossiplab/gossiplab/lab/provider/netns"
@@ -20,7 +19,9 @@ func main() {
 	if netns.IsHelper(os.Args) { // a node's holder or a lab's SSH forwarder
 		os.Exit(netns.RunHelper(os.Args))
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	// The first Ctrl-C or SIGTERM asks the command to stop and clean up;
+	// a second one ends lab at once.
+	ctx, stop := signals.Context(context.Background())
 	defer stop()
 	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	providers, err := builtin.Registry(logger)
@@ -36,5 +37,5 @@ func main() {
 	}
 	code := cli.Run(ctx, env, os.Args[1:])
 	stop()
-	os.Exit(code)
+	os.Exit(signals.ExitCode(ctx, code))
 }

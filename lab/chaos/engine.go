@@ -153,7 +153,9 @@ func (e *Engine) Do(ctx context.Context, req Request, stream uint64) (*Summary, 
 		s.Note = "nothing to measure: no observer had a failed or left member to bring back"
 	}
 	if werr != nil {
-		s.Note = "interrupted: measured until " + e.now().Format(time.RFC3339)
+		now := e.now()
+		s.Interrupted, s.MeasuredS = true, now.Sub(injected).Seconds()
+		s.Note = "interrupted: measured until " + now.Format(time.RFC3339)
 	}
 	return s, werr
 }

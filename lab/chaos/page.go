@@ -67,7 +67,11 @@ func summaryTable(s *Summary) report.Table {
 	t := report.Table{Head: []string{"measure", "value"}}
 	add := func(k, v string) { t.Rows = append(t.Rows, report.Cells(k, v)) }
 	add("observers", strconv.Itoa(s.Observers))
-	add("saw "+strings.Join(s.Outcomes, " or "), fmt.Sprintf("%d of %d within %s", s.Saw, s.Observers, fmtDur(time.Duration(s.TimeoutS*float64(time.Second)))))
+	if s.Interrupted {
+		add("saw "+strings.Join(s.Outcomes, " or "), fmt.Sprintf("%d of %d by the interruption, %s after the injection", s.Saw, s.Observers, fmtDur(time.Duration(s.MeasuredS*float64(time.Second)))))
+	} else {
+		add("saw "+strings.Join(s.Outcomes, " or "), fmt.Sprintf("%d of %d within %s", s.Saw, s.Observers, fmtDur(time.Duration(s.TimeoutS*float64(time.Second)))))
+	}
 	if s.Saw > 0 {
 		add("latency first / p50 / p95 / p99 / last", strings.Join([]string{fmtS(s.FirstS), fmtS(s.P50S), fmtS(s.P95S), fmtS(s.P99S), fmtS(s.LastS)}, " / "))
 	}

@@ -61,6 +61,10 @@ type Summary struct {
 	ClockUncertaintyS float64 `json:"clock_uncertainty_s"`
 	// Note says why nothing was measured, e.g. no survivor.
 	Note string `json:"note,omitempty"`
+	// Interrupted: Ctrl-C or SIGTERM ended the measurement MeasuredS
+	// seconds after the injection, before the timeout.
+	Interrupted bool    `json:"interrupted,omitempty"`
+	MeasuredS   float64 `json:"measured_s,omitempty"`
 
 	Observations []Observation `json:"observations"`
 	Dir          string        `json:"record,omitempty"`

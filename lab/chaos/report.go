@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/gossiplab/gossiplab/lab"
+	"github.com/gossiplab/gossiplab/provision"
 )
 
 // WriteTable prints a summary for people: a line on what was done, one
@@ -51,7 +52,12 @@ func WriteTable(w io.Writer, s *Summary) error {
 		}
 		tw.Flush()
 		b.WriteString("\n")
-		fmt.Fprintf(&b, "%d of %d observers saw %s within %s", s.Saw, s.Observers, strings.Join(s.Outcomes, " or "), fmtDur(time.Duration(s.TimeoutS*float64(time.Second))))
+		if s.Interrupted {
+			fmt.Fprintf(&b, "interrupted %s after the injection: by then ", fmtDur(time.Duration(s.MeasuredS*float64(time.Second))))
+			fmt.Fprintf(&b, "%d of %d observers saw %s", s.Saw, s.Observers, strings.Join(s.Outcomes, " or "))
+		} else {
+			fmt.Fprintf(&b, "%d of %d observers saw %s within %s", s.Saw, s.Observers, strings.Join(s.Outcomes, " or "), fmtDur(time.Duration(s.TimeoutS*float64(time.Second))))
+		}
 		if s.Saw > 0 {
 			fmt.Fprintf(&b, ": first %s  p50 %s  p95 %s  p99 %s  last %s", fmtS(s.FirstS), fmtS(s.P50S), fmtS(s.P95S), fmtS(s.P99S), fmtS(s.LastS))
 		}
@@ -62,17 +68,17 @@ func WriteTable(w io.Writer, s *Summary) error {
 		if len(s.Never) > 0 {
 			fmt.Fprintf(&b, "never saw it: %s\n", strings.Join(s.Never, ", "))
 		}
-		serf := s.Agent == "serf"
+		streamed := !provision.Flavour(s.Agent).Journal() // observed from the agent's log stream
 		if len(s.Unreachable) > 0 {
 			what := "journal"
-			if serf {
-				what = "serf monitor"
+			if streamed {
+				what = s.Agent + " monitor"
 			}
 			fmt.Fprintf(&b, "%s unreachable: %s\n", what, strings.Join(s.Unreachable, ", "))
 		}
 		switch {
-		case serf:
-			b.WriteString("clock: the controller's, on arrival of each node's serf monitor line (SSH transit included)\n")
+		case streamed:
+			fmt.Fprintf(&b, "clock: the controller's, on arrival of each node's %s monitor line (SSH transit included)\n", s.Agent)
 		case s.SharedClock:
 			b.WriteString("clock: nodes share the controller's clock\n")
 		default:
