@@ -213,8 +213,8 @@ func TestRootCLIUpInterruptedThenUpResumes(t *testing.T) {
 	_ = c.Process.Signal(os.Interrupt) // Ctrl-C
 	err := c.Wait()
 	var ee *exec.ExitError
-	if !errors.As(err, &ee) || ee.ExitCode() != 1 {
-		t.Errorf("interrupted lab up: %v, want exit status 1", err)
+	if !errors.As(err, &ee) || ee.ExitCode() != 130 {
+		t.Errorf("interrupted lab up: %v, want exit status 130 (128 + SIGINT)", err)
 	}
 	if st := r.states(); st["web_12"] == "running" {
 		t.Fatalf("lab up finished before Ctrl-C: %v", st)
