@@ -151,7 +151,7 @@ func ParseFile(path string, src []byte) (Spec, *FileSource, error) {
 	if fsch.Subnet != nil {
 		p, err := netip.ParsePrefix(*fsch.Subnet)
 		if err != nil {
-			return spec, source, fmt.Errorf("%s: subnet: %s is not a CIDR\nhint: write it like \"192.168.56.0/21\"", source.Pos("subnet"), Quote(*fsch.Subnet))
+			return spec, source, hint.Errorf("write it like \"192.168.56.0/21\"", "%s: subnet: %s is not a CIDR", source.Pos("subnet"), Quote(*fsch.Subnet))
 		}
 		spec.Subnet = p
 	}
@@ -171,6 +171,7 @@ func ParseFile(path string, src []byte) (Spec, *FileSource, error) {
 
 func diagError(diags hcl.Diagnostics) error {
 	var lines []string
+	fix := ""
 	for _, d := range diags {
 		if d.Severity != hcl.DiagError {
 			continue
@@ -185,11 +186,11 @@ func diagError(diags hcl.Diagnostics) error {
 		}
 		switch d.Summary {
 		case "Unsupported argument", "Unsupported block type":
-			msg += "\nhint: " + validNames()
+			fix = validNames()
 		}
 		lines = append(lines, msg)
 	}
-	return errors.New(strings.Join(lines, "\n"))
+	return hint.Wrap(errors.New(strings.Join(lines, "\n")), fix)
 }
 
 // SpecError turns validation errors into one error, each line naming

@@ -8,6 +8,7 @@ import (
 
 	"github.com/gossiplab/gossiplab/internal/boundedfile"
 	"github.com/gossiplab/gossiplab/internal/flock"
+	"github.com/gossiplab/gossiplab/internal/hint"
 )
 
 // Lock is an exclusive, advisory lock on a lab directory. The operating
@@ -37,8 +38,7 @@ func AcquireLock(p Paths, what string) (*Lock, error) {
 		if h == "" {
 			h = "another lab command"
 		}
-		return nil, fmt.Errorf("%w: %s is working on it\nhint: wait for it to finish (Ctrl-C stops it cleanly); the lock goes away when that process exits",
-			ErrLocked, h)
+		return nil, hint.Errorf("wait for it to finish (Ctrl-C stops it cleanly); the lock goes away when that process exits", "%w: %s is working on it", ErrLocked, h)
 	} else if err != nil {
 		f.Close()
 		return nil, fmt.Errorf("lock lab: %s: %w", p.LockFile(), err)

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+
+	"github.com/gossiplab/gossiplab/internal/hint"
 )
 
 // Provider boots and stops the nodes of a lab. Implementations live in
@@ -179,7 +181,7 @@ func (r *Registry) Names() []string {
 func (r *Registry) Get(name string) (Provider, error) {
 	p, ok := r.providers[name]
 	if !ok {
-		return nil, fmt.Errorf("unknown provider %q\nhint: use one of %s", name, strings.Join(r.Names(), ", "))
+		return nil, hint.Errorf(fmt.Sprintf("use one of %s", strings.Join(r.Names(), ", ")), "unknown provider %q", name)
 	}
 	return p, nil
 }
@@ -196,6 +198,5 @@ func (r *Registry) Detect(ctx context.Context) (Provider, error) {
 		}
 		reasons = append(reasons, fmt.Sprintf("  %s: %v", name, err))
 	}
-	return nil, fmt.Errorf("no provider can run on this host:\n%s\nhint: install Vagrant and VirtualBox, or run as root on Linux with iproute2 and openssh-server for the netns provider",
-		strings.Join(reasons, "\n"))
+	return nil, hint.Errorf("install Vagrant and VirtualBox, or run as root on Linux with iproute2 and openssh-server for the netns provider", "no provider can run on this host:\n%s", strings.Join(reasons, "\n"))
 }

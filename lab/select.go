@@ -7,6 +7,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/gossiplab/gossiplab/internal/hint"
 )
 
 // rangeRE matches a numeric range in a selector: web_[6-10].
@@ -34,7 +36,7 @@ func Select(all []string, selectors []string) ([]string, error) {
 				return nil, err
 			}
 			if len(matched) == 0 {
-				return nil, fmt.Errorf("no node matches %q\nhint: valid nodes are %s", s, Summarize(all))
+				return nil, hint.Errorf(fmt.Sprintf("valid nodes are %s", Summarize(all)), "no node matches %q", s)
 			}
 			for _, m := range matched {
 				picked[m] = true
@@ -42,7 +44,7 @@ func Select(all []string, selectors []string) ([]string, error) {
 		}
 	}
 	if len(picked) == 0 {
-		return nil, fmt.Errorf("no nodes selected\nhint: name nodes (%s) or pass --all", Summarize(all))
+		return nil, hint.Errorf(fmt.Sprintf("name nodes (%s) or pass --all", Summarize(all)), "no nodes selected")
 	}
 	out := make([]string, 0, len(picked))
 	for n := range picked {
@@ -60,13 +62,13 @@ func match(all []string, known map[string]int, s string) ([]string, error) {
 		lo, err1 := strconv.Atoi(m[2])
 		hi, err2 := strconv.Atoi(m[3])
 		if err1 != nil || err2 != nil || lo > hi || hi-lo > MaxNodes {
-			return nil, fmt.Errorf("bad range in %q\nhint: write a range as web_[1-5], low to high", s)
+			return nil, hint.Errorf("write a range as web_[1-5], low to high", "bad range in %q", s)
 		}
 		var out []string
 		for i := lo; i <= hi; i++ {
 			name := m[1] + strconv.Itoa(i) + m[4]
 			if _, ok := known[name]; !ok {
-				return nil, fmt.Errorf("range %q names %s, which is not a node of this lab\nhint: valid nodes are %s", s, name, Summarize(all))
+				return nil, hint.Errorf(fmt.Sprintf("valid nodes are %s", Summarize(all)), "range %q names %s, which is not a node of this lab", s, name)
 			}
 			out = append(out, name)
 		}
@@ -80,7 +82,7 @@ func match(all []string, known map[string]int, s string) ([]string, error) {
 		for _, n := range all {
 			ok, err := path.Match(pattern, n)
 			if err != nil {
-				return nil, fmt.Errorf("bad pattern %q: %v\nhint: use * and ? as wildcards, or a range like web_[1-5]", s, err)
+				return nil, hint.Errorf("use * and ? as wildcards, or a range like web_[1-5]", "bad pattern %q: %v", s, err)
 			}
 			if ok {
 				out = append(out, n)

@@ -3,6 +3,7 @@ package lab
 import (
 	"fmt"
 
+	"github.com/gossiplab/gossiplab/internal/hint"
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
 )
@@ -28,7 +29,7 @@ const (
 // uses is a state machine that does not recurse.
 func checkShape(path string, src []byte) error {
 	if len(src) > MaxLabFileSize {
-		return fmt.Errorf("%s: %d bytes, more than a lab file may hold (%d)\nhint: a lab file describes nodes, groups and the agent in a few KB; check that %s is the file you meant", path, len(src), MaxLabFileSize, path)
+		return hint.Errorf(fmt.Sprintf("a lab file describes nodes, groups and the agent in a few KB; check that %s is the file you meant", path), "%s: %d bytes, more than a lab file may hold (%d)", path, len(src), MaxLabFileSize)
 	}
 	toks, _ := hclsyntax.LexConfig(src, path, hcl.InitialPos) // the parser reports lexical errors
 	// depth counts every opened level; lists only ( and [, inside which
@@ -60,9 +61,9 @@ func checkShape(path string, src []byte) error {
 		}
 		switch {
 		case depth+unary > MaxNesting:
-			return fmt.Errorf("%s:%d:%d: nested more than %d levels deep\nhint: a lab file needs only a few levels; write the value plainly, e.g. nodes = 52", path, t.Range.Start.Line, t.Range.Start.Column, MaxNesting)
+			return hint.Errorf("a lab file needs only a few levels; write the value plainly, e.g. nodes = 52", "%s:%d:%d: nested more than %d levels deep", path, t.Range.Start.Line, t.Range.Start.Column, MaxNesting)
 		case inExpr > MaxExprTokens:
-			return fmt.Errorf("%s:%d:%d: an expression of more than %d tokens\nhint: write the value plainly, e.g. nodes = 52", path, t.Range.Start.Line, t.Range.Start.Column, MaxExprTokens)
+			return hint.Errorf("write the value plainly, e.g. nodes = 52", "%s:%d:%d: an expression of more than %d tokens", path, t.Range.Start.Line, t.Range.Start.Column, MaxExprTokens)
 		}
 	}
 	return nil

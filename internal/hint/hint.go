@@ -16,11 +16,18 @@
 package hint
 
 import (
-	"errors"
 	"fmt"
 	"io"
 	"strings"
 )
+
+// Hinter is an error type that knows its own hint (a provider's error
+// that parsed the fix out of a tool's output, say). All finds it as it
+// finds an *Error.
+type Hinter interface {
+	error
+	Hint() string
+}
 
 // Error is an error with a hint.
 type Error struct {
@@ -55,9 +62,16 @@ func All(err error) []string {
 		if err == nil {
 			return
 		}
-		if h, ok := err.(*Error); ok && !seen[h.Hint] {
-			seen[h.Hint] = true
-			out = append(out, h.Hint)
+		var h string
+		switch e := err.(type) {
+		case *Error:
+			h = e.Hint
+		case Hinter:
+			h = e.Hint()
+		}
+		if h != "" && !seen[h] {
+			seen[h] = true
+			out = append(out, h)
 		}
 		switch u := err.(type) {
 		case interface{ Unwrap() error }:
@@ -73,10 +87,7 @@ func All(err error) []string {
 }
 
 // Has reports whether err carries any hint.
-func Has(err error) bool {
-	var h *Error
-	return errors.As(err, &h)
-}
+func Has(err error) bool { return len(All(err)) > 0 }
 
 // Print writes err as a CLI reports a failure: "prog: message", then one
 // "hint: ..." line per hint.

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/gossiplab/gossiplab/internal/hint"
 	"github.com/gossiplab/gossiplab/provision"
 )
 
@@ -73,10 +74,10 @@ func (a AgentCLI) Supports(req Request) error {
 		return nil
 	}
 	if req.Action == ActDelay {
-		return fmt.Errorf("delay needs labagent's fault hook, which %s lacks, and nftables cannot delay packets\nhint: on a %s lab use the nftables faults: partition, isolate or loss (--mechanism nft)", a.displayName(), a.displayName())
+		return hint.Errorf(fmt.Sprintf("on a %s lab use the nftables faults: partition, isolate or loss (--mechanism nft)", a.displayName()), "delay needs labagent's fault hook, which %s lacks, and nftables cannot delay packets", a.displayName())
 	}
 	if req.Action.Network() && req.Mechanism == MechAgent {
-		return fmt.Errorf("--mechanism agent is labagent's fault hook, which %s lacks\nhint: on a %s lab use --mechanism nft (or auto): nftables in each node", a.displayName(), a.displayName())
+		return hint.Errorf(fmt.Sprintf("on a %s lab use --mechanism nft (or auto): nftables in each node", a.displayName()), "--mechanism agent is labagent's fault hook, which %s lacks", a.displayName())
 	}
 	return nil
 }

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gossiplab/gossiplab/internal/hint"
 	"github.com/gossiplab/gossiplab/lab"
 )
 
@@ -249,14 +250,14 @@ func usableTargets(a Action, targets []string, isRunning func(string) bool) (kee
 		keep = filter(targets, func(n string) bool { return !isRunning(n) })
 		skipped = filter(targets, isRunning)
 		if len(keep) == 0 {
-			return nil, nil, fmt.Errorf("up: %s already running\nhint: halt them first (lab chaos halt %s), or use reload", lab.Summarize(skipped), shellQuote(strings.Join(skipped, ",")))
+			return nil, nil, hint.Errorf(fmt.Sprintf("halt them first (lab chaos halt %s), or use reload", shellQuote(strings.Join(skipped, ","))), "up: %s already running", lab.Summarize(skipped))
 		}
 		return keep, skipped, nil
 	}
 	keep = filter(targets, isRunning)
 	skipped = filter(targets, func(n string) bool { return !isRunning(n) })
 	if len(keep) == 0 {
-		return nil, nil, fmt.Errorf("%s: %s not running\nhint: boot them first: lab chaos up %s", a, lab.Summarize(skipped), shellQuote(strings.Join(skipped, ",")))
+		return nil, nil, hint.Errorf(fmt.Sprintf("boot them first: lab chaos up %s", shellQuote(strings.Join(skipped, ","))), "%s: %s not running", a, lab.Summarize(skipped))
 	}
 	return keep, skipped, nil
 }
@@ -270,7 +271,7 @@ func (e *Engine) stoppedAgents(ctx context.Context, targets []string) ([]string,
 	stopped := filter(targets, func(n string) bool { return !answers(n) })
 	running := filter(targets, answers)
 	if len(stopped) == 0 {
-		return nil, fmt.Errorf("start-agent: the agent runs on %s already\nhint: stop it first (lab chaos stop-agent %s), or use restart-agent", lab.Summarize(running), shellQuote(strings.Join(running, ",")))
+		return nil, hint.Errorf(fmt.Sprintf("stop it first (lab chaos stop-agent %s), or use restart-agent", shellQuote(strings.Join(running, ","))), "start-agent: the agent runs on %s already", lab.Summarize(running))
 	}
 	if len(running) > 0 {
 		e.logger().Warn("skipping targets whose agent runs already", "action", ActStartAgent, "skipped", lab.Summarize(running))
@@ -289,11 +290,11 @@ func (e *Engine) HealOnExit(ctx context.Context, timeout time.Duration) error {
 	defer cancel()
 	running, err := e.runningNodes(hctx)
 	if err != nil {
-		return fmt.Errorf("heal on exit: %w\nhint: run `lab chaos heal`", err)
+		return hint.Errorf("run `lab chaos heal`", "heal on exit: %w", err)
 	}
 	res := e.faulter().Heal(hctx, running)
 	if err := AppliedErr(res); err != nil {
-		return fmt.Errorf("heal on exit: %w\nhint: run `lab chaos heal` once the nodes answer", err)
+		return hint.Errorf("run `lab chaos heal` once the nodes answer", "heal on exit: %w", err)
 	}
 	e.logger().Info("healed: network faults removed", "nodes", len(running))
 	return nil

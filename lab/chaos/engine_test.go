@@ -13,6 +13,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/gossiplab/gossiplab/internal/hint"
 	"github.com/gossiplab/gossiplab/lab"
 )
 
@@ -361,7 +362,7 @@ func TestEngineRefusesWrongState(t *testing.T) {
 			c.state["web_2"] = lab.StateHalted
 			c.state["web_3"] = lab.StateHalted
 			_, err := c.engine().Do(context.Background(), mustReq(t, tt.line), 0)
-			if err == nil || !strings.Contains(err.Error(), tt.want) {
+			if err == nil || !strings.Contains(hint.Text(err), tt.want) {
 				t.Fatalf("err = %v, want %q", err, tt.want)
 			}
 			if len(c.log) > 0 {

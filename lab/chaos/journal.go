@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"io"
 	"time"
+
+	"github.com/gossiplab/gossiplab/internal/hint"
 )
 
 // Journal entry types that chaos measures, as `labagent journal` names
@@ -83,7 +85,7 @@ func ParseJournal(r io.Reader) ([]Entry, error) {
 			entries = append(entries, raw.Entry)
 		}
 	default:
-		return nil, fmt.Errorf("parse journal: not JSON (starts with %q)\nhint: the agent must be asked for `journal -format json`", firstLine(data))
+		return nil, hint.Errorf("the agent must be asked for `journal -format json`", "parse journal: not JSON (starts with %q)", firstLine(data))
 	}
 	for i, e := range entries {
 		if e.Type == "" || e.UnixNano <= 0 {

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/gossiplab/gossiplab/internal/hint"
 )
 
 var t0 = time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)
@@ -42,7 +43,7 @@ func TestParseJournal(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			got, err := ParseJournal(strings.NewReader(tt.in))
 			if tt.err != "" {
-				if err == nil || !strings.Contains(err.Error(), tt.err) {
+				if err == nil || !strings.Contains(hint.Text(err), tt.err) {
 					t.Fatalf("err = %v, want %q", err, tt.err)
 				}
 				return
@@ -261,7 +262,7 @@ func TestEstimateOffset(t *testing.T) {
 		t.Errorf("(-want +got):\n%s", diff)
 	}
 	sh.reply = "Fri Nov 27"
-	if _, err := EstimateOffset(context.Background(), sh, "web_1", 1, func() time.Time { return now }); err == nil || !strings.Contains(err.Error(), "GNU date") {
+	if _, err := EstimateOffset(context.Background(), sh, "web_1", 1, func() time.Time { return now }); err == nil || !strings.Contains(hint.Text(err), "GNU date") {
 		t.Errorf("non-numeric date: err = %v", err)
 	}
 }

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/gossiplab/gossiplab/internal/atomicfile"
+	"github.com/gossiplab/gossiplab/internal/hint"
 	"github.com/gossiplab/gossiplab/internal/report"
 	"github.com/gossiplab/gossiplab/lab"
 )
@@ -169,7 +170,7 @@ func WriteRunRecord(dir string, run *RunSummary) error {
 func refuseExisting(dir string, names ...string) error {
 	for _, name := range names {
 		if _, err := os.Stat(filepath.Join(dir, name)); err == nil {
-			return fmt.Errorf("write record: %s already exists in %s\nhint: records are never overwritten; use a new directory", name, dir)
+			return hint.Errorf("records are never overwritten; use a new directory", "write record: %s already exists in %s", name, dir)
 		}
 	}
 	return nil

@@ -8,6 +8,7 @@ import (
 
 	"github.com/spf13/pflag"
 
+	"github.com/gossiplab/gossiplab/internal/hint"
 	"github.com/gossiplab/gossiplab/lab"
 )
 
@@ -81,7 +82,7 @@ func ParseRequest(action string, args []string, f Flags, seedSet bool) (Request,
 		return Request{}, err
 	}
 	if f.Timeout < 0 {
-		return Request{}, fmt.Errorf("--timeout %s is negative\nhint: give a duration such as 30s", f.Timeout)
+		return Request{}, hint.Errorf("give a duration such as 30s", "--timeout %s is negative", f.Timeout)
 	}
 	if f.Force && a != ActHalt {
 		return Request{}, fmt.Errorf("--force is for halt only")
@@ -95,38 +96,38 @@ func ParseRequest(action string, args []string, f Flags, seedSet bool) (Request,
 	switch a {
 	case ActPartition:
 		if len(args) != 2 {
-			return Request{}, fmt.Errorf("partition needs two groups of nodes, got %d arguments\nhint: lab chaos partition 'web_[1-5]' 'web_[6-10]'", len(args))
+			return Request{}, hint.Errorf("lab chaos partition 'web_[1-5]' 'web_[6-10]'", "partition needs two groups of nodes, got %d arguments", len(args))
 		}
 		r.GroupA, r.GroupB = []string{args[0]}, []string{args[1]}
 		return r, noTargets()
 	case ActLoss:
 		if len(args) == 0 {
-			return Request{}, fmt.Errorf("loss needs a percentage\nhint: lab chaos loss 30 --all")
+			return Request{}, hint.Errorf("lab chaos loss 30 --all", "loss needs a percentage")
 		}
 		p, err := strconv.ParseFloat(strings.TrimSuffix(args[0], "%"), 64)
 		if err != nil || p < 0 || p > 100 {
-			return Request{}, fmt.Errorf("loss %q is not a percentage from 0 to 100\nhint: lab chaos loss 30 --all", args[0])
+			return Request{}, hint.Errorf("lab chaos loss 30 --all", "loss %q is not a percentage from 0 to 100", args[0])
 		}
 		r.Percent, args = p, args[1:]
 	case ActDelay:
 		if len(args) == 0 {
-			return Request{}, fmt.Errorf("delay needs a duration\nhint: lab chaos delay 50ms --all")
+			return Request{}, hint.Errorf("lab chaos delay 50ms --all", "delay needs a duration")
 		}
 		d, err := time.ParseDuration(args[0])
 		if err != nil || d <= 0 || d > time.Minute {
-			return Request{}, fmt.Errorf("delay %q is not a duration from 1ms to 1m\nhint: lab chaos delay 50ms --all", args[0])
+			return Request{}, hint.Errorf("lab chaos delay 50ms --all", "delay %q is not a duration from 1ms to 1m", args[0])
 		}
 		r.Delay, args = d, args[1:]
 	case ActWait:
 		if len(args) != 1 {
-			return Request{}, fmt.Errorf("wait needs one argument\nhint: wait converged, or wait 10s")
+			return Request{}, hint.Errorf("wait converged, or wait 10s", "wait needs one argument")
 		}
 		if args[0] == "converged" {
 			r.Converged = true
 		} else if d, err := time.ParseDuration(args[0]); err == nil && d > 0 {
 			r.For = d
 		} else {
-			return Request{}, fmt.Errorf("wait %q: not `converged` nor a duration\nhint: wait converged, or wait 10s", args[0])
+			return Request{}, hint.Errorf("wait converged, or wait 10s", "wait %q: not `converged` nor a duration", args[0])
 		}
 		return r, noTargets()
 	case ActHeal:
@@ -140,7 +141,7 @@ func ParseRequest(action string, args []string, f Flags, seedSet bool) (Request,
 		r.Targets.All = true
 	}
 	if r.Targets.Empty() {
-		return Request{}, fmt.Errorf("%s needs target nodes\nhint: lab chaos %s web_3, or use --tag k=v, --random K or --all", a, a)
+		return Request{}, hint.Errorf(fmt.Sprintf("lab chaos %s web_3, or use --tag k=v, --random K or --all", a), "%s needs target nodes", a)
 	}
 	return r, nil
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/spf13/pflag"
 
+	"github.com/gossiplab/gossiplab/internal/hint"
 	"github.com/gossiplab/gossiplab/lab"
 )
 
@@ -79,7 +80,7 @@ func ParseScenario(name string, r io.Reader) (*Scenario, error) {
 		return nil, errors.Join(errs...)
 	}
 	if len(sc.Steps) == 0 {
-		return nil, fmt.Errorf("%s: no steps\nhint: write one step per line, such as `halt web_3`", name)
+		return nil, hint.Errorf("write one step per line, such as `halt web_3`", "%s: no steps", name)
 	}
 	return sc, nil
 }

@@ -87,7 +87,7 @@ func runChaos(cmd *cobra.Command, env *Env, f *chaosFlags, args []string) error 
 	)
 	if args[0] == "run" {
 		if len(args) != 2 {
-			return errors.New("run needs one scenario file\nhint: lab chaos run scenario.chaos")
+			return hint.Wrap(errors.New("run needs one scenario file"), "lab chaos run scenario.chaos")
 		}
 		if source, err = boundedfile.ReadFile(args[1], chaos.MaxScenarioSize); err != nil {
 			return fmt.Errorf("read scenario: %w", err)
@@ -98,7 +98,7 @@ func runChaos(cmd *cobra.Command, env *Env, f *chaosFlags, args []string) error 
 	} else if req, err = chaos.ParseRequest(args[0], args[1:], f.step, cmd.Flags().Changed("seed")); err != nil {
 		return err
 	} else if req.Action == chaos.ActWait {
-		return errors.New("wait is a scenario step\nhint: put it in a scenario file and use lab chaos run FILE")
+		return hint.Wrap(errors.New("wait is a scenario step"), "put it in a scenario file and use lab chaos run FILE")
 	}
 	if err := checkAgentFlag(f.agent); err != nil {
 		return err

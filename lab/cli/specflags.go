@@ -2,12 +2,12 @@ package cli
 
 import (
 	"errors"
-	"fmt"
 	"net/netip"
 	"path/filepath"
 
 	"github.com/spf13/pflag"
 
+	"github.com/gossiplab/gossiplab/internal/hint"
 	"github.com/gossiplab/gossiplab/lab"
 )
 
@@ -88,7 +88,7 @@ func (f *specFlags) resolveSpec(fs *pflag.FlagSet, dir string) (*resolved, error
 	if r.fromFlags["subnet"] {
 		pfx, err := netip.ParsePrefix(f.subnet)
 		if err != nil {
-			return nil, fmt.Errorf("--subnet: %q is not a CIDR\nhint: write it like 192.168.56.0/21", f.subnet)
+			return nil, hint.Errorf("write it like 192.168.56.0/21", "--subnet: %q is not a CIDR", f.subnet)
 		}
 		spec.Subnet = pfx
 	}

@@ -10,6 +10,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/gossiplab/gossiplab/internal/hint"
 )
 
 // Runner runs commands on the lab's nodes (over SSH in a lab).
@@ -58,7 +60,7 @@ func (c *Config) defaults() error {
 		return errors.New("watch: a runner and an agent are needed")
 	}
 	if len(c.Observers) == 0 {
-		return errors.New("no observers to watch\nhint: name nodes, or leave them out to watch every node")
+		return hint.Wrap(errors.New("no observers to watch"), "name nodes, or leave them out to watch every node")
 	}
 	if c.Interval <= 0 {
 		c.Interval = time.Second

@@ -17,7 +17,12 @@ type NoAnswerError struct {
 }
 
 func (e *NoAnswerError) Error() string {
-	return fmt.Sprintf("no answer from the agent of %s\nhint: lab chaos start-agent starts a stopped agent; lab status shows the nodes that are down", lab.Summarize(e.Nodes))
+	return "no answer from the agent of " + lab.Summarize(e.Nodes)
+}
+
+// Hint says what to do (hint.All finds it).
+func (e *NoAnswerError) Hint() string {
+	return "lab chaos start-agent starts a stopped agent; lab status shows the nodes that are down"
 }
 
 // Once asks every observer for its member list once and prints the

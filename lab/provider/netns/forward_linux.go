@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/gossiplab/gossiplab/internal/boundedfile"
+	"github.com/gossiplab/gossiplab/internal/hint"
 	"golang.org/x/sys/unix"
 )
 
@@ -54,7 +55,7 @@ func runForwarder(args []string) int {
 	for _, r := range spec.Routes {
 		ln, err := net.Listen("tcp", r.Listen)
 		if err != nil {
-			ready(fmt.Errorf("forward SSH port: %w\nhint: another program or lab uses this port; set ssh_port_base in lab.hcl to a free range", err))
+			ready(hint.Errorf("another program or lab uses this port; set ssh_port_base in lab.hcl to a free range", "forward SSH port: %w", err))
 			return 1
 		}
 		lns = append(lns, ln)

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/gossiplab/gossiplab/internal/atomicfile"
+	"github.com/gossiplab/gossiplab/internal/hint"
 )
 
 // The kernel's neighbour (ARP) table is shared by every network
@@ -58,7 +59,7 @@ func (p *Provider) ensureNeighbourTable(n int) error {
 	}
 	for _, name := range []string{"gc_thresh3", "gc_thresh2"} {
 		if err := writeSysctlInt(neighDir+name, rec.Set[name]); err != nil {
-			return fmt.Errorf("raise net.ipv4.neigh.default.%s to %d for %d nodes: %w\nhint: run sysctl -w net.ipv4.neigh.default.%s=%d as root", name, rec.Set[name], n, err, name, rec.Set[name])
+			return hint.Errorf(fmt.Sprintf("run sysctl -w net.ipv4.neigh.default.%s=%d as root", name, rec.Set[name]), "raise net.ipv4.neigh.default.%s to %d for %d nodes: %w", name, rec.Set[name], n, err)
 		}
 	}
 	p.log.Info("raised the host's ARP table limit for the lab's nodes (put back when the last netns lab is destroyed)",

@@ -6,10 +6,11 @@ import (
 	"context"
 	"errors"
 
+	"github.com/gossiplab/gossiplab/internal/hint"
 	"github.com/gossiplab/gossiplab/lab"
 )
 
-var errNotLinux = errors.New("the netns provider needs Linux\nhint: use the virtualbox or libvirt provider on this host")
+var errNotLinux = hint.Wrap(errors.New("the netns provider needs Linux"), "use the virtualbox or libvirt provider on this host")
 
 // RunHelper exists for main's sake; helpers only run on Linux.
 func RunHelper(args []string) int { return 2 }

@@ -32,7 +32,7 @@ func (p *Provider) Check(ctx context.Context) error {
 		missing, fixes = append(missing, "no "+sshdBinary), append(fixes, "apt-get install openssh-server")
 	}
 	if len(missing) > 0 {
-		return fmt.Errorf("the netns provider cannot run here: %s\nhint: %s", strings.Join(missing, ", "), strings.Join(fixes, "; "))
+		return hint.Errorf(strings.Join(fixes, "; "), "the netns provider cannot run here: %s", strings.Join(missing, ", "))
 	}
 	return nil
 }
