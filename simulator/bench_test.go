@@ -53,3 +53,15 @@ func benchRunNet(b *testing.B, net Network, sc Scenario) {
 	b.ReportMetric(sim.Seconds()/float64(b.N), "sim-s/op")
 	b.ReportMetric(float64(events)/float64(b.N), "events/op")
 }
+
+// BenchmarkJoin1M is one join disseminated to N = 1,000,000 (target:
+// <= 10 s and <= 8 GB peak RSS per op).
+func BenchmarkJoin1M(b *testing.B) {
+	benchRun(b, Scenario{N: 1_000_000, Event: Join})
+}
+
+// BenchmarkFail1M is a crash detected and disseminated at N = 1,000,000
+// (target: <= 60 s per op).
+func BenchmarkFail1M(b *testing.B) {
+	benchRun(b, Scenario{N: 1_000_000, Event: Fail})
+}
