@@ -32,6 +32,15 @@ type view struct {
 type subject struct {
 	node  int32
 	views []view
+	// known, down and sat hold per node what the hottest checks need,
+	// without a cache miss per node: views[i].state != vNone (does i know
+	// the joiner, is an alive message at the first incarnation news to
+	// i); views[i].state is vDead or vLeft; i's suspicion timer takes no
+	// more confirmations.
+	known, down, sat bitset
+	// timer is i's suspicion timer about the subject: index in
+	// engine.timers plus one, 0 for none; nil until the first.
+	timer []int32
 }
 
 // node is one simulated memberlist instance.
@@ -46,9 +55,7 @@ type node struct {
 	nacks      int16
 	expNacks   int16
 	awareness  int16
-	up         bool
 	left       bool
-	synced     bool // knows the converged member list (false: a joiner before its push/pull)
 	gossipSch  bool
 	probeBusy  bool
 	probeAcked bool
@@ -66,10 +73,19 @@ type engine struct {
 	nodes  []node
 	m      int32 // number of node slots (N, or N+1 with a joiner)
 	joiner int32 // -1 without a joiner
+	// unsynced is the joiner until its join push/pull has taught it the
+	// member list, else -1: the only node not knowing every member.
+	unsynced int32
+	up       bitset // the node runs
+	queued   bitset // the node's queue is not empty (len(node.queue) > 0)
+	isSubj   bitset // the node is a subject (subj >= 0)
 
 	subj     []int32 // node -> index in subjects, -1
 	subjects []subject
-	susp     map[uint64]*suspicion
+
+	timers     []suspicion
+	freeTimers []int32
+	froms      []int32 // accusers of timer t at t*fromsStride()
 
 	msgs   []message
 	msgIdx map[msgKey]int32
@@ -104,6 +120,8 @@ type engine struct {
 	t0      int64
 	horizon int64
 	scratch []int32
+	krand   []int32  // kRandomNodes's result
+	limits  [2]int32 // retransmit limits for N and N+1 members, once computed
 }
 
 func newEngine(cfg Config, net Network, sc Scenario, seed uint64) (*engine, error) {
@@ -126,11 +144,15 @@ func newEngine(cfg Config, net Network, sc Scenario, seed uint64) (*engine, erro
 	e := &engine{
 		cfg: cfg, net: net, sc: sc, seed: seed,
 		rng:       rand.New(rand.NewPCG(seed, seed^0x5851f42d4c957f2d)),
+		h:         newEventHeap(int64(net.Latency.max()), int64(cfg.GossipInterval), 3),
 		nodes:     make([]node, m),
 		m:         int32(m),
 		joiner:    -1,
+		unsynced:  -1,
+		up:        newBitset(m),
+		queued:    newBitset(m),
+		isSubj:    newBitset(m),
 		subj:      make([]int32, m),
-		susp:      map[uint64]*suspicion{},
 		msgIdx:    map[msgKey]int32{},
 		ind:       map[uint32]indirect{},
 		userBytes: sc.UserEventBytes,
@@ -156,10 +178,12 @@ func newEngine(cfg Config, net Network, sc Scenario, seed uint64) (*engine, erro
 	e.calsArmed = true
 	if sc.Event == Join {
 		e.joiner = int32(sc.N)
+		e.unsynced = e.joiner // knows nobody until its join
 		s := e.addSubject(e.joiner)
 		for i := range s.views {
 			s.views[i] = view{} // nobody knows the joiner yet
 		}
+		clear(s.known)
 	}
 	e.h.push(event{t: e.t0, kind: evInject})
 	return e, nil
@@ -196,7 +220,7 @@ func withDefaults(cfg Config, sc Scenario) Scenario {
 // its own self-rescheduling events.
 func (e *engine) start(i int32, at int64) {
 	n := &e.nodes[i]
-	n.up, n.synced = true, true
+	e.up.set(i, true)
 	n.probeTgt = -1
 	if e.cfg.LockStep {
 		n.gossipAt = 0
@@ -269,7 +293,7 @@ func (e *engine) arm(k int) {
 	for j, x := range es {
 		c.order[j], c.phase[j] = x.node, x.phase
 	}
-	e.h.push(event{t: c.phase[0], kind: evCal, a: int32(k)})
+	e.h.setSlot(k, event{t: c.phase[0], kind: evCal, a: int32(k)})
 }
 
 // calTick runs one node's tick of calendar k and schedules the next one.
@@ -281,7 +305,7 @@ func (e *engine) calTick(k int32) {
 		c.next = 0
 		c.base += c.period
 	}
-	e.h.push(event{t: c.base + c.phase[c.next], kind: evCal, a: k})
+	e.h.setSlot(int(k), event{t: c.base + c.phase[c.next], kind: evCal, a: k})
 }
 
 func (e *engine) tick(kind uint8, i int32, resched bool) {
@@ -313,7 +337,7 @@ func nextTick(now, phase, period int64) int64 {
 // the next one is put back on the node's own phase grid.
 func (e *engine) wakeGossip(i int32) {
 	n := &e.nodes[i]
-	if n.gossipSch || !n.up {
+	if n.gossipSch || !e.up.get(i) {
 		return
 	}
 	n.gossipSch = true
@@ -321,18 +345,18 @@ func (e *engine) wakeGossip(i int32) {
 }
 
 func (e *engine) down(i int32) {
-	e.nodes[i].up = false
-	e.nodes[i].queue = nil
+	e.up.set(i, false)
+	e.setQueue(i, nil)
 }
 
 // numNodes is state.go: estNumNodes, the length of the node's member list
 // (dead members count until reaped; see doc.go).
 func (e *engine) numNodes(i int32) int {
-	if !e.nodes[i].synced {
+	if i == e.unsynced {
 		return 1
 	}
 	n := e.sc.N
-	if e.joiner >= 0 && i != e.joiner && e.viewOf(i, e.joiner).state != vNone {
+	if e.joiner >= 0 && i != e.joiner && e.knows(i, e.joiner) {
 		n++
 	}
 	if i == e.joiner {
@@ -343,13 +367,22 @@ func (e *engine) numNodes(i int32) int {
 
 // viewOf is what i believes about j.
 func (e *engine) viewOf(i, j int32) view {
-	if s := e.subj[j]; s >= 0 {
-		return e.subjects[s].views[i]
+	if e.isSubj.get(j) {
+		return e.subjects[e.subj[j]].views[i]
 	}
-	if !e.nodes[i].synced && i != j {
+	if i == e.unsynced && i != j {
 		return view{}
 	}
 	return view{state: vAlive, inc: 1}
+}
+
+// knows reports whether j is in i's member list: viewOf(i, j).state !=
+// vNone, from a bitset.
+func (e *engine) knows(i, j int32) bool {
+	if e.isSubj.get(j) {
+		return e.subjects[e.subj[j]].known.get(i)
+	}
+	return i != e.unsynced || i == j
 }
 
 // addSubject starts tracking every node's view of j.
@@ -358,13 +391,16 @@ func (e *engine) addSubject(j int32) *subject {
 		return &e.subjects[s]
 	}
 	vs := make([]view, e.m)
+	known := newBitset(int(e.m))
 	for i := range vs {
-		if e.nodes[i].synced || int32(i) == j {
+		if int32(i) != e.unsynced || int32(i) == j {
 			vs[i] = view{state: vAlive, inc: 1}
+			known.set(int32(i), true)
 		}
 	}
-	e.subjects = append(e.subjects, subject{node: j, views: vs})
+	e.subjects = append(e.subjects, subject{node: j, views: vs, known: known, down: newBitset(int(e.m)), sat: newBitset(int(e.m))})
 	e.subj[j] = int32(len(e.subjects) - 1)
+	e.isSubj.set(j, true)
 	return &e.subjects[len(e.subjects)-1]
 }
 
@@ -380,6 +416,8 @@ func (e *engine) setView(i, j int32, state uint8, inc uint32) {
 	}
 	v.state = state
 	v.change = e.now
+	s.known.set(i, state != vNone)
+	s.down.set(i, state == vDead || state == vLeft)
 	wasDown := old == vDead || old == vLeft
 	isDown := state == vDead || state == vLeft
 	switch {

@@ -9,8 +9,11 @@ func (e *engine) inject() {
 		// then Join: push/pull with one seed member (state.go: pushPullNode).
 		x := e.joiner
 		e.out.track(e, "alive", chJoin, x)
+		// start scales the push/pull period by the member list the node
+		// will hold after its join push/pull, hence synced while it runs.
+		e.unsynced = -1
 		e.start(x, e.now)
-		e.nodes[x].synced = false
+		e.unsynced = x
 		e.setView(x, x, vAlive, 1)
 		e.enqueue(x, e.msgID(mAlive, x, 1, x))
 		e.exchange(x, int32(e.rng.IntN(sc.N)), true)

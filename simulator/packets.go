@@ -66,9 +66,8 @@ func (e *engine) sendMsg(from, to int32, kind pktKind, seq uint32, target int32,
 // suspect or dead for less than GossipToTheDeadTime; one packet of
 // broadcasts each, stopping when the queue has nothing left to send.
 func (e *engine) gossip(i int32) {
-	n := &e.nodes[i]
-	n.gossipSch = false
-	if !n.up {
+	e.nodes[i].gossipSch = false
+	if !e.up.get(i) {
 		return
 	}
 	targets := e.kRandomNodes(i, e.cfg.GossipNodes, func(j int32) bool {
@@ -88,7 +87,7 @@ func (e *engine) gossip(i int32) {
 			break
 		}
 		e.transmit(packet{kind: pGossip, from: i, to: j, items: items}, used)
-		if !n.up { // a leaving node shuts down once its leave is sent
+		if !e.up.get(i) { // a leaving node shuts down once its leave is sent
 			return
 		}
 	}
@@ -99,9 +98,11 @@ func (e *engine) gossip(i int32) {
 
 // kRandomNodes is util.go: kRandomNodes: up to k distinct random nodes not
 // excluded, sampling at most 3n times (an exhaustive shuffle when n < 3k).
+// The result is valid until the next call.
 func (e *engine) kRandomNodes(i int32, k int, exclude func(int32) bool) []int32 {
-	out := make([]int32, 0, k)
-	if !e.nodes[i].synced {
+	out := e.krand[:0]
+	defer func() { e.krand = out[:0] }()
+	if i == e.unsynced {
 		return out
 	}
 	m := int(e.m)
@@ -139,7 +140,7 @@ func (e *engine) deliver(k int32) {
 	// freed after use: replies below may allocate packets
 	defer func() { e.freePkt = append(e.freePkt, k) }()
 	to := p.to
-	if !e.nodes[to].up {
+	if !e.up.get(to) {
 		return
 	}
 	switch p.kind {
@@ -159,7 +160,7 @@ func (e *engine) deliver(k int32) {
 		}
 	}
 	for _, m := range p.items {
-		if !e.nodes[to].up {
+		if !e.up.get(to) {
 			return
 		}
 		e.apply(to, m)

@@ -5,7 +5,7 @@ package simulator
 // ticks nobody reads (probeNode blocks for up to the scaled interval).
 func (e *engine) probeTick(i int32, resched bool) {
 	n := &e.nodes[i]
-	if !n.up {
+	if !e.up.get(i) {
 		return
 	}
 	if resched {
@@ -80,7 +80,7 @@ func (e *engine) probeNode(i, j int32) {
 	// Fast path, exact in outcome: with no loss, an up and reachable
 	// target and nothing queued on either side, the probe is a ping and an
 	// ack that change nothing but the health score.
-	if v.state == vAlive && e.net.Loss == 0 && e.nodes[j].up && e.reachable(i, j) && e.queueEmpty(i) && e.queueEmpty(j) {
+	if v.state == vAlive && e.net.Loss == 0 && e.up.get(j) && e.reachable(i, j) && e.queueEmpty(i) && e.queueEmpty(j) {
 		e.stats.Packets += 2
 		e.stats.Bytes += pingSize + ackSize
 		e.awareness(i, -1)
@@ -119,7 +119,7 @@ func (e *engine) handleAck(i int32, seq uint32) {
 // peers (each will nack if the target does not answer it either).
 func (e *engine) probeTimeout(i int32, seq uint32) {
 	n := &e.nodes[i]
-	if !n.up || !n.probeBusy || n.probeSeq != seq {
+	if !e.up.get(i) || !n.probeBusy || n.probeSeq != seq {
 		return
 	}
 	j := n.probeTgt
@@ -142,7 +142,7 @@ func (e *engine) indirectTimeout(seq uint32) {
 		return
 	}
 	delete(e.ind, seq)
-	if e.nodes[in.helper].up {
+	if e.up.get(in.helper) {
 		e.sendMsg(in.helper, in.origin, pNack, in.origSeq, -1, ackSize)
 	}
 }
@@ -153,12 +153,12 @@ func (e *engine) indirectTimeout(seq uint32) {
 // missing nacks and the target is suspected.
 func (e *engine) probeEnd(i int32, seq uint32) {
 	n := &e.nodes[i]
-	if !n.up || !n.probeBusy || n.probeSeq != seq {
+	if !e.up.get(i) || !n.probeBusy || n.probeSeq != seq {
 		return
 	}
 	n.probeBusy = false
 	j := n.probeTgt
-	if !e.cfg.DisableTCPPings && e.nodes[j].up && e.reachable(i, j) {
+	if !e.cfg.DisableTCPPings && e.up.get(j) && e.reachable(i, j) {
 		e.awareness(i, -1)
 		return
 	}

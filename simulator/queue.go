@@ -78,6 +78,19 @@ func retransmitLimit(mult, n int) int {
 	return mult * int(math.Ceil(math.Log10(float64(n+1))))
 }
 
+// retransmitLimit is retransmitLimit for a node that knows nn members:
+// nn is N or N+1 but for a joiner before its join, so those two are
+// computed once.
+func (e *engine) retransmitLimit(nn int) int32 {
+	if k := nn - e.sc.N; k == 0 || k == 1 {
+		if e.limits[k] == 0 {
+			e.limits[k] = int32(retransmitLimit(e.cfg.RetransmitMult, nn))
+		}
+		return e.limits[k]
+	}
+	return int32(retransmitLimit(e.cfg.RetransmitMult, nn))
+}
+
 func (e *engine) msgID(k msgKind, subject int32, inc uint32, from int32) int32 {
 	key := msgKey{k, subject, inc, from}
 	if id, ok := e.msgIdx[key]; ok {
@@ -116,7 +129,7 @@ func (e *engine) enqueue(i int32, msg int32) {
 			}
 			q = append(q, it)
 		}
-		n.queue = q
+		e.setQueue(i, q)
 	}
 	e.qid++
 	it := qitem{msg: msg, id: e.qid}
@@ -126,7 +139,7 @@ func (e *engine) enqueue(i int32, msg int32) {
 		}
 		return 1
 	})
-	n.queue = slices.Insert(n.queue, k, it)
+	e.setQueue(i, slices.Insert(n.queue, k, it))
 	e.wakeGossip(i)
 }
 
@@ -157,7 +170,7 @@ func (e *engine) getBroadcasts(i int32, overhead, limit int, dst []int32) ([]int
 	if len(n.queue) == 0 && f == nil {
 		return dst, 0
 	}
-	lim := int32(retransmitLimit(e.cfg.RetransmitMult, e.numNodes(i)))
+	lim := e.retransmitLimit(e.numNodes(i))
 	q := n.queue
 	// n.queue is kept sorted by qless (enqueue inserts in place, the
 	// merge below puts sent messages back), so no sort is needed here.
@@ -246,7 +259,7 @@ func (e *engine) getBroadcasts(i int32, overhead, limit int, dst []int32) ([]int
 	}
 	e.qmerge = merged
 	out := append(q[:0], merged...)
-	n.queue = out
+	e.setQueue(i, out)
 	return dst, used
 }
 
@@ -288,5 +301,11 @@ func (e *engine) fillerEmpty(f *filler) bool {
 }
 
 func (e *engine) queueEmpty(i int32) bool {
-	return len(e.nodes[i].queue) == 0 && e.fillerOf(i) == nil
+	return !e.queued.get(i) && e.fillerOf(i) == nil
+}
+
+// setQueue replaces node i's queue, keeping e.queued in step.
+func (e *engine) setQueue(i int32, q []qitem) {
+	e.nodes[i].queue = q
+	e.queued.set(i, len(q) > 0)
 }
