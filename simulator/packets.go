@@ -39,18 +39,56 @@ func (e *engine) newPacket() int32 {
 }
 
 // transmit puts a packet on the wire: it is lost with probability Loss or
-// across a partition, else delivered after one drawn latency.
+// across a partition, else delivered after one drawn latency. A gossip
+// packet that cannot change anything at its receiver (see inert) is
+// counted and its latency drawn, but it is not delivered: the outcome is
+// the same, with one event less.
 func (e *engine) transmit(p packet, bytes int) {
 	e.stats.Packets++
 	e.stats.Bytes += int64(bytes)
 	if !e.reachable(p.from, p.to) || (e.net.Loss > 0 && e.rng.Float64() < e.net.Loss) {
 		return
 	}
+	at := e.now + e.latency()
+	if p.kind == pGossip && e.inert(p.to, p.items) {
+		return
+	}
 	k := e.newPacket()
 	items := e.pkts[k].items[:0]
 	p.items = append(items, p.items...)
 	e.pkts[k] = p
-	e.h.push(event{t: e.now + e.latency(), kind: evPacket, a: k})
+	e.h.push(event{t: at, kind: evPacket, a: k})
+}
+
+// inert reports whether broadcasts sent to i now will change nothing when
+// they arrive, whatever happens in between: i is down for good, or each
+// one is already known to i in a way no other message can undo. Alive,
+// suspect and dead messages qualify only at the first incarnation, so
+// that a refutation (which raises it) makes them stale rather than news.
+func (e *engine) inert(i int32, items []int32) bool {
+	if !e.up.get(i) {
+		return true // nodes never come back up
+	}
+	for _, id := range items {
+		m := &e.msgs[id]
+		var ok bool
+		switch m.kind {
+		case mAlive:
+			ok = m.inc <= 1 && m.subject != i && e.knows(i, m.subject)
+		case mSuspect:
+			ok = m.inc <= 1 && e.settled(i, m.subject)
+		case mDead:
+			ok = m.inc <= 1 && e.isDown(i, m.subject)
+		case mUser:
+			ok = e.userSeen != nil && e.userSeen[i]
+		case mIntent:
+			ok = e.intentSeen != nil && e.intentSeen[i]
+		}
+		if !ok {
+			return false
+		}
+	}
+	return true
 }
 
 // sendMsg is net.go: sendMsg: a main message of mainSize bytes with as many

@@ -172,6 +172,9 @@ func (e *engine) getBroadcasts(i int32, overhead, limit int, dst []int32) ([]int
 	}
 	lim := e.retransmitLimit(e.numNodes(i))
 	q := n.queue
+	if f == nil && len(q) == 1 {
+		return e.getOnly(i, overhead, limit, lim, dst)
+	}
 	// n.queue is kept sorted by qless (enqueue inserts in place, the
 	// merge below puts sent messages back), so no sort is needed here.
 	used := 0
@@ -261,6 +264,25 @@ func (e *engine) getBroadcasts(i int32, overhead, limit int, dst []int32) ([]int
 	out := append(q[:0], merged...)
 	e.setQueue(i, out)
 	return dst, used
+}
+
+// getOnly is getBroadcasts for a queue of one message and no filler, the
+// common case at large N: the same outcome without the sorting machinery.
+func (e *engine) getOnly(i int32, overhead, limit int, lim int32, dst []int32) ([]int32, int) {
+	q := e.nodes[i].queue
+	it := &q[0]
+	size := int(e.msgs[it.msg].size)
+	if free := limit - overhead; free < deadSize || size > free {
+		return dst, 0
+	}
+	dst = append(dst, it.msg)
+	it.tx++
+	if it.tx >= lim {
+		msg := it.msg
+		e.setQueue(i, q[:0])
+		e.finished(i, msg)
+	}
+	return dst, overhead + size
 }
 
 // qless is limitedBroadcast.Less: fewer transmits, then larger, then newer.
