@@ -43,10 +43,10 @@ type subject struct {
 	timer []int32
 }
 
-// node is one simulated memberlist instance.
+// node is one simulated memberlist instance: its failure detector and
+// whether it left; its queue and gossip ticker are its outbox. The two are
+// apart so that a probe tick and a gossip tick each touch one cache line.
 type node struct {
-	queue      []qitem
-	gossipAt   int64 // phase of the gossip ticker in [0, GossipInterval)
 	probeA     uint32
 	probeB     uint32
 	probePos   uint32
@@ -56,7 +56,6 @@ type node struct {
 	expNacks   int16
 	awareness  int16
 	left       bool
-	gossipSch  bool
 	probeBusy  bool
 	probeAcked bool
 }
@@ -71,8 +70,9 @@ type engine struct {
 	now  int64
 
 	nodes  []node
-	m      int32 // number of node slots (N, or N+1 with a joiner)
-	joiner int32 // -1 without a joiner
+	outs   []outbox // never reallocated: queues may point into it
+	m      int32    // number of node slots (N, or N+1 with a joiner)
+	joiner int32    // -1 without a joiner
 	// unsynced is the joiner until its join push/pull has taught it the
 	// member list, else -1: the only node not knowing every member.
 	unsynced int32
@@ -146,6 +146,7 @@ func newEngine(cfg Config, net Network, sc Scenario, seed uint64) (*engine, erro
 		rng:       rand.New(rand.NewPCG(seed, seed^0x5851f42d4c957f2d)),
 		h:         newEventHeap(int64(net.Latency.max()), int64(cfg.GossipInterval), 3),
 		nodes:     make([]node, m),
+		outs:      make([]outbox, m),
 		m:         int32(m),
 		joiner:    -1,
 		unsynced:  -1,
@@ -222,10 +223,12 @@ func (e *engine) start(i int32, at int64) {
 	n := &e.nodes[i]
 	e.up.set(i, true)
 	n.probeTgt = -1
+	o := &e.outs[i]
+	o.queue = o.first[:0]
 	if e.cfg.LockStep {
-		n.gossipAt = 0
+		o.gossipAt = 0
 	} else {
-		n.gossipAt = mod(at, int64(e.cfg.GossipInterval))
+		o.gossipAt = mod(at, int64(e.cfg.GossipInterval))
 	}
 	e.reshuffle(i)
 	n.probePos = uint32(e.rng.Uint64N(uint64(e.m)))
@@ -336,12 +339,12 @@ func nextTick(now, phase, period int64) int64 {
 // gossip returns when getBroadcasts is empty), so they are not simulated;
 // the next one is put back on the node's own phase grid.
 func (e *engine) wakeGossip(i int32) {
-	n := &e.nodes[i]
-	if n.gossipSch || !e.up.get(i) {
+	o := &e.outs[i]
+	if o.scheduled || !e.up.get(i) {
 		return
 	}
-	n.gossipSch = true
-	e.h.push(event{t: nextTick(e.now, n.gossipAt, int64(e.cfg.GossipInterval)), kind: evGossip, a: i})
+	o.scheduled = true
+	e.h.push(event{t: nextTick(e.now, o.gossipAt, int64(e.cfg.GossipInterval)), kind: evGossip, a: i})
 }
 
 func (e *engine) down(i int32) {

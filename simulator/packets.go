@@ -104,7 +104,7 @@ func (e *engine) sendMsg(from, to int32, kind pktKind, seq uint32, target int32,
 // suspect or dead for less than GossipToTheDeadTime; one packet of
 // broadcasts each, stopping when the queue has nothing left to send.
 func (e *engine) gossip(i int32) {
-	e.nodes[i].gossipSch = false
+	e.outs[i].scheduled = false
 	if !e.up.get(i) {
 		return
 	}

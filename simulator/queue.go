@@ -53,6 +53,16 @@ type msgKey struct {
 	from    int32
 }
 
+// outbox is a node's TransmitLimitedQueue and gossip ticker. A queue of
+// one message, the common case, lives in first: a gossip tick then reads
+// one cache line.
+type outbox struct {
+	queue     []qitem // sorted by qless
+	first     [1]qitem
+	gossipAt  int64 // phase of the gossip ticker in [0, GossipInterval)
+	scheduled bool  // a gossip tick is pending
+}
+
 // qitem is one entry of a node's TransmitLimitedQueue (queue.go:
 // limitedBroadcast).
 type qitem struct {
@@ -117,7 +127,7 @@ func (e *engine) msgID(k msgKind, subject int32, inc uint32, from int32) int32 {
 // after the node they are about, so a new one replaces the older one
 // (broadcast.go: memberlistBroadcast.Name); user events are unique.
 func (e *engine) enqueue(i int32, msg int32) {
-	n := &e.nodes[i]
+	n := &e.outs[i]
 	m := e.msgs[msg]
 	if !m.kind.serf() {
 		q := n.queue[:0]
@@ -165,7 +175,7 @@ func (e *engine) finished(i int32, msg int32) {
 // retransmitLimit(RetransmitMult, estNumNodes). It appends message ids to
 // dst and returns it with the bytes used.
 func (e *engine) getBroadcasts(i int32, overhead, limit int, dst []int32) ([]int32, int) {
-	n := &e.nodes[i]
+	n := &e.outs[i]
 	f := e.fillerOf(i)
 	if len(n.queue) == 0 && f == nil {
 		return dst, 0
@@ -269,7 +279,7 @@ func (e *engine) getBroadcasts(i int32, overhead, limit int, dst []int32) ([]int
 // getOnly is getBroadcasts for a queue of one message and no filler, the
 // common case at large N: the same outcome without the sorting machinery.
 func (e *engine) getOnly(i int32, overhead, limit int, lim int32, dst []int32) ([]int32, int) {
-	q := e.nodes[i].queue
+	q := e.outs[i].queue
 	it := &q[0]
 	size := int(e.msgs[it.msg].size)
 	if free := limit - overhead; free < deadSize || size > free {
@@ -328,6 +338,6 @@ func (e *engine) queueEmpty(i int32) bool {
 
 // setQueue replaces node i's queue, keeping e.queued in step.
 func (e *engine) setQueue(i int32, q []qitem) {
-	e.nodes[i].queue = q
+	e.outs[i].queue = q
 	e.queued.set(i, len(q) > 0)
 }
