@@ -1,11 +1,9 @@
 package simulator
 
 import (
-	"cmp"
 	"fmt"
 	"math"
 	"math/rand/v2"
-	"slices"
 	"time"
 )
 
@@ -70,7 +68,9 @@ type engine struct {
 	now  int64
 
 	nodes  []node
-	outs   []outbox // never reallocated: queues may point into it
+	outs   []outbox // never reallocated after layout: queues may point into it
+	pslot  []int32  // node -> index in nodes
+	oslot  []int32  // node -> index in outs
 	m      int32    // number of node slots (N, or N+1 with a joiner)
 	joiner int32    // -1 without a joiner
 	// unsynced is the joiner until its join push/pull has taught it the
@@ -147,6 +147,8 @@ func newEngine(cfg Config, net Network, sc Scenario, seed uint64) (*engine, erro
 		h:         newEventHeap(int64(net.Latency.max()), int64(cfg.GossipInterval), 3),
 		nodes:     make([]node, m),
 		outs:      make([]outbox, m),
+		pslot:     make([]int32, m),
+		oslot:     make([]int32, m),
 		m:         int32(m),
 		joiner:    -1,
 		unsynced:  -1,
@@ -162,6 +164,7 @@ func newEngine(cfg Config, net Network, sc Scenario, seed uint64) (*engine, erro
 	}
 	for i := range e.subj {
 		e.subj[i] = -1
+		e.pslot[i], e.oslot[i] = int32(i), int32(i)
 	}
 	e.t0 = int64(sc.Warmup)
 	e.horizon = e.t0 + int64(sc.Horizon)
@@ -170,6 +173,10 @@ func newEngine(cfg Config, net Network, sc Scenario, seed uint64) (*engine, erro
 		{kind: evPushPull, period: int64(pushPullScale(cfg.PushPullInterval, sc.N))},
 		{kind: evReconnect, period: int64(cfg.ReconnectInterval)},
 	}
+	for k := range e.cals {
+		e.cals[k].order = make([]int32, 0, sc.N)
+		e.cals[k].phase = make([]int64, 0, sc.N)
+	}
 	for i := range sc.N {
 		e.start(int32(i), -int64(e.cfg.GossipInterval)-e.rng.Int64N(int64(max(cfg.PushPullInterval, cfg.ProbeInterval, cfg.GossipInterval))))
 	}
@@ -177,6 +184,7 @@ func newEngine(cfg Config, net Network, sc Scenario, seed uint64) (*engine, erro
 		e.arm(k)
 	}
 	e.calsArmed = true
+	e.layout()
 	if sc.Event == Join {
 		e.joiner = int32(sc.N)
 		e.unsynced = e.joiner // knows nobody until its join
@@ -220,10 +228,10 @@ func withDefaults(cfg Config, sc Scenario) Scenario {
 // kind instead of one per node); a node started later (the joiner) gets
 // its own self-rescheduling events.
 func (e *engine) start(i int32, at int64) {
-	n := &e.nodes[i]
+	n := e.node(i)
 	e.up.set(i, true)
 	n.probeTgt = -1
-	o := &e.outs[i]
+	o := e.box(i)
 	o.queue = o.first[:0]
 	if e.cfg.LockStep {
 		o.gossipAt = 0
@@ -257,64 +265,10 @@ func (e *engine) start(i int32, at int64) {
 	}
 }
 
-// calendar runs a periodic tick of many nodes, each at its own fixed phase,
-// from a single heap entry: the nodes sorted by phase are visited in turn.
-type calendar struct {
-	kind   uint8
-	period int64
-	order  []int32
-	phase  []int64
-	next   int
-	base   int64
-}
-
-func (c *calendar) add(i int32, phase int64) {
-	c.order = append(c.order, i)
-	c.phase = append(c.phase, phase)
-}
-
-// arm sorts the calendar and schedules its first tick (calendar k).
-func (e *engine) arm(k int) {
-	c := &e.cals[k]
-	if len(c.order) == 0 {
-		return
-	}
-	type entry struct {
-		phase int64
-		node  int32
-	}
-	es := make([]entry, len(c.order))
-	for j := range es {
-		es[j] = entry{c.phase[j], c.order[j]}
-	}
-	slices.SortFunc(es, func(a, b entry) int {
-		if a.phase != b.phase {
-			return cmp.Compare(a.phase, b.phase)
-		}
-		return cmp.Compare(a.node, b.node)
-	})
-	for j, x := range es {
-		c.order[j], c.phase[j] = x.node, x.phase
-	}
-	e.h.setSlot(k, event{t: c.phase[0], kind: evCal, a: int32(k)})
-}
-
-// calTick runs one node's tick of calendar k and schedules the next one.
-func (e *engine) calTick(k int32) {
-	c := &e.cals[k]
-	e.tick(c.kind, c.order[c.next], false)
-	c.next++
-	if c.next == len(c.order) {
-		c.next = 0
-		c.base += c.period
-	}
-	e.h.setSlot(int(k), event{t: c.base + c.phase[c.next], kind: evCal, a: k})
-}
-
 func (e *engine) tick(kind uint8, i int32, resched bool) {
 	switch kind {
 	case evProbe:
-		e.probeTick(i, resched)
+		e.probeTick(i, e.node(i), resched)
 	case evPushPull:
 		e.pushPullTick(i, resched)
 	case evReconnect:
@@ -339,12 +293,12 @@ func nextTick(now, phase, period int64) int64 {
 // gossip returns when getBroadcasts is empty), so they are not simulated;
 // the next one is put back on the node's own phase grid.
 func (e *engine) wakeGossip(i int32) {
-	o := &e.outs[i]
+	o := e.box(i)
 	if o.scheduled || !e.up.get(i) {
 		return
 	}
 	o.scheduled = true
-	e.h.push(event{t: nextTick(e.now, o.gossipAt, int64(e.cfg.GossipInterval)), kind: evGossip, a: i})
+	e.h.push(event{t: nextTick(e.now, o.gossipAt, int64(e.cfg.GossipInterval)), kind: evGossip, a: i, b: e.oslot[i]})
 }
 
 func (e *engine) down(i int32) {
@@ -475,7 +429,7 @@ func (e *engine) run() Result {
 func (e *engine) dispatch(ev event) {
 	switch ev.kind {
 	case evGossip:
-		e.gossip(ev.a)
+		e.gossip(ev.a, &e.outs[ev.b])
 	case evCal:
 		e.calTick(ev.a)
 	case evProbe, evPushPull, evReconnect:

@@ -4,7 +4,7 @@ import "math/bits"
 
 // event kinds of the engine's queue.
 const (
-	evGossip    uint8 = iota // a = node
+	evGossip    uint8 = iota // a = node, b = its place in outs
 	evProbe                  // a = node (a joiner's; the others' run from calendars)
 	evProbeTO                // a = node, c = seq: ProbeTimeout passed, go indirect
 	evProbeEnd               // a = node, c = seq: probe interval passed, decide

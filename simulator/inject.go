@@ -59,7 +59,7 @@ func (e *engine) inject() {
 // leave is memberlist.go: Leave: deadNode on ourselves with From == Node,
 // then keep gossiping until the message is sent out (then Shutdown).
 func (e *engine) leave(l int32) {
-	e.nodes[l].left = true
+	e.node(l).left = true
 	inc := e.viewOf(l, l).inc
 	e.setView(l, l, vLeft, inc)
 	e.enqueue(l, e.msgID(mDead, l, inc, l))

@@ -12,7 +12,7 @@ func (e *engine) aliveNode(i, s int32, inc uint32, msg int32) {
 	}
 	v := e.viewOf(i, s)
 	if s == i {
-		if e.nodes[i].left {
+		if e.node(i).left {
 			return // memberlist.go: hasLeft, do not re-join
 		}
 		if inc <= v.inc {
@@ -80,7 +80,7 @@ func (e *engine) deadNode(i, s int32, inc uint32, from int32) {
 		return
 	}
 	if s == i {
-		if !e.nodes[i].left {
+		if !e.node(i).left {
 			e.refute(i, inc)
 		}
 		return
@@ -108,7 +108,7 @@ func (e *engine) refute(i int32, accused uint32) {
 // awareness is awareness.go: ApplyDelta, the Lifeguard health score in
 // [0, AwarenessMaxMultiplier-1].
 func (e *engine) awareness(i int32, d int) {
-	n := &e.nodes[i]
+	n := e.node(i)
 	s := int(n.awareness) + d
 	s = max(0, min(s, e.cfg.AwarenessMaxMultiplier-1))
 	n.awareness = int16(s)

@@ -103,8 +103,8 @@ func (e *engine) sendMsg(from, to int32, kind pktKind, seq uint32, target int32,
 // gossip is state.go: gossip: GossipNodes random peers among those alive,
 // suspect or dead for less than GossipToTheDeadTime; one packet of
 // broadcasts each, stopping when the queue has nothing left to send.
-func (e *engine) gossip(i int32) {
-	e.outs[i].scheduled = false
+func (e *engine) gossip(i int32, o *outbox) {
+	o.scheduled = false
 	if !e.up.get(i) {
 		return
 	}
@@ -192,7 +192,7 @@ func (e *engine) deliver(k int32) {
 		e.sendMsg(to, p.target, pPing, s, -1, pingSize)
 		e.h.pushTimeout(event{t: e.now + int64(e.cfg.ProbeTimeout), kind: evIndTO, c: s})
 	case pNack:
-		n := &e.nodes[to]
+		n := e.node(to)
 		if n.probeBusy && n.probeSeq == p.seq {
 			n.nacks++
 		}

@@ -127,7 +127,7 @@ func (e *engine) msgID(k msgKind, subject int32, inc uint32, from int32) int32 {
 // after the node they are about, so a new one replaces the older one
 // (broadcast.go: memberlistBroadcast.Name); user events are unique.
 func (e *engine) enqueue(i int32, msg int32) {
-	n := &e.outs[i]
+	n := e.box(i)
 	m := e.msgs[msg]
 	if !m.kind.serf() {
 		q := n.queue[:0]
@@ -161,10 +161,10 @@ func (e *engine) enqueue(i int32, msg int32) {
 func (e *engine) finished(i int32, msg int32) {
 	m := e.msgs[msg]
 	switch {
-	case m.kind == mIntent && m.subject == i && !e.nodes[i].left:
+	case m.kind == mIntent && m.subject == i && !e.node(i).left:
 		// Not now: the queue is being rebuilt by getBroadcasts.
 		e.h.push(event{t: e.now, kind: evLeave, a: i})
-	case m.kind == mDead && m.subject == i && m.from == i && e.nodes[i].left:
+	case m.kind == mDead && m.subject == i && m.from == i && e.node(i).left:
 		e.down(i)
 	}
 }
@@ -175,7 +175,7 @@ func (e *engine) finished(i int32, msg int32) {
 // retransmitLimit(RetransmitMult, estNumNodes). It appends message ids to
 // dst and returns it with the bytes used.
 func (e *engine) getBroadcasts(i int32, overhead, limit int, dst []int32) ([]int32, int) {
-	n := &e.outs[i]
+	n := e.box(i)
 	f := e.fillerOf(i)
 	if len(n.queue) == 0 && f == nil {
 		return dst, 0
@@ -279,7 +279,7 @@ func (e *engine) getBroadcasts(i int32, overhead, limit int, dst []int32) ([]int
 // getOnly is getBroadcasts for a queue of one message and no filler, the
 // common case at large N: the same outcome without the sorting machinery.
 func (e *engine) getOnly(i int32, overhead, limit int, lim int32, dst []int32) ([]int32, int) {
-	q := e.outs[i].queue
+	q := e.box(i).queue
 	it := &q[0]
 	size := int(e.msgs[it.msg].size)
 	if free := limit - overhead; free < deadSize || size > free {
@@ -338,6 +338,6 @@ func (e *engine) queueEmpty(i int32) bool {
 
 // setQueue replaces node i's queue, keeping e.queued in step.
 func (e *engine) setQueue(i int32, q []qitem) {
-	e.outs[i].queue = q
+	e.box(i).queue = q
 	e.queued.set(i, len(q) > 0)
 }
