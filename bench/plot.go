@@ -160,6 +160,9 @@ func reversed(xys plotter.XYs) plotter.XYs {
 	return out
 }
 
+// maxCDFSteps bounds the steps of a CDF curve.
+const maxCDFSteps = 4000
+
 // cdfPlot draws the empirical CDF of per-observer latency, all runs
 // pooled; observers that never learned keep the curve below 1.
 func cdfPlot(groups []group, st style) (*plot.Plot, error) {
@@ -172,11 +175,17 @@ func cdfPlot(groups []group, st style) (*plot.Plot, error) {
 		}
 		slices.Sort(all)
 		xys := plotter.XYs{{X: 0, Y: 0}}
-		for i, v := range all {
-			if math.IsInf(v, 1) {
+		// One step per observer, or per 1/maxCDFSteps of them when there
+		// are more (a million observers would make a 100 MB SVG).
+		learned, _ := slices.BinarySearch(all, math.Inf(1))
+		stride := max(1, len(all)/maxCDFSteps)
+		for i := stride - 1; learned > 0; i += stride {
+			i = min(i, learned-1) // end on the last observer that learned
+			v := all[i]
+			xys = append(xys, plotter.XY{X: v, Y: xys[len(xys)-1].Y}, plotter.XY{X: v, Y: float64(i+1) / float64(len(all))})
+			if i == learned-1 {
 				break
 			}
-			xys = append(xys, plotter.XY{X: v, Y: xys[len(xys)-1].Y}, plotter.XY{X: v, Y: float64(i+1) / float64(len(all))})
 		}
 		line, err := st.line(g.Backend, xys)
 		if err != nil {

@@ -81,7 +81,8 @@ func RenderReport(sum Summary, rows []ErrorRow, figs []Figure) []byte {
 	}
 
 	b.WriteString("## Files\n\n")
-	b.WriteString("- `samples.csv`: one line per backend, N, run, observer and event; `latency_s` is empty when the observer had not learned the event within `timeout_s`.\n")
+	b.WriteString("- `samples.csv`: one line per backend, N, run, observer and event; `latency_s` is empty when the observer had not learned the event within `timeout_s`. " +
+		"Runs of more than 10,000 observers are histograms: lines without an observer, each standing for `count` observers (1 ms bins).\n")
 	b.WriteString("- `summary.json`: the numbers of this report and the environment.\n")
 	b.WriteString("- `bench report DIR` rebuilds summary.json, the plots and this report from samples.csv.\n")
 	return b.Bytes()
