@@ -1,6 +1,9 @@
 package simulator
 
-import "math/bits"
+import (
+	"math"
+	"math/bits"
+)
 
 // event kinds of the engine's queue.
 const (
@@ -51,14 +54,36 @@ func (a *event) before(b *event) bool {
 //   - far: a 4-ary heap of the events due later (suspicion timers: one per
 //     node and suspect in a crash).
 type eventHeap struct {
+	heads           []head // per queue (qPackets...), its earliest event
 	packets, gossip wheel
 	fifo            []event
-	head            int
-	slots           []event // t < 0: empty
+	fifoHead        int
 	near, far       []event
+	slots           []event
 	seq             uint64
 	now             int64
+	n               int // events held
 }
+
+// The queues, by index in eventHeap.heads; calendar slot k is qSlots+k.
+const (
+	qPackets = iota
+	qGossip
+	qFifo
+	qNear
+	qFar
+	qSlots
+)
+
+// head is the (t, seq) of a queue's earliest event; t = noEvent when the
+// queue is empty. next compares these few heads, kept up to date by every
+// push and pop, instead of looking into every queue.
+type head struct {
+	t   int64
+	seq uint64
+}
+
+const noEvent = math.MaxInt64
 
 // farAfter is how far ahead an event goes to the far heap (ns).
 const farAfter = int64(2e9)
@@ -66,107 +91,116 @@ const farAfter = int64(2e9)
 // newEventHeap returns a queue for packets taking at most maxLatency,
 // gossip ticks every gossipInterval and slots calendars.
 func newEventHeap(maxLatency, gossipInterval int64, slots int) eventHeap {
-	h := eventHeap{packets: newWheel(maxLatency), gossip: newWheel(gossipInterval), slots: make([]event, slots)}
-	for k := range h.slots {
-		h.slots[k].t = -1
+	h := eventHeap{packets: newWheel(maxLatency), gossip: newWheel(gossipInterval), slots: make([]event, slots),
+		heads: make([]head, qSlots+slots)}
+	for q := range h.heads {
+		h.heads[q].t = noEvent
 	}
 	return h
 }
 
-// push adds an event at e.t >= now.
-func (h *eventHeap) push(e event) {
+// stamp gives e the next seq and counts it in.
+func (h *eventHeap) stamp(e *event) {
 	h.seq++
 	e.seq = h.seq
+	h.n++
+}
+
+// offer records e, just added to queue q, as q's head if it is earlier.
+// (An event never ties with its queue's head on t and comes before it: its
+// seq is the newest.)
+func (h *eventHeap) offer(q int, e *event) {
+	if e.t < h.heads[q].t {
+		h.heads[q] = head{e.t, e.seq}
+	}
+}
+
+// push adds an event at e.t >= now.
+func (h *eventHeap) push(e event) {
+	h.stamp(&e)
 	switch {
 	case e.kind == evPacket:
 		h.packets.push(e)
+		h.offer(qPackets, &e)
 	case e.kind == evGossip:
 		h.gossip.push(e)
+		h.offer(qGossip, &e)
 	case e.t-h.now > farAfter:
 		h.far = heapPush(h.far, e)
+		h.offer(qFar, &e)
 	default:
 		h.near = heapPush(h.near, e)
+		h.offer(qNear, &e)
 	}
 }
 
 // pushTimeout adds an event at now + ProbeTimeout (times never decrease).
 func (h *eventHeap) pushTimeout(e event) {
-	h.seq++
-	e.seq = h.seq
-	if h.head > 4096 && h.head*2 > len(h.fifo) {
-		h.fifo = append(h.fifo[:0], h.fifo[h.head:]...)
-		h.head = 0
+	h.stamp(&e)
+	if h.fifoHead > 4096 && h.fifoHead*2 > len(h.fifo) {
+		h.fifo = append(h.fifo[:0], h.fifo[h.fifoHead:]...)
+		h.fifoHead = 0
 	}
 	h.fifo = append(h.fifo, e)
+	h.offer(qFifo, &e)
 }
 
-// setSlot makes e the pending event of slot k (which must be empty), with
-// the seq a push at this moment would give it.
+// setSlot makes e the pending event of calendar slot k (which must be
+// empty), with the seq a push at this moment would give it.
 func (h *eventHeap) setSlot(k int, e event) {
-	h.seq++
-	e.seq = h.seq
+	h.stamp(&e)
 	h.slots[k] = e
+	h.heads[qSlots+k] = head{e.t, e.seq}
 }
 
-func (h *eventHeap) len() int {
-	n := len(h.near) + len(h.far) + len(h.fifo) - h.head + h.packets.n + h.gossip.n
-	for k := range h.slots {
-		if h.slots[k].t >= 0 {
-			n++
-		}
-	}
-	return n
-}
+func (h *eventHeap) len() int { return h.n }
 
 // next pops the earliest event of all queues; len must be > 0.
 func (h *eventHeap) next() event {
-	const (
-		qNear = iota
-		qFar
-		qFifo
-		qPackets
-		qGossip
-		qSlot
-	)
-	var best *event
-	src, slot := -1, 0
-	if len(h.near) > 0 {
-		best, src = &h.near[0], qNear
-	}
-	if len(h.far) > 0 && (best == nil || h.far[0].before(best)) {
-		best, src = &h.far[0], qFar
-	}
-	if h.head < len(h.fifo) && (best == nil || h.fifo[h.head].before(best)) {
-		best, src = &h.fifo[h.head], qFifo
-	}
-	if p := h.packets.peek(); p != nil && (best == nil || p.before(best)) {
-		best, src = p, qPackets
-	}
-	if g := h.gossip.peek(); g != nil && (best == nil || g.before(best)) {
-		best, src = g, qGossip
-	}
-	for k := range h.slots {
-		if s := &h.slots[k]; s.t >= 0 && (best == nil || s.before(best)) {
-			best, src, slot = s, qSlot, k
+	q := 0
+	for k := 1; k < len(h.heads); k++ {
+		if a, b := &h.heads[k], &h.heads[q]; a.t < b.t || a.t == b.t && a.seq < b.seq {
+			q = k
 		}
 	}
-	e := *best
-	switch src {
-	case qNear:
-		h.near = heapPop(h.near)
-	case qFar:
-		h.far = heapPop(h.far)
-	case qFifo:
-		h.head++
+	var e event
+	switch q {
 	case qPackets:
-		h.packets.pop()
+		e = h.packets.pop()
+		h.heads[q] = h.packets.head()
 	case qGossip:
-		h.gossip.pop()
-	case qSlot:
-		h.slots[slot].t = -1
+		e = h.gossip.pop()
+		h.heads[q] = h.gossip.head()
+	case qFifo:
+		e = h.fifo[h.fifoHead]
+		h.fifoHead++
+		h.heads[q] = head{t: noEvent}
+		if h.fifoHead < len(h.fifo) {
+			f := &h.fifo[h.fifoHead]
+			h.heads[q] = head{f.t, f.seq}
+		}
+	case qNear:
+		e = h.near[0]
+		h.near = heapPop(h.near)
+		h.heads[q] = heapHead(h.near)
+	case qFar:
+		e = h.far[0]
+		h.far = heapPop(h.far)
+		h.heads[q] = heapHead(h.far)
+	default:
+		e = h.slots[q-qSlots]
+		h.heads[q] = head{t: noEvent}
 	}
+	h.n--
 	h.now = e.t
 	return e
+}
+
+func heapHead(ev []event) head {
+	if len(ev) == 0 {
+		return head{t: noEvent}
+	}
+	return head{ev[0].t, ev[0].seq}
 }
 
 // heapPush adds e to the 4-ary min-heap ev (shallower than a binary heap).
@@ -246,17 +280,19 @@ func (w *wheel) push(e event) {
 	w.n++
 }
 
-// peek returns the earliest event, nil when empty.
-func (w *wheel) peek() *event {
+// head returns the earliest event's (t, seq), t = noEvent when empty,
+// and moves cur to its slot.
+func (w *wheel) head() head {
 	if w.n == 0 {
-		return nil
+		return head{t: noEvent}
 	}
 	s := w.cur % wheelSlots
 	if len(w.slot[s]) == 0 {
 		s = w.nextUsed(s)
 		w.cur += (s - w.cur%wheelSlots + wheelSlots) % wheelSlots
 	}
-	return &w.slot[s][0]
+	e := &w.slot[s][0]
+	return head{e.t, e.seq}
 }
 
 // nextUsed returns the first non-empty slot after s, cyclically (s
@@ -272,12 +308,15 @@ func (w *wheel) nextUsed(s int64) int64 {
 	return s
 }
 
-// pop removes the event peek returned.
-func (w *wheel) pop() {
+// pop removes and returns the earliest event; head must have been
+// called since the last push or pop (next does), so that cur is its slot.
+func (w *wheel) pop() event {
 	s := w.cur % wheelSlots
+	e := w.slot[s][0]
 	w.slot[s] = heapPop(w.slot[s])
 	if len(w.slot[s]) == 0 {
 		w.used[s/64] &^= 1 << (s % 64)
 	}
 	w.n--
+	return e
 }
