@@ -175,11 +175,11 @@ func (e *engine) finished(i int32, msg int32) {
 // retransmitLimit(RetransmitMult, estNumNodes). It appends message ids to
 // dst and returns it with the bytes used.
 func (e *engine) getBroadcasts(i int32, overhead, limit int, dst []int32) ([]int32, int) {
+	if e.queueEmpty(i) {
+		return dst, 0 // from the bitset, without reading the outbox
+	}
 	n := e.box(i)
 	f := e.fillerOf(i)
-	if len(n.queue) == 0 && f == nil {
-		return dst, 0
-	}
 	lim := e.retransmitLimit(e.numNodes(i))
 	q := n.queue
 	if f == nil && len(q) == 1 {
