@@ -34,14 +34,15 @@ func (e *engine) suspectNode(i, s int32, inc uint32, from int32) {
 	if e.settled(i, s) {
 		return // dead, left, or suspect with a timer past confirmations
 	}
-	v := e.viewOf(i, s)
-	if v.state == vNone || inc < v.inc {
-		return
-	}
 	if t := e.suspicionOf(i, s); t != nil {
-		if e.confirm(i, s, t, from) {
+		// i's view is suspect at t.inc for as long as the timer lives.
+		if inc >= t.inc && e.confirm(i, s, t, from) {
 			e.enqueue(i, e.msgID(mSuspect, s, inc, from))
 		}
+		return
+	}
+	v := e.viewOf(i, s)
+	if v.state == vNone || inc < v.inc {
 		return
 	}
 	if v.state != vAlive {

@@ -9,11 +9,12 @@ import (
 // Timers live in engine.timers, found through subject.timer; the accusers
 // (froms) in engine.froms, stride entries per timer.
 type suspicion struct {
-	start, deadline int64
-	lo, hi          int64
-	change          int64 // StateChange when it started (state.go: suspectNode's changeTime)
-	k, n            int32
-	gen             uint32
+	start  int64
+	lo, hi int64
+	change int64 // StateChange when it started (state.go: suspectNode's changeTime)
+	k, n   int32
+	gen    uint32
+	inc    uint32 // the suspected incarnation: the view's, which stays while the timer does
 }
 
 // suspicionOf returns i's timer about s, nil when there is none.
@@ -66,20 +67,21 @@ func (e *engine) newSuspicion(i, s, from int32, k int, lo, hi time.Duration) {
 		ti = int32(len(e.timers) - 1)
 	}
 	t := &e.timers[ti]
-	*t = suspicion{start: e.now, lo: int64(lo), hi: int64(hi), k: int32(k), gen: e.seqNo, change: e.viewOf(i, s).change}
+	v := e.viewOf(i, s)
+	*t = suspicion{start: e.now, lo: int64(lo), hi: int64(hi), k: int32(k), gen: e.seqNo, change: v.change, inc: v.inc}
 	e.fromsOf(ti)[0] = from
 	timeout := hi
 	if k < 1 {
 		timeout = lo
 	}
-	t.deadline = e.now + int64(timeout)
+	deadline := e.now + int64(timeout)
 	sub := e.addSubject(s)
 	if sub.timer == nil {
 		sub.timer = make([]int32, e.m)
 	}
 	sub.timer[i] = ti + 1
 	sub.sat.set(i, t.n >= t.k)
-	e.h.push(event{t: t.deadline, kind: evSuspTO, a: i, b: s, c: t.gen})
+	e.h.push(event{t: deadline, kind: evSuspTO, a: i, b: s, c: t.gen})
 }
 
 // confirm is suspicion.go: Confirm: a new independent accuser shortens the
@@ -101,8 +103,7 @@ func (e *engine) confirm(i, s int32, t *suspicion, from int32) bool {
 	rem := remainingSuspicionTime(t.n, t.k, time.Duration(e.now-t.start), time.Duration(t.lo), time.Duration(t.hi))
 	e.seqNo++
 	t.gen = e.seqNo
-	t.deadline = e.now + max(int64(rem), 0)
-	e.h.push(event{t: t.deadline, kind: evSuspTO, a: i, b: s, c: t.gen})
+	e.h.push(event{t: e.now + max(int64(rem), 0), kind: evSuspTO, a: i, b: s, c: t.gen})
 	return true
 }
 
