@@ -303,7 +303,7 @@ func (e *engine) wakeGossip(i int32) {
 
 func (e *engine) down(i int32) {
 	e.up.set(i, false)
-	e.setQueue(i, nil)
+	e.setQueue(i, e.box(i), nil)
 }
 
 // numNodes is state.go: estNumNodes, the length of the node's member list

@@ -102,14 +102,13 @@ func (e *engine) refute(i int32, accused uint32) {
 		inc = accused + 1
 	}
 	e.setView(i, i, vAlive, inc)
-	e.awareness(i, 1)
+	e.awareness(e.node(i), 1)
 	e.enqueue(i, e.msgID(mAlive, i, inc, i))
 }
 
 // awareness is awareness.go: ApplyDelta, the Lifeguard health score in
 // [0, AwarenessMaxMultiplier-1].
-func (e *engine) awareness(i int32, d int) {
-	n := e.node(i)
+func (e *engine) awareness(n *node, d int) {
 	s := int(n.awareness) + d
 	s = max(0, min(s, e.cfg.AwarenessMaxMultiplier-1))
 	n.awareness = int16(s)

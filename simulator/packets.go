@@ -95,7 +95,7 @@ func (e *engine) inert(i int32, items []int32) bool {
 // broadcasts piggybacked as fit in the rest of UDPBufferSize.
 func (e *engine) sendMsg(from, to int32, kind pktKind, seq uint32, target int32, mainSize int) {
 	avail := e.cfg.UDPBufferSize - mainSize - compoundHeaderOverhead
-	items, used := e.getBroadcasts(from, compoundOverhead, avail, e.scratch[:0])
+	items, used := e.getBroadcasts(from, nil, compoundOverhead, avail, e.scratch[:0])
 	e.scratch = items
 	e.transmit(packet{kind: kind, from: from, to: to, seq: seq, target: target, items: items}, mainSize+used)
 }
@@ -119,7 +119,7 @@ func (e *engine) gossip(i int32, o *outbox) {
 		return true
 	})
 	for _, j := range targets {
-		items, used := e.getBroadcasts(i, compoundOverhead, e.cfg.UDPBufferSize-compoundHeaderOverhead, e.scratch[:0])
+		items, used := e.getBroadcasts(i, o, compoundOverhead, e.cfg.UDPBufferSize-compoundHeaderOverhead, e.scratch[:0])
 		e.scratch = items
 		if used == 0 {
 			break

@@ -80,7 +80,7 @@ func (e *engine) probeNode(i int32, n *node, j int32) {
 	if v.state == vAlive && e.net.Loss == 0 && e.up.get(j) && e.reachable(i, j) && e.queueEmpty(i) && e.queueEmpty(j) {
 		e.stats.Packets += 2
 		e.stats.Bytes += pingSize + ackSize
-		e.awareness(i, -1)
+		e.awareness(n, -1)
 		return
 	}
 	seq := e.nextSeq()
@@ -103,7 +103,7 @@ func (e *engine) handleAck(i int32, seq uint32) {
 	n := e.node(i)
 	if n.probeBusy && n.probeSeq == seq {
 		n.probeBusy, n.probeAcked = false, true
-		e.awareness(i, -1)
+		e.awareness(n, -1)
 		return
 	}
 	if in, ok := e.ind[seq]; ok && in.helper == i {
@@ -156,13 +156,13 @@ func (e *engine) probeEnd(i int32, seq uint32) {
 	n.probeBusy = false
 	j := n.probeTgt
 	if !e.cfg.DisableTCPPings && e.up.get(j) && e.reachable(i, j) {
-		e.awareness(i, -1)
+		e.awareness(n, -1)
 		return
 	}
 	d := 1
 	if n.expNacks > 0 {
 		d = max(0, int(n.expNacks-n.nacks))
 	}
-	e.awareness(i, d)
+	e.awareness(n, d)
 	e.suspectNode(i, j, e.viewOf(i, j).inc, i)
 }

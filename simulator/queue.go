@@ -139,7 +139,7 @@ func (e *engine) enqueue(i int32, msg int32) {
 			}
 			q = append(q, it)
 		}
-		e.setQueue(i, q)
+		e.setQueue(i, n, q)
 	}
 	e.qid++
 	it := qitem{msg: msg, id: e.qid}
@@ -149,7 +149,7 @@ func (e *engine) enqueue(i int32, msg int32) {
 		}
 		return 1
 	})
-	e.setQueue(i, slices.Insert(n.queue, k, it))
+	e.setQueue(i, n, slices.Insert(n.queue, k, it))
 	e.wakeGossip(i)
 }
 
@@ -173,17 +173,19 @@ func (e *engine) finished(i int32, msg int32) {
 // fewest-transmitted, then largest, then newest messages that fit in limit
 // bytes, count one transmit each and drop those reaching
 // retransmitLimit(RetransmitMult, estNumNodes). It appends message ids to
-// dst and returns it with the bytes used.
-func (e *engine) getBroadcasts(i int32, overhead, limit int, dst []int32) ([]int32, int) {
+// dst and returns it with the bytes used. n is i's outbox, or nil.
+func (e *engine) getBroadcasts(i int32, n *outbox, overhead, limit int, dst []int32) ([]int32, int) {
 	if e.queueEmpty(i) {
 		return dst, 0 // from the bitset, without reading the outbox
 	}
-	n := e.box(i)
+	if n == nil {
+		n = e.box(i)
+	}
 	f := e.fillerOf(i)
 	lim := e.retransmitLimit(e.numNodes(i))
 	q := n.queue
 	if f == nil && len(q) == 1 {
-		return e.getOnly(i, overhead, limit, lim, dst)
+		return e.getOnly(i, n, overhead, limit, lim, dst)
 	}
 	// n.queue is kept sorted by qless (enqueue inserts in place, the
 	// merge below puts sent messages back), so no sort is needed here.
@@ -272,14 +274,14 @@ func (e *engine) getBroadcasts(i int32, overhead, limit int, dst []int32) ([]int
 	}
 	e.qmerge = merged
 	out := append(q[:0], merged...)
-	e.setQueue(i, out)
+	e.setQueue(i, n, out)
 	return dst, used
 }
 
 // getOnly is getBroadcasts for a queue of one message and no filler, the
 // common case at large N: the same outcome without the sorting machinery.
-func (e *engine) getOnly(i int32, overhead, limit int, lim int32, dst []int32) ([]int32, int) {
-	q := e.box(i).queue
+func (e *engine) getOnly(i int32, n *outbox, overhead, limit int, lim int32, dst []int32) ([]int32, int) {
+	q := n.queue
 	it := &q[0]
 	size := int(e.msgs[it.msg].size)
 	if free := limit - overhead; free < deadSize || size > free {
@@ -289,7 +291,7 @@ func (e *engine) getOnly(i int32, overhead, limit int, lim int32, dst []int32) (
 	it.tx++
 	if it.tx >= lim {
 		msg := it.msg
-		e.setQueue(i, q[:0])
+		e.setQueue(i, n, q[:0])
 		e.finished(i, msg)
 	}
 	return dst, overhead + size
@@ -336,8 +338,9 @@ func (e *engine) queueEmpty(i int32) bool {
 	return !e.queued.get(i) && e.fillerOf(i) == nil
 }
 
-// setQueue replaces node i's queue, keeping e.queued in step.
-func (e *engine) setQueue(i int32, q []qitem) {
-	e.box(i).queue = q
+// setQueue replaces the queue of node i (outbox o), keeping e.queued in
+// step.
+func (e *engine) setQueue(i int32, o *outbox, q []qitem) {
+	o.queue = q
 	e.queued.set(i, len(q) > 0)
 }
