@@ -20,7 +20,7 @@ import (
 // dominate: each waits out memberlist's suspicion timeout). From
 // bench.LargeN nodes (only the simulator and the models go there) the
 // default is DefaultLargeRuns: a simulated crash at a million nodes takes
-// about a minute of CPU per run.
+// about 40 s of CPU per run.
 const (
 	DefaultRuns      = 8
 	DefaultLargeRuns = 3
