@@ -292,8 +292,7 @@ func nextTick(now, phase, period int64) int64 {
 // Ticks of a node with an empty queue do nothing in memberlist (state.go:
 // gossip returns when getBroadcasts is empty), so they are not simulated;
 // the next one is put back on the node's own phase grid.
-func (e *engine) wakeGossip(i int32) {
-	o := e.box(i)
+func (e *engine) wakeGossip(i int32, o *outbox) {
 	if o.scheduled || !e.up.get(i) {
 		return
 	}

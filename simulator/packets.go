@@ -130,7 +130,7 @@ func (e *engine) gossip(i int32, o *outbox) {
 		}
 	}
 	if !e.queueEmpty(i) {
-		e.wakeGossip(i)
+		e.wakeGossip(i, o)
 	}
 }
 

@@ -52,7 +52,7 @@ func (e *engine) merge(dst, src int32, join bool) {
 		e.unsynced = -1
 		e.qid++
 		e.filler = &filler{node: dst, id: e.qid, count: []int32{int32(e.sc.N)}}
-		e.wakeGossip(dst)
+		e.wakeGossip(dst, e.box(dst))
 	}
 	for k := 0; k < len(e.subjects); k++ {
 		s := e.subjects[k].node

@@ -150,7 +150,7 @@ func (e *engine) enqueue(i int32, msg int32) {
 		return 1
 	})
 	e.setQueue(i, n, slices.Insert(n.queue, k, it))
-	e.wakeGossip(i)
+	e.wakeGossip(i, n)
 }
 
 // finished is limitedBroadcast.b.Finished(): it only matters for a leaving
