@@ -98,6 +98,7 @@ func (e *engine) layout() {
 	}
 	for j := range outs {
 		outs[j].queue = outs[j].first[:0] // all empty yet; point into the new place
+		outs[j].place = int32(j)
 	}
 	e.outs = outs
 }

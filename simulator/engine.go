@@ -165,6 +165,7 @@ func newEngine(cfg Config, net Network, sc Scenario, seed uint64) (*engine, erro
 	for i := range e.subj {
 		e.subj[i] = -1
 		e.pslot[i], e.oslot[i] = int32(i), int32(i)
+		e.outs[i].place = int32(i)
 	}
 	e.t0 = int64(sc.Warmup)
 	e.horizon = e.t0 + int64(sc.Horizon)
@@ -297,7 +298,7 @@ func (e *engine) wakeGossip(i int32, o *outbox) {
 		return
 	}
 	o.scheduled = true
-	e.h.push(event{t: nextTick(e.now, o.gossipAt, int64(e.cfg.GossipInterval)), kind: evGossip, a: i, b: e.oslot[i]})
+	e.h.push(event{t: nextTick(e.now, o.gossipAt, int64(e.cfg.GossipInterval)), kind: evGossip, a: i, b: o.place})
 }
 
 func (e *engine) down(i int32) {

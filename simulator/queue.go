@@ -60,6 +60,7 @@ type outbox struct {
 	queue     []qitem // sorted by qless
 	first     [1]qitem
 	gossipAt  int64 // phase of the gossip ticker in [0, GossipInterval)
+	place     int32 // index in engine.outs
 	scheduled bool  // a gossip tick is pending
 }
 
