@@ -1,7 +1,88 @@
 package simulator
 
+// start brings node i up at virtual time at (may be negative: before the
+// recorded window) with its own ticker phases, as a memberlist.Create does
+// (state.go: schedule; the tickers tick at creation time + k * interval;
+// pushPullTrigger and Serf's reconnect loop start after a random stagger).
+// The initial members' periodic ticks go to calendars (one pending event
+// per kind instead of one per node); a node started later (the joiner)
+// gets its own self-rescheduling events.
+func (e *engine) start(i int32, at int64) {
+	n := e.node(i)
+	e.up.set(i, true)
+	n.probeTgt = -1
+	o := e.box(i)
+	o.queue = o.first[:0]
+	if e.cfg.LockStep {
+		o.gossipAt = 0
+	} else {
+		o.gossipAt = mod(at, int64(e.cfg.GossipInterval))
+	}
+	e.reshuffle(i)
+	n.probePos = uint32(e.rng.Uint64N(uint64(e.m)))
+	periodic := []struct {
+		kind   uint8
+		period int64
+		phase  int64
+	}{
+		{evProbe, int64(e.cfg.ProbeInterval), 0},
+		{evPushPull, int64(pushPullScale(e.cfg.PushPullInterval, e.numNodes(i))), 0},
+		{evReconnect, int64(e.cfg.ReconnectInterval), 0},
+	}
+	for k, p := range periodic {
+		if p.period <= 0 {
+			continue
+		}
+		phase := mod(at, p.period)
+		if p.kind != evProbe {
+			phase = mod(at+e.rng.Int64N(p.period), p.period)
+		}
+		if !e.calsArmed {
+			e.cals[k].add(i, phase)
+			continue
+		}
+		e.h.push(event{t: nextTick(e.now, phase, p.period), kind: p.kind, a: i, b: 1})
+	}
+}
+
+func (e *engine) tick(kind uint8, i int32, resched bool) {
+	switch kind {
+	case evProbe:
+		e.probeTick(i, e.node(i), resched)
+	case evPushPull:
+		e.pushPullTick(i, resched)
+	case evReconnect:
+		e.reconnectTick(i, resched)
+	}
+}
+
+func mod(a, b int64) int64 { return ((a % b) + b) % b }
+
+// nextTick is the first time > now on the grid phase + k*period.
+func nextTick(now, phase, period int64) int64 {
+	k := (now - phase) / period
+	t := phase + k*period
+	for t <= now {
+		t += period
+	}
+	return t
+}
+
+// wakeGossip schedules the gossip tick of a node with something to send.
+// Ticks of a node with an empty queue do nothing in memberlist (state.go:
+// gossip returns when getBroadcasts is empty), so they are not simulated;
+// the next one is put back on the node's own phase grid.
+func (e *engine) wakeGossip(i int32, o *outbox) {
+	if o.scheduled || !e.up.get(i) {
+		return
+	}
+	o.scheduled = true
+	e.h.push(event{t: nextTick(e.now, o.gossipAt, int64(e.cfg.GossipInterval)), kind: evGossip, a: i, b: o.place})
+}
+
 // calendar runs a periodic tick of many nodes, each at its own fixed phase,
-// from a single heap entry: the nodes sorted by phase are visited in turn.
+// from a single slot of the event queue: the nodes sorted by phase are
+// visited in turn.
 type calendar struct {
 	kind   uint8
 	period int64
