@@ -86,9 +86,11 @@
 //
 // The sim backend runs up to a million nodes (the lower-bound and
 // serf-formula models too). From LargeN (100,000) nodes `bench converge`
-// makes 3 runs per group unless --runs is given: each run has that many
-// observers, so its percentiles vary little from run to run, and a
-// simulated crash at a million nodes takes about 40 s of CPU. Runs still
+// makes 3 runs per group unless --runs is given, as a simulated crash at
+// a million nodes takes 30 to 40 s of CPU. Three runs give a rough median:
+// runs differ by what happens in the first hops (at a million nodes the
+// three joins' t50 were 0.74, 0.84 and 1.01 s, the crashes' 25.8, 26.3 and
+// 27.7 s), which a million observers do not average out. Runs still
 // go two at a time on two cores: at a million nodes they slow each other
 // down (both are bound by memory) but finish a crash sooner than one after
 // the other, for twice the memory (a run peaks under 1 GB). The timeout of

@@ -16,8 +16,7 @@ type Experiment struct {
 	Nodes    []int
 	Runs     int
 	// LargeRuns, when > 0, replaces Runs for cluster sizes of LargeN and
-	// more. A run there has that many observers, so its percentiles vary
-	// little from run to run, and it takes seconds to minutes.
+	// more, where a run takes seconds to minutes.
 	LargeRuns int
 	Seed      uint64
 	Profile   Profile
