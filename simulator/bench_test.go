@@ -65,8 +65,8 @@ func benchRunNet(b *testing.B, net Network, sc Scenario, want string) {
 
 // BenchmarkJoin1M is one join disseminated to N = 1,000,000 (target:
 // <= 10 s and <= 8 GB peak RSS per op). Seed 1 must reproduce the result
-// of the engine before it was made fit for a million nodes, observer by
-// observer (see TestResultsMatchGolden for smaller runs).
+// of the plain single-heap engine this one replaced, observer by observer
+// (see TestResultsMatchGolden for smaller runs).
 func BenchmarkJoin1M(b *testing.B) {
 	benchRunNet(b, LANNetwork(), Scenario{N: 1_000_000, Event: Join},
 		"alive/1000000 t50 920.635332ms t100 1.766707435s accbd30cc105ddd4; packets 20173487 bytes 1246346562 pushpulls 7909 sim 3.766707435s")

@@ -67,7 +67,7 @@ func (e *engine) transmit(p packet, bytes int) {
 // that a refutation (which raises it) makes them stale rather than news.
 func (e *engine) inert(i int32, items []int32) bool {
 	if !e.up.get(i) {
-		return true // nodes never come back up
+		return true // down for good: only the joiner starts late, before anyone knows it
 	}
 	for _, id := range items {
 		m := &e.msgs[id]

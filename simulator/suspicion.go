@@ -43,7 +43,8 @@ func (e *engine) dropSuspicion(i, s int32) {
 	sub.sat.set(i, false)
 }
 
-// froms returns the accusers slot of timer t (stride entries).
+// fromsOf returns the accusers of timer t (fromsStride entries, the
+// first n+1 used).
 func (e *engine) fromsOf(t int32) []int32 {
 	st := e.fromsStride()
 	return e.froms[int(t)*st : int(t+1)*st]
