@@ -73,7 +73,8 @@ func reportDoc(sum Summary, rows []ErrorRow, figs []Figure) report.Doc {
 	d.Heading(2, "Files")
 	d.List(
 		[]report.Span{report.C("samples.csv"), report.T(": one line per backend, N, run, observer and event; "), report.C("latency_s"),
-			report.T(" is empty when the observer had not learned the event within "), report.C("timeout_s"), report.T(".")},
+			report.T(" is empty when the observer had not learned the event within "), report.C("timeout_s"),
+			report.T(". Runs of more than 10,000 observers are histograms: lines without an observer, each standing for "), report.C("count"), report.T(" observers (1 ms bins).")},
 		[]report.Span{report.C("summary.json"), report.T(": the numbers of this report and the environment.")},
 		[]report.Span{report.C("bench report DIR"), report.T(" rebuilds summary.json, the plots and this report from samples.csv.")},
 	)

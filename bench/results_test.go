@@ -194,12 +194,14 @@ func TestSamplesRoundTrip(t *testing.T) {
 }
 
 func TestDecodeSamplesErrors(t *testing.T) {
-	head := "backend,n,run,observer,event,latency_s,timeout_s\n"
+	head := "backend,n,run,observer,event,latency_s,timeout_s,count\n"
 	tests := []struct{ name, in, want string }{
 		{"wrong header", "a,b\n", "unexpected header"},
-		{"bad n", head + "sim,x,0,a,join,0.1,1\n", "bad n"},
-		{"bad event", head + "sim,3,0,a,crash,0.1,1\n", "unknown event"},
-		{"negative latency", head + "sim,3,0,a,join,-1,1\n", "bad latency_s"},
+		{"bad n", head + "sim,x,0,a,join,0.1,1,\n", "bad n"},
+		{"bad event", head + "sim,3,0,a,crash,0.1,1,\n", "unknown event"},
+		{"negative latency", head + "sim,3,0,a,join,-1,1,\n", "bad latency_s"},
+		{"zero count", head + "sim,3,0,,join,0.1,1,0\n", "bad count"},
+		{"short line", head + "sim,3,0,a,join,0.1,1\n", "wrong number of fields"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
