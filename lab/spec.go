@@ -139,10 +139,10 @@ func (s *Spec) Validate() []*FieldError {
 		add(fieldErr("name", "use lowercase letters, digits, '_' and '-', starting with a letter or digit, at most 32 characters",
 			"invalid lab name %s", Quote(s.Name)))
 	}
-	switch s.Provider {
-	case ProviderVirtualBox, ProviderLibvirt, ProviderNetns:
-	default:
-		add(fieldErr("provider", "use virtualbox, libvirt or netns", "unknown provider %s", Quote(s.Provider)))
+	// Which providers exist is the registry's to say (CheckProvider);
+	// here only the name's form.
+	if !nameRE.MatchString(s.Provider) || len(s.Provider) > 32 {
+		add(fieldErr("provider", "use a provider's name, such as netns; lab doctor lists them", "invalid provider name %s", Quote(s.Provider)))
 	}
 	// Checks that depend on the node count are skipped when it is refused:
 	// their advice (a port base below zero) would only mislead.
@@ -291,6 +291,15 @@ func Quote(v string) string {
 		cut--
 	}
 	return fmt.Sprintf("%s... (%d bytes)", strings.TrimSuffix(strconv.Quote(v[:cut]), `"`), len(v))
+}
+
+// CheckProvider refuses a provider that is not among known (the
+// registry's names), as lab init and lab up do for a new lab.
+func (s *Spec) CheckProvider(known []string) *FieldError {
+	if slices.Contains(known, s.Provider) || !nameRE.MatchString(s.Provider) {
+		return nil // an invalid name is Validate's
+	}
+	return fieldErr("provider", "use "+strings.Join(known, ", "), "unknown provider %s: this lab binary lacks it", Quote(s.Provider))
 }
 
 // nodesOnNAT reports whether any node's address falls in natNetwork.

@@ -216,7 +216,7 @@ func refusedCleanly(t *testing.T, dir string, args []string) {
 	env := &cli.Env{
 		Logger:    slog.New(slog.NewTextHandler(&errOut, nil)),
 		Streams:   cli.Streams{In: strings.NewReader(""), Out: &out, Err: &errOut},
-		Providers: testProviders(),
+		Providers: vagrantProviders(), // nothing here may boot a lab for real
 		Version:   "test",
 	}
 	done := make(chan int, 1)

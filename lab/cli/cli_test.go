@@ -13,6 +13,7 @@ import (
 	"github.com/gossiplab/gossiplab/internal/labtest"
 	"github.com/gossiplab/gossiplab/lab"
 	"github.com/gossiplab/gossiplab/lab/cli"
+	"github.com/gossiplab/gossiplab/lab/provider/builtin"
 	"github.com/gossiplab/gossiplab/lab/provider/vagrant"
 )
 
@@ -53,11 +54,23 @@ func TestScripts(t *testing.T) {
 	})
 }
 
-// testProviders are the Vagrant providers, which run nothing until a
-// command needs vagrant: init renders Vagrantfiles with them and plan
-// asks them for their footprint. The netns provider is left out, so the
-// scripts see what a command says when the binary lacks a lab's provider.
+// testProviders are the providers main registers; with
+// LAB_TEST_PROVIDERS=vagrant (set by the scripts that need it) only the
+// Vagrant ones, so that a netns lab meets a binary that lacks netns.
 func testProviders() *lab.Registry {
+	if os.Getenv("LAB_TEST_PROVIDERS") != "vagrant" {
+		r, err := builtin.Registry(slog.New(slog.DiscardHandler))
+		if err != nil {
+			panic(err)
+		}
+		return r
+	}
+	return vagrantProviders()
+}
+
+// vagrantProviders are the Vagrant providers only; without VirtualBox or
+// libvirt on the host they cannot boot anything.
+func vagrantProviders() *lab.Registry {
 	r := lab.NewRegistry()
 	for _, name := range []string{lab.ProviderVirtualBox, lab.ProviderLibvirt} {
 		p, err := vagrant.New(vagrant.Options{Provider: name})

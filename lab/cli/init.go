@@ -38,7 +38,7 @@ not overwritten without --force; with --force a copy is kept in .lab/backup.`,
 
 func runInit(cmd *cobra.Command, env *Env, f *initFlags) error {
 	dir := labDir(cmd)
-	r, err := f.spec.resolveSpec(cmd.Flags(), dir)
+	r, err := f.spec.resolveSpec(cmd.Flags(), dir, env.Providers.Names())
 	if err != nil {
 		return err
 	}

@@ -38,7 +38,7 @@ setting to change.`,
 
 func runPlan(cmd *cobra.Command, env *Env, f *planFlags) error {
 	dir := labDir(cmd)
-	r, err := f.spec.resolveSpec(cmd.Flags(), dir)
+	r, err := f.spec.resolveSpec(cmd.Flags(), dir, env.Providers.Names())
 	if err != nil {
 		return err
 	}

@@ -58,7 +58,8 @@ type resolved struct {
 
 // resolveSpec reads dir's lab.hcl when present, applies the flags the user
 // set, and validates the result.
-func (f *specFlags) resolveSpec(fs *pflag.FlagSet, dir string) (*resolved, error) {
+// known are the providers of this binary (the registry's names).
+func (f *specFlags) resolveSpec(fs *pflag.FlagSet, dir string, known []string) (*resolved, error) {
 	p := lab.Paths{Dir: dir}
 	spec, src, err := lab.LoadFile(p.LabFile())
 	r := &resolved{src: src, hasFile: err == nil, fromFlags: map[string]bool{}}
@@ -92,7 +93,13 @@ func (f *specFlags) resolveSpec(fs *pflag.FlagSet, dir string) (*resolved, error
 		}
 		spec.Subnet = pfx
 	}
-	if errs := spec.Validate(); len(errs) > 0 {
+	errs := spec.Validate()
+	// init, plan and up work with the provider: it must be one this
+	// binary has (other commands say so when they first need it).
+	if fe := spec.CheckProvider(known); fe != nil {
+		errs = append(errs, fe)
+	}
+	if len(errs) > 0 {
 		return nil, lab.SpecError(errs, src, r.fromFlags)
 	}
 	r.spec = spec

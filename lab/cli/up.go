@@ -53,6 +53,9 @@ func runUp(cmd *cobra.Command, env *Env, f *upFlags) error {
 	if err := f.agent.check(); err != nil {
 		return err
 	}
+	if err := checkAgentFlag(f.agent.agent); err != nil { // before anything boots
+		return err
+	}
 	l, created, err := createLab(cmd, env, f)
 	if err != nil {
 		return err
@@ -92,7 +95,7 @@ func runUp(cmd *cobra.Command, env *Env, f *upFlags) error {
 // input is known to be valid.
 func createLab(cmd *cobra.Command, env *Env, f *upFlags) (*core.Lab, bool, error) {
 	dir := labDir(cmd)
-	r, err := f.spec.resolveSpec(cmd.Flags(), dir)
+	r, err := f.spec.resolveSpec(cmd.Flags(), dir, env.Providers.Names())
 	if err != nil {
 		return nil, false, err
 	}

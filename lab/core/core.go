@@ -115,7 +115,9 @@ func open(_ context.Context, l *lab.Lab, opts Options) (*Lab, error) {
 	}
 	c := &Lab{Lab: l, Provider: providerOf(l, opts), opts: opts, log: opts.Logger}
 	var err error
-	if opts.Lock != "" {
+	// A lab whose provider this binary lacks cannot be changed: no lock,
+	// no state written (every use of the provider says why).
+	if opts.Lock != "" && c.ProviderErr() == nil {
 		if c.lock, err = lab.AcquireLock(l.Paths, opts.Lock); err != nil {
 			return nil, err
 		}
