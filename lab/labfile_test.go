@@ -100,6 +100,9 @@ func TestValidateBadInput(t *testing.T) {
 			s := DefaultSpec()
 			tt.apply(&s)
 			errs := s.Validate()
+			if fe := s.CheckProvider([]string{ProviderVirtualBox, ProviderLibvirt, ProviderNetns}); fe != nil {
+				errs = append(errs, fe) // the providers a lab binary registers
+			}
 			if tt.field == "" {
 				if len(errs) != 0 {
 					t.Fatalf("unexpected errors: %v", errs)
