@@ -91,6 +91,7 @@ node, and injects faults while measuring what every node saw.`,
 		newMembersCommand(env),
 		newChaosCommand(env),
 		newVersionCommand(env),
+		newWatchCommand(env),
 	)
 	return root
 }
