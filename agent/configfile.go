@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/gossiplab/gossiplab/internal/boundedfile"
+	"github.com/gossiplab/gossiplab/internal/hint"
 )
 
 // FileConfig is one layer of configuration: a JSON config file, or the
@@ -84,7 +85,7 @@ func LoadConfigFile(path string) (*FileConfig, error) {
 	d := json.NewDecoder(bytes.NewReader(b))
 	d.DisallowUnknownFields()
 	if err := d.Decode(&f); err != nil {
-		return nil, fmt.Errorf("config file %s: %w\nhint: see `go doc github.com/gossiplab/gossiplab/agent` for the keys (snake_case, such as node_name, bind, join)", path, err)
+		return nil, hint.Errorf("see `go doc github.com/gossiplab/gossiplab/agent` for the keys (snake_case, such as node_name, bind, join)", "config file %s: %w", path, err)
 	}
 	if d.More() {
 		return nil, fmt.Errorf("config file %s: more than one JSON object", path)
@@ -127,7 +128,7 @@ func splitHostPort(what, s string) (string, int, error) {
 			return "", port, nil
 		}
 	}
-	return "", 0, fmt.Errorf("%s %q is not IP[:PORT]\nhint: such as 192.168.56.11 or 192.168.56.11:7946", what, s)
+	return "", 0, hint.Errorf("such as 192.168.56.11 or 192.168.56.11:7946", "%s %q is not IP[:PORT]", what, s)
 }
 
 // Apply sets the fields present in f on c. Lists (join, retry_join,

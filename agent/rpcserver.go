@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"log/slog"
 	"net"
 	"net/netip"
@@ -12,6 +11,7 @@ import (
 	"time"
 
 	"github.com/gossiplab/gossiplab/agent/rpc"
+	"github.com/gossiplab/gossiplab/internal/hint"
 )
 
 // rpcServer serves the client commands (see package rpc for the
@@ -38,7 +38,7 @@ type rpcServer struct {
 func startRPC(ctx context.Context, a *Agent, addr, token string, limits RPCLimits, logger *slog.Logger) (*rpcServer, error) {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
-		return nil, fmt.Errorf("listen for RPC on %s: %w\nhint: another agent may hold the port; pick another -rpc-addr", addr, err)
+		return nil, hint.Errorf("another agent may hold the port; pick another -rpc-addr", "listen for RPC on %s: %w", addr, err)
 	}
 	if ap, err := netip.ParseAddrPort(ln.Addr().String()); err == nil && !ap.Addr().IsLoopback() && token == "" {
 		logger.Warn("RPC listens on a non-loopback address without a token: anyone who can reach it controls this agent", "addr", ln.Addr().String(), "hint", "set -rpc-token or listen on 127.0.0.1")
@@ -118,7 +118,7 @@ func (s *rpcServer) serve() {
 // closes it. It runs on the accept loop, so it never waits long: the
 // line fits in the socket's buffer.
 func (s *rpcServer) refuse(conn net.Conn) {
-	resp := rpc.ErrorResponse(0, fmt.Errorf("agent busy: it serves at most %d RPC connections at once\nhint: retry in a moment; stop idle clients (monitor, journal -follow) of this agent", s.limits.MaxConns))
+	resp := rpc.ErrorResponse(0, hint.Errorf("retry in a moment; stop idle clients (monitor, journal -follow) of this agent", "agent busy: it serves at most %d RPC connections at once", s.limits.MaxConns))
 	b, _ := json.Marshal(resp)
 	_ = conn.SetWriteDeadline(time.Now().Add(100 * time.Millisecond))
 	_, _ = conn.Write(append(b, '\n'))
