@@ -5,7 +5,6 @@ package main
 import (
 	"context"
 	"errors"
-	"fmt"
 	"log/slog"
 	"os"
 	"os/signal"
@@ -13,6 +12,7 @@ import (
 
 	"github.com/gossiplab/gossiplab/bench"
 	"github.com/gossiplab/gossiplab/bench/command"
+	"github.com/gossiplab/gossiplab/internal/hint"
 	"github.com/gossiplab/gossiplab/lab/provider/builtin"
 )
 
@@ -34,7 +34,7 @@ func main() {
 	}
 	stop()
 	if err != nil {
-		fmt.Fprintf(os.Stderr, "bench: %v\n", err)
+		hint.Print(os.Stderr, "bench", err)
 		if errors.Is(err, context.Canceled) {
 			os.Exit(130)
 		}
