@@ -38,8 +38,8 @@ var (
 // rpc.MaxAuthBytes and must arrive within AuthTimeout; after it,
 // rpc.MaxRequestBytes and IdleTimeout. Breaking a limit gets an error
 // line, then the connection is closed.
-func (s *rpcServer) serveConn(conn net.Conn) {
-	ctx, cancel := context.WithCancel(s.ctx) // ends the streams of this connection
+func (s *rpcServer) serveConn(ctx context.Context, conn net.Conn) {
+	ctx, cancel := context.WithCancel(ctx) // ends the streams of this connection
 	defer cancel()
 	c := &rpcConn{
 		r:      bufio.NewReaderSize(conn, 4<<10),
