@@ -39,7 +39,7 @@ func (a *Agent) Fault() Fault {
 func (a *Agent) Info() rpc.Info {
 	counts := map[string]int{}
 	for _, m := range a.Members() {
-		counts[string(m.Status)]++
+		counts[m.Status]++
 	}
 	f := a.Fault()
 	problems := a.Problems()
