@@ -27,12 +27,22 @@ var (
 
 // uniqueLab inserts --name and --ssh-port-base after every `lab up` of
 // script, so that the README's lab meets no other lab on the host. A
-// script that sets either itself, or writes a lab file with lab init,
-// cannot be given them: that is an error.
+// script that sets either itself, writes a lab file with lab init, or
+// puts lab's flags before its subcommand (where `lab up` would go
+// unnoticed) cannot be given them: that is an error.
 func uniqueLab(script, name string, port int) (string, error) {
 	var out []string
 	for _, line := range strings.Split(script, "\n") {
 		code, _, _ := strings.Cut(line, "#")
+		cmds, err := Commands(code)
+		if err != nil {
+			return "", fmt.Errorf("%q: %w", line, err)
+		}
+		for _, cmd := range cmds {
+			if w := stripPrefix(cmd); len(w) > 1 && filepath.Base(w[0]) == "lab" && strings.HasPrefix(w[1], "-") {
+				return "", fmt.Errorf("%q: put lab's flags after its subcommand in a block marked to run", line)
+			}
+		}
 		if labInit.MatchString(code) {
 			return "", fmt.Errorf("%q: a block that runs lab init cannot be run with a unique lab name", line)
 		}
@@ -56,6 +66,7 @@ func TestUniqueLab(t *testing.T) {
 		{"lab update", "lab update", ""},
 		{"lab up --name x", "", "sets --name"},
 		{"lab init --nodes 3", "", "lab init"},
+		{"sudo lab --dir d up", "", "after its subcommand"},
 	}
 	for _, tt := range tests {
 		got, err := uniqueLab(tt.in, "r1", 40000)
