@@ -146,14 +146,20 @@ func (p *Provisioner) install(ctx context.Context, c *Client, j *job, r *Result)
 			_, _ = c.Run(cctx, cleanupScript(j.files, j.sudo), nil)
 		}
 	}()
-	if len(j.files) > 0 {
-		if err := upload(ctx, c, j.files, j.root, p.opts.afterUpload); err != nil {
+	toSend, err := p.place(ctx, j)
+	if err != nil {
+		return err
+	}
+	if len(toSend) > 0 {
+		if err := upload(ctx, c, toSend, j.root, p.opts.afterUpload); err != nil {
 			if ctx.Err() != nil { // interrupted: the directories are not to blame
 				return fmt.Errorf("node %q: %w (nothing changed)", j.t.Node(), err)
 			}
 			return hint.Errorf("the target directories must be writable by the login user (or by sudo); nothing was changed",
 				"node %q: %w%s", j.t.Node(), err, diagnoseDirs(ctx, c, j.files, j.sudo))
 		}
+	}
+	if len(j.files) > 0 {
 		p.progress(j.t.Node(), StepUploaded)
 	}
 	if err := p.commit(ctx, c, j, r); err != nil {
@@ -161,6 +167,29 @@ func (p *Provisioner) install(ctx context.Context, c *Client, j *job, r *Result)
 	}
 	committed = true
 	return nil
+}
+
+// place hands the files that are local files to Options.Place, which may
+// put them on the node without SFTP, and returns those left to upload.
+func (p *Provisioner) place(ctx context.Context, j *job) ([]*file, error) {
+	if p.opts.Place == nil {
+		return j.files, nil
+	}
+	var rest []*file
+	for _, f := range j.files {
+		if f.local == "" {
+			rest = append(rest, f)
+			continue
+		}
+		placed, err := p.opts.Place(ctx, j.t.Node(), f.local, f.staged)
+		if err != nil {
+			return nil, fmt.Errorf("node %q: place %s: %w", j.t.Node(), f.what, err)
+		}
+		if !placed {
+			rest = append(rest, f)
+		}
+	}
+	return rest, nil
 }
 
 // commit runs one session: it checks the uploads, lets Go judge the new

@@ -54,6 +54,11 @@ type Options struct {
 	// Progress, when set, is called as a node passes each step; it may be
 	// called from several goroutines.
 	Progress func(node string, step Step)
+	// Place, when set, may put a local file at remote on node without
+	// SFTP (a provider whose nodes share this host's filesystem links
+	// one copy into each); it reports whether it did. The install checks
+	// the placed file's sha256 as it checks an upload's.
+	Place func(ctx context.Context, node, local, remote string) (bool, error)
 
 	afterUpload func(remotePath string) // test hook
 	// sudo, when set, treats every login as non-root and prefixes

@@ -135,7 +135,14 @@ func (c *Lab) provisioner(ctx context.Context, o ProvisionOptions) (*provision.P
 			return nil, err
 		}
 	}
+	var place func(ctx context.Context, node, local, remote string) (bool, error)
+	if pl, ok := c.Provider.(lab.Placer); ok {
+		place = func(ctx context.Context, node, local, remote string) (bool, error) {
+			return pl.Place(ctx, c.Lab, node, local, remote)
+		}
+	}
 	return provision.New(provision.Options{
+		Place:       place,
 		Bundle:      bundle,
 		Agent:       c.AgentSettings(key),
 		Pool:        c.pool,
