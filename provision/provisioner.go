@@ -72,6 +72,7 @@ type Step string
 
 // Steps, in order.
 const (
+	StepStarted   Step = "started"
 	StepConnected Step = "connected"
 	StepFacts     Step = "facts"
 	StepUploaded  Step = "uploaded"
@@ -201,6 +202,7 @@ func (p *Provisioner) Node(ctx context.Context, t Target) Result {
 	ctx, cancel := context.WithTimeoutCause(ctx, p.opts.NodeTimeout, fmt.Errorf("node timeout %s reached", p.opts.NodeTimeout))
 	defer cancel()
 	r := Result{Node: t.Node()}
+	p.progress(t.Node(), StepStarted)
 	err := p.node(ctx, t, &r)
 	r.Duration = time.Since(start)
 	if err != nil {
