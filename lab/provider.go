@@ -83,9 +83,10 @@ type Footprint struct {
 // Placer is implemented by providers whose nodes share this host's
 // filesystem (netns): provisioning asks them to put a local file at a
 // path on a node (one copy linked into every node) instead of uploading
-// it over SSH. Place reports whether it did; false leaves it to SFTP.
+// it over SSH. Place checks that what it placed has the sha256 sum (hex)
+// and reports whether it placed it; false leaves it to SFTP.
 type Placer interface {
-	Place(ctx context.Context, l *Lab, node, local, remote string) (bool, error)
+	Place(ctx context.Context, l *Lab, node, local, sum, remote string) (bool, error)
 }
 
 // HostNoter is implemented by providers that change host-wide settings
@@ -107,6 +108,21 @@ type ProviderInfo struct {
 	SharedClock bool
 	// NodeFirewall: nftables works inside a node, for partitions and loss.
 	NodeFirewall bool
+	// Parallel is how many nodes are best booted and provisioned at once
+	// when the user does not say (0: DefaultParallel).
+	Parallel int
+}
+
+// DefaultParallel is how many nodes lab boots and provisions at once by
+// default.
+const DefaultParallel = 10
+
+// ParallelOf is p's suggested parallelism.
+func ParallelOf(p Provider) int {
+	if n := p.Info().Parallel; n > 0 {
+		return n
+	}
+	return DefaultParallel
 }
 
 // UpOptions tune Up.

@@ -146,6 +146,11 @@ type WaitOptions struct {
 	// Format renders the disagreements of the last round for the error
 	// (default: Disagreements' wording).
 	Format func(views []View, expected []string) []string
+	// WaitCmd, when set, is a members command that first waits on the
+	// node, at most d, until its agent counts n members alive
+	// (Flavour.MembersWaitArgs): each round then costs one command per
+	// observer for as long as the cluster takes, not one per poll.
+	WaitCmd func(n int, d time.Duration) string
 }
 
 // WaitConverged asks the agents of observers for their members, round
@@ -162,7 +167,10 @@ func WaitConverged(ctx context.Context, r Runner, cmd string, observers, expecte
 	var last string
 	var views []View // the last round that ran to its end
 	for {
-		round := ReadViews(ctx, r, cmd, observers, orDefaultInt(o.Parallel, 32))
+		round := ReadViews(ctx, r, o.roundCmd(ctx, cmd, len(expected)), observers, orDefaultInt(o.Parallel, 32))
+		if o.WaitCmd != nil && slices.ContainsFunc(round, func(v View) bool { return v.Err != nil }) {
+			o.WaitCmd = nil // an agent that cannot wait (an older one): poll
+		}
 		if ctx.Err() == nil || views == nil {
 			views = round
 		}
@@ -186,6 +194,23 @@ func WaitConverged(ctx context.Context, r Runner, cmd string, observers, expecte
 			poll = min(2*poll, maxPoll)
 		}
 	}
+}
+
+// roundCmd is the command of one round: cmd, or the waiting command
+// bounded by what is left of ctx (a few seconds short of it, so that the
+// answers arrive in time).
+func (o WaitOptions) roundCmd(ctx context.Context, cmd string, n int) string {
+	if o.WaitCmd == nil {
+		return cmd
+	}
+	d := 30 * time.Second
+	if dl, ok := ctx.Deadline(); ok {
+		d = min(d, time.Until(dl)-2*time.Second)
+	}
+	if d < time.Second {
+		return cmd
+	}
+	return o.WaitCmd(n, d.Round(time.Second))
 }
 
 // viewsKey summarises views, to notice that a round changed something.

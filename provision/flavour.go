@@ -3,6 +3,7 @@ package provision
 import (
 	"fmt"
 	"strings"
+	"time"
 )
 
 // Flavour names an agent that lab installs and measures: the bundled
@@ -70,6 +71,10 @@ type flavourSpec struct {
 	// event from sender, identified by nonce where the agent's events
 	// carry no sender.
 	eventArgs func(event, sender, nonce string) []string
+	// waitArgs, when set, are the arguments of `members` that first wait
+	// (in the agent's client, on the node) until n members are alive, at
+	// most d, then list the members as JSON.
+	waitArgs func(n int, d time.Duration) []string
 }
 
 func (f Flavour) spec() flavourSpec {
@@ -123,6 +128,16 @@ func (f Flavour) Args(l Layout, t Target, s AgentSettings, iface string) []strin
 // sender; Serf's events carry none, so its payload says "SENDER NONCE".
 func (f Flavour) EventArgs(event, sender, nonce string) []string {
 	return f.spec().eventArgs(event, sender, nonce)
+}
+
+// MembersWaitArgs are the arguments of the agent's `members` that wait on
+// the node until n members are alive (at most d), then list the members
+// as JSON; nil when the agent cannot wait (callers then poll).
+func (f Flavour) MembersWaitArgs(n int, d time.Duration) []string {
+	if w := f.spec().waitArgs; w != nil {
+		return w(n, d)
+	}
+	return nil
 }
 
 // Layout is where f's agent is installed on a node under root ("" on

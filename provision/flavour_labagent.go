@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"net"
+	"strconv"
+	"time"
 )
 
 // labagentSpec: the bundled agent, with a journal and a fault hook,
@@ -20,6 +22,9 @@ func labagentSpec() flavourSpec {
 			return []string{"agent", "-config-file", l.Config()}
 		},
 		eventArgs: func(event, _, _ string) []string { return []string{event} },
+		waitArgs: func(n int, d time.Duration) []string {
+			return []string{"members", "-format", "json", "-wait-alive", strconv.Itoa(n), "-wait-for", d.String()}
+		},
 	}
 }
 

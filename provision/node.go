@@ -181,10 +181,11 @@ func (p *Provisioner) place(ctx context.Context, j *job) ([]*file, error) {
 			rest = append(rest, f)
 			continue
 		}
-		placed, err := p.opts.Place(ctx, j.t.Node(), f.local, f.staged)
+		placed, err := p.opts.Place(ctx, j.t.Node(), f.local, f.sum, f.staged)
 		if err != nil {
 			return nil, fmt.Errorf("node %q: place %s: %w", j.t.Node(), f.what, err)
 		}
+		f.placed = placed
 		if !placed {
 			rest = append(rest, f)
 		}

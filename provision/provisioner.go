@@ -56,9 +56,10 @@ type Options struct {
 	Progress func(node string, step Step)
 	// Place, when set, may put a local file at remote on node without
 	// SFTP (a provider whose nodes share this host's filesystem links
-	// one copy into each); it reports whether it did. The install checks
-	// the placed file's sha256 as it checks an upload's.
-	Place func(ctx context.Context, node, local, remote string) (bool, error)
+	// one copy into each); it reports whether it did. It must check that
+	// what it placed has the sha256 sum (hex), for the install does not
+	// hash a placed file again.
+	Place func(ctx context.Context, node, local, sum, remote string) (bool, error)
 
 	afterUpload func(remotePath string) // test hook
 	// sudo, when set, treats every login as non-root and prefixes

@@ -3,6 +3,7 @@ package chaos
 import (
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/gossiplab/gossiplab/internal/hint"
 	"github.com/gossiplab/gossiplab/provision"
@@ -65,6 +66,18 @@ func (a AgentCLI) EventCmd(sender, nonce string) string {
 // MembersCmd lists the agent's members as JSON (provision.ParseMembers
 // reads both flavours' output).
 func (a AgentCLI) MembersCmd() string { return a.Cmd("members", "-format", "json") }
+
+// MembersWaitCmd is the members command that waits on the node until n
+// members are alive (at most d), or nil when the agent cannot wait.
+func (a AgentCLI) MembersWaitCmd() func(n int, d time.Duration) string {
+	if a.Flavour.MembersWaitArgs(1, time.Second) == nil {
+		return nil
+	}
+	return func(n int, d time.Duration) string {
+		args := a.Flavour.MembersWaitArgs(n, d)
+		return a.Cmd(args[0], args[1:]...)
+	}
+}
 
 // Supports refuses what the flavour's agent cannot do: Serf has no
 // transport fault hook (`labagent fault`), so delay and --mechanism agent

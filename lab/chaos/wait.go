@@ -135,7 +135,8 @@ func (e *Engine) Wait(ctx context.Context, req Request) error {
 	wctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	_, err = provision.WaitConverged(wctx, e.Shell, e.Agent.MembersCmd(), up, up, provision.WaitOptions{
-		Poll: e.Poll, Parallel: e.parallel(), Strict: true, Running: running,
+		Poll: e.Poll, Parallel: max(e.parallel(), len(up)), Strict: true, Running: running,
+		WaitCmd: e.Agent.MembersWaitCmd(),
 		Format: func(views []provision.View, expected []string) []string {
 			return describe(provision.Assess(views, expected, running, true))
 		},

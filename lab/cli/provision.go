@@ -93,7 +93,7 @@ changed is refused until --forget-host-key (re-created nodes) or lab destroy.`,
 		RunE: func(cmd *cobra.Command, args []string) error { return runProvision(cmd, env, f, args) },
 	}
 	f.register(cmd.Flags())
-	cmd.Flags().IntVarP(&f.parallel, "parallel", "p", 10, "nodes provisioned at a time")
+	cmd.Flags().IntVarP(&f.parallel, "parallel", "p", 0, "nodes provisioned at a time (default: the provider's, 10 on Vagrant, 32 on netns)")
 	cmd.Flags().BoolVar(&f.force, "force", false, "replace the agent even when the node's is newer or the same version (a byte-identical one is kept)")
 	cmd.Flags().BoolVar(&f.all, "all", false, "every node (the default without NODES)")
 	cmd.Flags().BoolVar(&f.forgetHostKey, "forget-host-key", false, "forget the nodes' pinned host keys first (after re-creating them)")
@@ -101,7 +101,7 @@ changed is refused until --forget-host-key (re-created nodes) or lab destroy.`,
 }
 
 func runProvision(cmd *cobra.Command, env *Env, f *provisionCmdFlags, args []string) error {
-	if f.parallel < 1 {
+	if f.parallel < 0 || f.parallel == 0 && cmd.Flags().Changed("parallel") {
 		return fmt.Errorf("--parallel %d: use 1 or more", f.parallel)
 	}
 	if err := f.check(); err != nil {

@@ -40,14 +40,14 @@ finishes the job. Only one lab command changes a lab at a time.`,
 		RunE: func(cmd *cobra.Command, _ []string) error { return runUp(cmd, env, f) },
 	}
 	f.spec.register(cmd.Flags())
-	cmd.Flags().IntVarP(&f.parallel, "parallel", "p", 10, "nodes booted, then provisioned, at a time")
+	cmd.Flags().IntVarP(&f.parallel, "parallel", "p", 0, "nodes booted, then provisioned, at a time (default: the provider's, 10 on Vagrant, 32 on netns)")
 	f.agent.register(cmd.Flags())
 	return cmd
 }
 
 func runUp(cmd *cobra.Command, env *Env, f *upFlags) error {
 	ctx := cmd.Context()
-	if f.parallel < 1 {
+	if f.parallel < 0 || f.parallel == 0 && cmd.Flags().Changed("parallel") {
 		return fmt.Errorf("--parallel %d: use 1 or more", f.parallel)
 	}
 	if err := f.agent.check(); err != nil {

@@ -137,10 +137,10 @@ func (c *Lab) provisioner(ctx context.Context, o ProvisionOptions) (*provision.P
 			return nil, err
 		}
 	}
-	var place func(ctx context.Context, node, local, remote string) (bool, error)
+	var place func(ctx context.Context, node, local, sum, remote string) (bool, error)
 	if pl, ok := c.Provider.(lab.Placer); ok {
-		place = func(ctx context.Context, node, local, remote string) (bool, error) {
-			return pl.Place(ctx, c.Lab, node, local, remote)
+		place = func(ctx context.Context, node, local, sum, remote string) (bool, error) {
+			return pl.Place(ctx, c.Lab, node, local, sum, remote)
 		}
 	}
 	return provision.New(provision.Options{
@@ -150,7 +150,7 @@ func (c *Lab) provisioner(ctx context.Context, o ProvisionOptions) (*provision.P
 		Pool:        c.pool,
 		Dial:        provision.DialOptions{Timeout: o.Timeout, Logger: c.log},
 		Force:       o.Force,
-		Parallel:    o.Parallel,
+		Parallel:    cmp.Or(o.Parallel, lab.ParallelOf(c.Provider)),
 		NodeTimeout: o.Timeout,
 		Logger:      c.log,
 	})

@@ -126,6 +126,9 @@ func (c *Lab) checkMoved(ctx context.Context) error {
 // re-runnable: after Ctrl-C or a crash it finishes the job.
 func (c *Lab) Up(ctx context.Context, parallel int) ([]lab.NodeStatus, error) {
 	defer c.timed("boot")()
+	if parallel <= 0 {
+		parallel = lab.ParallelOf(c.Provider)
+	}
 	if err := c.stateErr(); err != nil {
 		return nil, err
 	}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/gossiplab/gossiplab/internal/hint"
 	"github.com/gossiplab/gossiplab/lab"
+	"github.com/gossiplab/gossiplab/lab/chaos"
 	"github.com/gossiplab/gossiplab/provision"
 )
 
@@ -34,7 +35,10 @@ func (c *Lab) Verify(ctx context.Context, flavour provision.Flavour, timeout tim
 	}
 	vctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	views, err := provision.WaitConverged(vctx, c.pool, c.membersCmd(flavour), running, running, provision.WaitOptions{})
+	views, err := provision.WaitConverged(vctx, c.pool, c.membersCmd(flavour), running, running, provision.WaitOptions{
+		Parallel: len(running), // each observer waits on its node: all at once
+		WaitCmd:  chaos.AgentFor(flavour).MembersWaitCmd(),
+	})
 	if err != nil {
 		sortViews(c.NodeNames(), views)
 		return Converged{}, err

@@ -33,6 +33,6 @@ func checkOwner(*lab.Lab) error { return nil }
 
 func (p *Provider) HostNotes(ctx context.Context) []string { return nil }
 
-func (p *Provider) Place(context.Context, *lab.Lab, string, string, string) (bool, error) {
+func (p *Provider) Place(context.Context, *lab.Lab, string, string, string, string) (bool, error) {
 	return false, nil
 }

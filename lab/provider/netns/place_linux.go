@@ -2,13 +2,14 @@ package netns
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 	"path"
 	"path/filepath"
-	"strconv"
 
 	"github.com/gossiplab/gossiplab/lab"
 )
@@ -20,11 +21,11 @@ var _ lab.Placer = (*Provider)(nil)
 // node sees as its /usr/local/bin: 52 nodes then cost one copy of the
 // binary on disk and in the page cache, and no upload. Any other target
 // is left to SFTP.
-func (p *Provider) Place(_ context.Context, l *lab.Lab, node, local, remote string) (bool, error) {
+func (p *Provider) Place(_ context.Context, l *lab.Lab, node, local, sum, remote string) (bool, error) {
 	if path.Dir(remote) != "/usr/local/bin" {
 		return false, nil
 	}
-	shared, err := sharedCopy(l, local)
+	shared, err := sharedCopy(l, local, sum)
 	if err != nil {
 		return false, err
 	}
@@ -35,16 +36,12 @@ func (p *Provider) Place(_ context.Context, l *lab.Lab, node, local, remote stri
 	return true, nil
 }
 
-// sharedCopy is the lab's copy of local, made once (named by its size and
-// modification time, so a rebuilt binary gets a copy of its own) beside
-// the node directories, on their filesystem.
-func sharedCopy(l *lab.Lab, local string) (string, error) {
-	st, err := os.Stat(local)
-	if err != nil {
-		return "", err
-	}
+// sharedCopy is the lab's copy of local, whose sha256 is sum, made once
+// (named by the sum) beside the node directories, on their filesystem;
+// the copy's sum is checked as it is written.
+func sharedCopy(l *lab.Lab, local, sum string) (string, error) {
 	dir := filepath.Join(providerDir(l), "files")
-	name := filepath.Join(dir, filepath.Base(local)+"-"+strconv.FormatInt(st.Size(), 10)+"-"+strconv.FormatInt(st.ModTime().UnixNano(), 10))
+	name := filepath.Join(dir, filepath.Base(local)+"-"+sum)
 	if _, err := os.Stat(name); err == nil {
 		return name, nil
 	}
@@ -61,9 +58,14 @@ func sharedCopy(l *lab.Lab, local string) (string, error) {
 		return "", err
 	}
 	defer os.Remove(tmp.Name())
-	if _, err := io.Copy(tmp, in); err != nil {
+	h := sha256.New()
+	if _, err := io.Copy(io.MultiWriter(tmp, h), in); err != nil {
 		tmp.Close()
 		return "", err
+	}
+	if got := hex.EncodeToString(h.Sum(nil)); got != sum {
+		tmp.Close()
+		return "", fmt.Errorf("%s changed while lab provisioned: sha256 %s, want %s", local, got, sum)
 	}
 	if err := errors.Join(tmp.Chmod(0o755), tmp.Sync(), tmp.Close()); err != nil {
 		return "", err

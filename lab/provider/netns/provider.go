@@ -75,6 +75,9 @@ func (p *Provider) Info() lab.ProviderInfo {
 		ForceHalt:    true,
 		SharedClock:  true,
 		NodeFirewall: true,
+		// Nodes share this host's kernel and the agent's one copy: the
+		// limit is the host's CPU, not a hypervisor's.
+		Parallel: 32,
 	}
 }
 
