@@ -99,6 +99,10 @@ type ProviderInfo struct {
 	SharedClock bool
 	// NodeFirewall: nftables works inside a node, for partitions and loss.
 	NodeFirewall bool
+	// RealMachines: the nodes are machines that exist before and after
+	// the lab, and Halt and Reload power them off or reboot them. Commands
+	// do that only when the user allows it in so many words.
+	RealMachines bool
 }
 
 // UpOptions tune Up.

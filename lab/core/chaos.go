@@ -17,5 +17,5 @@ func (c *Lab) Shell() *chaos.SSHShell {
 // Chaos is an engine that injects faults into the lab and measures them,
 // on agents of flavour.
 func (c *Lab) Chaos(flavour provision.Flavour) *chaos.Engine {
-	return &chaos.Engine{Lab: c.Lab, Machines: c.Provider, Shell: c.Shell(), Agent: chaos.AgentFor(flavour), Logger: c.log, Now: c.opts.Now}
+	return &chaos.Engine{Lab: c.Lab, Machines: c.machines(), Shell: c.Shell(), Agent: chaos.AgentFor(flavour), Logger: c.log, Now: c.opts.Now}
 }

@@ -12,6 +12,9 @@ import (
 // Halt stops nodes: gracefully, or at once with force (pulling the
 // power). It returns every node's state after.
 func (c *Lab) Halt(ctx context.Context, nodes []string, force bool) ([]lab.NodeStatus, error) {
+	if err := c.checkPower("halt", nodes); err != nil {
+		return nil, err
+	}
 	if err := c.checkMoved(ctx); err != nil {
 		return nil, err
 	}
@@ -22,6 +25,9 @@ func (c *Lab) Halt(ctx context.Context, nodes []string, force bool) ([]lab.NodeS
 // Reload halts nodes gracefully and boots them again; their files are
 // kept, as on a rebooted VM.
 func (c *Lab) Reload(ctx context.Context, nodes []string) ([]lab.NodeStatus, error) {
+	if err := c.checkPower("reload", nodes); err != nil {
+		return nil, err
+	}
 	if err := c.checkMoved(ctx); err != nil {
 		return nil, err
 	}
