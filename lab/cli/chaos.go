@@ -118,9 +118,9 @@ func runChaos(cmd *cobra.Command, env *Env, f *chaosFlags, args []string) error 
 	}
 	engine := l.Chaos(flavour)
 	if sc != nil {
-		err = errors.Join(sc.Check(l.Lab), sc.CheckAgent(engine.Agent))
+		err = errors.Join(sc.Check(l.Lab), sc.CheckAgent(engine.Agent), l.CheckScenarioPower(sc))
 	} else {
-		err = errors.Join(req.Check(l.Lab), engine.Agent.Supports(req))
+		err = errors.Join(req.Check(l.Lab), engine.Agent.Supports(req), l.CheckChaosPower(req))
 	}
 	if err != nil {
 		return err
