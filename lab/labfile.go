@@ -126,35 +126,7 @@ func ParseFile(path string, src []byte) (Spec, *FileSource, error) {
 	}
 	source := &FileSource{Path: path, ranges: map[string]hcl.Range{}}
 	if body, ok := f.Body.(*hclsyntax.Body); ok {
-		for name, a := range body.Attributes {
-			source.ranges[name] = a.Expr.Range()
-		}
-		for _, b := range body.Blocks {
-			switch b.Type {
-			case "agent":
-				for name, a := range b.Body.Attributes {
-					source.ranges["agent."+name] = a.Expr.Range()
-				}
-			case "host":
-				if len(b.Labels) == 1 {
-					source.ranges[fmt.Sprintf("host %q", b.Labels[0])] = b.LabelRanges[0]
-					if a, ok := b.Body.Attributes["lab_ip"]; ok {
-						source.ranges[fmt.Sprintf("host %q lab_ip", b.Labels[0])] = a.Expr.Range()
-					}
-				}
-			case "group":
-				if len(b.Labels) == 1 {
-					key := fmt.Sprintf("group %q", b.Labels[0])
-					source.ranges[key] = b.LabelRanges[0]
-					if a, ok := b.Body.Attributes["nodes"]; ok {
-						source.ranges[key+" nodes"] = a.Expr.Range()
-					}
-					if a, ok := b.Body.Attributes["tags"]; ok {
-						source.ranges[key+" tags"] = a.Expr.Range()
-					}
-				}
-			}
-		}
+		source.record(body)
 	}
 
 	setS := func(dst *string, v *string) {
@@ -207,6 +179,40 @@ func ParseFile(path string, src []byte) (Spec, *FileSource, error) {
 		}
 	}
 	return spec, source, nil
+}
+
+// record notes where each attribute of the body is written, blocks'
+// included.
+func (s *FileSource) record(body *hclsyntax.Body) {
+	for name, a := range body.Attributes {
+		s.ranges[name] = a.Expr.Range()
+	}
+	for _, b := range body.Blocks {
+		switch b.Type {
+		case "agent":
+			for name, a := range b.Body.Attributes {
+				s.ranges["agent."+name] = a.Expr.Range()
+			}
+		case "host":
+			if len(b.Labels) == 1 {
+				s.ranges[fmt.Sprintf("host %q", b.Labels[0])] = b.LabelRanges[0]
+				if a, ok := b.Body.Attributes["lab_ip"]; ok {
+					s.ranges[fmt.Sprintf("host %q lab_ip", b.Labels[0])] = a.Expr.Range()
+				}
+			}
+		case "group":
+			if len(b.Labels) == 1 {
+				key := fmt.Sprintf("group %q", b.Labels[0])
+				s.ranges[key] = b.LabelRanges[0]
+				if a, ok := b.Body.Attributes["nodes"]; ok {
+					s.ranges[key+" nodes"] = a.Expr.Range()
+				}
+				if a, ok := b.Body.Attributes["tags"]; ok {
+					s.ranges[key+" tags"] = a.Expr.Range()
+				}
+			}
+		}
+	}
 }
 
 // host is the block as a Host; lab_ip must be an IP.

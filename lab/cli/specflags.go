@@ -37,7 +37,7 @@ var flagFields = map[string]string{
 func (f *specFlags) register(fs *pflag.FlagSet) {
 	d := lab.DefaultSpec()
 	fs.StringVar(&f.name, "name", d.Name, "lab name (VM and namespace names derive from it)")
-	fs.StringVar(&f.provider, "provider", d.Provider, "virtualbox, libvirt or netns")
+	fs.StringVar(&f.provider, "provider", d.Provider, "virtualbox, libvirt, netns, or hosts (machines listed in lab.hcl: docs/hosts.md)")
 	fs.IntVarP(&f.nodes, "nodes", "n", d.Nodes, "number of nodes")
 	fs.StringVar(&f.prefix, "prefix", d.Prefix, "machine-name prefix: web gives web_1 .. web_N")
 	fs.StringVar(&f.box, "box", d.Box, "Vagrant box")
