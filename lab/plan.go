@@ -38,6 +38,9 @@ type HostFacts struct {
 	// LabPorts are ports this lab's own running nodes hold; they count as
 	// free.
 	LabPorts map[int]bool
+	// Dir is the lab's directory (its pinned host keys), for provider
+	// checks that reach the nodes.
+	Dir string
 }
 
 // Check is one row of a plan.
@@ -62,6 +65,8 @@ type PlanReport struct {
 	Fits        bool      `json:"fits"`
 	Checks      []Check   `json:"checks"`
 	Hint        string    `json:"hint,omitempty"`
+	// Listed: the nodes are machines that exist (Spec.Listed).
+	Listed bool `json:"listed,omitempty"`
 }
 
 // Plan checks that spec (valid) fits the host described by facts, with
@@ -71,7 +76,7 @@ func Plan(ctx context.Context, spec Spec, facts HostFacts, prov Planner) PlanRep
 	nodes := spec.ResolveNodes()
 	fp := footprintOf(spec, prov)
 	r := PlanReport{Lab: spec.Name, Provider: spec.Provider, Nodes: spec.Nodes, MemoryMB: spec.MemoryMB,
-		Footprint: fp, NodeCostMB: fp.NodeCostMB(spec), Fits: true}
+		Footprint: fp, NodeCostMB: fp.NodeCostMB(spec), Fits: true, Listed: spec.Listed()}
 	r.NeedMB = r.NodeCostMB * spec.Nodes
 	limits := []int{MaxNodes}
 	add := func(c Check) {
@@ -82,7 +87,10 @@ func Plan(ctx context.Context, spec Spec, facts HostFacts, prov Planner) PlanRep
 	}
 
 	// Memory.
-	if facts.MemAvailableMB > 0 {
+	switch {
+	case r.NodeCostMB == 0:
+		r.Checks = append(r.Checks, Check{Name: "memory", OK: true, Detail: "none needed on this host: " + fp.Note})
+	case facts.MemAvailableMB > 0:
 		r.AvailableMB = max(0, facts.MemAvailableMB-HostReserveMB)
 		fit := r.AvailableMB / r.NodeCostMB
 		limits = append(limits, fit)
@@ -98,13 +106,59 @@ func Plan(ctx context.Context, spec Spec, facts HostFacts, prov Planner) PlanRep
 			}
 		}
 		add(c)
-	} else {
+	default:
 		r.Checks = append(r.Checks, Check{Name: "memory", OK: true, Detail: fmt.Sprintf("%s needed; this host's free memory is unknown, not checked", gb(r.NeedMB))})
 	}
+	if spec.Listed() {
+		// The nodes exist: no ports or addresses to hand out, and no more
+		// nodes than listed.
+		limits = append(limits, spec.Nodes)
+	} else {
+		limits = append(limits, planAddressing(spec, nodes, facts, add)...)
+	}
 
+	// The provider's own (VirtualBox's host-only ranges).
+	if prov != nil {
+		for _, c := range prov.PlanChecks(ctx, spec, facts) {
+			add(c)
+		}
+	}
+
+	// Hostnames, which lab gives the nodes it makes.
+	if !spec.Listed() {
+		hc := Check{Name: "hostnames", OK: true, Detail: fmt.Sprintf("%s .. %s are valid", nodes[0].Hostname, nodes[len(nodes)-1].Hostname)}
+		for _, n := range nodes {
+			if !validHostname(n.Hostname) {
+				hc = Check{Name: "hostnames", OK: false, Detail: fmt.Sprintf("%q is not a valid hostname", n.Hostname), Fix: "use a prefix of lowercase letters and digits"}
+				break
+			}
+		}
+		add(hc)
+	}
+
+	r.MaxNodes = limits[0]
+	for _, l := range limits {
+		r.MaxNodes = min(r.MaxNodes, l)
+	}
+	if !r.Fits {
+		var fixes []string
+		for _, c := range r.Checks {
+			if !c.OK && c.Fix != "" {
+				fixes = append(fixes, c.Fix)
+			}
+		}
+		r.Hint = strings.Join(fixes, "; ")
+	}
+	return r
+}
+
+// planAddressing checks what a lab that is not listed hands out: SSH
+// ports in range and free on 127.0.0.1, and addresses in its subnet. It
+// returns the node counts each allows.
+func planAddressing(spec Spec, nodes []Node, facts HostFacts, add func(Check)) []int {
 	// SSH ports: in range, and free on 127.0.0.1.
 	first, last := spec.SSHPortBase, spec.SSHPortBase+spec.Nodes-1
-	limits = append(limits, maxPort-first+1)
+	limits := []int{maxPort - first + 1}
 	if facts.PortFree != nil {
 		var busy []string
 		freeRun := 0
@@ -134,38 +188,7 @@ func Plan(ctx context.Context, spec Spec, facts HostFacts, prov Planner) PlanRep
 	limits = append(limits, capacity)
 	add(Check{Name: "subnet", OK: spec.Nodes <= capacity,
 		Detail: fmt.Sprintf("%v from host .%d holds %d nodes (%v .. %v)", spec.Subnet, spec.FirstHost, capacity, nodes[0].IP, nodes[len(nodes)-1].IP)})
-
-	// The provider's own (VirtualBox's host-only ranges).
-	if prov != nil {
-		for _, c := range prov.PlanChecks(ctx, spec, facts) {
-			add(c)
-		}
-	}
-
-	// Hostnames.
-	hc := Check{Name: "hostnames", OK: true, Detail: fmt.Sprintf("%s .. %s are valid", nodes[0].Hostname, nodes[len(nodes)-1].Hostname)}
-	for _, n := range nodes {
-		if !validHostname(n.Hostname) {
-			hc = Check{Name: "hostnames", OK: false, Detail: fmt.Sprintf("%q is not a valid hostname", n.Hostname), Fix: "use a prefix of lowercase letters and digits"}
-			break
-		}
-	}
-	add(hc)
-
-	r.MaxNodes = limits[0]
-	for _, l := range limits {
-		r.MaxNodes = min(r.MaxNodes, l)
-	}
-	if !r.Fits {
-		var fixes []string
-		for _, c := range r.Checks {
-			if !c.OK && c.Fix != "" {
-				fixes = append(fixes, c.Fix)
-			}
-		}
-		r.Hint = strings.Join(fixes, "; ")
-	}
-	return r
+	return limits
 }
 
 func costWords(spec Spec, f Footprint) string {

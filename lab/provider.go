@@ -111,6 +111,10 @@ type ProviderInfo struct {
 	// Parallel is how many nodes are best booted and provisioned at once
 	// when the user does not say (0: DefaultParallel).
 	Parallel int
+	// RealMachines: the nodes are machines that exist before and after
+	// the lab, and Halt and Reload power them off or reboot them. Commands
+	// do that only when the user allows it in so many words.
+	RealMachines bool
 }
 
 // DefaultParallel is how many nodes lab boots and provisions at once by

@@ -40,7 +40,7 @@ func RenderLabFile(spec Spec) ([]byte, error) {
 		return nil, fmt.Errorf("parse lab file template: %w", err)
 	}
 	var buf bytes.Buffer
-	if err := tmpl.Execute(&buf, spec); err != nil {
+	if err := tmpl.Execute(&buf, &spec); err != nil {
 		return nil, fmt.Errorf("render lab file: %w", err)
 	}
 	return buf.Bytes(), nil

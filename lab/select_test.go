@@ -55,4 +55,21 @@ func TestSummarize(t *testing.T) {
 	if want := "web_[1-3], web_5, db_1"; got != want {
 		t.Errorf("got %q, want %q", got, want)
 	}
+	// Zero-padded names (an inventory's web01) are not a range: web[1-3]
+	// would select web1 .. web3.
+	got = Summarize([]string{"web01", "web02", "web03", "web10", "web11", "web12"})
+	if want := "web01, web02, web03, web[10-12]"; got != want {
+		t.Errorf("got %q, want %q", got, want)
+	}
+}
+
+// An inventory's zero-padded names take a zero-padded range.
+func TestSelectZeroPaddedRange(t *testing.T) {
+	got, err := Select([]string{"web08", "web09", "web10", "web11"}, []string{"web[09-10]"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]string{"web09", "web10"}, got); diff != "" {
+		t.Errorf("(-want +got)\n%s", diff)
+	}
 }

@@ -50,6 +50,14 @@ type Spec struct {
 	LinkedClone bool
 	Groups      []Group
 	Agent       AgentSpec
+	// Inventory is a file listing the lab's nodes, relative to the lab
+	// directory, read by a provider that lists its nodes (NodeSource).
+	Inventory string `json:",omitempty"`
+	// Hosts are the nodes of a listed lab (see Listed): the lab file's
+	// host blocks and, once its provider listed them (ListHosts), the
+	// inventory's. A listed lab's nodes, prefix, subnet, first_host and
+	// ssh_port_base are not used.
+	Hosts []Host `json:",omitempty"`
 }
 
 // Group gives tags to the nodes its selector matches.
@@ -111,6 +119,9 @@ type FieldError struct {
 	Field string
 	Msg   string
 	Hint  string
+	// Pos is where the value is written when the lab file is not the
+	// place (an inventory's file:line); empty otherwise.
+	Pos string
 }
 
 func (e *FieldError) Error() string {
@@ -147,12 +158,12 @@ func (s *Spec) Validate() []*FieldError {
 	// Checks that depend on the node count are skipped when it is refused:
 	// their advice (a port base below zero) would only mislead.
 	nodesOK := s.Nodes >= 1 && s.Nodes <= MaxNodes
-	if !nodesOK {
-		add(fieldErr("nodes", fmt.Sprintf("use a number from 1 to %d", MaxNodes), "%d nodes is out of range", s.Nodes))
-	}
-	if !nameRE.MatchString(s.Prefix) || len(s.Prefix) > 40 {
-		add(fieldErr("prefix", "use lowercase letters, digits, '_' and '-', starting with a letter or digit (e.g. web)",
-			"invalid machine-name prefix %s", Quote(s.Prefix)))
+	if s.Listed() {
+		hostErrs := s.validateHosts()
+		errs = append(errs, hostErrs...)
+		nodesOK = len(hostErrs) == 0
+	} else {
+		errs = append(errs, s.validateMade(nodesOK)...)
 	}
 	if !boxNameRE.MatchString(s.Box) || len(s.Box) > 128 {
 		add(fieldErr("box", "use a Vagrant box name such as debian/bookworm64 (letters, digits, '.', '_', '-', one '/')",
@@ -167,34 +178,6 @@ func (s *Spec) Validate() []*FieldError {
 	}
 	if s.CPUs < 1 || s.CPUs > 256 {
 		add(fieldErr("cpus", "give 1 or more CPUs per node", "%d CPUs is out of range", s.CPUs))
-	}
-	if !s.Subnet.IsValid() || !s.Subnet.Addr().Is4() {
-		add(fieldErr("subnet", "use an IPv4 CIDR such as 192.168.56.0/21", "invalid subnet %v", s.Subnet))
-	} else if s.Subnet != s.Subnet.Masked() {
-		add(fieldErr("subnet", fmt.Sprintf("use the network address: %v", s.Subnet.Masked()),
-			"subnet %v has host bits set", s.Subnet))
-	} else if a := s.Subnet.Addr(); !a.IsGlobalUnicast() {
-		add(fieldErr("subnet", "use a private network such as 192.168.56.0/21",
-			"subnet %v is not a private network for hosts (loopback, multicast, link-local or reserved)", s.Subnet))
-	} else if s.FirstHost < 2 {
-		add(fieldErr("first_host", "use 2 or more: offset 0 is the network and 1 the host's own address on the network",
-			"first host offset %d is reserved", s.FirstHost))
-	} else if capacity := SubnetCapacity(s.Subnet, s.FirstHost); nodesOK && s.Nodes > capacity {
-		add(fieldErr("subnet", fmt.Sprintf("use a larger subnet (e.g. /%d) or a smaller first_host; this one holds %d nodes", neededBits(s.Nodes+s.FirstHost+1), capacity),
-			"subnet %v from host offset %d has room for %d nodes, not %d", s.Subnet, s.FirstHost, capacity, s.Nodes))
-	} else if nodesOK && s.nodesOnNAT() {
-		add(fieldErr("subnet", "use another range, such as 192.168.56.0/21",
-			"subnet %v puts nodes in %v, the NAT network every VirtualBox VM (and every netns node's eth0) already has: the agents would never meet", s.Subnet, natNetwork))
-	}
-	if s.SSHPortBase < minPort || s.SSHPortBase > maxPort {
-		add(fieldErr("ssh_port_base", fmt.Sprintf("use a port from %d to %d", minPort, maxPort),
-			"SSH port base %d is out of range", s.SSHPortBase))
-	} else if last := s.SSHPortBase + s.Nodes - 1; nodesOK && last > maxPort {
-		add(fieldErr("ssh_port_base", fmt.Sprintf("use a port base of at most %d for %d nodes", maxPort-s.Nodes+1, s.Nodes),
-			"SSH ports %d..%d run past %d", s.SSHPortBase, last, maxPort))
-	}
-	if n := len(s.Prefix) + 1 + len(strconv.Itoa(s.Nodes)); nodesOK && nameRE.MatchString(s.Prefix) && n > maxHostname {
-		add(fieldErr("prefix", "use a shorter prefix", "hostnames would be %d characters, more than %d", n, maxHostname))
 	}
 	switch s.Agent.Profile {
 	case "lan", "wan", "local":
@@ -229,7 +212,7 @@ func (s *Spec) Validate() []*FieldError {
 				add(fieldErr(f+" tags", "tag values are single-line text of at most 256 characters", "invalid value for tag %s", Quote(k)))
 			}
 		}
-		if nodesOK && nameRE.MatchString(s.Prefix) {
+		if nodesOK && (s.Listed() || nameRE.MatchString(s.Prefix)) {
 			if _, err := Select(s.NodeNames(), []string{g.Nodes}); err != nil {
 				add(fieldErr(f+" nodes", "", "%v", err))
 			}
@@ -237,7 +220,11 @@ func (s *Spec) Validate() []*FieldError {
 	}
 	if len(errs) == 0 {
 		if node, size := s.largestTags(); size > MaxTagBytes {
-			add(fieldErr(fmt.Sprintf("group %q tags", s.groupTagging(node)), "use fewer or shorter tags: the agent gossips them in every alive message",
+			field := fmt.Sprintf("group %q tags", s.groupTagging(node))
+			if s.groupTagging(node) == "" { // an inventory's tags
+				field = fmt.Sprintf("host %s", Quote(node))
+			}
+			add(fieldErr(field, "use fewer or shorter tags: the agent gossips them in every alive message",
 				"the tags of %s take up to %d bytes encoded, more than the %d bytes memberlist carries per node", node, size, MaxTagBytes))
 		}
 	}
@@ -302,44 +289,18 @@ func (s *Spec) CheckProvider(known []string) *FieldError {
 	return fieldErr("provider", "use "+strings.Join(known, ", "), "unknown provider %s: this lab binary lacks it", Quote(s.Provider))
 }
 
-// nodesOnNAT reports whether any node's address falls in natNetwork.
-func (s *Spec) nodesOnNAT() bool {
-	b := s.Subnet.Addr().As4()
-	first := uint64(b[0])<<24 | uint64(b[1])<<16 | uint64(b[2])<<8 | uint64(b[3]) + uint64(s.FirstHost)
-	last := first + uint64(s.Nodes) - 1
-	n := natNetwork.Addr().As4()
-	natFirst := uint64(n[0])<<24 | uint64(n[1])<<16 | uint64(n[2])<<8 | uint64(n[3])
-	return first <= natFirst+255 && last >= natFirst
-}
-
-// SubnetCapacity is the number of node addresses in p from host offset
-// first up to, not including, the broadcast address.
-func SubnetCapacity(p netip.Prefix, first int) int {
-	hostBits := 32 - p.Bits()
-	if hostBits >= 31 {
-		hostBits = 30 // plenty; avoids overflow on absurd prefixes
-	}
-	size := 1 << hostBits
-	c := size - 1 - first
-	if c < 0 {
-		return 0
-	}
-	return c
-}
-
-func neededBits(hosts int) int {
-	bits := 32
-	for bits > 0 && (1<<(32-bits)) < hosts {
-		bits--
-	}
-	return bits
-}
-
 // NodeName is the machine name of node i (1-based).
 func (s *Spec) NodeName(i int) string { return s.Prefix + "_" + strconv.Itoa(i) }
 
 // NodeNames lists every node's machine name in order.
 func (s *Spec) NodeNames() []string {
+	if s.Listed() {
+		names := make([]string, len(s.Hosts))
+		for i, h := range s.Hosts {
+			names[i] = h.Name
+		}
+		return names
+	}
 	names := make([]string, s.Nodes)
 	for i := range names {
 		names[i] = s.NodeName(i + 1)
@@ -353,20 +314,10 @@ func Hostname(name string) string { return strings.ReplaceAll(name, "_", "-") }
 // ResolveNodes gives every node its address, port and tags. The spec must
 // be valid.
 func (s *Spec) ResolveNodes() []Node {
-	nodes := make([]Node, s.Nodes)
-	base := s.Subnet.Addr().As4()
-	baseN := uint32(base[0])<<24 | uint32(base[1])<<16 | uint32(base[2])<<8 | uint32(base[3])
 	names := s.NodeNames()
-	for i := range nodes {
-		a := baseN + uint32(s.FirstHost+i)
-		nodes[i] = Node{
-			Index:    i + 1,
-			Name:     names[i],
-			Hostname: Hostname(names[i]),
-			IP:       netip.AddrFrom4([4]byte{byte(a >> 24), byte(a >> 16), byte(a >> 8), byte(a)}),
-			SSHPort:  s.SSHPortBase + i,
-			Tags:     map[string]string{},
-		}
+	nodes := s.madeNodes(names)
+	if s.Listed() {
+		nodes = s.listedNodes()
 	}
 	for _, g := range s.Groups {
 		sel, err := Select(names, []string{g.Nodes})

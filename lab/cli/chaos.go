@@ -58,6 +58,9 @@ actions run serf's commands and the times come from each observer's
 serf monitor stream, stamped on arrival; delay is refused there (Serf has
 no fault hook). --agent overrides what the lab state says.
 
+On nodes that are real machines (the hosts provider's) halt, reload and up
+power them off, reboot them or wait for them: they need --allow-power.
+
 Targets are node names, comma lists, ranges (web_[6-10]), globs ('web_*'),
 --tag k=v, --random K (with --seed S to draw the same again) or --all.
 Network faults are healed when the command ends, also after Ctrl-C, unless
@@ -77,6 +80,7 @@ Network faults are healed when the command ends, also after Ctrl-C, unless
 	cmd.Flags().BoolVar(&f.keep, "keep", false, "leave network faults in place when the command ends (lab chaos heal removes them)")
 	cmd.Flags().BoolVar(&f.noRecord, "no-record", false, "write no record under results/chaos/")
 	cmd.Flags().StringVar(&f.agent, "agent", "", "agent on the nodes: labagent or serf (default: what lab provision installed)")
+	cmd.Flags().Bool("allow-power", false, "let halt, reload and up act on nodes that are real machines")
 	return cmd
 }
 
@@ -122,9 +126,9 @@ func runChaos(cmd *cobra.Command, env *Env, f *chaosFlags, args []string) error 
 		}
 	}
 	if sc != nil {
-		err = errors.Join(sc.Check(l.Lab), sc.CheckAgent(engine.Agent))
+		err = errors.Join(sc.Check(l.Lab), sc.CheckAgent(engine.Agent), l.CheckScenarioPower(sc))
 	} else {
-		err = errors.Join(req.Check(l.Lab), engine.Agent.Supports(req))
+		err = errors.Join(req.Check(l.Lab), engine.Agent.Supports(req), l.CheckChaosPower(req))
 	}
 	if err != nil {
 		return err

@@ -58,11 +58,17 @@ func confirmDestroy(env *Env, l *core.Lab, force bool) error {
 	if force {
 		return nil
 	}
+	what := fmt.Sprintf("%d nodes of lab %s", len(l.Nodes), l.Spec.Name)
+	question := fmt.Sprintf("destroy lab %s (%d nodes, %s) and everything on its nodes?", l.Spec.Name, len(l.Nodes), l.Spec.Provider)
+	if l.Provider.Info().RealMachines { // they stay; what lab installed goes
+		what = fmt.Sprintf("what lab installed on %d machines of lab %s", len(l.Nodes), l.Spec.Name)
+		question = fmt.Sprintf("remove %s (%s)? The machines keep running.", what, l.Spec.Provider)
+	}
 	in, ok := env.Streams.In.(*os.File)
 	if !ok || !isTerminal(in) {
-		return hint.Errorf("pass --force", "lab destroy removes %d nodes of lab %s and wants a confirmation", len(l.Nodes), l.Spec.Name)
+		return hint.Errorf("pass --force", "lab destroy removes %s and wants a confirmation", what)
 	}
-	fmt.Fprintf(env.Streams.Err, "destroy lab %s (%d nodes, %s) and everything on its nodes? [y/N] ", l.Spec.Name, len(l.Nodes), l.Spec.Provider)
+	fmt.Fprintf(env.Streams.Err, "%s [y/N] ", question)
 	answer, _ := bufio.NewReader(in).ReadString('\n')
 	if a := strings.ToLower(strings.TrimSpace(answer)); a != "y" && a != "yes" {
 		return errors.New("not destroyed")

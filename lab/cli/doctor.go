@@ -57,7 +57,7 @@ func runDoctor(cmd *cobra.Command, env *Env) error {
 	// note records a finding that is neither ok nor a failure.
 	note := func(check, status, detail string) { found = append(found, finding{check, status, detail}) }
 
-	l, labErr := lab.Open(labDir(cmd))
+	l, labErr := lab.Open(ctx, labDir(cmd), env.Providers)
 	labErr = noLabHint(labErr)
 	labProvider := ""
 	if labErr == nil {

@@ -32,6 +32,7 @@ ranges (web_[1-5]) or globs ('web_*'); --all names every node.`,
 	}
 	cmd.Flags().BoolVarP(&f.force, "force", "f", false, "kill at once instead of a graceful shutdown")
 	cmd.Flags().BoolVar(&f.all, "all", false, "every node of the lab")
+	cmd.Flags().Bool("allow-power", false, "let lab power off nodes that are real machines")
 	return cmd
 }
 

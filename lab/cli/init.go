@@ -38,7 +38,7 @@ not overwritten without --force; with --force a copy is kept in .lab/backup.`,
 
 func runInit(cmd *cobra.Command, env *Env, f *initFlags) error {
 	dir := labDir(cmd)
-	r, err := f.spec.resolveSpec(cmd.Flags(), dir, env.Providers.Names())
+	r, err := f.spec.resolveSpec(cmd.Context(), cmd.Flags(), dir, env.Providers)
 	if err != nil {
 		return err
 	}
@@ -53,8 +53,13 @@ func runInit(cmd *cobra.Command, env *Env, f *initFlags) error {
 	}
 	l := lab.New(dir, r.spec)
 	first, last := l.Nodes[0], l.Nodes[len(l.Nodes)-1]
-	fmt.Fprintf(out, "lab %s: %d nodes on %s: %s .. %s, IPs %v .. %v, SSH on 127.0.0.1:%d .. %d\n",
-		r.spec.Name, r.spec.Nodes, r.spec.Provider, first.Name, last.Name, first.IP, last.IP, first.SSHPort, last.SSHPort)
+	if r.spec.Listed() {
+		fmt.Fprintf(out, "lab %s: %d listed nodes on %s: %s, IPs %v .. %v\n",
+			r.spec.Name, r.spec.Nodes, r.spec.Provider, lab.Summarize(l.NodeNames()), first.IP, last.IP)
+	} else {
+		fmt.Fprintf(out, "lab %s: %d nodes on %s: %s .. %s, IPs %v .. %v, SSH on 127.0.0.1:%d .. %d\n",
+			r.spec.Name, r.spec.Nodes, r.spec.Provider, first.Name, last.Name, first.IP, last.IP, first.SSHPort, last.SSHPort)
+	}
 	fmt.Fprintf(out, "next: lab plan%s to check it fits this host, then lab up\n", dirArg(cmd))
 	return nil
 }

@@ -13,8 +13,9 @@ import (
 // coreOptions are what the use cases get from main; lock names the
 // command for the lab's lock ("" for a read-only command).
 func (e *Env) coreOptions(cmd *cobra.Command, lock string) core.Options {
+	allowPower, _ := cmd.Flags().GetBool("allow-power") // false where the command lacks it
 	return core.Options{Providers: e.Providers, Logger: e.Logger, Now: e.Now, Lock: lock,
-		Progress: newProgress(cmd.Context(), e), SelfAgent: e.SelfAgent}
+		Progress: newProgress(cmd.Context(), e), SelfAgent: e.SelfAgent, AllowPower: allowPower}
 }
 
 // openLab opens the lab of the command's directory, for the commands

@@ -38,7 +38,7 @@ setting to change.`,
 
 func runPlan(cmd *cobra.Command, env *Env, f *planFlags) error {
 	dir := labDir(cmd)
-	r, err := f.spec.resolveSpec(cmd.Flags(), dir, env.Providers.Names())
+	r, err := f.spec.resolveSpec(cmd.Context(), cmd.Flags(), dir, env.Providers)
 	if err != nil {
 		return err
 	}
@@ -63,7 +63,10 @@ func printPlan(env *Env, r lab.PlanReport, asJSON bool) error {
 		return enc.Encode(r)
 	}
 	mem := fmt.Sprintf("%d MB each", r.MemoryMB)
-	if !r.Footprint.PerNodeMemory {
+	switch {
+	case r.NodeCostMB == 0:
+		mem = "nothing on this host"
+	case !r.Footprint.PerNodeMemory:
 		mem = fmt.Sprintf("about %d MB each, no VM", r.NodeCostMB)
 	}
 	fmt.Fprintf(out, "lab %s: %d nodes on %s, %s\n\n", r.Lab, r.Nodes, r.Provider, mem)
@@ -80,6 +83,10 @@ func printPlan(env *Env, r lab.PlanReport, asJSON bool) error {
 		return err
 	}
 	fmt.Fprintln(out)
+	if r.Fits && r.Listed { // machines that exist: no more to add
+		fmt.Fprintf(out, "fits: %d nodes\n", r.Nodes)
+		return nil
+	}
 	if r.Fits {
 		fmt.Fprintf(out, "fits: %d nodes (at most %d would)\n", r.Nodes, r.MaxNodes)
 		return nil

@@ -27,5 +27,6 @@ func newReloadCommand(env *Env) *cobra.Command {
 		},
 	}
 	cmd.Flags().BoolVar(&f.all, "all", false, "every node of the lab")
+	cmd.Flags().Bool("allow-power", false, "let lab reboot nodes that are real machines")
 	return cmd
 }

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"errors"
 	"net/netip"
 	"path/filepath"
@@ -36,7 +37,7 @@ var flagFields = map[string]string{
 func (f *specFlags) register(fs *pflag.FlagSet) {
 	d := lab.DefaultSpec()
 	fs.StringVar(&f.name, "name", d.Name, "lab name (VM and namespace names derive from it)")
-	fs.StringVar(&f.provider, "provider", d.Provider, "virtualbox, libvirt or netns")
+	fs.StringVar(&f.provider, "provider", d.Provider, "virtualbox, libvirt, netns, or hosts (machines listed in lab.hcl: docs/hosts.md)")
 	fs.IntVarP(&f.nodes, "nodes", "n", d.Nodes, "number of nodes")
 	fs.StringVar(&f.prefix, "prefix", d.Prefix, "machine-name prefix: web gives web_1 .. web_N")
 	fs.StringVar(&f.box, "box", d.Box, "Vagrant box")
@@ -57,9 +58,9 @@ type resolved struct {
 }
 
 // resolveSpec reads dir's lab.hcl when present, applies the flags the user
-// set, and validates the result.
-// known are the providers of this binary (the registry's names).
-func (f *specFlags) resolveSpec(fs *pflag.FlagSet, dir string, known []string) (*resolved, error) {
+// set, lists the nodes when the provider lists them (lab.NodeSource), and
+// validates the result. providers are the providers of this binary.
+func (f *specFlags) resolveSpec(ctx context.Context, fs *pflag.FlagSet, dir string, providers *lab.Registry) (*resolved, error) {
 	p := lab.Paths{Dir: dir}
 	spec, src, err := lab.LoadFile(p.LabFile())
 	r := &resolved{src: src, hasFile: err == nil, fromFlags: map[string]bool{}}
@@ -93,10 +94,14 @@ func (f *specFlags) resolveSpec(fs *pflag.FlagSet, dir string, known []string) (
 		}
 		spec.Subnet = pfx
 	}
+	prov, _ := providers.Get(spec.Provider)
+	if err := lab.ListHosts(ctx, &spec, dir, prov); err != nil {
+		return nil, err
+	}
 	errs := spec.Validate()
 	// init, plan and up work with the provider: it must be one this
 	// binary has (other commands say so when they first need it).
-	if fe := spec.CheckProvider(known); fe != nil {
+	if fe := spec.CheckProvider(providers.Names()); fe != nil {
 		errs = append(errs, fe)
 	}
 	if len(errs) > 0 {

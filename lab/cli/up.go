@@ -98,13 +98,17 @@ func runUp(cmd *cobra.Command, env *Env, f *upFlags) error {
 // input is known to be valid.
 func createLab(cmd *cobra.Command, env *Env, f *upFlags) (*core.Lab, bool, error) {
 	dir := labDir(cmd)
-	r, err := f.spec.resolveSpec(cmd.Flags(), dir, env.Providers.Names())
+	r, err := f.spec.resolveSpec(cmd.Context(), cmd.Flags(), dir, env.Providers)
 	if err != nil {
 		return nil, false, err
 	}
 	p := lab.Paths{Dir: dir}
 	if r.hasFile && r.anyFlags() {
 		onFile, _, err := lab.LoadFile(p.LabFile())
+		if err == nil {
+			prov, _ := env.Providers.Get(onFile.Provider)
+			err = lab.ListHosts(cmd.Context(), &onFile, dir, prov)
+		}
 		if err != nil {
 			return nil, false, err
 		}

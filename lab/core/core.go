@@ -57,6 +57,10 @@ type Options struct {
 	// (the lab binary started as labagent): provisioning installs it on
 	// nodes of this host's platform when no other agent binary is given.
 	SelfAgent string
+	// AllowPower lets Halt, Reload and chaos's halt, reload and up act on
+	// a provider's real machines (lab.ProviderInfo.RealMachines): the user
+	// said so (lab's --allow-power).
+	AllowPower bool
 }
 
 // Lab is a lab opened for one command: its resolved description, its
@@ -86,7 +90,7 @@ var ErrNoLab = lab.ErrNoLab
 // Open opens the lab that dir's lab.hcl describes, for a command that
 // acts on a lab that exists.
 func Open(ctx context.Context, dir string, opts Options) (*Lab, error) {
-	l, err := lab.Open(dir)
+	l, err := lab.Open(ctx, dir, opts.Providers)
 	if err != nil {
 		return nil, err
 	}

@@ -142,7 +142,7 @@ func PlanSpec(ctx context.Context, dir string, spec lab.Spec, opts Options) (lab
 		return lab.PlanReport{}, err
 	}
 	facts := lab.GatherHostFacts(ctx)
-	facts.LabPorts = map[int]bool{}
+	facts.LabPorts, facts.Dir = map[int]bool{}, dir
 	if st, ok, err := lab.LoadState(lab.Paths{Dir: dir}); err == nil && ok {
 		for _, n := range st.Nodes {
 			if n.Status == lab.StateRunning {

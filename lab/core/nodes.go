@@ -12,6 +12,9 @@ import (
 // Halt stops nodes: gracefully, or at once with force (pulling the
 // power). It returns every node's state after.
 func (c *Lab) Halt(ctx context.Context, nodes []string, force bool) ([]lab.NodeStatus, error) {
+	if err := c.checkPower("halt", nodes); err != nil {
+		return nil, err
+	}
 	if err := c.checkMoved(ctx); err != nil {
 		return nil, err
 	}
@@ -22,6 +25,9 @@ func (c *Lab) Halt(ctx context.Context, nodes []string, force bool) ([]lab.NodeS
 // Reload halts nodes gracefully and boots them again; their files are
 // kept, as on a rebooted VM.
 func (c *Lab) Reload(ctx context.Context, nodes []string) ([]lab.NodeStatus, error) {
+	if err := c.checkPower("reload", nodes); err != nil {
+		return nil, err
+	}
 	if err := c.checkMoved(ctx); err != nil {
 		return nil, err
 	}
@@ -35,7 +41,8 @@ func (c *Lab) Reload(ctx context.Context, nodes []string) ([]lab.NodeStatus, err
 // Destroy removes every node and everything the provider made for the
 // lab, found by name, also what a crashed lab up left. It needs no state:
 // an unreadable state file is replaced by a fresh one, and the pinned
-// host keys go, since the nodes get new ones.
+// host keys go, since the nodes get new ones (real machines keep theirs,
+// and their pins stay).
 func (c *Lab) Destroy(ctx context.Context) error {
 	if err := c.pool.Close(); err != nil {
 		c.log.Debug("close ssh connections", "err", err)
@@ -54,6 +61,9 @@ func (c *Lab) Destroy(ctx context.Context) error {
 	fresh := lab.NewState(c.Lab)
 	c.state.st, c.state.err, c.state.dirty = fresh, nil, true
 	c.status = nil
+	if c.Provider.Info().RealMachines { // they stay, and so do their keys
+		return c.saveState()
+	}
 	if err := os.Remove(c.Paths.KnownHosts()); err != nil && !errors.Is(err, os.ErrNotExist) {
 		return fmt.Errorf("remove pinned host keys: %w", err)
 	}

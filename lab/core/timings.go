@@ -18,7 +18,6 @@ type Timings struct {
 	mu     sync.Mutex
 	phases []phaseTime
 	steps  map[string]map[provision.Step]time.Time // node -> step -> when
-	counts Counts
 }
 
 // Counts are the session's round trips to what is slow or shared.

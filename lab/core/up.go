@@ -60,7 +60,7 @@ func (e *NotFitError) Error() string {
 // nodes that exist count as free, since the lab holds them.
 func (c *Lab) Plan(ctx context.Context) lab.PlanReport {
 	facts := lab.GatherHostFacts(ctx)
-	facts.LabPorts = map[int]bool{}
+	facts.LabPorts, facts.Dir = map[int]bool{}, c.Paths.Dir
 	if st, err := c.Status(ctx); err == nil {
 		for _, s := range st {
 			if n, ok := c.Node(s.Node); ok && s.State != lab.StateNotCreated {
