@@ -175,7 +175,7 @@ func (r Request) String() string {
 	parts := []string{string(r.Action)}
 	switch r.Action {
 	case ActPartition:
-		parts = append(parts, quoteArg(strings.Join(r.GroupA, ",")), quoteArg(strings.Join(r.GroupB, ",")))
+		parts = append(parts, shellQuote(strings.Join(r.GroupA, ",")), shellQuote(strings.Join(r.GroupB, ",")))
 	case ActLoss:
 		parts = append(parts, formatPercent(r.Percent))
 	case ActDelay:
@@ -188,10 +188,10 @@ func (r Request) String() string {
 		}
 	}
 	for _, s := range r.Targets.Selectors {
-		parts = append(parts, quoteArg(s))
+		parts = append(parts, shellQuote(s))
 	}
 	for _, t := range r.Targets.Tags {
-		parts = append(parts, "--tag", quoteArg(t))
+		parts = append(parts, "--tag", shellQuote(t))
 	}
 	if r.Targets.All {
 		parts = append(parts, "--all")
@@ -210,8 +210,6 @@ func (r Request) String() string {
 	}
 	return strings.Join(parts, " ")
 }
-
-func quoteArg(s string) string { return shellQuote(s) }
 
 // Check resolves r's node selectors and tags against l, so that a typo is
 // refused before anything is done.
