@@ -143,9 +143,7 @@ func (s *Session) endRun(run *RunSummary, err error) error {
 		err = errors.Join(err, WriteRunRecord(run.Dir, run))
 	}
 	if s.JSON {
-		js, _ := json.MarshalIndent(run, "", "  ")
-		_, werr := fmt.Fprintf(s.Out, "%s\n", js)
-		return errors.Join(err, werr)
+		return errors.Join(err, s.printJSON(run))
 	}
 	return errors.Join(err, WriteRunTable(s.Out, run))
 }
@@ -205,12 +203,18 @@ func (s *Session) healOnExit(ctx context.Context) error {
 
 func (s *Session) print(sum *Summary) error {
 	if s.JSON {
-		js, err := json.MarshalIndent(sum, "", "  ")
-		if err != nil {
-			return fmt.Errorf("encode summary: %w", err)
-		}
-		_, err = fmt.Fprintf(s.Out, "%s\n", js)
-		return err
+		return s.printJSON(sum)
 	}
 	return WriteTable(s.Out, sum)
+}
+
+// printJSON prints v (a step's Summary or a scenario's RunSummary) as
+// indented JSON.
+func (s *Session) printJSON(v any) error {
+	js, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return fmt.Errorf("encode summary: %w", err)
+	}
+	_, err = fmt.Fprintf(s.Out, "%s\n", js)
+	return err
 }
