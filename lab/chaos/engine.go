@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
-	"slices"
 	"time"
 
 	"github.com/gossiplab/gossiplab/internal/hint"
@@ -189,11 +188,7 @@ func (e *Engine) runningNodes(ctx context.Context) ([]string, error) {
 			out = append(out, s.Node)
 		}
 	}
-	order := map[string]int{}
-	for i, n := range e.Lab.NodeNames() {
-		order[n] = i
-	}
-	slices.SortFunc(out, func(a, b string) int { return order[a] - order[b] })
+	sortInLabOrder(e.Lab, out)
 	return out, nil
 }
 

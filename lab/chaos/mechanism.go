@@ -319,10 +319,7 @@ func without(names []string, drop string) []string {
 }
 
 func sortFaults(l *lab.Lab, fs []NodeFault) {
-	order := map[string]int{}
-	for i, n := range l.NodeNames() {
-		order[n] = i
-	}
+	order := labOrder(l)
 	slices.SortStableFunc(fs, func(a, b NodeFault) int { return order[a.Node] - order[b.Node] })
 }
 
