@@ -33,16 +33,12 @@ func WriteTable(w io.Writer, s *Summary) error {
 // nothing was measured when nothing was.
 func writeStepHeader(b *strings.Builder, s *Summary) {
 	fmt.Fprintf(b, "%s\n", s.Command)
-	targets := "targets " + lab.Summarize(s.Targets)
-	if len(s.Groups) == 2 {
-		targets = "groups " + lab.Summarize(s.Groups[0]) + " | " + lab.Summarize(s.Groups[1])
-	}
 	agent := "agent"
 	if s.Agent == "serf" {
 		agent = "serf"
 	}
 	fmt.Fprintf(b, "  lab %s (%s, %s profile %s), %s, injected %s",
-		s.Lab, s.Provider, agent, s.AgentProfile, targets, s.Injected.Format("2006-01-02T15:04:05.000Z"))
+		s.Lab, s.Provider, agent, s.AgentProfile, targetsText(s), s.Injected.Format("2006-01-02T15:04:05.000Z"))
 	if s.Seed != nil {
 		fmt.Fprintf(b, ", seed %d", *s.Seed)
 	}
@@ -91,22 +87,37 @@ func writeStepStats(b *strings.Builder, s *Summary) {
 	if len(s.Never) > 0 {
 		fmt.Fprintf(b, "never saw it: %s\n", strings.Join(s.Never, ", "))
 	}
-	streamed := !provision.Flavour(s.Agent).Journal() // observed from the agent's log stream
 	if len(s.Unreachable) > 0 {
 		what := "journal"
-		if streamed {
+		if streamed(s) {
 			what = s.Agent + " monitor"
 		}
 		fmt.Fprintf(b, "%s unreachable: %s\n", what, strings.Join(s.Unreachable, ", "))
 	}
-	switch {
-	case streamed:
-		fmt.Fprintf(b, "clock: the controller's, on arrival of each node's %s monitor line (SSH transit included)\n", s.Agent)
-	case s.SharedClock:
-		b.WriteString("clock: nodes share the controller's clock\n")
-	default:
-		fmt.Fprintf(b, "clock: node offsets estimated over SSH, latencies good to ±%s\n", fmtDur(time.Duration(s.ClockUncertaintyS*float64(time.Second))))
+	fmt.Fprintf(b, "clock: %s\n", clockText(s))
+}
+
+// targetsText names a step's targets, or a partition's two groups.
+func targetsText(s *Summary) string {
+	if len(s.Groups) == 2 {
+		return "groups " + lab.Summarize(s.Groups[0]) + " | " + lab.Summarize(s.Groups[1])
 	}
+	return "targets " + lab.Summarize(s.Targets)
+}
+
+// streamed reports whether s was observed from the agent's log stream
+// (Serf's monitor) rather than read from journals.
+func streamed(s *Summary) bool { return !provision.Flavour(s.Agent).Journal() }
+
+// clockText says which clock timed s's latencies, and how well.
+func clockText(s *Summary) string {
+	switch {
+	case streamed(s):
+		return fmt.Sprintf("the controller's, on arrival of each node's %s monitor line (SSH transit included)", s.Agent)
+	case s.SharedClock:
+		return "nodes share the controller's clock"
+	}
+	return fmt.Sprintf("node offsets estimated over SSH, latencies good to ±%s", fmtDur(time.Duration(s.ClockUncertaintyS*float64(time.Second))))
 }
 
 func mechanismLine(m map[string]string) string {
