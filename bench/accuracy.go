@@ -50,7 +50,7 @@ func addAccuracy(d *report.Doc, rows []ErrorRow) {
 
 	d.Heading(2, "Models side by side")
 	d.Para(report.T("Every model against the measurement, one line per N, event and percentile; error is model minus measured, in seconds and percent. " +
-		"\"within\" tells whether the model meets issue 7's target (- : no target for this percentile)."))
+		"\"within\" tells whether the model meets the simulator's accuracy target (defined below; - : no target for this percentile)."))
 	t := report.Table{Head: []string{"N", "event", "stat", "measured (s)"}, Align: []report.Align{report.Right, report.Left, report.Left, report.Right}}
 	for _, m := range models {
 		t.Head = append(t.Head, m+" (s)", m+" error")

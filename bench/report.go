@@ -61,7 +61,7 @@ func reportDoc(sum Summary, rows []ErrorRow, figs []Figure) report.Doc {
 				m, strings.Join(measuredBackends, " or "))))
 			continue
 		}
-		d.Para(report.T("Printed as computed, good or bad. Target (issue 7): join, leave and user t50/t95 within max(10%, 0.2 s), t99 within max(15%, 0.2 s); fail within 1 s (first-dead t0 to all-dead t100). " +
+		d.Para(report.T("Printed as computed, good or bad. The simulator's accuracy target: join, leave and user t50/t95 within max(10%, 0.2 s) of the measurement, t99 within max(15%, 0.2 s); a crash's first-dead t0 to all-dead t100 within 1 s. " +
 			"t0 and t100 of join, leave and user have no target: printed, not judged."))
 		d.Table(errorTable(rows, m))
 	}

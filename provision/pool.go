@@ -225,13 +225,14 @@ func (p *Pool) Stream(ctx context.Context, node, cmd string, stdin io.Reader, li
 	if err != nil {
 		return err
 	}
-	return c.StreamInput(ctx, asRoot(c, cmd), stdin, line)
+	lw := &lineWriter{fn: line}
+	defer lw.flush()
+	return c.StreamInput(ctx, asRoot(c, cmd), stdin, lw, lw)
 }
 
-// StreamInput runs cmd with stdin and calls line with every line it
-// prints on stdout or stderr, until it exits or ctx ends (which returns
-// nil).
-func (c *Client) StreamInput(ctx context.Context, cmd string, stdin io.Reader, line func(string)) error {
+// StreamInput runs cmd with stdin, its output to stdout and stderr as it
+// comes, until it exits or ctx ends (which kills it and returns nil).
+func (c *Client) StreamInput(ctx context.Context, cmd string, stdin io.Reader, stdout, stderr io.Writer) error {
 	sess, err := c.ssh.NewSession()
 	if err != nil {
 		if dead := c.Err(); dead != nil {
@@ -240,8 +241,7 @@ func (c *Client) StreamInput(ctx context.Context, cmd string, stdin io.Reader, l
 		return &RunError{Node: c.Node, Command: cmd, Err: fmt.Errorf("open session: %w", err)}
 	}
 	defer sess.Close()
-	lw := &lineWriter{fn: line}
-	sess.Stdout, sess.Stderr, sess.Stdin = lw, lw, stdin
+	sess.Stdout, sess.Stderr, sess.Stdin = stdout, stderr, stdin
 	if err := sess.Start(cmd); err != nil {
 		return &RunError{Node: c.Node, Command: cmd, Err: fmt.Errorf("start: %w", err)}
 	}
@@ -251,11 +251,7 @@ func (c *Client) StreamInput(ctx context.Context, cmd string, stdin io.Reader, l
 	})
 	defer stop()
 	err = sess.Wait()
-	lw.flush()
-	if ctx.Err() != nil {
-		return nil
-	}
-	if err == nil {
+	if ctx.Err() != nil || err == nil {
 		return nil
 	}
 	out := Output{Exit: -1}

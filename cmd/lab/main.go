@@ -8,9 +8,11 @@ import (
 	"log/slog"
 	"os"
 
+	"github.com/gossiplab/gossiplab/agent/command"
 	"github.com/gossiplab/gossiplab/internal/buildinfo"
 	"github.com/gossiplab/gossiplab/internal/signals"
 	"github.com/gossiplab/gossiplab/lab/cli"
+	"github.com/gossiplab/gossiplab/lab/core"
 	"github.com/gossiplab/gossiplab/lab/provider/builtin"
 	"github.com/gossiplab/gossiplab/lab/provider/netns"
 )
@@ -18,6 +20,13 @@ import (
 func main() {
 	if netns.IsHelper(os.Args) { // a node's holder or a lab's SSH forwarder
 		os.Exit(netns.RunHelper(os.Args))
+	}
+	// lab is also the agent: provisioning installs this very binary on
+	// nodes of this platform as /usr/local/bin/labagent, and started
+	// under that name it is labagent, with labagent's own command line.
+	if core.IsAgentName(os.Args[0]) {
+		s := command.Streams{In: os.Stdin, Out: os.Stdout, Err: os.Stderr}
+		os.Exit(command.Main(context.Background(), os.Args[1:], s, os.Getenv))
 	}
 	// The first Ctrl-C or SIGTERM asks the command to stop and clean up;
 	// a second one ends lab at once.
@@ -34,6 +43,9 @@ func main() {
 		Streams:   cli.Streams{In: os.Stdin, Out: os.Stdout, Err: os.Stderr},
 		Providers: providers,
 		Version:   buildinfo.Read().Version,
+	}
+	if exe, err := os.Executable(); err == nil {
+		env.SelfAgent = exe
 	}
 	code := cli.Run(ctx, env, os.Args[1:])
 	stop()

@@ -14,13 +14,16 @@ import (
 	"testing"
 
 	"github.com/gossiplab/gossiplab/internal/labtest"
+	"github.com/gossiplab/gossiplab/lab/core"
 )
 
 // The test binary is the lab command when LAB_TEST_MAIN is set, so the
 // tests run the real main, and the netns provider re-executes it as its
 // node holders and SSH forwarder.
 func TestMain(m *testing.M) {
-	if os.Getenv("LAB_TEST_MAIN") == "1" {
+	// The test binary is lab, and labagent when installed under that name
+	// (lab provisions itself), as the real binary is.
+	if os.Getenv("LAB_TEST_MAIN") == "1" || core.IsAgentName(os.Args[0]) {
 		main()
 		return
 	}

@@ -40,6 +40,9 @@ type Engine struct {
 	NewSeed func() uint64
 	// Parallel bounds the nodes worked on at once (default 16).
 	Parallel int
+	// Injected, when set, is told of every fault as it is injected (lab
+	// watch's footer shows the last one).
+	Injected func(action Action, targets []string, at time.Time)
 }
 
 func (e *Engine) now() time.Time {
@@ -107,6 +110,9 @@ func (e *Engine) Do(ctx context.Context, req Request, stream uint64) (*Summary, 
 	mech, err := e.inject(ctx, req, p, nonce)
 	if err != nil {
 		return nil, err
+	}
+	if e.Injected != nil {
+		e.Injected(req.Action, p.targets.Nodes, injected)
 	}
 	if req.Action == ActHeal {
 		if !e.Agent.Flavour.Journal() {

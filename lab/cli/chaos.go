@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -12,6 +13,7 @@ import (
 	"github.com/gossiplab/gossiplab/internal/hint"
 	"github.com/gossiplab/gossiplab/lab/chaos"
 	"github.com/gossiplab/gossiplab/lab/core"
+	"github.com/gossiplab/gossiplab/lab/watch"
 	"github.com/gossiplab/gossiplab/provision"
 )
 
@@ -96,6 +98,12 @@ func runChaos(cmd *cobra.Command, env *Env, f *chaosFlags, args []string) error 
 		return err
 	}
 	engine := l.Chaos(flavour)
+	engine.Injected = func(a chaos.Action, targets []string, at time.Time) {
+		// For lab watch's footer; a watch that misses it loses nothing else.
+		if err := watch.WriteFault(l.Paths.LastFault(), watch.Fault{Action: string(a), Targets: targets, Injected: at}); err != nil {
+			env.Logger.Debug("record the last fault for lab watch", "err", err)
+		}
+	}
 	if err := what.check(l, engine.Agent); err != nil {
 		return err
 	}

@@ -14,7 +14,7 @@ import (
 // command for the lab's lock ("" for a read-only command).
 func (e *Env) coreOptions(cmd *cobra.Command, lock string) core.Options {
 	return core.Options{Providers: e.Providers, Logger: e.Logger, Now: e.Now, Lock: lock,
-		Progress: newProgress(cmd.Context(), e)}
+		Progress: newProgress(cmd.Context(), e), SelfAgent: e.SelfAgent}
 }
 
 // openLab opens the lab of the command's directory, for the commands

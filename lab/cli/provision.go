@@ -74,15 +74,13 @@ config is left untouched ("unchanged"); an older agent is upgraded, a newer
 one left alone unless --force. Then it waits until every agent lists every
 node alive, and otherwise says which nodes do not see whom.
 
-The agent binaries are labagent-linux-amd64 and labagent-linux-arm64 next to
-the lab binary, built on any host with:
-
-  CGO_ENABLED=0 GOOS=linux GOARCH=amd64 go build -o bin/labagent-linux-amd64 ./cmd/labagent
-  CGO_ENABLED=0 GOOS=linux GOARCH=arm64 go build -o bin/labagent-linux-arm64 ./cmd/labagent
-  go build -o bin/lab ./cmd/lab
-
-or one binary given with --agent-binary. --agent serf installs a HashiCorp
-Serf binary instead, started with Serf's own flags.
+The agent is, first found first: the binary given with --agent-binary;
+labagent-linux-amd64 and labagent-linux-arm64 next to the lab binary (as a
+release archive ships them); for a lab installed at a released version, a
+labagent built once from the Go module cache and kept in lab's cache; or
+lab itself, which is the agent when started as labagent (nodes of this
+host's platform). --agent serf installs a HashiCorp Serf binary instead
+(with --agent-binary), started with Serf's own flags.
 
 Host keys are pinned in .lab/known_hosts on first contact; a node whose key
 changed is refused until --forget-host-key (re-created nodes) or lab destroy.`,

@@ -32,6 +32,9 @@ type Env struct {
 	Now func() time.Time
 	// Version is the lab binary's version.
 	Version string
+	// SelfAgent is the lab binary's own executable, which is also the
+	// agent (see core.Options.SelfAgent); empty when it is not.
+	SelfAgent string
 }
 
 // ExitError asks main to exit with Code without printing anything more:
@@ -88,6 +91,7 @@ node, and injects faults while measuring what every node saw.`,
 		newMembersCommand(env),
 		newChaosCommand(env),
 		newVersionCommand(env),
+		newWatchCommand(env),
 	)
 	return root
 }

@@ -53,6 +53,10 @@ type Options struct {
 	AgentDir string
 	// Binary names the program for messages ("lab", "bench").
 	Binary string
+	// SelfAgent is this program's executable when it is also the agent
+	// (the lab binary started as labagent): provisioning installs it on
+	// nodes of this host's platform when no other agent binary is given.
+	SelfAgent string
 }
 
 // Lab is a lab opened for one command: its resolved description, its

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
-	"runtime"
 	"slices"
 	"time"
 
@@ -123,20 +122,12 @@ func (c *Lab) provisioner(ctx context.Context, o ProvisionOptions) (*provision.P
 	if flavour == "" {
 		flavour = provision.FlavourLabagent
 	}
-	binaries, err := lab.FindAgentBinaries(flavour, o.AgentBinary, c.agentDir())
+	bundle, err := c.agentBundle(ctx, flavour, o.AgentBinary)
 	if err != nil {
-		return nil, &NoAgentError{Err: err}
+		return nil, err
 	}
-	bundle := provision.Bundle{Flavour: flavour, Binaries: binaries}
 	if def := flavour.Constraint(); def != "" { // a binary the user supplies
 		bundle.Constraint = cmp.Or(o.Constraint, def)
-	}
-	// The version of the binary this host can run; for the others, the
-	// same build's version is assumed (one go build of one source tree).
-	if bin, ok := binaries[runtime.GOARCH]; ok && runtime.GOOS == "linux" {
-		if bundle.Version, err = provision.LocalVersion(ctx, bin); err != nil {
-			return nil, err
-		}
 	}
 	var key []byte
 	if c.Spec.Agent.Encrypt {
