@@ -79,9 +79,9 @@ func (p *Provider) restoreNeighbourTable() {
 	if err != nil {
 		return
 	}
-	nodes := map[string]int{} // lab name -> namespaces, the bridge's too
+	nodes := map[string]int{} // lab name -> its nodes' namespaces, as Up counts them
 	for ns := range all {
-		if name, _, ok := strings.Cut(strings.TrimPrefix(ns, nsPrefix), "."); ok {
+		if name, _, ok := strings.Cut(strings.TrimPrefix(ns, nsPrefix), "."); ok && ns != bridgeNS(name) {
 			nodes[name]++
 		}
 	}
