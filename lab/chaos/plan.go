@@ -28,6 +28,8 @@ type plan struct {
 	timeout   time.Duration
 }
 
+// plan resolves req against the lab as it is now; stream separates the
+// random draws of a scenario's steps. Nothing is done to the lab.
 func (e *Engine) plan(ctx context.Context, req Request, stream uint64) (*plan, error) {
 	if req.Action == ActWait {
 		return nil, errors.New("wait is a scenario step: use Engine.Wait")
@@ -99,11 +101,12 @@ func (e *Engine) keepUsableTargets(ctx context.Context, a Action, p *plan) error
 
 func (p *plan) isRunning(n string) bool { return slices.Contains(p.running, n) }
 
-// setObservers sets who should notice action a and what: both sides of a
-// partition each other; after heal, every running node (its expectations
-// need the journals: Do sets them after reading them); else the running
-// nodes that are not targets, the targets. An action with nothing to
-// measure has no observers.
+// setObservers sets who should notice action a, and what: each side of
+// a partition the other; after heal, every running node (what each
+// should see come back needs its journal: Do sets it after the
+// injection); after the other actions, the running nodes that are not
+// targets, the targets. An action with nothing to measure has no
+// observers.
 func (p *plan) setObservers(a Action) {
 	switch a {
 	case ActPartition:
