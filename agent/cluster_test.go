@@ -10,6 +10,7 @@ import (
 
 	"github.com/gossiplab/gossiplab/agent"
 	"github.com/gossiplab/gossiplab/agent/agenttest"
+	"github.com/gossiplab/gossiplab/internal/hint"
 )
 
 // TestClusterSizes runs join, user event, leave and crash on 3, 10 and
@@ -64,7 +65,7 @@ func TestClusterSizes(t *testing.T) {
 func TestUserEventTooLarge(t *testing.T) {
 	c := agenttest.NewCluster(t, t.Context(), 1, agenttest.Options{})
 	err := c.Agents[0].UserEvent("big", make([]byte, agent.DefaultUserEventLimit), false)
-	if err == nil || !strings.Contains(err.Error(), "over the limit of 512") || !strings.Contains(err.Error(), "hint:") {
+	if err == nil || !strings.Contains(err.Error(), "over the limit of 512") || !strings.Contains(hint.Text(err), "hint:") {
 		t.Fatalf("oversized event: got error %v, want one naming the limit with a hint", err)
 	}
 	if got := c.Agents[0].Journal().LastSeq(); agenttest.HasEntry(c.Agents[0], agent.EntryUser, c.Agents[0].Name()) {

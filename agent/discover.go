@@ -73,7 +73,7 @@ func (a *Agent) discoverOnce(ctx context.Context, service string, iface *net.Int
 	known := map[netip.AddrPort]bool{self: true}
 	for _, m := range a.Members() {
 		if m.Status == StatusAlive {
-			known[m.Addr] = true
+			known[m.AddrPort] = true
 		}
 	}
 	var addrs []string

@@ -131,4 +131,13 @@
 // FaultTransport decorates memberlist's transport: packet loss on send,
 // partitions from named members (matched by IP) and delay. Agent.SetFault
 // changes it at run time; `labagent fault` does it over RPC.
+//
+// # The wire and errors
+//
+// What the RPC answers is declared once, in package rpc: a Member embeds
+// rpc.Member (and keeps its address parsed), Info returns rpc.Info, Fault
+// is rpc.Fault, and Entry.Wire turns the journal's typed record into
+// rpc.Entry. Errors carry what the user can do as hints beside the
+// message (package internal/hint); they cross the RPC in its hint field
+// and labagent prints them on "hint: " lines.
 package agent

@@ -10,9 +10,11 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+
 	"github.com/gossiplab/gossiplab/agent"
 	"github.com/gossiplab/gossiplab/agent/agenttest"
 	"github.com/gossiplab/gossiplab/agent/rpc"
+	"github.com/gossiplab/gossiplab/internal/hint"
 )
 
 func startWithRPC(t *testing.T, token string) (*agenttest.Cluster, string) {
@@ -85,7 +87,7 @@ func TestRPCCommands(t *testing.T) {
 	}
 
 	err = cl.Call(ctx, rpc.CmdForceLeave, rpc.ForceLeaveArgs{Node: "nobody"}, nil)
-	if err == nil || !strings.Contains(err.Error(), "hint:") {
+	if err == nil || !strings.Contains(hint.Text(err), "hint:") {
 		t.Errorf("force-leave of unknown node: %v, want an error with a hint", err)
 	}
 
@@ -159,7 +161,7 @@ func TestRPCRejectsBadTokenAndMalformedInput(t *testing.T) {
 func TestEntryJSONMatchesWire(t *testing.T) {
 	j := agent.NewJournal(4, time.Now())
 	j.Append(agent.Entry{Type: agent.EntryUser, Node: "n", Name: "deploy", LTime: 3})
-	b, err := json.Marshal(j.Snapshot()[0])
+	b, err := json.Marshal(j.Snapshot()[0].Wire())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/gossiplab/gossiplab/agent/rpc"
+	"github.com/gossiplab/gossiplab/internal/hint"
 )
 
 // rpcConn is one client connection as the request handler sees it.
@@ -27,7 +28,7 @@ type rpcConn struct {
 }
 
 var (
-	errBadToken        = errors.New("invalid or missing RPC token\nhint: pass -rpc-token or set LABAGENT_RPC_TOKEN to the agent's token")
+	errBadToken        = hint.Errorf("pass -rpc-token or set LABAGENT_RPC_TOKEN to the agent's token", "invalid or missing RPC token")
 	errUnauthenticated = errors.New("connection did not authenticate")
 	errStreamEnded     = errors.New("stream ended")
 )
@@ -37,8 +38,8 @@ var (
 // rpc.MaxAuthBytes and must arrive within AuthTimeout; after it,
 // rpc.MaxRequestBytes and IdleTimeout. Breaking a limit gets an error
 // line, then the connection is closed.
-func (s *rpcServer) serveConn(conn net.Conn) {
-	ctx, cancel := context.WithCancel(s.ctx) // ends the streams of this connection
+func (s *rpcServer) serveConn(ctx context.Context, conn net.Conn) {
+	ctx, cancel := context.WithCancel(ctx) // ends the streams of this connection
 	defer cancel()
 	c := &rpcConn{
 		r:      bufio.NewReaderSize(conn, 4<<10),
@@ -97,7 +98,7 @@ func readErrorResponse(err error, authed bool, timeout time.Duration) (rpc.Respo
 	case errors.As(err, &tooLong) && authed:
 		return rpc.ErrorResponse(0, fmt.Errorf("request over the limit of %s; connection closed", rpc.SizeText(tooLong.Limit))), true
 	case errors.As(err, &tooLong):
-		return rpc.ErrorResponse(0, fmt.Errorf("request before authentication over the limit of %s; connection closed\nhint: send the token first: {\"seq\":1,\"token\":\"...\",\"command\":\"auth\"}", rpc.SizeText(tooLong.Limit))), true
+		return rpc.ErrorResponse(0, hint.Errorf("send the token first: {\"seq\":1,\"token\":\"...\",\"command\":\"auth\"}", "request before authentication over the limit of %s; connection closed", rpc.SizeText(tooLong.Limit))), true
 	case errors.As(err, &ne) && ne.Timeout():
 		return rpc.ErrorResponse(0, fmt.Errorf("no request within %s; connection closed", timeout)), true
 	}

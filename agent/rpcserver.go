@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"log/slog"
 	"net"
 	"net/netip"
@@ -12,6 +11,7 @@ import (
 	"time"
 
 	"github.com/gossiplab/gossiplab/agent/rpc"
+	"github.com/gossiplab/gossiplab/internal/hint"
 )
 
 // rpcServer serves the client commands (see package rpc for the
@@ -19,15 +19,14 @@ import (
 // own goroutine; a connection over the cap is answered with an error line
 // and closed at once, so a client learns why instead of hanging in the
 // listen queue, and the agent's file descriptors stay bounded. All
-// connections end on close.
+// connections end on close, or when the context it was started with ends.
 type rpcServer struct {
 	a      *Agent
 	ln     net.Listener
 	token  string
 	limits RPCLimits
 	logger *slog.Logger
-	ctx    context.Context
-	cancel context.CancelFunc
+	cancel context.CancelFunc // ends the accept loop and every connection
 	wg     sync.WaitGroup
 	slots  chan struct{} // one per open connection
 
@@ -38,7 +37,7 @@ type rpcServer struct {
 func startRPC(ctx context.Context, a *Agent, addr, token string, limits RPCLimits, logger *slog.Logger) (*rpcServer, error) {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
-		return nil, fmt.Errorf("listen for RPC on %s: %w\nhint: another agent may hold the port; pick another -rpc-addr", addr, err)
+		return nil, hint.Errorf("another agent may hold the port; pick another -rpc-addr", "listen for RPC on %s: %w", addr, err)
 	}
 	if ap, err := netip.ParseAddrPort(ln.Addr().String()); err == nil && !ap.Addr().IsLoopback() && token == "" {
 		logger.Warn("RPC listens on a non-loopback address without a token: anyone who can reach it controls this agent", "addr", ln.Addr().String(), "hint", "set -rpc-token or listen on 127.0.0.1")
@@ -46,9 +45,9 @@ func startRPC(ctx context.Context, a *Agent, addr, token string, limits RPCLimit
 	limits = limits.withDefaults()
 	s := &rpcServer{a: a, ln: ln, token: token, limits: limits, logger: logger,
 		slots: make(chan struct{}, limits.MaxConns), conns: map[net.Conn]struct{}{}}
-	s.ctx, s.cancel = context.WithCancel(ctx)
+	ctx, s.cancel = context.WithCancel(ctx)
 	s.wg.Add(1)
-	go s.serve()
+	go s.serve(ctx)
 	return s, nil
 }
 
@@ -69,14 +68,15 @@ func (s *rpcServer) close() error {
 	return err
 }
 
-func (s *rpcServer) serve() {
+// serve accepts connections until ctx ends or the listener closes.
+func (s *rpcServer) serve(ctx context.Context) {
 	defer s.wg.Done()
 	var backoff time.Duration
 	busy := busyLog{logger: s.logger}
 	for {
 		conn, err := s.ln.Accept()
 		if err != nil {
-			if s.ctx.Err() != nil || errors.Is(err, net.ErrClosed) {
+			if ctx.Err() != nil || errors.Is(err, net.ErrClosed) {
 				return
 			}
 			// Out of file descriptors and the like: wait and retry
@@ -86,7 +86,7 @@ func (s *rpcServer) serve() {
 			select {
 			case <-time.After(backoff):
 				continue
-			case <-s.ctx.Done():
+			case <-ctx.Done():
 				return
 			}
 		}
@@ -104,7 +104,7 @@ func (s *rpcServer) serve() {
 		s.wg.Add(1)
 		go func() {
 			defer s.wg.Done()
-			s.serveConn(conn)
+			s.serveConn(ctx, conn)
 			_ = conn.Close()
 			s.mu.Lock()
 			delete(s.conns, conn)
@@ -118,7 +118,7 @@ func (s *rpcServer) serve() {
 // closes it. It runs on the accept loop, so it never waits long: the
 // line fits in the socket's buffer.
 func (s *rpcServer) refuse(conn net.Conn) {
-	resp := rpc.ErrorResponse(0, fmt.Errorf("agent busy: it serves at most %d RPC connections at once\nhint: retry in a moment; stop idle clients (monitor, journal -follow) of this agent", s.limits.MaxConns))
+	resp := rpc.ErrorResponse(0, hint.Errorf("retry in a moment; stop idle clients (monitor, journal -follow) of this agent", "agent busy: it serves at most %d RPC connections at once", s.limits.MaxConns))
 	b, _ := json.Marshal(resp)
 	_ = conn.SetWriteDeadline(time.Now().Add(100 * time.Millisecond))
 	_, _ = conn.Write(append(b, '\n'))

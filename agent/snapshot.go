@@ -141,7 +141,7 @@ func (a *Agent) snapshotMembers() []snapshotMember {
 	var out []snapshotMember
 	for _, m := range a.Members() {
 		if m.Status == StatusAlive || m.Status == StatusLeaving || m.Name == a.cfg.NodeName {
-			out = append(out, snapshotMember{Name: m.Name, Addr: m.Addr.String()})
+			out = append(out, snapshotMember{Name: m.Name, Addr: m.Addr})
 		}
 	}
 	return out

@@ -17,6 +17,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/gossiplab/gossiplab/agent/rpc"
 	"github.com/gossiplab/gossiplab/internal/hint"
 	"github.com/gossiplab/gossiplab/lab"
 	"github.com/gossiplab/gossiplab/lab/chaos"
@@ -84,7 +85,7 @@ func (f *fakeLab) notice(typ, subject string) {
 		}
 		j := f.journals[o]
 		at := f.clock.Add(f.skew + time.Duration(n.Index)*time.Second)
-		f.journals[o] = append(j, chaos.Entry{Seq: uint64(len(j) + 1), UnixNano: at.UnixNano(), Type: typ, Node: subject})
+		f.journals[o] = append(j, chaos.Entry{Entry: rpc.Entry{Seq: uint64(len(j) + 1), UnixNano: at.UnixNano(), Type: typ, Node: subject}})
 	}
 }
 

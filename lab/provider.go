@@ -80,6 +80,14 @@ type Footprint struct {
 	Note string `json:"note,omitempty"`
 }
 
+// Placer is implemented by providers whose nodes share this host's
+// filesystem (netns): provisioning asks them to put a local file at a
+// path on a node (one copy linked into every node) instead of uploading
+// it over SSH. Place reports whether it did; false leaves it to SFTP.
+type Placer interface {
+	Place(ctx context.Context, l *Lab, node, local, remote string) (bool, error)
+}
+
 // HostNoter is implemented by providers that change host-wide settings
 // for their labs (the netns provider raises the kernel's ARP table
 // limits): lab doctor shows what they changed.

@@ -130,7 +130,7 @@ func (e *NotConvergedError) Error() string {
 }
 
 // NotConvergedHint says where to look when a wait ends unconverged.
-const NotConvergedHint = "`lab members --matrix` shows every node's view; check the agents' logs (/var/log/labagent.log or journalctl -u labagent)"
+const NotConvergedHint = "check the agents' logs (/var/log/labagent.log or journalctl -u labagent)"
 
 // WaitOptions tune WaitConverged.
 type WaitOptions struct {

@@ -22,6 +22,12 @@ const (
 	FlavourSerf Flavour = "serf"
 )
 
+// AgentEnv, set to an agent's name in the environment, asks a multi-call
+// binary (lab, which is also labagent) to be that agent, as it is when
+// started under the agent's name: the install checks an upload's version
+// while it still has a temporary name.
+const AgentEnv = "GOSSIPLAB_AGENT"
+
 // Flavours lists every flavour.
 func Flavours() []Flavour { return []Flavour{FlavourLabagent, FlavourSerf} }
 

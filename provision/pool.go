@@ -3,14 +3,11 @@ package provision
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"strings"
 	"sync"
 	"sync/atomic"
-
-	"golang.org/x/crypto/ssh"
 )
 
 // Resolver tells how to reach nodes, for a Pool that meets a node it has
@@ -233,36 +230,23 @@ func (p *Pool) Stream(ctx context.Context, node, cmd string, stdin io.Reader, li
 // StreamInput runs cmd with stdin, its output to stdout and stderr as it
 // comes, until it exits or ctx ends (which kills it and returns nil).
 func (c *Client) StreamInput(ctx context.Context, cmd string, stdin io.Reader, stdout, stderr io.Writer) error {
-	sess, err := c.ssh.NewSession()
+	sess, err := c.newSession(cmd)
 	if err != nil {
-		if dead := c.Err(); dead != nil {
-			err = dead
-		}
-		return &RunError{Node: c.Node, Command: cmd, Err: fmt.Errorf("open session: %w", err)}
+		return err
 	}
 	defer sess.Close()
 	sess.Stdout, sess.Stderr, sess.Stdin = stdout, stderr, stdin
 	if err := sess.Start(cmd); err != nil {
 		return &RunError{Node: c.Node, Command: cmd, Err: fmt.Errorf("start: %w", err)}
 	}
-	stop := context.AfterFunc(ctx, func() {
-		_ = sess.Signal(ssh.SIGKILL)
-		sess.Close()
-	})
+	stop := context.AfterFunc(ctx, func() { kill(sess) })
 	defer stop()
 	err = sess.Wait()
-	if ctx.Err() != nil || err == nil {
+	if ctx.Err() != nil {
 		return nil
 	}
-	out := Output{Exit: -1}
-	var ee *ssh.ExitError
-	if errors.As(err, &ee) {
-		out.Exit = ee.ExitStatus()
-		err = fmt.Errorf("exit status %d", out.Exit)
-	} else if dead := c.Err(); dead != nil {
-		err = dead
-	}
-	return &RunError{Node: c.Node, Command: cmd, Output: out, Err: err}
+	_, err = c.result(cmd, Output{Exit: -1}, err)
+	return err
 }
 
 // lineWriter calls fn with each complete line written to it; stdout and

@@ -9,17 +9,14 @@ import (
 	"strconv"
 	"strings"
 	"text/tabwriter"
+
+	"github.com/gossiplab/gossiplab/agent/rpc"
 )
 
-// Member is one member as an agent's `members -format json` lists it
-// (labagent and Serf print the same keys).
-type Member struct {
-	Name   string            `json:"name"`
-	Addr   string            `json:"addr"`
-	Port   int               `json:"port"`
-	Status string            `json:"status"`
-	Tags   map[string]string `json:"tags"`
-}
+// Member is one member as an agent's `members -format json` lists it:
+// labagent's wire form, which Serf's output fits too (the same keys,
+// without since and delegate).
+type Member = rpc.Member
 
 // StatusUnknown is a member an observer does not list at all.
 const StatusUnknown = "unknown"

@@ -13,6 +13,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/gossiplab/gossiplab/agent/rpc"
 	"github.com/gossiplab/gossiplab/internal/golden"
 	"github.com/gossiplab/gossiplab/internal/hint"
 )
@@ -36,9 +37,10 @@ func TestParseMembers(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	serfProtocol := rpc.Versions{Min: 2, Max: 5, Version: 5} // parsed since Member is labagent's rpc.Member
 	want := []Member{
-		{Name: "web_1", Addr: "192.168.56.11", Port: 7946, Status: "failed", Tags: map[string]string{"role": "web"}},
-		{Name: "web_2", Addr: "192.168.56.12", Port: 7946, Status: "alive", Tags: map[string]string{}},
+		{Name: "web_1", Addr: "192.168.56.11", Port: 7946, Status: "failed", Tags: map[string]string{"role": "web"}, Protocol: serfProtocol},
+		{Name: "web_2", Addr: "192.168.56.12", Port: 7946, Status: "alive", Tags: map[string]string{}, Protocol: serfProtocol},
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("members (-want +got):\n%s", diff)

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"flag"
-	"fmt"
 	"log/slog"
 	"os"
 	"os/signal"
@@ -14,6 +13,7 @@ import (
 	"time"
 
 	"github.com/gossiplab/gossiplab/agent"
+	"github.com/gossiplab/gossiplab/internal/hint"
 )
 
 type agentFlags struct {
@@ -105,7 +105,7 @@ func (f *agentFlags) buildConfig() (*agent.Config, error) {
 	if cfg.NodeName == "" {
 		h, err := os.Hostname()
 		if err != nil {
-			return nil, fmt.Errorf("no node name and no host name: %w\nhint: pass -node NAME", err)
+			return nil, hint.Errorf("pass -node NAME", "no node name and no host name: %w", err)
 		}
 		cfg.NodeName = h
 	}

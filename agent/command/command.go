@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/gossiplab/gossiplab/agent/rpc"
+	"github.com/gossiplab/gossiplab/internal/hint"
 )
 
 // Streams are the command's standard streams: program output on Out,
@@ -84,22 +85,23 @@ func Main(ctx context.Context, args []string, s Streams, env Env) int {
 			defer stop()
 		}
 		err := c.Run(ctx, args[1:])
+		prog := "labagent " + c.Name
 		if ie, ok := interruption(ctx, err); ok {
-			fmt.Fprintf(s.Err, "labagent %s: %v\n", c.Name, ie)
+			hint.Print(s.Err, prog, ie)
 			return ie.exitStatus()
 		}
 		switch {
 		case err == nil, errors.Is(err, flag.ErrHelp):
 			return 0
 		case errors.As(err, new(usageError)):
-			fmt.Fprintf(s.Err, "labagent %s: %v\n", c.Name, err)
+			hint.Print(s.Err, prog, err)
 			return 2
 		default:
-			fmt.Fprintf(s.Err, "labagent %s: %v\n", c.Name, err)
+			hint.Print(s.Err, prog, err)
 			return 1
 		}
 	}
-	fmt.Fprintf(s.Err, "labagent: unknown command %q\nhint: run `labagent help` for the list\n", args[0])
+	hint.Print(s.Err, "labagent", hint.Errorf("run `labagent help` for the list", "unknown command %q", args[0]))
 	return 2
 }
 
@@ -153,7 +155,7 @@ func flagAfterArgs(fs *flag.FlagSet) error {
 		name = strings.TrimPrefix(name, "-")
 		name, _, _ = strings.Cut(name, "=")
 		if fs.Lookup(name) != nil {
-			return usageError{fmt.Errorf("flag %s after the arguments\nhint: put flags before the arguments: labagent %s [flags] ARGS", a, fs.Name())}
+			return usageError{hint.Errorf("put flags before the arguments: labagent "+fs.Name()+" [flags] ARGS", "flag %s after the arguments", a)}
 		}
 	}
 	return nil
@@ -191,7 +193,7 @@ func (r *rpcFlags) withTimeout(ctx context.Context) (context.Context, context.Ca
 // what happened.
 func (r *rpcFlags) explain(ctx, tctx context.Context, err error) error {
 	if err != nil && ctx.Err() == nil && errors.Is(tctx.Err(), context.DeadlineExceeded) {
-		return fmt.Errorf("no answer from the agent at %s within %s: %w\nhint: the agent may be stopped or overloaded; -timeout 0 waits forever", r.addr, r.timeout, context.DeadlineExceeded)
+		return hint.Errorf("the agent may be stopped or overloaded; -timeout 0 waits forever", "no answer from the agent at %s within %s: %w", r.addr, r.timeout, context.DeadlineExceeded)
 	}
 	return err
 }
@@ -219,7 +221,7 @@ func (r *rpcFlags) call(ctx context.Context, command string, args, result any) e
 // noArgs refuses positional arguments.
 func noArgs(fs *flag.FlagSet) error {
 	if fs.NArg() > 0 {
-		return usageError{fmt.Errorf("unexpected argument %q\nhint: flags go before arguments; see -h", fs.Arg(0))}
+		return usageError{hint.Errorf("flags go before arguments; see -h", "unexpected argument %q", fs.Arg(0))}
 	}
 	return nil
 }
@@ -301,7 +303,7 @@ func (m kvFlag) Set(v string) error {
 // checkFormat accepts text or json.
 func checkFormat(f string) error {
 	if f != "text" && f != "json" {
-		return usageError{fmt.Errorf("unknown format %q\nhint: use -format text or -format json", f)}
+		return usageError{hint.Errorf("use -format text or -format json", "unknown format %q", f)}
 	}
 	return nil
 }

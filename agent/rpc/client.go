@@ -7,7 +7,10 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"os"
 	"sync"
+
+	"github.com/gossiplab/gossiplab/internal/hint"
 )
 
 // Client talks to one agent over one connection. It is not safe for
@@ -25,7 +28,7 @@ func Dial(ctx context.Context, addr, token string) (*Client, error) {
 	var d net.Dialer
 	conn, err := d.DialContext(ctx, "tcp", addr)
 	if err != nil {
-		return nil, fmt.Errorf("connect to agent at %s: %w\nhint: is `labagent agent` running? pass -rpc-addr (or set LABAGENT_RPC_ADDR) if it listens elsewhere", addr, err)
+		return nil, hint.Errorf("is `labagent agent` running? pass -rpc-addr (or set LABAGENT_RPC_ADDR) if it listens elsewhere", "connect to agent at %s: %w", addr, err)
 	}
 	c := &Client{conn: conn, r: bufio.NewReaderSize(conn, 64<<10)}
 	if token != "" {
@@ -74,10 +77,7 @@ func (c *Client) receive(command string) (Response, error) {
 	if err := json.Unmarshal(line, &resp); err != nil {
 		return Response{}, fmt.Errorf("malformed %s response: %w", command, err)
 	}
-	if resp.Error != "" {
-		return resp, &Error{Message: resp.Error, Hint: resp.Hint}
-	}
-	return resp, nil
+	return resp, responseError(resp)
 }
 
 // Call sends one request and decodes its result into result (may be nil).
@@ -121,7 +121,7 @@ func (c *Client) Stream(ctx context.Context, command string, args any, each func
 	for {
 		resp, err := c.receive(command)
 		if err != nil {
-			if ctx.Err() != nil {
+			if settle(ctx, err).Err() != nil {
 				return nil
 			}
 			return err
@@ -137,9 +137,21 @@ func (c *Client) Stream(ctx context.Context, command string, args any, each func
 	}
 }
 
+// ctxErr joins ctx's error to err when ctx ended.
 func ctxErr(ctx context.Context, err error) error {
-	if ctx.Err() != nil {
+	if settle(ctx, err).Err() != nil {
 		return errors.Join(ctx.Err(), err)
 	}
 	return err
+}
+
+// settle returns ctx once it has ended if err is the connection's
+// deadline, which is ctx's: the socket can time out a moment before ctx's
+// own timer fires, and the caller must see ctx ended, not a bare I/O
+// timeout.
+func settle(ctx context.Context, err error) context.Context {
+	if _, ok := ctx.Deadline(); ok && errors.Is(err, os.ErrDeadlineExceeded) {
+		<-ctx.Done()
+	}
+	return ctx
 }

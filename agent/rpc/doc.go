@@ -1,6 +1,9 @@
 // Package rpc is the wire protocol between the labagent client commands
 // and a running agent, and the client side of it. It imports nothing of
-// the agent, so the client commands build for every OS.
+// the agent, so the client commands build for every OS. Its types
+// (Member, Entry, Info, Fault) are the one declaration of what crosses
+// the wire: the agent answers with them, and provisioning and lab chaos
+// parse the agent's JSON output into them.
 //
 // # Protocol
 //
@@ -12,12 +15,15 @@
 // and each response one line
 //
 //	{"seq":1,"result":{...}}                 success
-//	{"seq":1,"error":"...","hint":"..."}     failure (hint optional)
+//	{"seq":1,"error":"...","hint":"..."}     failure (hint optional; several are one a line)
 //	{"seq":1,"result":{...},"more":true}     one item of a stream
 //
-// Requests on a connection are answered in order. Streaming commands
-// (monitor, journal with follow) answer with items marked "more" until
-// the client closes the connection. Invalid JSON, unknown fields, an
+// The client returns a failure as an *Error with the hints attached as
+// data (package internal/hint), so that a command prints them once, on
+// "hint: " lines after the message. Requests on a connection are
+// answered in order. Streaming commands (monitor, journal with follow)
+// answer with items marked "more" until the client closes the
+// connection. Invalid JSON, unknown fields, an
 // unknown command or bad arguments get an error response; the server
 // never panics on input.
 //

@@ -2,12 +2,16 @@ package rpc
 
 import (
 	"bufio"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/gossiplab/gossiplab/internal/hint"
 )
 
 func TestDecodeRequest(t *testing.T) {
@@ -117,9 +121,50 @@ func (c *countingReader) Read(p []byte) (int, error) {
 }
 
 func TestErrorResponseSplitsHint(t *testing.T) {
-	r := ErrorResponse(7, errors.New("no such node\nhint: see members"))
-	if r.Seq != 7 || r.Error != "no such node" || r.Hint != "see members" {
+	r := ErrorResponse(7, fmt.Errorf("force-leave: %w", hint.Errorf("see members", "no such node")))
+	if r.Seq != 7 || r.Error != "force-leave: no such node" || r.Hint != "see members" {
 		t.Errorf("got %+v", r)
+	}
+}
+
+// TestErrorRoundTrip: what the agent answers with reaches the client as
+// the same message with the same hints, as data.
+func TestErrorRoundTrip(t *testing.T) {
+	tests := []struct {
+		name string
+		err  error
+	}{
+		{"no hint", errors.New("agent not started")},
+		{"one hint", hint.Errorf("see members", "no such node %q", "web_9")},
+		{"hints of joined errors", errors.Join(
+			hint.Errorf("use a value from 0 to 1", "loss 2 is not a fraction"),
+			hint.Errorf("use a delay from 0 to 1m", "delay 2h0m0s out of range"))},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			line, err := json.Marshal(ErrorResponse(3, tc.err))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var resp Response
+			if err := json.Unmarshal(line, &resp); err != nil {
+				t.Fatal(err)
+			}
+			got := responseError(resp)
+			var e *Error
+			if !errors.As(got, &e) || e.Message != tc.err.Error() {
+				t.Errorf("message: got %v, want %q", got, tc.err.Error())
+			}
+			if diff := cmp.Diff(hint.All(tc.err), hint.All(got)); diff != "" {
+				t.Errorf("hints (-want +got):\n%s", diff)
+			}
+			if diff := cmp.Diff(hint.Text(tc.err), hint.Text(got)); diff != "" {
+				t.Errorf("text (-want +got):\n%s", diff)
+			}
+		})
+	}
+	if responseError(Response{Seq: 1}) != nil {
+		t.Error("a response without error is no error")
 	}
 }
 

@@ -24,7 +24,7 @@ func main() {
 	// lab is also the agent: provisioning installs this very binary on
 	// nodes of this platform as /usr/local/bin/labagent, and started
 	// under that name it is labagent, with labagent's own command line.
-	if core.IsAgentName(os.Args[0]) {
+	if core.IsAgent(os.Args[0], os.Getenv) {
 		s := command.Streams{In: os.Stdin, Out: os.Stdout, Err: os.Stderr}
 		os.Exit(command.Main(context.Background(), os.Args[1:], s, os.Getenv))
 	}

@@ -23,7 +23,7 @@ import (
 func TestMain(m *testing.M) {
 	// The test binary is lab, and labagent when installed under that name
 	// (lab provisions itself), as the real binary is.
-	if os.Getenv("LAB_TEST_MAIN") == "1" || core.IsAgentName(os.Args[0]) {
+	if os.Getenv("LAB_TEST_MAIN") == "1" || core.IsAgent(os.Args[0], os.Getenv) {
 		main()
 		return
 	}

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gossiplab/gossiplab/agent/rpc"
 	"github.com/gossiplab/gossiplab/lab"
 )
 
@@ -76,7 +77,7 @@ func (c *fakeCluster) notice(typ, subject string, observers []string) {
 		n, _ := c.l.Node(o)
 		j := c.journals[o]
 		at := c.clock.Add(c.skew[o] + time.Duration(n.Index)*time.Second)
-		c.journals[o] = append(j, Entry{Seq: uint64(len(j) + 1), UnixNano: at.UnixNano(), Type: typ, Node: subject})
+		c.journals[o] = append(j, Entry{Entry: rpc.Entry{Seq: uint64(len(j) + 1), UnixNano: at.UnixNano(), Type: typ, Node: subject}})
 		c.emit(o, typ, subject)
 	}
 }
@@ -180,7 +181,7 @@ func (c *fakeCluster) Run(_ context.Context, node, cmd string, stdin []byte) ([]
 		}
 		for _, subj := range c.lateJoins[node] {
 			j := c.journals[node]
-			c.journals[node] = append(j, Entry{Seq: uint64(len(j) + 1), UnixNano: c.clock.Add(100 * time.Millisecond).UnixNano(), Type: EventJoin, Node: subj})
+			c.journals[node] = append(j, Entry{Entry: rpc.Entry{Seq: uint64(len(j) + 1), UnixNano: c.clock.Add(100 * time.Millisecond).UnixNano(), Type: EventJoin, Node: subj}})
 		}
 		delete(c.lateJoins, node)
 		return []byte(strings.Join(out, "\n")), nil

@@ -8,6 +8,7 @@ import (
 	"io"
 	"time"
 
+	"github.com/gossiplab/gossiplab/agent/rpc"
 	"github.com/gossiplab/gossiplab/internal/hint"
 )
 
@@ -24,13 +25,10 @@ const (
 )
 
 // Entry is one line of an agent's journal: what `labagent journal -format
-// json` prints (other fields are ignored).
+// json` prints (rpc.Entry; chaos reads Seq, UnixNano, MonoNs, Type and
+// Node), or a Serf monitor line that chaos stamped itself.
 type Entry struct {
-	Seq      uint64 `json:"seq"`
-	UnixNano int64  `json:"unix_nano"` // the node's wall clock
-	MonoNs   int64  `json:"mono_ns"`
-	Type     string `json:"type"`
-	Node     string `json:"node"` // the member the entry is about
+	rpc.Entry
 	// At, when set, is when the controller received the entry (a Serf
 	// monitor line), on its own clock with its monotonic reading; UnixNano
 	// is then At's wall time.

@@ -22,6 +22,7 @@ type provisionFlags struct {
 	timeout       time.Duration
 	verifyTimeout time.Duration
 	noVerify      bool
+	timings       bool
 }
 
 func (f *provisionFlags) register(fs *pflag.FlagSet) {
@@ -31,6 +32,7 @@ func (f *provisionFlags) register(fs *pflag.FlagSet) {
 	fs.DurationVar(&f.timeout, "timeout", 2*time.Minute, "per-node limit, SSH connection retries included")
 	fs.DurationVar(&f.verifyTimeout, "verify-timeout", time.Minute, "how long to wait for every agent to see every node alive")
 	fs.BoolVar(&f.noVerify, "no-verify", false, "do not wait for the cluster to converge")
+	fs.BoolVar(&f.timings, "timings", false, "say where the time went: each phase, each provisioning step per node, and the round trips made")
 }
 
 // check refuses flag values that could only fail later, after booting.
@@ -113,6 +115,9 @@ func runProvision(cmd *cobra.Command, env *Env, f *provisionCmdFlags, args []str
 		return err
 	}
 	defer l.Close()
+	if f.timings {
+		defer printTimings(env, l)
+	}
 	nodes := l.NodeNames()
 	if len(args) > 0 {
 		if nodes, err = l.Select(args, f.all); err != nil {
@@ -181,4 +186,11 @@ func plural(n int, noun string) string {
 		return "1 " + noun
 	}
 	return fmt.Sprintf("%d %ss", n, noun)
+}
+
+// printTimings writes the session's timings on stderr.
+func printTimings(env *Env, l *core.Lab) {
+	t, counts := l.Timings()
+	fmt.Fprintln(env.Streams.Err)
+	_ = t.Write(env.Streams.Err, counts)
 }

@@ -110,6 +110,7 @@ func Run(ctx context.Context, env *Env, args []string) int {
 	root := NewRoot(env)
 	root.SetArgs(args)
 	cmd, err := root.ExecuteContextC(ctx)
+	err = labHints(err)
 	var ee *ExitError
 	if err != nil && !errors.As(err, &ee) {
 		if cmd == root && !hint.Has(err) {

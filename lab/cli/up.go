@@ -61,6 +61,9 @@ func runUp(cmd *cobra.Command, env *Env, f *upFlags) error {
 		return err
 	}
 	defer l.Close()
+	if f.agent.timings {
+		defer printTimings(env, l)
+	}
 	if created {
 		fmt.Fprintf(env.Streams.Err, "lab.hcl: created (%d nodes, provider %s)\n", l.Spec.Nodes, l.Spec.Provider)
 	}

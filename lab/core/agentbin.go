@@ -23,9 +23,13 @@ import (
 // provisioning installs it on nodes as /usr/local/bin/labagent.
 const AgentName = "labagent"
 
-// IsAgentName reports whether argv0 names the agent, so that main runs
-// labagent's command line instead of lab's.
-func IsAgentName(argv0 string) bool { return filepath.Base(argv0) == AgentName }
+// IsAgent reports whether this process is to be the agent, so that main
+// runs labagent's command line instead of lab's: started under the
+// agent's name (as installed on a node), or asked by provision.AgentEnv
+// (the install's version check of an upload not yet renamed).
+func IsAgent(argv0 string, getenv func(string) string) bool {
+	return filepath.Base(argv0) == AgentName || getenv(provision.AgentEnv) == AgentName
+}
 
 // agentBundle is the agent provisioning installs: o.AgentBinary when
 // given; for the bundled agent, labagent-linux-ARCH files beside lab (a

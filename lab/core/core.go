@@ -75,6 +75,9 @@ type Lab struct {
 
 	status []lab.NodeStatus // nil: not asked yet
 	pool   *provision.Pool
+
+	timings             Timings
+	statusCalls, writes int
 }
 
 // ErrNoLab is wrapped by Open when the directory has no lab.hcl.
@@ -219,8 +222,17 @@ func toEndpoints(eps []lab.SSHEndpoint) []provision.Endpoint {
 	return out
 }
 
-// Dials is how many SSH connections the session made.
-func (c *Lab) Dials() int { return c.pool.Dials() }
+// Timings say where the session's time went, and its counts of round
+// trips (lab up --timings).
+func (c *Lab) Timings() (*Timings, Counts) {
+	return &c.timings, Counts{StateReads: 1, StateWrites: c.writes, StatusCalls: c.statusCalls, SSHDials: c.pool.Dials()}
+}
+
+// timed records the wall time of a phase: defer c.timed("boot")().
+func (c *Lab) timed(phase string) func() {
+	start := time.Now()
+	return func() { c.timings.phase(phase, time.Since(start)) }
+}
 
 // Status is the provider's view of every node: asked once per session,
 // then updated by the session's own actions.
@@ -236,6 +248,7 @@ func (c *Lab) Status(ctx context.Context) ([]lab.NodeStatus, error) {
 // state. It runs even when ctx was cancelled (after Ctrl-C), so that the
 // record stays true.
 func (c *Lab) refreshStatus(ctx context.Context) ([]lab.NodeStatus, error) {
+	c.statusCalls++
 	st, err := c.Provider.Status(context.WithoutCancel(ctx), c.Lab)
 	if err != nil {
 		c.status = nil

@@ -45,6 +45,7 @@ var provisionPhases = []lab.Phase{lab.Phase(provision.StepConnected), lab.Phase(
 // running fail at once. It returns one result per node, in nodes' order,
 // and records what each node runs in the lab's state.
 func (c *Lab) Provision(ctx context.Context, nodes []string, o ProvisionOptions) ([]provision.Result, error) {
+	defer c.timed("provision")()
 	if err := c.stateErr(); err != nil {
 		return nil, err
 	}
@@ -73,6 +74,7 @@ func (c *Lab) Provision(ctx context.Context, nodes []string, o ProvisionOptions)
 	var results []provision.Result
 	_ = c.withProgress(len(targets), provisionPhases, func(step func(string, lab.Phase)) error {
 		p.SetProgress(func(node string, s provision.Step) {
+			c.timings.step(node, s, time.Now())
 			if s == provision.StepConnected || s == provision.StepDone {
 				step(node, lab.Phase(s))
 			}
@@ -135,7 +137,14 @@ func (c *Lab) provisioner(ctx context.Context, o ProvisionOptions) (*provision.P
 			return nil, err
 		}
 	}
+	var place func(ctx context.Context, node, local, remote string) (bool, error)
+	if pl, ok := c.Provider.(lab.Placer); ok {
+		place = func(ctx context.Context, node, local, remote string) (bool, error) {
+			return pl.Place(ctx, c.Lab, node, local, remote)
+		}
+	}
 	return provision.New(provision.Options{
+		Place:       place,
 		Bundle:      bundle,
 		Agent:       c.AgentSettings(key),
 		Pool:        c.pool,

@@ -132,6 +132,7 @@ func (c *Lab) saveState() error {
 	if err := lab.SaveState(c.Paths, s.st, c.now()); err != nil {
 		return err
 	}
+	c.writes++
 	s.dirty, s.had = false, true
 	return nil
 }

@@ -75,6 +75,7 @@ func (c *Lab) Plan(ctx context.Context) lab.PlanReport {
 // CheckFits runs the planner and returns a *NotFitError when the lab does
 // not fit.
 func (c *Lab) CheckFits(ctx context.Context) error {
+	defer c.timed("plan")()
 	if r := c.Plan(ctx); !r.Fits {
 		return hint.Wrap(&NotFitError{Report: r}, "change lab.hcl as the plan says, then lab up again")
 	}
@@ -124,6 +125,7 @@ func (c *Lab) checkMoved(ctx context.Context) error {
 // each one's SSH server answers; nodes that run are only checked. It is
 // re-runnable: after Ctrl-C or a crash it finishes the job.
 func (c *Lab) Up(ctx context.Context, parallel int) ([]lab.NodeStatus, error) {
+	defer c.timed("boot")()
 	if err := c.stateErr(); err != nil {
 		return nil, err
 	}

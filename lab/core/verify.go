@@ -23,6 +23,7 @@ type Converged struct {
 // *provision.NotConvergedError holding the last views (which the CLI
 // prints as a matrix) and saying who does not see whom.
 func (c *Lab) Verify(ctx context.Context, flavour provision.Flavour, timeout time.Duration) (Converged, error) {
+	defer c.timed("verify")()
 	start := time.Now()
 	running, err := c.Running(ctx)
 	if err != nil {

@@ -27,56 +27,10 @@ func writeArchive(dst, dir, prefix string, mtime time.Time) error {
 	if err != nil {
 		return err
 	}
-	tw := tar.NewWriter(zw)
-	type written struct {
-		name string
-		info fs.FileInfo
-	}
-	var files []written
-	err = filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, err := filepath.Rel(dir, p)
-		if err != nil {
-			return err
-		}
-		info, err := d.Info()
-		if err != nil {
-			return err
-		}
-		h := &tar.Header{Name: path.Join(prefix, filepath.ToSlash(rel)), ModTime: mtime.Truncate(time.Second), Mode: 0o644, Format: tar.FormatPAX}
-		switch {
-		case d.IsDir():
-			h.Typeflag, h.Name, h.Mode = tar.TypeDir, h.Name+"/", 0o755
-			return tw.WriteHeader(h)
-		case !info.Mode().IsRegular():
-			return fmt.Errorf("archive %s: %s is not a regular file", dst, p)
-		}
-		if info.Mode().Perm()&0o111 != 0 {
-			h.Mode = 0o755
-		}
-		for _, w := range files {
-			if os.SameFile(w.info, info) {
-				h.Typeflag, h.Linkname = tar.TypeLink, w.name
-				return tw.WriteHeader(h)
-			}
-		}
-		files = append(files, written{h.Name, info})
-		h.Typeflag, h.Size = tar.TypeReg, info.Size()
-		if err := tw.WriteHeader(h); err != nil {
-			return err
-		}
-		f, err := os.Open(p)
-		if err != nil {
-			return err
-		}
-		defer f.Close()
-		_, err = io.Copy(tw, f)
-		return err
-	})
+	a := &archive{tw: tar.NewWriter(zw), dir: dir, prefix: prefix, mtime: mtime.Truncate(time.Second)}
+	err = filepath.WalkDir(dir, a.add)
 	if err == nil {
-		err = tw.Close()
+		err = a.tw.Close()
 	}
 	if err == nil {
 		err = zw.Close()
@@ -85,6 +39,64 @@ func writeArchive(dst, dir, prefix string, mtime time.Time) error {
 		return fmt.Errorf("archive %s: %w", dst, err)
 	}
 	return writeFile(dst, buf.Bytes(), 0o644)
+}
+
+// archive is a tar of a directory being written.
+type archive struct {
+	tw          *tar.Writer
+	dir, prefix string
+	mtime       time.Time
+	files       []written // the regular files written, to find hard links
+}
+
+type written struct {
+	name string
+	info fs.FileInfo
+}
+
+// add writes the entry of p, a file or directory under a.dir (a
+// fs.WalkDirFunc).
+func (a *archive) add(p string, d fs.DirEntry, err error) error {
+	if err != nil {
+		return err
+	}
+	rel, err := filepath.Rel(a.dir, p)
+	if err != nil {
+		return err
+	}
+	info, err := d.Info()
+	if err != nil {
+		return err
+	}
+	h := &tar.Header{Name: path.Join(a.prefix, filepath.ToSlash(rel)), ModTime: a.mtime, Mode: 0o644, Format: tar.FormatPAX}
+	switch {
+	case d.IsDir():
+		h.Typeflag, h.Name, h.Mode = tar.TypeDir, h.Name+"/", 0o755
+		return a.tw.WriteHeader(h)
+	case !info.Mode().IsRegular():
+		return fmt.Errorf("%s is not a regular file", p)
+	}
+	if info.Mode().Perm()&0o111 != 0 {
+		h.Mode = 0o755
+	}
+	for _, w := range a.files {
+		if os.SameFile(w.info, info) {
+			h.Typeflag, h.Linkname = tar.TypeLink, w.name
+			return a.tw.WriteHeader(h)
+		}
+	}
+	a.files = append(a.files, written{h.Name, info})
+	h.Typeflag, h.Size = tar.TypeReg, info.Size()
+	if err := a.tw.WriteHeader(h); err != nil {
+		return err
+	}
+	f, err := os.Open(p)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	_, err = io.Copy(a.tw, f)
+	return err
 }
 
 // writeSums writes dist/SHA256SUMS for the named files, in the format

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/gossiplab/gossiplab/internal/execx"
+	"github.com/gossiplab/gossiplab/internal/hint"
 	"github.com/gossiplab/gossiplab/internal/parallel"
 )
 
@@ -145,7 +146,7 @@ func (b *build) assemble(root, dist string, t target, tc toolchain) error {
 	}
 	pages, err := filepath.Glob(filepath.Join(root, "docs", "man", "*.1"))
 	if err != nil || len(pages) == 0 {
-		return fmt.Errorf("no man pages in docs/man\nhint: go generate ./internal/cmd/mangen")
+		return hint.Errorf("go generate ./internal/cmd/mangen", "no man pages in docs/man")
 	}
 	man := filepath.Join(dir, "man", "man1")
 	if err := os.MkdirAll(man, 0o755); err != nil {
@@ -184,7 +185,7 @@ func copyFile(src, dst string) error {
 func goEnv(ctx context.Context, name string) (string, error) {
 	out, err := execx.Run(ctx, "go", "env", name)
 	if err != nil {
-		return "", fmt.Errorf("%w\nhint: the release tool needs the go command on PATH", err)
+		return "", hint.Wrap(err, "the release tool needs the go command on PATH")
 	}
 	return strings.TrimSpace(string(out)), nil
 }

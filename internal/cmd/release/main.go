@@ -11,6 +11,8 @@ import (
 	"path/filepath"
 	"strings"
 	"syscall"
+
+	"github.com/gossiplab/gossiplab/internal/hint"
 )
 
 func main() {
@@ -21,7 +23,7 @@ func main() {
 		return
 	}
 	if err != nil {
-		fmt.Fprintf(os.Stderr, "release: %v\n", err)
+		hint.Print(os.Stderr, "release", err)
 		os.Exit(1)
 	}
 }
@@ -42,7 +44,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	if fs.NArg() > 0 {
-		return fmt.Errorf("unexpected argument %q\nhint: go run ./internal/cmd/release --help", fs.Arg(0))
+		return hint.Errorf("go run ./internal/cmd/release --help", "unexpected argument %q", fs.Arg(0))
 	}
 	root, err := moduleRoot(ctx)
 	if err != nil {
@@ -75,14 +77,14 @@ func moduleRoot(ctx context.Context) (string, error) {
 		return "", err
 	}
 	if out == "" || out == os.DevNull {
-		return "", errors.New("not inside a Go module\nhint: run it from the gossiplab repository")
+		return "", hint.Errorf("run it from the gossiplab repository", "not inside a Go module")
 	}
 	data, err := os.ReadFile(out)
 	if err != nil {
 		return "", err
 	}
 	if !strings.Contains(string(data), "module "+modulePath+"\n") {
-		return "", fmt.Errorf("%s is not gossiplab's\nhint: run it from the gossiplab repository", out)
+		return "", hint.Errorf("run it from the gossiplab repository", "%s is not gossiplab's", out)
 	}
 	return filepath.Dir(out), nil
 }

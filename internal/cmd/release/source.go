@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -14,6 +13,7 @@ import (
 
 	"github.com/gossiplab/gossiplab/internal/buildinfo"
 	"github.com/gossiplab/gossiplab/internal/execx"
+	"github.com/gossiplab/gossiplab/internal/hint"
 )
 
 const modulePath = "github.com/gossiplab/gossiplab"
@@ -31,7 +31,7 @@ func readSource(ctx context.Context, root string) (source, error) {
 	git := func(args ...string) (string, error) {
 		out, err := execx.Exec{}.Run(ctx, execx.Cmd{Args: append([]string{"git"}, args...), Dir: root})
 		if err != nil {
-			return "", fmt.Errorf("%w\nhint: the release tool reads the commit with git, in a git checkout", err)
+			return "", hint.Wrap(err, "the release tool reads the commit with git, in a git checkout")
 		}
 		return strings.TrimSpace(string(out)), nil
 	}
@@ -87,7 +87,7 @@ func newBuild(src source, snapshot bool) (*build, error) {
 		return nil, err
 	}
 	if src.Modified {
-		return nil, errors.New("the tree has uncommitted changes\nhint: commit or stash them (git status), or build a snapshot with --snapshot")
+		return nil, hint.Errorf("commit or stash them (git status), or build a snapshot with --snapshot", "the tree has uncommitted changes")
 	}
 	b.Version = strings.TrimPrefix(v, "v")
 	if semver.Prerelease(v) == "" {
@@ -109,14 +109,14 @@ func releaseVersion(tags []string, next string) (string, error) {
 	}
 	switch {
 	case len(vs) == 0:
-		return "", fmt.Errorf("HEAD carries no version tag (want v%s)\nhint: git tag v%s, or build a snapshot with --snapshot", next, next)
+		return "", hint.Errorf("git tag v"+next+", or build a snapshot with --snapshot", "HEAD carries no version tag (want v%s)", next)
 	case len(vs) > 1:
-		return "", fmt.Errorf("HEAD carries several version tags: %s\nhint: delete all but the one to release (git tag -d)", strings.Join(vs, ", "))
+		return "", hint.Errorf("delete all but the one to release (git tag -d)", "HEAD carries several version tags: %s", strings.Join(vs, ", "))
 	}
 	v := vs[0]
 	if core := strings.TrimSuffix(v, semver.Prerelease(v)); core != "v"+next {
-		return "", fmt.Errorf("tag %s is not the next version, %s (buildinfo.Next)\nhint: set Next in internal/buildinfo/buildinfo.go to %s, commit, and tag that commit",
-			v, next, strings.TrimPrefix(core, "v"))
+		return "", hint.Errorf(fmt.Sprintf("set Next in internal/buildinfo/buildinfo.go to %s, commit, and tag that commit", strings.TrimPrefix(core, "v")),
+			"tag %s is not the next version, %s (buildinfo.Next)", v, next)
 	}
 	return v, nil
 }
@@ -140,7 +140,8 @@ func changelogSection(md []byte, version string) ([]byte, error) {
 	}
 	text := bytes.TrimSpace(bytes.Join(body, nil))
 	if len(text) == 0 {
-		return nil, fmt.Errorf("CHANGELOG.md has no section for %s\nhint: move what is under [Unreleased] to a new '## [%s] - %s' section", version, version, time.Now().UTC().Format(time.DateOnly))
+		return nil, hint.Errorf(fmt.Sprintf("move what is under [Unreleased] to a new '## [%s] - %s' section", version, time.Now().UTC().Format(time.DateOnly)),
+			"CHANGELOG.md has no section for %s", version)
 	}
 	return append(text, '\n'), nil
 }

@@ -32,3 +32,7 @@ func (p *Provider) Orphans(ctx context.Context) ([]string, error)               
 func checkOwner(*lab.Lab) error { return nil }
 
 func (p *Provider) HostNotes(ctx context.Context) []string { return nil }
+
+func (p *Provider) Place(context.Context, *lab.Lab, string, string, string) (bool, error) {
+	return false, nil
+}
