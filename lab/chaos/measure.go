@@ -128,13 +128,41 @@ func observe(in MeasureInput, ex Expectation) Observation {
 		obs.Outcome = OutcomeUnreachable
 		return obs
 	}
+	first, suspect := firstEntries(in, ex.Subjects, journal, clock)
+	obs.Noticed = len(first)
+	var last Entry
+	for _, e := range first {
+		if last.Type == "" || e.Time().After(last.Time()) {
+			last = e
+		}
+	}
+	if at := firstSuspicion(suspect, first, clock); !at.IsZero() {
+		obs.Suspected, obs.Suspect = true, at.Sub(in.Injected)
+		obs.SuspectS = seconds(obs.Suspect)
+	}
+	if obs.Noticed == obs.Expected && obs.Expected > 0 {
+		obs.Saw = true
+		obs.Outcome = last.Type
+		obs.Latency = last.Time().Add(-clock.Offset).Sub(in.Injected)
+		obs.LatencyS = seconds(obs.Latency)
+	} else {
+		obs.Outcome = OutcomeNever
+	}
+	obs.Transitions = transitions(in, ex.Subjects, journal, clock)
+	return obs
+}
+
+// firstEntries reads an observer's journal for its subjects, from the
+// injection (less the clock's uncertainty) to the timeout: per subject,
+// its first entry of an expected outcome, and its first suspicion (on
+// the controller's clock).
+func firstEntries(in MeasureInput, subjects []string, journal []Entry, clock ClockOffset) (first map[string]Entry, suspect map[string]time.Time) {
 	from := in.Injected.Add(-clock.Uncertainty)
 	until := in.Injected.Add(in.Timeout)
-	first := map[string]Entry{}       // subject -> first expected entry
-	suspect := map[string]time.Time{} // subject -> first suspicion
+	first, suspect = map[string]Entry{}, map[string]time.Time{}
 	for _, e := range journal {
 		at := e.Time().Add(-clock.Offset)
-		if at.Before(from) || at.After(until) || !slices.Contains(ex.Subjects, e.Node) {
+		if at.Before(from) || at.After(until) || !slices.Contains(subjects, e.Node) {
 			continue
 		}
 		if e.Type == EventSuspect {
@@ -149,38 +177,23 @@ func observe(in MeasureInput, ex Expectation) Observation {
 			first[e.Node] = e
 		}
 	}
-	// A suspicion counts when it came before the outcome it led to
-	// (a late probe of a member already failed says nothing).
-	var firstSuspect time.Time
+	return first, suspect
+}
+
+// firstSuspicion is the earliest suspicion of any subject that came
+// before the outcome it led to (a late probe of a member already failed
+// says nothing); zero when none did.
+func firstSuspicion(suspect map[string]time.Time, first map[string]Entry, clock ClockOffset) time.Time {
+	var earliest time.Time
 	for subj, at := range suspect {
 		if out, ok := first[subj]; ok && at.After(out.Time().Add(-clock.Offset)) {
 			continue
 		}
-		if firstSuspect.IsZero() || at.Before(firstSuspect) {
-			firstSuspect = at
+		if earliest.IsZero() || at.Before(earliest) {
+			earliest = at
 		}
 	}
-	obs.Noticed = len(first)
-	var last Entry
-	for _, e := range first {
-		if last.Type == "" || e.Time().After(last.Time()) {
-			last = e
-		}
-	}
-	if !firstSuspect.IsZero() {
-		obs.Suspected, obs.Suspect = true, firstSuspect.Sub(in.Injected)
-		obs.SuspectS = seconds(obs.Suspect)
-	}
-	if obs.Noticed == obs.Expected && obs.Expected > 0 {
-		obs.Saw = true
-		obs.Outcome = last.Type
-		obs.Latency = last.Time().Add(-clock.Offset).Sub(in.Injected)
-		obs.LatencyS = seconds(obs.Latency)
-	} else {
-		obs.Outcome = OutcomeNever
-	}
-	obs.Transitions = transitions(in, ex.Subjects, journal, clock)
-	return obs
+	return earliest
 }
 
 // Summarize computes first, p50, p95, p99 and last of ds by the

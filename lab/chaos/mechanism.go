@@ -277,10 +277,14 @@ func (f *Faulter) Kept(ctx context.Context, node string) ([]string, error) {
 	return kept, nil
 }
 
-// forEach runs fn(0..n-1), at most par (default 16) at once.
+// defaultParallel is how many nodes the engine and the Faulter work on
+// at once unless told.
+const defaultParallel = 16
+
+// forEach runs fn(0..n-1), at most par (default defaultParallel) at once.
 func forEach(n, par int, fn func(i int)) {
 	if par <= 0 {
-		par = 16
+		par = defaultParallel
 	}
 	parallel.Each(context.Background(), n, par, func(_ context.Context, i int) error { fn(i); return nil })
 }
@@ -319,10 +323,7 @@ func without(names []string, drop string) []string {
 }
 
 func sortFaults(l *lab.Lab, fs []NodeFault) {
-	order := map[string]int{}
-	for i, n := range l.NodeNames() {
-		order[n] = i
-	}
+	order := labOrder(l)
 	slices.SortStableFunc(fs, func(a, b NodeFault) int { return order[a.Node] - order[b.Node] })
 }
 

@@ -46,15 +46,11 @@ func stepDoc(s *Summary, figs []figure) report.Doc {
 
 // stepLine says what was done to which nodes of which lab, and when.
 func stepLine(s *Summary) string {
-	targets := "targets " + lab.Summarize(s.Targets)
-	if len(s.Groups) == 2 {
-		targets = "groups " + lab.Summarize(s.Groups[0]) + " | " + lab.Summarize(s.Groups[1])
-	}
 	agent := "labagent"
 	if s.Agent != "" {
 		agent = s.Agent
 	}
-	line := fmt.Sprintf("Lab %s (%s, %s, profile %s), %s, injected %s", s.Lab, s.Provider, agent, s.AgentProfile, targets,
+	line := fmt.Sprintf("Lab %s (%s, %s, profile %s), %s, injected %s", s.Lab, s.Provider, agent, s.AgentProfile, targetsText(s),
 		s.Injected.UTC().Format("2006-01-02T15:04:05.000Z"))
 	if s.Seed != nil {
 		line += fmt.Sprintf(", seed %d", *s.Seed)
@@ -87,14 +83,7 @@ func summaryTable(s *Summary) report.Table {
 	if len(s.Mechanism) > 0 {
 		add("mechanism", mechanismLine(s.Mechanism))
 	}
-	switch {
-	case s.Agent == "serf":
-		add("clock", "the controller's, on arrival of each node's serf monitor line (SSH transit included)")
-	case s.SharedClock:
-		add("clock", "nodes share the controller's clock")
-	default:
-		add("clock", fmt.Sprintf("node offsets estimated over SSH, latencies good to ±%s", fmtDur(time.Duration(s.ClockUncertaintyS*float64(time.Second)))))
-	}
+	add("clock", clockText(s))
 	return t
 }
 

@@ -184,7 +184,9 @@ func TestSessionScenarioStopsAtFailingStep(t *testing.T) {
 // must not hold up the wait.
 func TestSessionScenarioWaitsPastAKilledAgent(t *testing.T) {
 	c := newFakeCluster(t, 3)
-	src := []byte("kill-agent web_2\nwait converged --timeout 1ms\nstart-agent web_2\n")
+	// A timeout the first look at the agents fits in on a loaded host:
+	// with 1ms this test failed under load (not converged after 1ms).
+	src := []byte("kill-agent web_2\nwait converged --timeout 10s\nstart-agent web_2\n")
 	sc, err := ParseScenario("s", bytes.NewReader(src))
 	if err != nil {
 		t.Fatal(err)

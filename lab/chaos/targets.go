@@ -76,12 +76,23 @@ func (t Targets) Resolve(l *lab.Lab, stream uint64, newSeed func() uint64) (Pick
 	for i := range pick {
 		pick[i] = nodes[perm[i]]
 	}
+	sortInLabOrder(l, pick)
+	return Picked{Nodes: pick, Seed: &seed}, nil
+}
+
+// labOrder maps each node of l to its place in the lab's list of nodes.
+func labOrder(l *lab.Lab) map[string]int {
 	order := map[string]int{}
 	for i, n := range l.NodeNames() {
 		order[n] = i
 	}
-	sort.Slice(pick, func(i, j int) bool { return order[pick[i]] < order[pick[j]] })
-	return Picked{Nodes: pick, Seed: &seed}, nil
+	return order
+}
+
+// sortInLabOrder sorts names, nodes of l, as the lab lists them.
+func sortInLabOrder(l *lab.Lab, names []string) {
+	order := labOrder(l)
+	slices.SortFunc(names, func(a, b string) int { return order[a] - order[b] })
 }
 
 func filterTags(l *lab.Lab, nodes []string, tags []string) ([]string, error) {

@@ -103,7 +103,7 @@ func (e *Engine) parallel() int {
 	if e.Parallel > 0 {
 		return e.Parallel
 	}
-	return 16
+	return defaultParallel
 }
 
 // ReadViews asks each node's agent for its members.

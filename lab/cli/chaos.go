@@ -85,26 +85,9 @@ Network faults are healed when the command ends, also after Ctrl-C, unless
 }
 
 func runChaos(cmd *cobra.Command, env *Env, f *chaosFlags, args []string) error {
-	var (
-		req    chaos.Request
-		sc     *chaos.Scenario
-		source []byte
-		err    error
-	)
-	if args[0] == "run" {
-		if len(args) != 2 {
-			return hint.Wrap(errors.New("run needs one scenario file"), "lab chaos run scenario.chaos")
-		}
-		if source, err = boundedfile.ReadFile(args[1], chaos.MaxScenarioSize); err != nil {
-			return fmt.Errorf("read scenario: %w", err)
-		}
-		if sc, err = chaos.ParseScenario(args[1], strings.NewReader(string(source))); err != nil {
-			return err
-		}
-	} else if req, err = chaos.ParseRequest(args[0], args[1:], f.step, cmd.Flags().Changed("seed")); err != nil {
+	what, err := parseChaosArgs(cmd, f, args)
+	if err != nil {
 		return err
-	} else if req.Action == chaos.ActWait {
-		return hint.Wrap(errors.New("wait is a scenario step"), "put it in a scenario file and use lab chaos run FILE")
 	}
 	if err := checkAgentFlag(f.agent); err != nil {
 		return err
@@ -125,12 +108,7 @@ func runChaos(cmd *cobra.Command, env *Env, f *chaosFlags, args []string) error 
 			env.Logger.Debug("record the last fault for lab watch", "err", err)
 		}
 	}
-	if sc != nil {
-		err = errors.Join(sc.Check(l.Lab), sc.CheckAgent(engine.Agent), l.CheckScenarioPower(sc))
-	} else {
-		err = errors.Join(req.Check(l.Lab), engine.Agent.Supports(req), l.CheckChaosPower(req))
-	}
-	if err != nil {
+	if err := what.check(l, engine.Agent); err != nil {
 		return err
 	}
 	s := &chaos.Session{Engine: engine, Out: env.Streams.Out, JSON: f.json, Keep: f.keep}
@@ -138,14 +116,14 @@ func runChaos(cmd *cobra.Command, env *Env, f *chaosFlags, args []string) error 
 		s.ResultsDir = l.Paths.ResultsDir()
 	}
 	ctx := cmd.Context()
-	if sc != nil {
+	if what.scenario != nil {
 		seed := f.step.Seed
 		if !cmd.Flags().Changed("seed") {
 			seed = rand.Uint64()
 		}
-		err = s.RunScenario(ctx, sc, source, seed)
+		err = s.RunScenario(ctx, what.scenario, what.source, seed)
 	} else {
-		err = s.Run(ctx, req)
+		err = s.Run(ctx, what.req)
 	}
 	if serr := l.RecordStatus(ctx); serr != nil {
 		env.Logger.Warn("could not record the nodes' state", "err", serr)
@@ -154,6 +132,49 @@ func runChaos(cmd *cobra.Command, env *Env, f *chaosFlags, args []string) error 
 		return core.Interrupted("lab chaos", "network faults were healed unless --keep; lab status and lab members show where the cluster is")
 	}
 	return err
+}
+
+// chaosRun is what lab chaos was asked to run: one step, or a scenario
+// (with its file's text, for the record).
+type chaosRun struct {
+	req      chaos.Request
+	scenario *chaos.Scenario
+	source   []byte
+}
+
+// parseChaosArgs reads lab chaos's arguments: ACTION [ARGS] [TARGETS], or
+// run FILE. It refuses a wait, which only a scenario can hold.
+func parseChaosArgs(cmd *cobra.Command, f *chaosFlags, args []string) (chaosRun, error) {
+	var (
+		what chaosRun
+		err  error
+	)
+	if args[0] == "run" {
+		if len(args) != 2 {
+			return what, hint.Wrap(errors.New("run needs one scenario file"), "lab chaos run scenario.chaos")
+		}
+		if what.source, err = boundedfile.ReadFile(args[1], chaos.MaxScenarioSize); err != nil {
+			return what, fmt.Errorf("read scenario: %w", err)
+		}
+		what.scenario, err = chaos.ParseScenario(args[1], strings.NewReader(string(what.source)))
+		return what, err
+	}
+	if what.req, err = chaos.ParseRequest(args[0], args[1:], f.step, cmd.Flags().Changed("seed")); err != nil {
+		return what, err
+	}
+	if what.req.Action == chaos.ActWait {
+		return what, hint.Wrap(errors.New("wait is a scenario step"), "put it in a scenario file and use lab chaos run FILE")
+	}
+	return what, nil
+}
+
+// check refuses, before anything is done, nodes the lab lacks and steps
+// the agent cannot do, on every step of a scenario.
+func (r chaosRun) check(l *core.Lab, agent chaos.AgentCLI) error {
+	if r.scenario != nil {
+		return errors.Join(r.scenario.Check(l.Lab), r.scenario.CheckAgent(agent), l.CheckScenarioPower(r.scenario))
+	}
+	return errors.Join(r.req.Check(l.Lab), agent.Supports(r.req), l.CheckChaosPower(r.req))
 }
 
 // checkAgentFlag refuses a bad --agent before the lab is opened.

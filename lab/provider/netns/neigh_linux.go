@@ -47,7 +47,7 @@ func (p *Provider) ensureNeighbourTable(n int) error {
 	}
 	cur2, _ := readSysctlInt(neighDir + "gc_thresh2")
 	rec := loadNeighRecord()
-	if cur, _ := readSysctlInt(neighDir + "gc_thresh3"); rec.Was != nil && cur != rec.Set["gc_thresh3"] {
+	if rec.Was != nil && cur3 != rec.Set["gc_thresh3"] {
 		rec = neighRecord{} // changed by someone since: their value is the host's now
 	}
 	if rec.Was == nil { // the host's own values: recorded once
@@ -79,9 +79,9 @@ func (p *Provider) restoreNeighbourTable() {
 	if err != nil {
 		return
 	}
-	nodes := map[string]int{} // lab name -> namespaces, the bridge's too
+	nodes := map[string]int{} // lab name -> its nodes' namespaces, as Up counts them
 	for ns := range all {
-		if name, _, ok := strings.Cut(strings.TrimPrefix(ns, nsPrefix), "."); ok {
+		if name, _, ok := strings.Cut(strings.TrimPrefix(ns, nsPrefix), "."); ok && ns != bridgeNS(name) {
 			nodes[name]++
 		}
 	}

@@ -242,19 +242,9 @@ func (p *Provider) createLinks(ctx context.Context, l *lab.Lab, nodes []lab.Node
 		return nil
 	}
 	if len(staleIno) > 0 {
-		ps, err := scanProcs(staleIno)
-		if err != nil {
+		if err := p.clearStale(ctx, br, staleIno, stale); err != nil {
 			return err
 		}
-		pids := make([]int, 0, len(ps))
-		for _, pr := range ps {
-			if pr.cmd == "" {
-				pids = append(pids, pr.pid)
-			}
-		}
-		signalAll(pids, unix.SIGKILL)
-		waitGone(ctx, pids, 5*time.Second)
-		_ = ipBatch(ctx, p.opts.Runner, br, true, stale) // the ports may be gone already
 	}
 	if err := ipBatch(ctx, p.opts.Runner, "", false, rootLines); err != nil {
 		return fmt.Errorf("make node namespaces: %w", err)
@@ -273,6 +263,26 @@ func (p *Provider) createLinks(ctx context.Context, l *lab.Lab, nodes []lab.Node
 		}
 		return mark(dirsOf(l, n.Name).created(), ns)
 	})
+}
+
+// clearStale kills the processes in the namespaces (by inode) of nodes
+// an interrupted run left half made, and deletes their bridge ports
+// (ports: ip batch lines); createLinks then deletes the namespaces.
+func (p *Provider) clearStale(ctx context.Context, br string, inodes map[uint64]bool, ports []string) error {
+	ps, err := scanProcs(inodes)
+	if err != nil {
+		return err
+	}
+	pids := make([]int, 0, len(ps))
+	for _, pr := range ps {
+		if pr.cmd == "" {
+			pids = append(pids, pr.pid)
+		}
+	}
+	signalAll(pids, unix.SIGKILL)
+	waitGone(ctx, pids, 5*time.Second)
+	_ = ipBatch(ctx, p.opts.Runner, br, true, ports) // the ports may be gone already
+	return nil
 }
 
 func netipPrefix(l *lab.Lab, n lab.Node) string {
