@@ -199,6 +199,7 @@ func TestEngineClockOffsets(t *testing.T) {
 	c.skew = map[string]time.Duration{"web_1": 90 * time.Second, "web_2": -time.Hour}
 	e := c.engine()
 	e.ClockSamples = 1
+	e.Parallel = 1 // one reading of the shared fake clock at a time: readings of two nodes must not interleave
 	s, err := e.Do(context.Background(), mustReq(t, "halt --force web_3"), 0)
 	if err != nil {
 		t.Fatal(err)
