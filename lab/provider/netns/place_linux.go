@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path"
 	"path/filepath"
@@ -70,6 +71,12 @@ func sharedCopy(l *lab.Lab, local, sum string) (string, error) {
 	if err := errors.Join(tmp.Chmod(0o755), tmp.Sync(), tmp.Close()); err != nil {
 		return "", err
 	}
-	// Concurrent first calls each make a copy; the rename makes one win.
-	return name, os.Rename(tmp.Name(), name)
+	// Concurrent first calls each make a copy, and the first to link it
+	// under the name wins; the others' go. (Renaming over the name would
+	// free the inode another call is linking into a node: link(2) then
+	// fails with ENOENT.)
+	if err := os.Link(tmp.Name(), name); err != nil && !errors.Is(err, fs.ErrExist) {
+		return "", err
+	}
+	return name, nil
 }
