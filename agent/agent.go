@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/hashicorp/memberlist"
+
+	"github.com/gossiplab/gossiplab/internal/hint"
 )
 
 // Agent is one gossip agent: a memberlist node plus the Serf-style member
@@ -80,11 +82,11 @@ func Create(cfg *Config, logger *slog.Logger) (*Agent, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("invalid agent configuration: %w", err)
 	}
-	base, _ := ProfileTuning(cfg.Profile)
+	mc, _ := cfg.Tuning.memberlistConfig(cfg.Profile) // the profile was validated
 	now := time.Now()
 	a := &Agent{
 		cfg:        cfg,
-		tuning:     cfg.Tuning.merge(base),
+		tuning:     TuningOf(mc),
 		journal:    NewJournal(cfg.JournalSize, now),
 		created:    now,
 		boot:       now.UnixNano(),
@@ -98,7 +100,7 @@ func Create(cfg *Config, logger *slog.Logger) (*Agent, error) {
 		a.tags[k] = v
 	}
 	if cfg.NodeName == "" {
-		return nil, errors.New("invalid agent configuration: empty node name\nhint: set -node (the command defaults it to the host name)")
+		return nil, hint.Errorf("set -node (the command defaults it to the host name)", "invalid agent configuration: empty node name")
 	}
 	if _, err := encodeMeta(a.boot, a.tags); err != nil {
 		return nil, fmt.Errorf("invalid agent configuration: %w", err)
@@ -139,15 +141,33 @@ func (a *Agent) Start(ctx context.Context) error {
 		return err
 	}
 	mlLog := log.New(&memberlistLog{a: a, extra: a.cfg.LogOutput}, "", 0)
+	ft, port, err := a.bind(bindIP, mlLog)
+	if err != nil {
+		return err
+	}
+	mc := a.memberlistConfig(bindIP, port, advIP, ft, mlLog)
+	if err := a.startMemberlist(mc, ft); err != nil {
+		return err
+	}
+	if err := a.startBackground(ctx); err != nil {
+		return err
+	}
+	a.logger.Info("agent started", "node", a.cfg.NodeName, "addr", a.addr.String(), "profile", a.cfg.Profile, "encrypted", a.keyring != nil)
+	return a.joinAtStart(ctx)
+}
+
+// bind binds the gossip transport (TCP and UDP) on bindIP and wraps it in
+// the fault transport; port is the port it bound.
+func (a *Agent) bind(bindIP string, mlLog *log.Logger) (ft *FaultTransport, port int, err error) {
 	nt, err := memberlist.NewNetTransport(&memberlist.NetTransportConfig{
 		BindAddrs: []string{bindIP},
 		BindPort:  a.cfg.BindPort,
 		Logger:    mlLog,
 	})
 	if err != nil {
-		return fmt.Errorf("bind gossip transport on %s:%d: %w\nhint: is another agent running? pick another -bind address or port", bindIP, a.cfg.BindPort, err)
+		return nil, 0, hint.Errorf("is another agent running? pick another -bind address or port", "bind gossip transport on %s:%d: %w", bindIP, a.cfg.BindPort, err)
 	}
-	ft := NewFaultTransport(nt, a.peerAddrs, a.logger)
+	ft = NewFaultTransport(nt, a.peerAddrs, a.logger)
 	ft.Set(a.cfg.Fault)
 	if ip, err := netip.ParseAddr(bindIP); err == nil {
 		ft.DialFrom(ip)
@@ -155,22 +175,22 @@ func (a *Agent) Start(ctx context.Context) error {
 	a.mu.Lock()
 	a.fault = ft
 	a.mu.Unlock()
-	port := a.cfg.BindPort
+	port = a.cfg.BindPort
 	if port == 0 {
 		port = nt.GetAutoBindPort()
 	}
+	return ft, port, nil
+}
+
+// memberlistConfig is the node's memberlist configuration: the profile
+// with the tuning over it, the addresses, the transport and the agent as
+// memberlist's delegate.
+func (a *Agent) memberlistConfig(bindIP string, port int, advIP string, ft *FaultTransport, mlLog *log.Logger) *memberlist.Config {
 	advPort := a.cfg.AdvertisePort
 	if advPort == 0 {
 		advPort = port
 	}
-
-	mc := memberlist.DefaultLANConfig()
-	t := a.tuning
-	mc.GossipInterval, mc.GossipNodes = t.GossipInterval, t.GossipNodes
-	mc.ProbeInterval, mc.ProbeTimeout = t.ProbeInterval, t.ProbeTimeout
-	mc.SuspicionMult, mc.RetransmitMult = t.SuspicionMult, t.RetransmitMult
-	mc.PushPullInterval, mc.IndirectChecks = t.PushPullInterval, t.IndirectChecks
-	mc.TCPTimeout, mc.GossipToTheDeadTime = t.TCPTimeout, t.GossipToTheDead
+	mc, _ := a.tuning.memberlistConfig(a.cfg.Profile) // validated by Create
 	// No LZW compression of outgoing messages: memberlist builds a new
 	// LZW writer (a 64 KB table) for every packet, even a ping or ack it
 	// then sends uncompressed because compression did not make it
@@ -188,13 +208,18 @@ func (a *Agent) Start(ctx context.Context) error {
 	mc.DelegateProtocolMax = ProtocolVersion
 	d := &delegate{a: a}
 	mc.Delegate, mc.Events, mc.Conflict = d, d, d
-	a.queue = &memberlist.TransmitLimitedQueue{RetransmitMult: mc.RetransmitMult, NumNodes: a.numNodes}
+	return mc
+}
 
+// startMemberlist creates the memberlist node of mc; on failure it shuts
+// the transport down.
+func (a *Agent) startMemberlist(mc *memberlist.Config, ft *FaultTransport) error {
+	a.queue = &memberlist.TransmitLimitedQueue{RetransmitMult: mc.RetransmitMult, NumNodes: a.numNodes}
 	ml, err := memberlist.Create(mc)
 	if err != nil {
 		_ = ft.Shutdown()
 		if strings.Contains(err.Error(), "private IP") {
-			return fmt.Errorf("start memberlist: %w\nhint: no private address to advertise was found; pick one with -iface eth1 or -advertise IP", err)
+			return hint.Errorf("no private address to advertise was found; pick one with -iface eth1 or -advertise IP", "start memberlist: %w", err)
 		}
 		return fmt.Errorf("start memberlist: %w", err)
 	}
@@ -204,7 +229,13 @@ func (a *Agent) Start(ctx context.Context) error {
 	a.addr = addrPort(ln.Addr, ln.Port)
 	a.mu.Unlock()
 	a.checkAdvertise(a.addr.Addr())
+	return nil
+}
 
+// startBackground starts the RPC server and the background loops on a
+// context of their own, cancelled by Shutdown; ctx ending shuts the
+// agent down. On failure the agent is shut down.
+func (a *Agent) startBackground(ctx context.Context) error {
 	rctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	a.cancel = cancel
 	stop := context.AfterFunc(ctx, func() { _ = a.Shutdown() })
@@ -212,7 +243,7 @@ func (a *Agent) Start(ctx context.Context) error {
 	go func() { defer a.wg.Done(); <-rctx.Done(); stop() }()
 
 	if a.cfg.RPCAddr != "" {
-		srv, err := startRPC(rctx, a, a.cfg.RPCAddr, a.cfg.RPCToken, a.logger)
+		srv, err := startRPC(rctx, a, a.cfg.RPCAddr, a.cfg.RPCToken, a.cfg.RPCLimits, a.logger)
 		if err != nil {
 			_ = a.Shutdown()
 			return err
@@ -231,8 +262,12 @@ func (a *Agent) Start(ctx context.Context) error {
 	if a.cfg.Discover != "" {
 		a.goBackground(rctx, a.discoverLoop)
 	}
-	a.logger.Info("agent started", "node", a.cfg.NodeName, "addr", a.addr.String(), "profile", a.cfg.Profile, "encrypted", a.keyring != nil)
+	return nil
+}
 
+// joinAtStart rejoins the snapshot's members (a failure is logged), then
+// joins Config.StartJoin (a failure shuts the agent down).
+func (a *Agent) joinAtStart(ctx context.Context) error {
 	var joins []string
 	if a.snap != nil {
 		joins = append(joins, a.snap.rejoinAddrs(a.cfg.RejoinAfterLeave)...)

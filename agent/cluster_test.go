@@ -3,12 +3,14 @@ package agent_test
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/gossiplab/gossiplab/agent"
 	"github.com/gossiplab/gossiplab/agent/agenttest"
+	"github.com/gossiplab/gossiplab/internal/hint"
 )
 
 // TestClusterSizes runs join, user event, leave and crash on 3, 10 and
@@ -46,10 +48,7 @@ func TestClusterSizes(t *testing.T) {
 			})
 
 			leaver, crasher := c.Agents[tc.n-1], c.Agents[tc.n-2]
-			var survivors []*agent.Agent
-			for _, a := range c.Agents[:tc.n-2] {
-				survivors = append(survivors, a)
-			}
+			survivors := slices.Clone(c.Agents[:tc.n-2])
 			lctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 			defer cancel()
 			if err := leaver.Leave(lctx); err != nil {
@@ -66,7 +65,7 @@ func TestClusterSizes(t *testing.T) {
 func TestUserEventTooLarge(t *testing.T) {
 	c := agenttest.NewCluster(t, t.Context(), 1, agenttest.Options{})
 	err := c.Agents[0].UserEvent("big", make([]byte, agent.DefaultUserEventLimit), false)
-	if err == nil || !strings.Contains(err.Error(), "over the limit of 512") || !strings.Contains(err.Error(), "hint:") {
+	if err == nil || !strings.Contains(err.Error(), "over the limit of 512") || !strings.Contains(hint.Text(err), "hint:") {
 		t.Fatalf("oversized event: got error %v, want one naming the limit with a hint", err)
 	}
 	if got := c.Agents[0].Journal().LastSeq(); agenttest.HasEntry(c.Agents[0], agent.EntryUser, c.Agents[0].Name()) {

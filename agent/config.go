@@ -7,17 +7,16 @@ import (
 	"strings"
 	"time"
 
-	"github.com/hashicorp/memberlist"
+	"github.com/gossiplab/gossiplab/internal/buildinfo"
+	"github.com/gossiplab/gossiplab/internal/hint"
 )
 
-// Version is the labagent version, without a leading "v". It is a
-// variable only so that a release build can set it (it must parse with
-// hashicorp/go-version):
-//
-//	go build -ldflags "-X github.com/gossiplab/gossiplab/agent.Version=1.2.3" ./cmd/labagent
-//
-// Nothing in the program changes it.
-var Version = "0.1.0"
+// Version is the labagent version, without a leading "v": the build's
+// version from package internal/buildinfo (a release build's stamp, the
+// module version of `go install ...@v0.2.0`, or NEXT-dev from a
+// checkout). It parses with hashicorp/go-version; provisioning compares
+// it between the agent on a node and the one it would install.
+func Version() string { return buildinfo.Read().Version }
 
 // ProtocolVersion is the version of the agent's own gossip messages (user
 // events, leave intents) and RPC.
@@ -39,77 +38,6 @@ const (
 	defaultReapInterval      = 15 * time.Second
 	defaultReconnectInterval = 30 * time.Second
 )
-
-// Tuning holds the memberlist timers a profile sets. Bench and tests
-// override single fields; zero fields mean "the profile's value".
-type Tuning struct {
-	GossipInterval   time.Duration `json:"gossip_interval"`
-	GossipNodes      int           `json:"gossip_nodes"`
-	ProbeInterval    time.Duration `json:"probe_interval"`
-	ProbeTimeout     time.Duration `json:"probe_timeout"`
-	SuspicionMult    int           `json:"suspicion_mult"`
-	RetransmitMult   int           `json:"retransmit_mult"`
-	PushPullInterval time.Duration `json:"push_pull_interval"`
-	IndirectChecks   int           `json:"indirect_checks"`
-	TCPTimeout       time.Duration `json:"tcp_timeout"`
-	GossipToTheDead  time.Duration `json:"gossip_to_the_dead"`
-}
-
-// ProfileTuning returns the timers of a named profile: "lan" (the
-// default, memberlist.DefaultLANConfig), "wan" or "local".
-func ProfileTuning(name string) (Tuning, error) {
-	var c *memberlist.Config
-	switch name {
-	case "", "lan":
-		c = memberlist.DefaultLANConfig()
-	case "wan":
-		c = memberlist.DefaultWANConfig()
-	case "local":
-		c = memberlist.DefaultLocalConfig()
-	default:
-		return Tuning{}, fmt.Errorf("unknown profile %q\nhint: use one of %s", name, "lan, wan, local")
-	}
-	return Tuning{
-		GossipInterval:   c.GossipInterval,
-		GossipNodes:      c.GossipNodes,
-		ProbeInterval:    c.ProbeInterval,
-		ProbeTimeout:     c.ProbeTimeout,
-		SuspicionMult:    c.SuspicionMult,
-		RetransmitMult:   c.RetransmitMult,
-		PushPullInterval: c.PushPullInterval,
-		IndirectChecks:   c.IndirectChecks,
-		TCPTimeout:       c.TCPTimeout,
-		GossipToTheDead:  c.GossipToTheDeadTime,
-	}, nil
-}
-
-// merge fills t's zero fields from base.
-func (t Tuning) merge(base Tuning) Tuning {
-	pick := func(v, d time.Duration) time.Duration {
-		if v != 0 {
-			return v
-		}
-		return d
-	}
-	pickI := func(v, d int) int {
-		if v != 0 {
-			return v
-		}
-		return d
-	}
-	return Tuning{
-		GossipInterval:   pick(t.GossipInterval, base.GossipInterval),
-		GossipNodes:      pickI(t.GossipNodes, base.GossipNodes),
-		ProbeInterval:    pick(t.ProbeInterval, base.ProbeInterval),
-		ProbeTimeout:     pick(t.ProbeTimeout, base.ProbeTimeout),
-		SuspicionMult:    pickI(t.SuspicionMult, base.SuspicionMult),
-		RetransmitMult:   pickI(t.RetransmitMult, base.RetransmitMult),
-		PushPullInterval: pick(t.PushPullInterval, base.PushPullInterval),
-		IndirectChecks:   pickI(t.IndirectChecks, base.IndirectChecks),
-		TCPTimeout:       pick(t.TCPTimeout, base.TCPTimeout),
-		GossipToTheDead:  pick(t.GossipToTheDead, base.GossipToTheDead),
-	}
-}
 
 // Config configures one agent. Start from DefaultConfig and change fields;
 // the command layer fills it from JSON files and flags (see FileConfig).
@@ -163,6 +91,8 @@ type Config struct {
 	// RPCToken, when set, is required from every client.
 	RPCAddr  string
 	RPCToken string
+	// RPCLimits bound what RPC clients can make the agent hold.
+	RPCLimits RPCLimits
 
 	// SnapshotPath records members so a restart can rejoin them; with
 	// RejoinAfterLeave the agent rejoins even after a graceful leave.
@@ -205,16 +135,17 @@ func (c *Config) Validate() error {
 		errs = append(errs, err)
 	}
 	if c.BindPort < 0 || c.BindPort > 65535 {
-		errs = append(errs, fmt.Errorf("bind port %d out of range\nhint: use a port in 1-65535 (default 7946)", c.BindPort))
+		errs = append(errs, hint.Errorf("use a port in 1-65535 (default 7946)", "bind port %d out of range", c.BindPort))
 	}
 	if c.AdvertisePort < 0 || c.AdvertisePort > 65535 {
 		errs = append(errs, fmt.Errorf("advertise port %d out of range", c.AdvertisePort))
 	}
 	if n := len(c.EncryptKey); n != 0 && n != 16 && n != 24 && n != 32 {
-		errs = append(errs, fmt.Errorf("encryption key is %d bytes, want 16, 24 or 32\nhint: generate one with `labagent keygen`", n))
+		errs = append(errs, hint.Errorf("generate one with `labagent keygen`", "encryption key is %d bytes, want 16, 24 or 32", n))
 	}
 	if c.JournalSize < 1 || c.JournalSize > MaxJournalSize {
-		errs = append(errs, fmt.Errorf("journal size %d must be in 1-%d\nhint: leave it at the default (%d) or give at most %d", c.JournalSize, MaxJournalSize, DefaultJournalSize, MaxJournalSize))
+		errs = append(errs, hint.Errorf(fmt.Sprintf("leave it at the default (%d) or give at most %d", DefaultJournalSize, MaxJournalSize),
+			"journal size %d must be in 1-%d", c.JournalSize, MaxJournalSize))
 	}
 	if c.UserEventSizeLimit < 1 || c.UserEventSizeLimit > MaxUserEventLimit {
 		errs = append(errs, fmt.Errorf("user event size limit %d must be in 1-%d", c.UserEventSizeLimit, MaxUserEventLimit))
@@ -233,4 +164,48 @@ func (c *Config) Validate() error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// Size limits of the files the agent reads. A larger file, or a path
+// that is not a regular file (a named pipe, a device), is refused.
+const (
+	MaxConfigFileSize  = 1 << 20 // each -config-file and -config-dir file
+	MaxKeyringFileSize = 1 << 20 // the keyring file (a key is 45 bytes)
+	MaxSnapshotSize    = 8 << 20 // the snapshot (about 60 bytes a member)
+)
+
+// RPCLimits bound the RPC server's connections; zero fields take the
+// defaults. Byte limits are part of the protocol (see package rpc).
+type RPCLimits struct {
+	// MaxConns caps the open connections (default 64); one more is
+	// answered with an error line and closed.
+	MaxConns int
+	// AuthTimeout is how long a new connection has to send its first
+	// request, which must carry the token when there is one (default 5s).
+	AuthTimeout time.Duration
+	// IdleTimeout closes an authenticated connection that sends no
+	// request for this long (default 60s); monitor and journal -follow
+	// streams are exempt.
+	IdleTimeout time.Duration
+}
+
+// Default RPC limits.
+const (
+	DefaultRPCMaxConns    = 64
+	DefaultRPCAuthTimeout = 5 * time.Second
+	DefaultRPCIdleTimeout = 60 * time.Second
+)
+
+// withDefaults fills the zero fields.
+func (l RPCLimits) withDefaults() RPCLimits {
+	if l.MaxConns <= 0 {
+		l.MaxConns = DefaultRPCMaxConns
+	}
+	if l.AuthTimeout <= 0 {
+		l.AuthTimeout = DefaultRPCAuthTimeout
+	}
+	if l.IdleTimeout <= 0 {
+		l.IdleTimeout = DefaultRPCIdleTimeout
+	}
+	return l
 }

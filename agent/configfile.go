@@ -12,6 +12,9 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/gossiplab/gossiplab/internal/boundedfile"
+	"github.com/gossiplab/gossiplab/internal/hint"
 )
 
 // FileConfig is one layer of configuration: a JSON config file, or the
@@ -71,9 +74,10 @@ func (d *Duration) UnmarshalJSON(b []byte) error {
 // MarshalJSON writes the duration as a string.
 func (d Duration) MarshalJSON() ([]byte, error) { return json.Marshal(time.Duration(d).String()) }
 
-// LoadConfigFile reads one JSON config file. Unknown keys are errors.
+// LoadConfigFile reads one JSON config file (a regular file of at most
+// MaxConfigFileSize bytes). Unknown keys are errors.
 func LoadConfigFile(path string) (*FileConfig, error) {
-	b, err := os.ReadFile(path)
+	b, err := boundedfile.ReadFile(path, MaxConfigFileSize)
 	if err != nil {
 		return nil, fmt.Errorf("read config file: %w", err)
 	}
@@ -81,7 +85,7 @@ func LoadConfigFile(path string) (*FileConfig, error) {
 	d := json.NewDecoder(bytes.NewReader(b))
 	d.DisallowUnknownFields()
 	if err := d.Decode(&f); err != nil {
-		return nil, fmt.Errorf("config file %s: %w\nhint: see `go doc github.com/gossiplab/gossiplab/agent` for the keys (snake_case, such as node_name, bind, join)", path, err)
+		return nil, hint.Errorf("see `go doc github.com/gossiplab/gossiplab/agent` for the keys (snake_case, such as node_name, bind, join)", "config file %s: %w", path, err)
 	}
 	if d.More() {
 		return nil, fmt.Errorf("config file %s: more than one JSON object", path)
@@ -124,34 +128,46 @@ func splitHostPort(what, s string) (string, int, error) {
 			return "", port, nil
 		}
 	}
-	return "", 0, fmt.Errorf("%s %q is not IP[:PORT]\nhint: such as 192.168.56.11 or 192.168.56.11:7946", what, s)
+	return "", 0, hint.Errorf("such as 192.168.56.11 or 192.168.56.11:7946", "%s %q is not IP[:PORT]", what, s)
 }
 
 // Apply sets the fields present in f on c. Lists (join, retry_join,
 // event_handlers) are appended; tags are merged key by key.
 func (f *FileConfig) Apply(c *Config) error {
-	var errs []error
-	setS := func(dst *string, src *string) {
-		if src != nil {
-			*dst = *src
-		}
-	}
-	setD := func(dst *time.Duration, src *Duration) {
-		if src != nil {
-			*dst = time.Duration(*src)
-		}
-	}
-	setI := func(dst *int, src *int) {
-		if src != nil {
-			*dst = *src
-		}
-	}
-	setB := func(dst *bool, src *bool) {
-		if src != nil {
-			*dst = *src
-		}
-	}
+	errs := []error{f.applyAddrs(c), f.applyKey(c)}
 	setS(&c.NodeName, f.NodeName)
+	setS(&c.Interface, f.Interface)
+	c.StartJoin = append(c.StartJoin, f.Join...)
+	c.RetryJoin = append(c.RetryJoin, f.RetryJoin...)
+	setD(&c.RetryInterval, f.RetryInterval)
+	setI(&c.RetryMaxAttempts, f.RetryMaxAttempts)
+	setS(&c.Discover, f.Discover)
+	if len(f.Tags) > 0 && c.Tags == nil {
+		c.Tags = map[string]string{}
+	}
+	for k, v := range f.Tags {
+		c.Tags[k] = v
+	}
+	setS(&c.KeyringFile, f.KeyringFile)
+	c.EventHandlers = append(c.EventHandlers, f.EventHandlers...)
+	setD(&c.HandlerTimeout, f.HandlerTimeout)
+	setS(&c.RPCAddr, f.RPCAddr)
+	setS(&c.RPCToken, f.RPCAuth)
+	setS(&c.SnapshotPath, f.SnapshotPath)
+	setB(&c.RejoinAfterLeave, f.RejoinAfterLeave)
+	setS(&c.Profile, f.Profile)
+	setB(&c.LeaveOnTerminate, f.LeaveOnTerminate)
+	setD(&c.ReconnectTimeout, f.ReconnectTimeout)
+	setD(&c.TombstoneTimeout, f.TombstoneTimeout)
+	setS(&c.LogLevel, f.LogLevel)
+	setI(&c.JournalSize, f.JournalSize)
+	setI(&c.UserEventSizeLimit, f.UserEventSizeLimit)
+	return errors.Join(errs...)
+}
+
+// applyAddrs sets the bind and advertise addresses present in f.
+func (f *FileConfig) applyAddrs(c *Config) error {
+	var errs []error
 	if f.Bind != nil {
 		ip, port, err := splitHostPort("bind address", *f.Bind)
 		if err != nil {
@@ -171,40 +187,48 @@ func (f *FileConfig) Apply(c *Config) error {
 		}
 		c.AdvertiseAddr, c.AdvertisePort = ip, port
 	}
-	setS(&c.Interface, f.Interface)
-	c.StartJoin = append(c.StartJoin, f.Join...)
-	c.RetryJoin = append(c.RetryJoin, f.RetryJoin...)
-	setD(&c.RetryInterval, f.RetryInterval)
-	setI(&c.RetryMaxAttempts, f.RetryMaxAttempts)
-	setS(&c.Discover, f.Discover)
-	if len(f.Tags) > 0 && c.Tags == nil {
-		c.Tags = map[string]string{}
-	}
-	for k, v := range f.Tags {
-		c.Tags[k] = v
-	}
-	if f.EncryptKey != nil {
-		if *f.EncryptKey == "" {
-			c.EncryptKey = nil
-		} else if k, err := DecodeKey(*f.EncryptKey); err != nil {
-			errs = append(errs, err)
-		} else {
-			c.EncryptKey = k
-		}
-	}
-	setS(&c.KeyringFile, f.KeyringFile)
-	c.EventHandlers = append(c.EventHandlers, f.EventHandlers...)
-	setD(&c.HandlerTimeout, f.HandlerTimeout)
-	setS(&c.RPCAddr, f.RPCAddr)
-	setS(&c.RPCToken, f.RPCAuth)
-	setS(&c.SnapshotPath, f.SnapshotPath)
-	setB(&c.RejoinAfterLeave, f.RejoinAfterLeave)
-	setS(&c.Profile, f.Profile)
-	setB(&c.LeaveOnTerminate, f.LeaveOnTerminate)
-	setD(&c.ReconnectTimeout, f.ReconnectTimeout)
-	setD(&c.TombstoneTimeout, f.TombstoneTimeout)
-	setS(&c.LogLevel, f.LogLevel)
-	setI(&c.JournalSize, f.JournalSize)
-	setI(&c.UserEventSizeLimit, f.UserEventSizeLimit)
 	return errors.Join(errs...)
+}
+
+// applyKey sets the encryption key when f has one; an empty key removes
+// it.
+func (f *FileConfig) applyKey(c *Config) error {
+	switch {
+	case f.EncryptKey == nil:
+	case *f.EncryptKey == "":
+		c.EncryptKey = nil
+	default:
+		k, err := DecodeKey(*f.EncryptKey)
+		if err != nil {
+			return err
+		}
+		c.EncryptKey = k
+	}
+	return nil
+}
+
+// The setters of Apply: a nil source leaves dst as it is.
+
+func setS(dst *string, src *string) {
+	if src != nil {
+		*dst = *src
+	}
+}
+
+func setD(dst *time.Duration, src *Duration) {
+	if src != nil {
+		*dst = time.Duration(*src)
+	}
+}
+
+func setI(dst *int, src *int) {
+	if src != nil {
+		*dst = *src
+	}
+}
+
+func setB(dst *bool, src *bool) {
+	if src != nil {
+		*dst = *src
+	}
 }

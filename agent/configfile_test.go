@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/gossiplab/gossiplab/internal/hint"
 )
 
 func writeFile(t *testing.T, dir, name, text string) string {
@@ -89,13 +91,13 @@ func TestConfigFileErrors(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := LoadConfigFile(writeFile(t, dir, "c.json", tc.text))
-			if err == nil || !strings.Contains(err.Error(), tc.want) {
+			if err == nil || !strings.Contains(hint.Text(err), tc.want) {
 				t.Errorf("err = %v, want %q", err, tc.want)
 			}
 		})
 	}
 	bad := "not-an-ip"
-	if err := (&FileConfig{Bind: &bad}).Apply(DefaultConfig()); err == nil || !strings.Contains(err.Error(), "hint:") {
+	if err := (&FileConfig{Bind: &bad}).Apply(DefaultConfig()); err == nil || !strings.Contains(hint.Text(err), "hint:") {
 		t.Errorf("bad bind: %v", err)
 	}
 }
@@ -149,7 +151,7 @@ func TestConfigValidateBounds(t *testing.T) {
 				}
 				return
 			}
-			if err == nil || !strings.Contains(err.Error(), tc.want) {
+			if err == nil || !strings.Contains(hint.Text(err), tc.want) {
 				t.Errorf("err = %v, want %q", err, tc.want)
 			}
 		})

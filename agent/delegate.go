@@ -141,7 +141,7 @@ func (a *Agent) nodeAlive(n *memberlist.Node, typ EntryType) {
 	if err != nil {
 		a.logger.Warn("member metadata unreadable", "node", n.Name, "err", err)
 	}
-	a.journal.Append(Entry{Type: typ, Node: n.Name, Addr: ms.Addr})
+	a.journal.Append(Entry{Type: typ, Node: n.Name, Addr: ms.AddrPort})
 	now := time.Now()
 	a.mu.Lock()
 	old := a.members[n.Name]
@@ -160,8 +160,8 @@ func (a *Agent) nodeAlive(n *memberlist.Node, typ EntryType) {
 	a.members[n.Name] = &ms
 	self := a.addr
 	a.mu.Unlock()
-	if n.Name != a.cfg.NodeName && self.IsValid() && ms.Addr == self {
-		a.addressConflict(n.Name, ms.Addr)
+	if n.Name != a.cfg.NodeName && self.IsValid() && ms.AddrPort == self {
+		a.addressConflict(n.Name, ms.AddrPort)
 	}
 	if a.snap != nil {
 		a.snap.dirty()

@@ -29,7 +29,7 @@ func (a *Agent) discoverLoop(ctx context.Context) {
 		iface = ifi
 	}
 	mlog := log.New(&mdnsLog{a: a}, "", 0)
-	svc, err := mdns.NewMDNSService(a.cfg.NodeName, service, "", "", int(self.Port()), []net.IP{net.IP(self.Addr().AsSlice())}, []string{"labagent " + Version})
+	svc, err := mdns.NewMDNSService(a.cfg.NodeName, service, "", "", int(self.Port()), []net.IP{net.IP(self.Addr().AsSlice())}, []string{"labagent " + Version()})
 	if err != nil {
 		a.logger.Error("mDNS discovery disabled: cannot describe the service", "err", err)
 		return
@@ -73,7 +73,7 @@ func (a *Agent) discoverOnce(ctx context.Context, service string, iface *net.Int
 	known := map[netip.AddrPort]bool{self: true}
 	for _, m := range a.Members() {
 		if m.Status == StatusAlive {
-			known[m.Addr] = true
+			known[m.AddrPort] = true
 		}
 	}
 	var addrs []string

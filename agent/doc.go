@@ -52,7 +52,10 @@
 // -config-file, then the *.json files of each -config-dir in lexical
 // order, then the flags given. Unknown keys are errors. A later layer
 // overrides scalar keys; join, retry_join and event_handlers append;
-// tags merge key by key. Durations are strings such as "30s". The keys
+// tags merge key by key. Durations are strings such as "30s". Each file
+// the agent reads (config files, keyring, snapshot) must be a regular
+// file within a size limit (MaxConfigFileSize, MaxKeyringFileSize,
+// MaxSnapshotSize); a named pipe or a device is refused at once. The keys
 // (see FileConfig) and their flags:
 //
 //	node_name              -node                node name (default: host name)
@@ -116,12 +119,25 @@
 // KeysCluster (`labagent keys -install/-use/-remove`) changes the keyring
 // of every alive member over memberlist's encrypted reliable channel and
 // reports who answered; Keys (`-local`) changes one agent's. The RPC
-// server listens on loopback by default and, with a token, refuses
-// requests without it; malformed requests get an error response.
+// server listens on loopback by default and, with a token, refuses a
+// connection whose first request does not carry it, answering nothing
+// else. It holds at most RPCLimits.MaxConns connections (64), reads at
+// most 4 KiB before the token and 1 MiB per request after it, and
+// closes connections that stay silent (5 s before the token, 60 s
+// after; streams excepted); see package rpc.
 //
 // # Faults
 //
 // FaultTransport decorates memberlist's transport: packet loss on send,
 // partitions from named members (matched by IP) and delay. Agent.SetFault
 // changes it at run time; `labagent fault` does it over RPC.
+//
+// # The wire and errors
+//
+// What the RPC answers is declared once, in package rpc: a Member embeds
+// rpc.Member (and keeps its address parsed), Info returns rpc.Info, Fault
+// is rpc.Fault, and Entry.Wire turns the journal's typed record into
+// rpc.Entry. Errors carry what the user can do as hints beside the
+// message (package internal/hint); they cross the RPC in its hint field
+// and labagent prints them on "hint: " lines.
 package agent

@@ -3,7 +3,6 @@ package agent
 import (
 	"encoding/binary"
 	"errors"
-	"fmt"
 	"net/netip"
 	"strconv"
 	"sync"
@@ -11,6 +10,8 @@ import (
 	"time"
 
 	"github.com/hashicorp/memberlist"
+
+	"github.com/gossiplab/gossiplab/internal/hint"
 )
 
 // lamportClock is a Lamport clock for user events.
@@ -94,7 +95,7 @@ func (a *Agent) mergeLeft(l leaveIntent) {
 	m.Status, m.Since, m.intent = StatusLeft, time.Now(), true
 	mem := m.copyOut()
 	a.mu.Unlock()
-	a.journal.Append(Entry{Type: EntryMemberLeave, Node: mem.Name, Addr: mem.Addr})
+	a.journal.Append(Entry{Type: EntryMemberLeave, Node: mem.Name, Addr: mem.AddrPort})
 	a.handlers.enqueue(handlerEvent{typ: EntryMemberLeave, members: []Member{mem}})
 	if a.snap != nil {
 		a.snap.dirty()
@@ -171,7 +172,7 @@ func (a *Agent) UserEvent(name string, payload []byte, coalesce bool) error {
 		return errors.New("user event needs a name")
 	}
 	if n := len(name) + len(payload); n > a.cfg.UserEventSizeLimit {
-		return fmt.Errorf("user event %q is %d bytes (name + payload), over the limit of %d\nhint: send a smaller payload, such as a reference to data kept elsewhere", name, n, a.cfg.UserEventSizeLimit)
+		return hint.Errorf("send a smaller payload, such as a reference to data kept elsewhere", "user event %q is %d bytes (name + payload), over the limit of %d", name, n, a.cfg.UserEventSizeLimit)
 	}
 	e := UserEvent{
 		LTime:    a.events.clock.Increment(),
@@ -192,7 +193,7 @@ func (a *Agent) receiveUserEvent(e UserEvent, raw []byte) {
 	var from netip.AddrPort
 	a.mu.Lock()
 	if m := a.members[e.Origin]; m != nil {
-		from = m.Addr
+		from = m.AddrPort
 	}
 	a.mu.Unlock()
 	a.journal.Append(Entry{Type: EntryUser, Node: e.Origin, Addr: from, Name: e.Name, LTime: e.LTime})
@@ -223,7 +224,9 @@ func (a *Agent) receiveLeaveIntent(l leaveIntent) {
 		ml := a.ml
 		a.mu.Unlock()
 		if ml != nil && l.Ack && !l.Force && l.Addr.IsValid() {
-			a.sendLeaveAck(ml, Member{Name: l.Node, Addr: l.Addr, ProtocolMax: memberlist.ProtocolVersionMax}, l)
+			to := newMember(l.Node, l.Addr)
+			to.Protocol.Max = memberlist.ProtocolVersionMax
+			a.sendLeaveAck(ml, to, l)
 		}
 		return
 	}
@@ -251,7 +254,7 @@ func (a *Agent) receiveLeaveIntent(l leaveIntent) {
 		return
 	}
 	if typ != 0 {
-		a.journal.Append(Entry{Type: typ, Node: mem.Name, Addr: mem.Addr})
+		a.journal.Append(Entry{Type: typ, Node: mem.Name, Addr: mem.AddrPort})
 		a.handlers.enqueue(handlerEvent{typ: typ, members: []Member{mem}})
 		if a.snap != nil {
 			a.snap.dirty()
@@ -273,7 +276,7 @@ func (a *Agent) ForceLeave(node string) error {
 	m := a.members[node]
 	if m == nil {
 		a.mu.Unlock()
-		return fmt.Errorf("force-leave: no member named %q\nhint: see `labagent members` for the names", node)
+		return hint.Errorf("see `labagent members` for the names", "force-leave: no member named %q", node)
 	}
 	if m.Status != StatusFailed {
 		st := m.Status
@@ -281,7 +284,7 @@ func (a *Agent) ForceLeave(node string) error {
 		if st == StatusLeft {
 			return nil
 		}
-		return fmt.Errorf("force-leave: member %q is %s, not failed\nhint: force-leave only removes failed members; stop the agent there to make it leave", node, st)
+		return hint.Errorf("force-leave only removes failed members; stop the agent there to make it leave", "force-leave: member %q is %s, not failed", node, st)
 	}
 	l := leaveIntent{Node: node, Boot: m.boot, Force: true}
 	a.mu.Unlock()

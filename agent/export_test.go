@@ -34,3 +34,10 @@ func (a *Agent) PushPullState(join bool) []byte { return (&delegate{a}).LocalSta
 
 // MergePushPull hands the agent another's push/pull state.
 func (a *Agent) MergePushPull(buf []byte, join bool) { (&delegate{a}).MergeRemoteState(buf, join) }
+
+// RPCConns is the number of connections the RPC server holds open.
+func (a *Agent) RPCConns() int {
+	a.rpc.mu.Lock()
+	defer a.rpc.mu.Unlock()
+	return len(a.rpc.conns)
+}

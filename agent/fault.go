@@ -7,62 +7,18 @@ import (
 	"math/rand/v2"
 	"net"
 	"net/netip"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/hashicorp/memberlist"
+
+	"github.com/gossiplab/gossiplab/agent/rpc"
 )
 
-// Fault is the fault injection state of an agent's transport. The zero
-// value injects nothing.
-type Fault struct {
-	// Loss drops this fraction (0..1) of the gossip packets the agent
-	// sends (UDP; streams are reliable). Set on every agent, a packet is
-	// lost with probability Loss per hop.
-	Loss float64 `json:"loss,omitempty"`
-	// Partition drops every packet and stream to or from these members
-	// (matched by their IP address, so they need distinct IPs). Set on one
-	// side only it still cuts both directions.
-	Partition []string `json:"partition,omitempty"`
-	// Delay holds every packet the agent sends, and every stream it
-	// opens, for this long.
-	Delay time.Duration `json:"delay,omitempty"`
-}
-
-// Active reports whether f injects anything.
-func (f Fault) Active() bool { return f.Loss > 0 || len(f.Partition) > 0 || f.Delay > 0 }
-
-// String describes f for `info`, such as "loss=0.3 delay=50ms" or "none".
-func (f Fault) String() string {
-	if !f.Active() {
-		return "none"
-	}
-	var parts []string
-	if f.Loss > 0 {
-		parts = append(parts, fmt.Sprintf("loss=%g", f.Loss))
-	}
-	if len(f.Partition) > 0 {
-		parts = append(parts, "partition="+strings.Join(f.Partition, ","))
-	}
-	if f.Delay > 0 {
-		parts = append(parts, "delay="+f.Delay.String())
-	}
-	return strings.Join(parts, " ")
-}
-
-// Validate checks the ranges.
-func (f Fault) Validate() error {
-	var errs []error
-	if f.Loss < 0 || f.Loss > 1 {
-		errs = append(errs, fmt.Errorf("loss %g is not a fraction\nhint: use a value from 0 to 1, such as -loss 0.3", f.Loss))
-	}
-	if f.Delay < 0 || f.Delay > time.Minute {
-		errs = append(errs, fmt.Errorf("delay %s out of range\nhint: use a delay from 0 to 1m, such as -delay 50ms", f.Delay))
-	}
-	return errors.Join(errs...)
-}
+// Fault is the fault injection state of an agent's transport (the zero
+// value injects nothing); see rpc.Fault, its one declaration.
+type Fault = rpc.Fault
 
 // FaultTransport decorates a memberlist transport with loss, partitions
 // and delay. Faults live here, not in the protocol code; with no fault

@@ -14,6 +14,7 @@ import (
 
 	"github.com/gossiplab/gossiplab/agent"
 	"github.com/gossiplab/gossiplab/agent/agenttest"
+	"github.com/gossiplab/gossiplab/internal/hint"
 )
 
 // TestEventHandlersReceiveUserEvents: a user event reaches the handler of
@@ -110,7 +111,7 @@ func TestWrongEncryptionKeyKeepsNodeOut(t *testing.T) {
 	if err == nil {
 		t.Fatal("join with a different key succeeded")
 	}
-	if !strings.Contains(err.Error(), "-encrypt") {
+	if !strings.Contains(hint.Text(err), "-encrypt") {
 		t.Errorf("join error %q does not point at the key", err)
 	}
 	agenttest.WaitFor(t, waitLong, func() (bool, string) {

@@ -7,6 +7,8 @@ import (
 	"strings"
 
 	"github.com/hashicorp/memberlist"
+
+	"github.com/gossiplab/gossiplab/internal/hint"
 )
 
 // resolveAddrs returns the IP to bind and the IP to advertise ("" lets
@@ -30,11 +32,11 @@ func resolveAddrs(c *Config) (bind, adv string, err error) {
 		bind = "0.0.0.0"
 	}
 	if _, err := netip.ParseAddr(bind); err != nil {
-		return "", "", fmt.Errorf("bind address %q is not an IP address\nhint: use -bind IP[:PORT] or -iface NAME", bind)
+		return "", "", hint.Errorf("use -bind IP[:PORT] or -iface NAME", "bind address %q is not an IP address", bind)
 	}
 	if adv != "" {
 		if _, err := netip.ParseAddr(adv); err != nil {
-			return "", "", fmt.Errorf("advertise address %q is not an IP address\nhint: use -advertise IP[:PORT]", adv)
+			return "", "", hint.Errorf("use -advertise IP[:PORT]", "advertise address %q is not an IP address", adv)
 		}
 	}
 	return bind, adv, nil
@@ -43,7 +45,7 @@ func resolveAddrs(c *Config) (bind, adv string, err error) {
 func interfaceIPv4(name string) (netip.Addr, error) {
 	ifi, err := net.InterfaceByName(name)
 	if err != nil {
-		return netip.Addr{}, fmt.Errorf("interface %q: %w\nhint: list interfaces with `ip -4 addr` and pick the one on the lab network", name, err)
+		return netip.Addr{}, hint.Errorf("list interfaces with `ip -4 addr` and pick the one on the lab network", "interface %q: %w", name, err)
 	}
 	addrs, err := ifi.Addrs()
 	if err != nil {
@@ -56,12 +58,12 @@ func interfaceIPv4(name string) (netip.Addr, error) {
 			}
 		}
 	}
-	return netip.Addr{}, fmt.Errorf("interface %q has no IPv4 address\nhint: list interfaces with `ip -4 addr` and pick the one on the lab network, or use -advertise", name)
+	return netip.Addr{}, hint.Errorf("list interfaces with `ip -4 addr` and pick the one on the lab network, or use -advertise", "interface %q has no IPv4 address", name)
 }
 
 // problem records an address or key problem once: logged as an error
-// and reported by Info.
-func (a *Agent) problem(key, msg string) {
+// and reported by Info as "key: message", its hint on a line of its own.
+func (a *Agent) problem(key string, p error) {
 	a.mu.Lock()
 	for _, p := range a.guard {
 		if strings.HasPrefix(p, key+": ") {
@@ -69,9 +71,9 @@ func (a *Agent) problem(key, msg string) {
 			return
 		}
 	}
-	a.guard = append(a.guard, key+": "+msg)
+	a.guard = append(a.guard, key+": "+hint.Text(p))
 	a.mu.Unlock()
-	a.logger.Error(msg, "problem", key)
+	a.logger.Error(p.Error(), "problem", key, "hint", strings.Join(hint.All(p), "; "))
 }
 
 // Problems lists the address and key problems the agent found (empty when
@@ -85,20 +87,26 @@ func (a *Agent) Problems() []string {
 func (a *Agent) checkAdvertise(ip netip.Addr) {
 	switch {
 	case ip == netip.MustParseAddr(virtualBoxNATAddr):
-		a.problem("nat-address", "advertising 10.0.2.15, the VirtualBox NAT address every VM has: peers would reach themselves and flap to failed\nhint: start the agent with -iface eth1 (the lab network's interface, enp0s8 on newer boxes) or -advertise <lab IP>")
+		a.problem("nat-address", hint.Errorf("start the agent with -iface eth1 (the lab network's interface, enp0s8 on newer boxes) or -advertise <lab IP>",
+			"advertising 10.0.2.15, the VirtualBox NAT address every VM has: peers would reach themselves and flap to failed"))
 	case ip.IsLoopback() && a.cfg.BindAddr == "" && a.cfg.Interface == "":
-		a.problem("loopback", "advertising a loopback address: other machines cannot reach it\nhint: use -iface or -advertise")
+		a.problem("loopback", hint.Errorf("use -iface or -advertise", "advertising a loopback address: other machines cannot reach it"))
 	}
 }
+
+// fixAdvertise is the fix of two agents that advertise one address.
+const fixAdvertise = "start each agent with -iface eth1 (the lab network) or -advertise <its own lab IP>"
 
 // addressConflict: another member advertises the address this agent
 // advertises.
 func (a *Agent) addressConflict(other string, addr netip.AddrPort) {
-	a.problem("address-conflict:"+other, fmt.Sprintf("member %q advertises %s, the address this agent advertises: gossip for one reaches the other and members flap to failed (typically every VM advertising its NAT address 10.0.2.15)\nhint: start each agent with -iface eth1 (the lab network) or -advertise <its own lab IP>", other, addr))
+	a.problem("address-conflict:"+other, hint.Errorf(fixAdvertise,
+		"member %q advertises %s, the address this agent advertises: gossip for one reaches the other and members flap to failed (typically every VM advertising its NAT address 10.0.2.15)", other, addr))
 }
 
 func (a *Agent) nameConflict(existing, other *memberlist.Node) {
-	a.problem("name-conflict:"+existing.Name, fmt.Sprintf("two agents use the node name %q (at %s and %s)\nhint: give every agent a unique -node name", existing.Name, addrPort(existing.Addr, existing.Port), addrPort(other.Addr, other.Port)))
+	a.problem("name-conflict:"+existing.Name, hint.Errorf("give every agent a unique -node name",
+		"two agents use the node name %q (at %s and %s)", existing.Name, addrPort(existing.Addr, existing.Port), addrPort(other.Addr, other.Port)))
 }
 
 // watchMemberlistLine reacts to memberlist log lines that reveal a
@@ -110,15 +118,17 @@ func (a *Agent) watchMemberlistLine(line string) {
 		if f := strings.Fields(strings.TrimPrefix(line, "Got ping for unexpected node")); len(f) > 0 {
 			node = strings.Trim(f[0], "'")
 		}
-		a.problem("unexpected-ping:"+node, fmt.Sprintf("got a ping meant for member %q: it advertises an address that reaches this agent, so it will flap to failed (typically every VM advertising its NAT address 10.0.2.15)\nhint: start each agent with -iface eth1 (the lab network) or -advertise <its own lab IP>", node))
+		a.problem("unexpected-ping:"+node, hint.Errorf(fixAdvertise,
+			"got a ping meant for member %q: it advertises an address that reaches this agent, so it will flap to failed (typically every VM advertising its NAT address 10.0.2.15)", node))
 	case strings.Contains(strings.ToLower(line), "decrypt") || strings.Contains(line, "not encrypted"):
-		a.problem("encryption", "gossip from another agent could not be decrypted: the agents use different encryption keys (or one has none)\nhint: start every agent with the same -encrypt key (generate one with `labagent keygen`), or install it with `labagent keys -install`")
+		a.problem("encryption", hint.Errorf("start every agent with the same -encrypt key (generate one with `labagent keygen`), or install it with `labagent keys -install`",
+			"gossip from another agent could not be decrypted: the agents use different encryption keys (or one has none)"))
 	case strings.HasPrefix(line, "Suspect ") && strings.HasSuffix(line, "has failed, no acks received"):
 		node := strings.TrimSuffix(strings.TrimPrefix(line, "Suspect "), " has failed, no acks received")
 		a.mu.Lock()
 		var ap netip.AddrPort
 		if m := a.members[node]; m != nil {
-			ap = m.Addr
+			ap = m.AddrPort
 		}
 		a.mu.Unlock()
 		a.journal.Append(Entry{Type: EntryMemberSuspect, Node: node, Addr: ap})
@@ -133,7 +143,7 @@ func (a *Agent) peerAddrs(names []string) []netip.Addr {
 	var out []netip.Addr
 	for _, n := range names {
 		if m := a.members[n]; m != nil {
-			out = append(out, m.Addr.Addr())
+			out = append(out, m.AddrPort.Addr())
 		}
 	}
 	return out

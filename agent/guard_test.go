@@ -4,6 +4,8 @@ import (
 	"net"
 	"strings"
 	"testing"
+
+	"github.com/gossiplab/gossiplab/internal/hint"
 )
 
 func loopbackName(t *testing.T) string {
@@ -40,7 +42,7 @@ func TestResolveAddrs(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			bind, adv, err := resolveAddrs(&tc.cfg)
 			if tc.wantErr != "" {
-				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+				if err == nil || !strings.Contains(hint.Text(err), tc.wantErr) {
 					t.Fatalf("err = %v, want %q", err, tc.wantErr)
 				}
 				return

@@ -12,6 +12,7 @@ import (
 	"unicode"
 
 	"github.com/gossiplab/gossiplab/internal/execx"
+	"github.com/gossiplab/gossiplab/internal/hint"
 )
 
 // HandlerSpec is one parsed "-event-handler [filter=]script".
@@ -32,7 +33,7 @@ type HandlerFilter struct {
 // user, user:NAME or "*".
 func ParseHandlerSpec(s string) (HandlerSpec, error) {
 	if strings.TrimSpace(s) == "" {
-		return HandlerSpec{}, fmt.Errorf("empty event handler\nhint: use -event-handler [filter=]script, such as member-join,user:deploy=/usr/local/bin/h.sh")
+		return HandlerSpec{}, hint.Errorf("use -event-handler [filter=]script, such as member-join,user:deploy=/usr/local/bin/h.sh", "empty event handler")
 	}
 	filters, script, ok := strings.Cut(s, "=")
 	// "script" alone, or a script whose text has '=' but no filter before it.
@@ -55,7 +56,7 @@ func ParseHandlerSpec(s string) (HandlerSpec, error) {
 		}
 		typ, ok := ParseEntryType(f)
 		if !ok || (name != "" && typ != EntryUser) || typ == EntryMemberSuspect {
-			return HandlerSpec{}, fmt.Errorf("event handler %q: unknown filter %q\nhint: filters are member-join, member-leave, member-failed, member-update, member-reap, user, user:NAME or *", s, f)
+			return HandlerSpec{}, hint.Errorf("filters are member-join, member-leave, member-failed, member-update, member-reap, user, user:NAME or *", "event handler %q: unknown filter %q", s, f)
 		}
 		spec.Filters = append(spec.Filters, HandlerFilter{Type: typ, Name: name})
 	}
@@ -198,7 +199,7 @@ func (r *handlerRunner) invoke(ctx context.Context, h HandlerSpec, e handlerEven
 		stdin.Write(e.user.Payload)
 	}
 	for _, m := range e.members {
-		fmt.Fprintf(&stdin, "%s\t%s\t%s\n", m.Name, m.Addr.Addr(), FormatTags(m.Tags))
+		fmt.Fprintf(&stdin, "%s\t%s\t%s\n", m.Name, m.AddrPort.Addr(), FormatTags(m.Tags))
 	}
 	cctx, cancel := context.WithTimeout(ctx, r.timeout)
 	defer cancel()

@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/gossiplab/gossiplab/agent/rpc"
 )
 
 func TestParseHandlerSpec(t *testing.T) {
@@ -77,7 +79,7 @@ func TestHandlerFailureAndTimeoutAreLogged(t *testing.T) {
 	var logs bytes.Buffer
 	logger := slog.New(slog.NewTextHandler(&logs, nil))
 	r := newHandlerRunner(nil, "self", 200*time.Millisecond, logger)
-	e := handlerEvent{typ: EntryMemberJoin, members: []Member{{Name: "n"}}}
+	e := handlerEvent{typ: EntryMemberJoin, members: []Member{{Member: rpc.Member{Name: "n"}}}}
 	r.invoke(t.Context(), HandlerSpec{Script: "echo broken >&2; exit 3"}, e)
 	r.invoke(t.Context(), HandlerSpec{Script: "sleep 30"}, e)
 	for _, want := range []string{"event handler failed", "broken", "event handler timed out", "handler_timeout"} {

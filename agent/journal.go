@@ -5,6 +5,8 @@ import (
 	"net/netip"
 	"sync"
 	"time"
+
+	"github.com/gossiplab/gossiplab/agent/rpc"
 )
 
 // EntryType says what a journal entry records.
@@ -73,22 +75,34 @@ func (e *unknownEntryTypeError) Error() string {
 }
 
 // Entry is one thing the agent observed, stamped when memberlist delivered
-// it to the agent (no coalescing delay).
+// it to the agent (no coalescing delay). It is the journal's record, with
+// its type and address kept typed so that appending allocates nothing;
+// Wire gives the form that crosses the RPC (rpc.Entry).
 type Entry struct {
-	Seq  uint64    `json:"seq"`  // 1, 2, 3 ... per agent run
-	Time time.Time `json:"time"` // wall clock; in-process it keeps the monotonic reading
+	Seq  uint64    // 1, 2, 3 ... per agent run
+	Time time.Time // wall clock; in-process it keeps the monotonic reading
 	// UnixNano is Time as Unix nanoseconds (what crosses process boundaries).
-	UnixNano int64 `json:"unix_nano"`
+	UnixNano int64
 	// MonoNs is the monotonic time since the agent was created, in ns.
-	MonoNs int64     `json:"mono_ns"`
-	Type   EntryType `json:"type"`
+	MonoNs int64
+	Type   EntryType
 	// Node is the subject: the member that joined, left, failed... or, for
 	// a user event, the agent that sent it (Addr is then its address).
-	Node string         `json:"node"`
-	Addr netip.AddrPort `json:"addr"`
+	Node string
+	Addr netip.AddrPort
 	// Name and LTime are set for user events.
-	Name  string `json:"name,omitempty"`
-	LTime uint64 `json:"ltime,omitempty"`
+	Name  string
+	LTime uint64
+}
+
+// Wire is e as the journal command answers it.
+func (e Entry) Wire() rpc.Entry {
+	var addr string
+	if e.Addr.IsValid() {
+		addr = e.Addr.String()
+	}
+	return rpc.Entry{Seq: e.Seq, Time: e.Time, UnixNano: e.UnixNano, MonoNs: e.MonoNs, Type: e.Type.String(),
+		Node: e.Node, Addr: addr, Name: e.Name, LTime: e.LTime}
 }
 
 // Journal is a bounded ring of entries. Append never blocks on readers and

@@ -2,6 +2,7 @@ package agent
 
 import (
 	"context"
+	"encoding/json"
 	"net/netip"
 	"testing"
 	"time"
@@ -105,5 +106,32 @@ func BenchmarkJournalAppend(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		j.Append(Entry{Type: EntryMemberJoin, Node: "web_1", Addr: ap})
+	}
+}
+
+// TestEntryWire: the journal's record crosses the RPC as rpc.Entry, in
+// the JSON `labagent journal -format json` has always printed.
+func TestEntryWire(t *testing.T) {
+	at := time.Date(2026, 11, 27, 12, 0, 0, 5, time.UTC)
+	tests := []struct {
+		name string
+		e    Entry
+		want string
+	}{
+		{"user event", Entry{Seq: 3, Time: at, UnixNano: at.UnixNano(), MonoNs: 7, Type: EntryUser, Node: "web_1", Addr: netip.MustParseAddrPort("10.0.0.1:7946"), Name: "deploy", LTime: 2},
+			`{"seq":3,"time":"2026-11-27T12:00:00.000000005Z","unix_nano":1795780800000000005,"mono_ns":7,"type":"user","node":"web_1","addr":"10.0.0.1:7946","name":"deploy","ltime":2}`},
+		{"suspect of an unknown address", Entry{Seq: 4, Time: at, UnixNano: at.UnixNano(), Type: EntryMemberSuspect, Node: "web_2"},
+			`{"seq":4,"time":"2026-11-27T12:00:00.000000005Z","unix_nano":1795780800000000005,"mono_ns":0,"type":"member-suspect","node":"web_2","addr":""}`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			b, err := json.Marshal(tc.e.Wire())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(tc.want, string(b)); diff != "" {
+				t.Errorf("(-want +got):\n%s", diff)
+			}
+		})
 	}
 }

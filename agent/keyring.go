@@ -11,8 +11,11 @@ import (
 	"os"
 	"path/filepath"
 
-	"github.com/gossiplab/gossiplab/internal/atomicfile"
 	"github.com/hashicorp/memberlist"
+
+	"github.com/gossiplab/gossiplab/internal/atomicfile"
+	"github.com/gossiplab/gossiplab/internal/boundedfile"
+	"github.com/gossiplab/gossiplab/internal/hint"
 )
 
 // GenerateKey returns a new random 32-byte gossip key, base64 encoded
@@ -29,10 +32,10 @@ func GenerateKey() (string, error) {
 func DecodeKey(s string) ([]byte, error) {
 	k, err := base64.StdEncoding.DecodeString(s)
 	if err != nil {
-		return nil, fmt.Errorf("encryption key is not valid base64: %w\nhint: generate one with `labagent keygen`", err)
+		return nil, hint.Errorf("generate one with `labagent keygen`", "encryption key is not valid base64: %w", err)
 	}
 	if n := len(k); n != 16 && n != 24 && n != 32 {
-		return nil, fmt.Errorf("encryption key is %d bytes, want 16, 24 or 32\nhint: generate one with `labagent keygen`", n)
+		return nil, hint.Errorf("generate one with `labagent keygen`", "encryption key is %d bytes, want 16, 24 or 32", n)
 	}
 	return k, nil
 }
@@ -43,7 +46,7 @@ func DecodeKey(s string) ([]byte, error) {
 func loadKeyring(c *Config, logger *slog.Logger) (*memberlist.Keyring, error) {
 	var keys [][]byte
 	if c.KeyringFile != "" {
-		b, err := os.ReadFile(c.KeyringFile)
+		b, err := boundedfile.ReadFile(c.KeyringFile, MaxKeyringFileSize)
 		switch {
 		case errors.Is(err, fs.ErrNotExist):
 		case err != nil:
@@ -51,7 +54,7 @@ func loadKeyring(c *Config, logger *slog.Logger) (*memberlist.Keyring, error) {
 		default:
 			var enc []string
 			if err := json.Unmarshal(b, &enc); err != nil {
-				return nil, fmt.Errorf("keyring file %s: %w\nhint: it holds a JSON list of base64 keys, primary first", c.KeyringFile, err)
+				return nil, hint.Errorf("it holds a JSON list of base64 keys, primary first", "keyring file %s: %w", c.KeyringFile, err)
 			}
 			for _, s := range enc {
 				k, err := DecodeKey(s)
@@ -116,7 +119,7 @@ const (
 // install the new key, use it, remove the old one.
 func (a *Agent) Keys(op KeyOp, key string) ([]string, error) {
 	if a.keyring == nil {
-		return nil, errors.New("gossip encryption is not enabled on this agent\nhint: start it with -encrypt KEY or -keyring-file")
+		return nil, hint.Errorf("start it with -encrypt KEY or -keyring-file", "gossip encryption is not enabled on this agent")
 	}
 	if op != KeyList {
 		k, err := DecodeKey(key)

@@ -8,6 +8,8 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/gossiplab/gossiplab/internal/hint"
 )
 
 func TestKeysRotationPersists(t *testing.T) {
@@ -52,7 +54,7 @@ func TestKeysRotationPersists(t *testing.T) {
 	if _, err := a.Keys(KeyRemove, k2); err == nil {
 		t.Error("removing the primary key succeeded")
 	}
-	if _, err := a.Keys(KeyInstall, "not base64!"); err == nil || !strings.Contains(err.Error(), "keygen") {
+	if _, err := a.Keys(KeyInstall, "not base64!"); err == nil || !strings.Contains(hint.Text(err), "keygen") {
 		t.Errorf("bad key: %v", err)
 	}
 	// A restart reads the keyring file; it wins over -encrypt.

@@ -231,9 +231,9 @@ func (a *Agent) receiveLeaveAck(ack leaveAck) {
 func (a *Agent) sendLeaveAck(ml *memberlist.Memberlist, to Member, l leaveIntent) {
 	n := &memberlist.Node{
 		Name: to.Name,
-		Addr: net.IP(to.Addr.Addr().AsSlice()),
-		Port: to.Addr.Port(),
-		PMax: to.ProtocolMax,
+		Addr: net.IP(to.AddrPort.Addr().AsSlice()),
+		Port: to.AddrPort.Port(),
+		PMax: to.Protocol.Max,
 	}
 	msg := encodeLeaveAck(leaveAck{Node: l.Node, Boot: l.Boot, From: a.cfg.NodeName})
 	if err := ml.SendBestEffort(n, msg); err != nil {

@@ -3,11 +3,12 @@ package agent
 import (
 	"bytes"
 	"context"
-	"fmt"
 	"io"
 	"log/slog"
 	"strings"
 	"sync"
+
+	"github.com/gossiplab/gossiplab/internal/hint"
 )
 
 // ParseLogLevel parses debug, info, warn (warning) or error.
@@ -22,7 +23,7 @@ func parseLogLevel(s string) (slog.Level, error) {
 	case "err", "error":
 		return slog.LevelError, nil
 	}
-	return 0, fmt.Errorf("unknown log level %q\nhint: use debug, info, warn or error", s)
+	return 0, hint.Errorf("use debug, info, warn or error", "unknown log level %q", s)
 }
 
 // ParseLogLevel is parseLogLevel for the command layer.

@@ -53,9 +53,9 @@ func (a *Agent) reap(now time.Time) {
 	}
 	a.mu.Unlock()
 	for _, m := range reaped {
-		a.journal.Append(Entry{Type: EntryMemberReap, Node: m.Name, Addr: m.Addr})
+		a.journal.Append(Entry{Type: EntryMemberReap, Node: m.Name, Addr: m.AddrPort})
 		a.handlers.enqueue(handlerEvent{typ: EntryMemberReap, members: []Member{m}})
-		a.logger.Info("reaped member", "node", m.Name, "status", string(m.Status))
+		a.logger.Info("reaped member", "node", m.Name, "status", m.Status)
 	}
 }
 
@@ -71,7 +71,7 @@ func (a *Agent) reconnect(ctx context.Context, d time.Duration) {
 	a.mu.Lock()
 	for _, m := range a.members {
 		if m.Status == StatusFailed {
-			failed = append(failed, m.Addr.String())
+			failed = append(failed, m.Addr)
 		}
 	}
 	a.mu.Unlock()

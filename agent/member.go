@@ -7,13 +7,16 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/hashicorp/memberlist"
+
+	"github.com/gossiplab/gossiplab/agent/rpc"
+	"github.com/gossiplab/gossiplab/internal/hint"
 )
 
-// MemberStatus is a member's state as in Serf.
-type MemberStatus string
+// MemberStatus is a member's state as in Serf: the Status of rpc.Member,
+// as `labagent members` prints it.
+type MemberStatus = string
 
 // The member states. leaving is set when a member announced it is about
 // to leave; it becomes left once memberlist sees it go.
@@ -24,18 +27,21 @@ const (
 	StatusFailed  MemberStatus = "failed"
 )
 
-// Member is one node as this agent sees it.
+// Member is one node as this agent sees it: the wire form that
+// `labagent members` lists (name, "ip:port", port, tags, status, since
+// when this agent last changed the status, and the protocol versions
+// memberlist reports for memberlist's protocol and for the agent's own
+// messages), and its address parsed.
 type Member struct {
-	Name   string
-	Addr   netip.AddrPort
-	Tags   map[string]string
-	Status MemberStatus
-	// Since is when this agent last changed the member's status.
-	Since time.Time
-	// Protocol versions memberlist reports (min, max, current) for the
-	// memberlist protocol and for the agent's own messages.
-	ProtocolMin, ProtocolMax, ProtocolCur uint8
-	DelegateMin, DelegateMax, DelegateCur uint8
+	rpc.Member
+	// AddrPort is the member's gossip address: Member.Addr and Port as
+	// one value.
+	AddrPort netip.AddrPort
+}
+
+// newMember is the member name at addr.
+func newMember(name string, addr netip.AddrPort) Member {
+	return Member{Member: rpc.Member{Name: name, Addr: addr.String(), Port: addr.Port()}, AddrPort: addr}
 }
 
 // memberState is the table's record of a member.
@@ -66,16 +72,11 @@ func addrPort(ip net.IP, port uint16) netip.AddrPort {
 
 func memberFromNode(n *memberlist.Node) (memberState, error) {
 	tags, boot, err := decodeMeta(n.Meta)
-	return memberState{
-		Member: Member{
-			Name:        n.Name,
-			Addr:        addrPort(n.Addr, n.Port),
-			Tags:        tags,
-			ProtocolMin: n.PMin, ProtocolMax: n.PMax, ProtocolCur: n.PCur,
-			DelegateMin: n.DMin, DelegateMax: n.DMax, DelegateCur: n.DCur,
-		},
-		boot: boot,
-	}, err
+	m := newMember(n.Name, addrPort(n.Addr, n.Port))
+	m.Tags = tags
+	m.Protocol = rpc.Versions{Min: n.PMin, Max: n.PMax, Version: n.PCur}
+	m.Delegate = rpc.Versions{Min: n.DMin, Max: n.DMax, Version: n.DCur}
+	return memberState{Member: m, boot: boot}, err
 }
 
 // Node meta: "boot\x00" then "key\x00value\x00" pairs, keys sorted.
@@ -98,7 +99,7 @@ func encodeMeta(boot int64, tags map[string]string) ([]byte, error) {
 		b = append(b, 0)
 	}
 	if len(b) > memberlist.MetaMaxSize {
-		return nil, fmt.Errorf("tags take %d bytes encoded, more than memberlist's limit of %d\nhint: use fewer or shorter tags", len(b), memberlist.MetaMaxSize)
+		return nil, hint.Errorf("use fewer or shorter tags", "tags take %d bytes encoded, more than memberlist's limit of %d", len(b), memberlist.MetaMaxSize)
 	}
 	return b, nil
 }

@@ -8,6 +8,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/gossiplab/gossiplab/internal/hint"
 )
 
 // Join contacts the given addresses ("ip", "ip:port" or "host:port"; the
@@ -31,7 +33,7 @@ func (a *Agent) Join(ctx context.Context, addrs []string) (int, error) {
 		return 0, fmt.Errorf("join %v: %w", addrs, ctx.Err())
 	case r := <-ch:
 		if r.n == 0 && r.err != nil {
-			return 0, fmt.Errorf("join %s: %s%s", strings.Join(addrs, ", "), flattenErr(r.err), joinHint(r.err))
+			return 0, hint.Errorf(joinHint(r.err), "join %s: %s", strings.Join(addrs, ", "), flattenErr(r.err))
 		}
 		return r.n, nil
 	}
@@ -108,10 +110,11 @@ func flattenErr(err error) string {
 	return err.Error()
 }
 
+// joinHint is what to check when a join failed with err.
 func joinHint(err error) string {
 	var ne net.Error
 	if errors.As(err, &ne) {
-		return "\nhint: check the address and port (default 7946) and that the other agent is running"
+		return "check the address and port (default 7946) and that the other agent is running"
 	}
-	return "\nhint: check the address, that the agent there runs, and that both use the same -encrypt key"
+	return "check the address, that the agent there runs, and that both use the same -encrypt key"
 }

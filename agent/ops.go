@@ -2,8 +2,9 @@ package agent
 
 import (
 	"errors"
-	"net/netip"
 	"time"
+
+	"github.com/gossiplab/gossiplab/agent/rpc"
 )
 
 // SetFault replaces the transport's fault injection state (the zero
@@ -34,34 +35,11 @@ func (a *Agent) Fault() Fault {
 	return ft.Fault()
 }
 
-// Info is what `labagent info` reports.
-type Info struct {
-	Node            string            `json:"node"`
-	Addr            netip.AddrPort    `json:"addr"`
-	Version         string            `json:"version"`
-	Protocol        int               `json:"protocol"`
-	Profile         string            `json:"profile"`
-	Tags            map[string]string `json:"tags"`
-	Encrypted       bool              `json:"encrypted"`
-	Members         map[string]int    `json:"members"` // count per status
-	Fault           Fault             `json:"fault"`
-	FaultText       string            `json:"fault_text"`
-	Problems        []string          `json:"problems"`
-	JournalFirstSeq uint64            `json:"journal_first_seq"`
-	JournalLastSeq  uint64            `json:"journal_last_seq"`
-	JournalSize     int               `json:"journal_size"`
-	EventClock      uint64            `json:"event_clock"`
-	// HealthScore is memberlist's Lifeguard awareness (see HealthScore).
-	HealthScore int           `json:"health_score"`
-	Uptime      time.Duration `json:"uptime_ns"`
-	RPCAddr     string        `json:"rpc_addr"`
-}
-
 // Info returns the agent's state for `labagent info`.
-func (a *Agent) Info() Info {
+func (a *Agent) Info() rpc.Info {
 	counts := map[string]int{}
 	for _, m := range a.Members() {
-		counts[string(m.Status)]++
+		counts[m.Status]++
 	}
 	f := a.Fault()
 	problems := a.Problems()
@@ -72,10 +50,14 @@ func (a *Agent) Info() Info {
 	if a.rpc != nil {
 		rpcAddr = a.rpc.addr()
 	}
-	return Info{
+	var addr string
+	if ap := a.Addr(); ap.IsValid() {
+		addr = ap.String()
+	}
+	return rpc.Info{
 		Node:            a.cfg.NodeName,
-		Addr:            a.Addr(),
-		Version:         Version,
+		Addr:            addr,
+		Version:         Version(),
 		Protocol:        ProtocolVersion,
 		Profile:         a.cfg.Profile,
 		Tags:            a.Tags(),

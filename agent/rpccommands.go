@@ -19,6 +19,8 @@ func (s *rpcServer) dispatch(ctx context.Context, req rpc.Request, args any, sen
 		return rpc.MembersResult{Members: wireMembers(a.Members())}, nil
 	case rpc.CmdInfo:
 		return a.Info(), nil
+	case rpc.CmdAuth: // the token was checked before
+		return nil, nil
 	case rpc.CmdJoin:
 		jctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 		defer cancel()
@@ -74,16 +76,7 @@ func (s *rpcServer) dispatch(ctx context.Context, req rpc.Request, args any, sen
 func wireMembers(ms []Member) []rpc.Member {
 	out := make([]rpc.Member, 0, len(ms))
 	for _, m := range ms {
-		out = append(out, rpc.Member{
-			Name:     m.Name,
-			Addr:     m.Addr.String(),
-			Port:     m.Addr.Port(),
-			Tags:     m.Tags,
-			Status:   string(m.Status),
-			Since:    m.Since,
-			Protocol: rpc.Versions{Min: m.ProtocolMin, Max: m.ProtocolMax, Version: m.ProtocolCur},
-			Delegate: rpc.Versions{Min: m.DelegateMin, Max: m.DelegateMax, Version: m.DelegateCur},
-		})
+		out = append(out, m.Member)
 	}
 	return out
 }
@@ -169,15 +162,11 @@ func (s *rpcServer) journal(ctx context.Context, seq uint64, ja *rpc.JournalArgs
 	}
 }
 
-type journalResult struct {
-	Entries  []Entry `json:"entries"`
-	FirstSeq uint64  `json:"first_seq"`
-}
-
-func journalBatch(j *Journal, since uint64) journalResult {
+func journalBatch(j *Journal, since uint64) rpc.JournalResult {
 	es := j.Since(since)
-	if es == nil {
-		es = []Entry{}
+	out := make([]rpc.Entry, len(es))
+	for i, e := range es {
+		out[i] = e.Wire()
 	}
-	return journalResult{Entries: es, FirstSeq: j.FirstSeq()}
+	return rpc.JournalResult{Entries: out, FirstSeq: j.FirstSeq()}
 }

@@ -4,15 +4,20 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"errors"
+	"reflect"
 	"strings"
 	"testing"
 
 	"github.com/gossiplab/gossiplab/agent/rpc"
 )
 
-// FuzzRPCHandle feeds arbitrary request lines to the server's handler
-// (on a created, unstarted agent): each gets exactly one well-formed
-// final response and nothing panics.
+// FuzzRPCHandle feeds arbitrary request lines to the server's line
+// handler (on a created, unstarted agent), on an authenticated
+// connection and on one to an agent with a token that has not
+// authenticated yet. Each line gets exactly one well-formed final
+// response and nothing panics; before authentication, a line without
+// the token gets the token error and nothing else, whatever it holds.
 func FuzzRPCHandle(f *testing.F) {
 	for _, s := range []string{
 		`{"seq":1,"command":"members"}`,
@@ -24,6 +29,9 @@ func FuzzRPCHandle(f *testing.F) {
 		`{"seq":7,"command":"force-leave","args":{"node":"x"}}`,
 		`{"seq":8,"command":"monitor","args":{"log_level":"bogus"}}`,
 		`{"seq":9,"command":"leave"}`,
+		`{"seq":10,"token":"fuzz-token","command":"join","args":{"addrs":7}}`,
+		`{"seq":11,"token":"fuzz-token","command":"auth"}`,
+		`{"seq":12,"token":"wrong","command":"join","args":{"addrs":7}}`,
 		`not json`, `{"seq":1}`, "",
 	} {
 		f.Add([]byte(s))
@@ -35,23 +43,39 @@ func FuzzRPCHandle(f *testing.F) {
 	if err != nil {
 		f.Fatal(err)
 	}
-	s := &rpcServer{a: a}
+	open := &rpcServer{a: a}
+	guarded := &rpcServer{a: a, token: "fuzz-token"}
+	tokenError := rpc.ErrorResponse(0, errBadToken)
 	f.Fuzz(func(t *testing.T, line []byte) {
-		var final []rpc.Response
-		send := func(r rpc.Response) error {
-			if !r.More {
-				final = append(final, r)
+		for _, s := range []*rpcServer{open, guarded} {
+			var final []rpc.Response
+			c := &rpcConn{r: bufio.NewReader(strings.NewReader("")), authed: s.token == ""}
+			c.send = func(r rpc.Response) error {
+				if !r.More {
+					final = append(final, r)
+				}
+				return nil
 			}
-			return nil
-		}
-		ctx, cancel := context.WithCancel(context.Background())
-		defer cancel()
-		_ = s.handle(ctx, line, send, bufio.NewReader(strings.NewReader("")))
-		if len(final) != 1 {
-			t.Fatalf("%q: %d final responses, want 1", line, len(final))
-		}
-		if _, err := json.Marshal(final[0]); err != nil {
-			t.Fatalf("%q: response does not encode: %v", line, err)
+			ctx, cancel := context.WithCancel(context.Background())
+			err := s.serveLine(ctx, c, line)
+			cancel()
+			if len(final) != 1 {
+				t.Fatalf("%q: %d final responses, want 1", line, len(final))
+			}
+			if _, err := json.Marshal(final[0]); err != nil {
+				t.Fatalf("%q: response does not encode: %v", line, err)
+			}
+			var carried struct {
+				Token string `json:"token"`
+			}
+			_ = json.Unmarshal(line, &carried) // how the token may be spelled in JSON
+			if s.token != "" && carried.Token != s.token {
+				got := final[0]
+				got.Seq = 0
+				if !errors.Is(err, errUnauthenticated) || !reflect.DeepEqual(got, tokenError) {
+					t.Fatalf("%q before authentication: %+v (%v), want only the token error", line, final[0], err)
+				}
+			}
 		}
 	})
 }

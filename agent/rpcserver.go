@@ -1,12 +1,9 @@
 package agent
 
 import (
-	"bufio"
 	"context"
-	"crypto/subtle"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"log/slog"
 	"net"
 	"net/netip"
@@ -14,35 +11,43 @@ import (
 	"time"
 
 	"github.com/gossiplab/gossiplab/agent/rpc"
+	"github.com/gossiplab/gossiplab/internal/hint"
 )
 
 // rpcServer serves the client commands (see package rpc for the
-// protocol). Each connection has its own goroutine; all end on close.
+// protocol). It holds at most limits.MaxConns connections, each with its
+// own goroutine; a connection over the cap is answered with an error line
+// and closed at once, so a client learns why instead of hanging in the
+// listen queue, and the agent's file descriptors stay bounded. All
+// connections end on close, or when the context it was started with ends.
 type rpcServer struct {
 	a      *Agent
 	ln     net.Listener
 	token  string
+	limits RPCLimits
 	logger *slog.Logger
-	ctx    context.Context
-	cancel context.CancelFunc
+	cancel context.CancelFunc // ends the accept loop and every connection
 	wg     sync.WaitGroup
+	slots  chan struct{} // one per open connection
 
 	mu    sync.Mutex
 	conns map[net.Conn]struct{}
 }
 
-func startRPC(ctx context.Context, a *Agent, addr, token string, logger *slog.Logger) (*rpcServer, error) {
+func startRPC(ctx context.Context, a *Agent, addr, token string, limits RPCLimits, logger *slog.Logger) (*rpcServer, error) {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
-		return nil, fmt.Errorf("listen for RPC on %s: %w\nhint: another agent may hold the port; pick another -rpc-addr", addr, err)
+		return nil, hint.Errorf("another agent may hold the port; pick another -rpc-addr", "listen for RPC on %s: %w", addr, err)
 	}
 	if ap, err := netip.ParseAddrPort(ln.Addr().String()); err == nil && !ap.Addr().IsLoopback() && token == "" {
 		logger.Warn("RPC listens on a non-loopback address without a token: anyone who can reach it controls this agent", "addr", ln.Addr().String(), "hint", "set -rpc-token or listen on 127.0.0.1")
 	}
-	s := &rpcServer{a: a, ln: ln, token: token, logger: logger, conns: map[net.Conn]struct{}{}}
-	s.ctx, s.cancel = context.WithCancel(ctx)
+	limits = limits.withDefaults()
+	s := &rpcServer{a: a, ln: ln, token: token, limits: limits, logger: logger,
+		slots: make(chan struct{}, limits.MaxConns), conns: map[net.Conn]struct{}{}}
+	ctx, s.cancel = context.WithCancel(ctx)
 	s.wg.Add(1)
-	go s.serve()
+	go s.serve(ctx)
 	return s, nil
 }
 
@@ -63,15 +68,35 @@ func (s *rpcServer) close() error {
 	return err
 }
 
-func (s *rpcServer) serve() {
+// serve accepts connections until ctx ends or the listener closes.
+func (s *rpcServer) serve(ctx context.Context) {
 	defer s.wg.Done()
+	var backoff time.Duration
+	busy := busyLog{logger: s.logger}
 	for {
 		conn, err := s.ln.Accept()
 		if err != nil {
-			if s.ctx.Err() == nil && !errors.Is(err, net.ErrClosed) {
-				s.logger.Error("RPC accept failed", "err", err)
+			if ctx.Err() != nil || errors.Is(err, net.ErrClosed) {
+				return
 			}
-			return
+			// Out of file descriptors and the like: wait and retry
+			// rather than stop serving for good.
+			backoff = min(max(2*backoff, 5*time.Millisecond), time.Second)
+			s.logger.Error("RPC accept failed; retrying", "err", err, "retry_in", backoff)
+			select {
+			case <-time.After(backoff):
+				continue
+			case <-ctx.Done():
+				return
+			}
+		}
+		backoff = 0
+		select {
+		case s.slots <- struct{}{}:
+		default:
+			s.refuse(conn)
+			busy.refused(s.limits.MaxConns)
+			continue
 		}
 		s.mu.Lock()
 		s.conns[conn] = struct{}{}
@@ -79,88 +104,43 @@ func (s *rpcServer) serve() {
 		s.wg.Add(1)
 		go func() {
 			defer s.wg.Done()
-			s.serveConn(conn)
+			s.serveConn(ctx, conn)
+			_ = conn.Close()
 			s.mu.Lock()
 			delete(s.conns, conn)
 			s.mu.Unlock()
-			_ = conn.Close()
+			<-s.slots
 		}()
 	}
 }
 
-func (s *rpcServer) serveConn(conn net.Conn) {
-	r := bufio.NewReaderSize(conn, 64<<10)
-	w := bufio.NewWriter(conn)
-	// closed when the client goes away, so streams stop
-	ctx, cancel := context.WithCancel(s.ctx)
-	defer cancel()
-	var wmu sync.Mutex
-	send := func(resp rpc.Response) error {
-		b, err := json.Marshal(resp)
-		if err != nil {
-			b, _ = json.Marshal(rpc.ErrorResponse(resp.Seq, fmt.Errorf("encode response: %w", err)))
-		}
-		wmu.Lock()
-		defer wmu.Unlock()
-		_ = conn.SetWriteDeadline(time.Now().Add(10 * time.Second))
-		if _, err := w.Write(append(b, '\n')); err != nil {
-			return err
-		}
-		return w.Flush()
+// refuse answers a connection over the cap with an error line and
+// closes it. It runs on the accept loop, so it never waits long: the
+// line fits in the socket's buffer.
+func (s *rpcServer) refuse(conn net.Conn) {
+	resp := rpc.ErrorResponse(0, hint.Errorf("retry in a moment; stop idle clients (monitor, journal -follow) of this agent", "agent busy: it serves at most %d RPC connections at once", s.limits.MaxConns))
+	b, _ := json.Marshal(resp)
+	_ = conn.SetWriteDeadline(time.Now().Add(100 * time.Millisecond))
+	_, _ = conn.Write(append(b, '\n'))
+	if tc, ok := conn.(*net.TCPConn); ok {
+		_ = tc.CloseWrite()
 	}
-	for {
-		line, err := rpc.ReadLine(r)
-		if err != nil {
-			if rpc.IsLineTooLong(err) {
-				if send(rpc.ErrorResponse(0, err)) != nil {
-					return
-				}
-				continue
-			}
-			return
-		}
-		if err := s.handle(ctx, line, send, r); err != nil {
-			return
-		}
-	}
+	_ = conn.Close()
 }
 
-var errStreamEnded = errors.New("stream ended")
-
-func isStream(req rpc.Request, args any) bool {
-	if req.Command == rpc.CmdMonitor {
-		return true
-	}
-	ja, ok := args.(*rpc.JournalArgs)
-	return ok && ja.Follow
+// busyLog logs refused connections at most every 10 s, with a count, so
+// that a flood of connections does not flood the log.
+type busyLog struct {
+	logger *slog.Logger
+	last   time.Time
+	n      int
 }
 
-// handle answers one request line through send. It returns an error only
-// when the connection is unusable.
-func (s *rpcServer) handle(ctx context.Context, line []byte, send func(rpc.Response) error, r *bufio.Reader) error {
-	req, args, err := rpc.DecodeRequest(line)
-	if err != nil {
-		return send(rpc.ErrorResponse(req.Seq, err))
+func (b *busyLog) refused(max int) {
+	b.n++
+	if time.Since(b.last) < 10*time.Second {
+		return
 	}
-	if s.token != "" && subtle.ConstantTimeCompare([]byte(req.Token), []byte(s.token)) != 1 {
-		return send(rpc.ErrorResponse(req.Seq, errors.New("invalid or missing RPC token\nhint: pass -rpc-token or set LABAGENT_RPC_TOKEN to the agent's token")))
-	}
-	result, err := s.dispatch(ctx, req, args, send, r)
-	if err != nil {
-		return send(rpc.ErrorResponse(req.Seq, err))
-	}
-	if isStream(req, args) {
-		// the stream's reader goroutine owns r now: end the connection
-		_ = send(rpc.Response{Seq: req.Seq})
-		return errStreamEnded
-	}
-	resp := rpc.Response{Seq: req.Seq}
-	if result != nil {
-		b, err := json.Marshal(result)
-		if err != nil {
-			return send(rpc.ErrorResponse(req.Seq, err))
-		}
-		resp.Result = b
-	}
-	return send(resp)
+	b.logger.Warn("RPC connections refused: too many open", "refused", b.n, "max", max)
+	b.last, b.n = time.Now(), 0
 }

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/gossiplab/gossiplab/internal/atomicfile"
+	"github.com/gossiplab/gossiplab/internal/boundedfile"
 )
 
 // snapshotFile is what -snapshot records: the members last seen alive
@@ -45,7 +46,7 @@ type snapshotter struct {
 
 func newSnapshotter(path, node string, logger *slog.Logger) *snapshotter {
 	s := &snapshotter{path: path, node: node, logger: logger, change: make(chan struct{}, 1)}
-	b, err := os.ReadFile(path)
+	b, err := boundedfile.ReadFile(path, MaxSnapshotSize)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
 	case err != nil:
@@ -140,7 +141,7 @@ func (a *Agent) snapshotMembers() []snapshotMember {
 	var out []snapshotMember
 	for _, m := range a.Members() {
 		if m.Status == StatusAlive || m.Status == StatusLeaving || m.Name == a.cfg.NodeName {
-			out = append(out, snapshotMember{Name: m.Name, Addr: m.Addr.String()})
+			out = append(out, snapshotMember{Name: m.Name, Addr: m.Addr})
 		}
 	}
 	return out

@@ -1,10 +1,11 @@
 package bench
 
 import (
-	"bytes"
 	"cmp"
 	"fmt"
 	"slices"
+
+	"github.com/gossiplab/gossiplab/internal/report"
 )
 
 // accuracyLine is one row of the side-by-side table: one event, N and
@@ -18,11 +19,11 @@ type accuracyLine struct {
 	models   map[string]ErrorRow
 }
 
-// writeAccuracy writes the models side by side against the measurement,
-// one line per N, event and percentile (the README's accuracy table is
-// copied from it): value and error of each model, and whether each meets
-// issue 7's target. It writes nothing when no model was compared.
-func writeAccuracy(b *bytes.Buffer, rows []ErrorRow) {
+// addAccuracy adds the models side by side against the measurement, one
+// line per N, event and percentile (the README's accuracy table is copied
+// from it): value and error of each model, and whether each meets issue
+// 7's target. It adds nothing when no model was compared.
+func addAccuracy(d *report.Doc, rows []ErrorRow) {
 	models := modelsIn(rows)
 	if len(models) == 0 {
 		return
@@ -47,46 +48,39 @@ func writeAccuracy(b *bytes.Buffer, rows []ErrorRow) {
 			cmp.Compare(slices.Index(Percentiles, a.p), slices.Index(Percentiles, b.p)))
 	})
 
-	b.WriteString("## Models side by side\n\n")
-	b.WriteString("Every model against the measurement, one line per N, event and percentile; error is model minus measured, in seconds and percent. " +
-		"\"within\" tells whether the model meets issue 7's target (- : no target for this percentile).\n\n")
-	b.WriteString("| N | event | stat | measured (s) |")
-	sep := "|---:|---|---|---:|"
+	d.Heading(2, "Models side by side")
+	d.Para(report.T("Every model against the measurement, one line per N, event and percentile; error is model minus measured, in seconds and percent. " +
+		"\"within\" tells whether the model meets the simulator's accuracy target (defined below; - : no target for this percentile)."))
+	t := report.Table{Head: []string{"N", "event", "stat", "measured (s)"}, Align: []report.Align{report.Right, report.Left, report.Left, report.Right}}
 	for _, m := range models {
-		fmt.Fprintf(b, " %s (s) | %s error |", m, m)
-		sep += "---:|---:|"
+		t.Head = append(t.Head, m+" (s)", m+" error")
+		t.Align = append(t.Align, report.Right, report.Right)
 	}
-	b.WriteString(" target (s) |")
-	sep += "---:|"
+	t.Head = append(t.Head, "target (s)")
+	t.Align = append(t.Align, report.Right)
 	for _, m := range models {
-		fmt.Fprintf(b, " %s within |", m)
-		sep += "---|"
+		t.Head = append(t.Head, m+" within")
+		t.Align = append(t.Align, report.Left)
 	}
-	b.WriteString("\n" + sep + "\n")
 	for _, l := range lines {
-		fmt.Fprintf(b, "| %d | %s | %s | %s |", l.n, l.event, statName(l.event, l.p), fmtSeconds(l.measured))
+		row := report.Cells(fmt.Sprint(l.n), string(l.event), statName(l.event, l.p), fmtSeconds(l.measured))
 		tol := 0.0
+		var within []report.Cell
 		for _, m := range models {
 			r, ok := l.models[m]
 			if !ok {
-				b.WriteString(" - | - |")
+				row = append(row, report.Cells("-", "-")...)
+				within = append(within, report.Cell{Text: "-"})
 				continue
 			}
 			tol = max(tol, r.Tolerance)
-			fmt.Fprintf(b, " %s | %s |", fmtSeconds(r.ModelValue), fmtError(r))
+			row = append(row, report.Cells(fmtSeconds(r.ModelValue), fmtError(r))...)
+			within = append(within, withinCell(r))
 		}
-		fmt.Fprintf(b, " %s |", fmtTolerance(tol))
-		for _, m := range models {
-			r, ok := l.models[m]
-			if !ok {
-				b.WriteString(" - |")
-				continue
-			}
-			fmt.Fprintf(b, " %s |", fmtWithin(r))
-		}
-		b.WriteString("\n")
+		row = append(row, report.Cell{Text: fmtTolerance(tol)})
+		t.Rows = append(t.Rows, append(row, within...))
 	}
-	b.WriteString("\n")
+	d.Table(t)
 }
 
 // statName names percentile p of ev: t0 is a crash's first-dead and t100

@@ -26,20 +26,25 @@ type agentNode struct{ a *agent.Agent }
 
 var _ clusterNode = agentNode{}
 
-// tuning maps the profile's knobs onto the agent's timers.
-func tuning(p Profile) agent.Tuning {
-	c := p.Config
-	return agent.Tuning{
-		GossipInterval:   c.GossipInterval,
-		GossipNodes:      c.GossipNodes,
-		ProbeInterval:    c.ProbeInterval,
-		ProbeTimeout:     c.ProbeTimeout,
-		SuspicionMult:    c.SuspicionMult,
-		RetransmitMult:   c.RetransmitMult,
-		PushPullInterval: c.PushPullInterval,
-		IndirectChecks:   c.IndirectChecks,
-		GossipToTheDead:  c.GossipToTheDeadTime,
+// tuning maps the profile's knobs onto the agent's timers, every field
+// of agent.Tuning. simulator.Config names memberlist's knobs but has no
+// TCPTimeout (the simulator models no TCP timeouts), so the agents keep
+// the named profile's: memberlist's own, 10 s for lan, 30 s for wan and
+// 1 s for local. The knobs Tuning does not hold (suspicion and awareness
+// multipliers, packet size, reconnect interval) are memberlist's and
+// Serf's defaults in the agent, as in the simulator's presets.
+func tuning(p Profile) (agent.Tuning, error) {
+	t, err := agent.ProfileTuning(p.Name)
+	if err != nil {
+		return agent.Tuning{}, err
 	}
+	c := p.Config
+	t.GossipInterval, t.GossipNodes = c.GossipInterval, c.GossipNodes
+	t.ProbeInterval, t.ProbeTimeout = c.ProbeInterval, c.ProbeTimeout
+	t.SuspicionMult, t.RetransmitMult = c.SuspicionMult, c.RetransmitMult
+	t.PushPullInterval, t.IndirectChecks = c.PushPullInterval, c.IndirectChecks
+	t.GossipToTheDead = c.GossipToTheDeadTime
+	return t, nil
 }
 
 var _ nodeStarter = startAgent
@@ -50,8 +55,12 @@ func startAgent(ctx context.Context, name string, ip netip.Addr, p Profile, log 
 	cfg.BindAddr = ip.String()
 	cfg.BindPort = 0
 	cfg.RPCAddr = ""
+	t, err := tuning(p)
+	if err != nil {
+		return nil, err
+	}
 	cfg.Profile = p.Name
-	cfg.Tuning = tuning(p)
+	cfg.Tuning = t
 	cfg.LogLevel = "warn"
 	cfg.LeaveOnTerminate = false
 	if p.Loss > 0 {

@@ -79,15 +79,20 @@ func NewProfile(name string) (Profile, error) {
 }
 
 // Timeout is how long a run of ev on n nodes may reasonably take under the
-// profile. Dissemination gets max(5 s, 25 gossip intervals); a crash adds
-// three probe intervals and memberlist's maximum suspicion timeout
-// (SuspicionMaxTimeoutMult * SuspicionMult * max(1, log10 n) *
-// ProbeInterval, memberlist util.go suspicionTimeout and suspicion.go).
-// Runs stop as soon as every observer has learned the event, so a generous
-// timeout only costs time when some observer never learns.
+// profile. Dissemination gets max(5 s, 25 gossip intervals), times
+// log10(n)/3 from 1,000 nodes: it takes log n rounds, and a leave first
+// sends Serf's intent out RetransmitMult * ceil(log10(n+1)) times (a
+// simulated leave reaches every one of a million nodes in about 3.4 s; the
+// timeout there is 10 s). A crash adds three probe intervals and memberlist's maximum
+// suspicion timeout (SuspicionMaxTimeoutMult * SuspicionMult * max(1,
+// log10 n) * ProbeInterval, memberlist util.go suspicionTimeout and
+// suspicion.go). Runs stop as soon as every observer has learned the
+// event, so a generous timeout only costs time when some observer never
+// learns.
 func (p Profile) Timeout(ev Event, n int) time.Duration {
 	c := p.Config
 	dissem := max(5*time.Second, 25*c.GossipInterval)
+	dissem = time.Duration(float64(dissem) * max(1, math.Log10(float64(n))/3))
 	if ev != EventFail {
 		return dissem
 	}

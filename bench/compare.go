@@ -33,7 +33,7 @@ type ErrorRow struct {
 	Measure    *float64 // seconds; nil when not reached
 	Error      *float64 // ModelValue - Measure, seconds
 	Relative   *float64 // Error / Measure
-	// Tolerance is the accuracy target of issue 7 in seconds, zero when
+	// Tolerance is the simulator's accuracy target in seconds, zero when
 	// there is none for this percentile; Within tells if it is met.
 	Tolerance float64
 	Within    bool
@@ -81,7 +81,7 @@ func Compare(groups []Group) []ErrorRow {
 	return rows
 }
 
-// tolerance is issue 7's accuracy target: join, leave and user t50 and t95
+// tolerance is the simulator's accuracy target: join, leave and user t50 and t95
 // within max(10%, 0.2 s), t99 within max(15%, 0.2 s); a crash within 1 s,
 // which the issue states for first-dead (t0) and all-dead (t100) and
 // bench applies to the percentiles between them as well. t0 and t100 of

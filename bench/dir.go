@@ -18,6 +18,7 @@ const (
 	SamplesFile = "samples.csv"
 	SummaryFile = "summary.json"
 	ReportFile  = "report.md"
+	HTMLFile    = "report.html"
 )
 
 // Samples returns the path of samples.csv.
@@ -28,6 +29,9 @@ func (d Dir) Summary() string { return filepath.Join(d.Path, SummaryFile) }
 
 // Report returns the path of report.md.
 func (d Dir) Report() string { return filepath.Join(d.Path, ReportFile) }
+
+// HTMLReport returns the path of report.html.
+func (d Dir) HTMLReport() string { return filepath.Join(d.Path, HTMLFile) }
 
 // File returns the path of a file in the directory.
 func (d Dir) File(name string) string { return filepath.Join(d.Path, name) }

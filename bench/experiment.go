@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"runtime/debug"
 	"time"
 )
 
@@ -14,9 +15,12 @@ type Experiment struct {
 	Events   []Event
 	Nodes    []int
 	Runs     int
-	Seed     uint64
-	Profile  Profile
-	Timeout  time.Duration // 0: derived per event from the profile
+	// LargeRuns, when > 0, replaces Runs for cluster sizes of LargeN and
+	// more, where a run takes seconds to minutes.
+	LargeRuns int
+	Seed      uint64
+	Profile   Profile
+	Timeout   time.Duration // 0: derived per event from the profile
 }
 
 // Job is one group of runs of an experiment.
@@ -44,11 +48,21 @@ func (e Experiment) Plan() []Job {
 				if f, ok := b.(EventFilter); ok && !f.Supports(ev) {
 					continue
 				}
-				jobs = append(jobs, Job{b, Spec{Event: ev, N: n, Runs: e.Runs, Seed: e.Seed, Profile: e.Profile, Timeout: e.Timeout}})
+				jobs = append(jobs, Job{b, Spec{Event: ev, N: n, Runs: e.runsFor(n), Seed: e.Seed, Profile: e.Profile, Timeout: e.Timeout}})
 			}
 		}
 	}
 	return jobs
+}
+
+// LargeN is the cluster size from which Experiment.LargeRuns applies.
+const LargeN = 100_000
+
+func (e Experiment) runsFor(n int) int {
+	if e.LargeRuns > 0 && n >= LargeN {
+		return e.LargeRuns
+	}
+	return e.Runs
 }
 
 // Observer receives progress: one call per finished run.
@@ -104,8 +118,11 @@ func (e Experiment) Execute(ctx context.Context, d Dir, res *Results, obs Observ
 
 // measure runs a job and returns how many runs finished and what they
 // cost: wall time, process CPU time and peak RSS. CPU and memory are the
-// whole process's (the harness included) during the job.
+// whole process's (the harness included) during the job. The heap left
+// over from earlier jobs is given back to the system first, so that the
+// peak is this job's (at a million nodes an earlier job may hold GBs).
 func measure(ctx context.Context, j Job, done func(int, []Sample)) (int, Resources, error) {
+	debug.FreeOSMemory()
 	resetPeakRSS()
 	cpu0, t0 := cpuTime(), time.Now()
 	runs := 0

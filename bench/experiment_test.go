@@ -137,3 +137,26 @@ func TestPlanSkipsUnsupportedEvents(t *testing.T) {
 		t.Errorf("plan = %s\nwant %s", g, want)
 	}
 }
+
+func TestPlanRunsLargeSizes(t *testing.T) {
+	tests := []struct {
+		name      string
+		largeRuns int
+		want      string
+	}{
+		{"large runs set", 3, "[8 8 3 3]"},
+		{"large runs unset", 0, "[8 8 8 8]"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			x := Experiment{Backends: []Backend{Sim{}}, Events: []Event{EventJoin}, Nodes: []int{10, LargeN - 1, LargeN, 1_000_000}, Runs: 8, LargeRuns: tt.largeRuns}
+			var got []int
+			for _, j := range x.Plan() {
+				got = append(got, j.Runs())
+			}
+			if g := fmt.Sprint(got); g != tt.want {
+				t.Errorf("runs per size %s, want %s", g, tt.want)
+			}
+		})
+	}
+}

@@ -92,17 +92,16 @@ func observers(ev Event, n int) int {
 }
 
 // curveSamples builds one run of obs samples where observer k (1-based)
-// learns at at(k).
+// learns at at(k): one per observer, or a histogram above MaxObserverRows.
 func curveSamples(backend string, spec Spec, obs int, at func(k int) (time.Duration, bool)) []Sample {
-	out := make([]Sample, obs)
-	timeout := spec.RunTimeout()
+	lats := make([]time.Duration, obs)
 	for k := 1; k <= obs; k++ {
 		t, ok := at(k)
-		out[k-1] = Sample{Backend: backend, N: spec.N, Run: 0, Observer: observerName(k - 1), Event: spec.Event,
-			Latency: t, Learned: ok && t <= timeout, Timeout: timeout}
-		if !out[k-1].Learned {
-			out[k-1].Latency = 0
+		if !ok {
+			t = -1
 		}
+		lats[k-1] = t
 	}
-	return out
+	proto := Sample{Backend: backend, N: spec.N, Run: 0, Event: spec.Event, Timeout: spec.RunTimeout()}
+	return runSamples(proto, lats, observerName)
 }

@@ -10,9 +10,10 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gossiplab/gossiplab/internal/hint"
 	"github.com/gossiplab/gossiplab/lab"
 	"github.com/gossiplab/gossiplab/lab/chaos"
-	"github.com/gossiplab/gossiplab/provision"
+	"github.com/gossiplab/gossiplab/lab/core"
 )
 
 // Attacher is implemented by backends that run on a cluster that exists
@@ -98,8 +99,9 @@ var _ LabProviders = (*lab.Registry)(nil)
 type Lab struct {
 	providers LabProviders
 	log       *slog.Logger
-	// connect makes the shell that reaches the nodes (SSH); tests fake it.
-	connect func(l *lab.Lab, p lab.Provider) (chaos.Shell, func() error, error)
+	// connect makes the shell that reaches the nodes (the session's SSH
+	// connections); tests fake it.
+	connect func(l *core.Lab) chaos.Shell
 	// poll is how often journals and views are read (0: chaos's default).
 	poll time.Duration
 	// restoreTimeout bounds restoring a node after an interrupted run.
@@ -122,15 +124,7 @@ type attached struct {
 
 // NewLab returns the lab backend; providers is main's registry.
 func NewLab(providers LabProviders, log *slog.Logger) *Lab {
-	return &Lab{providers: providers, log: log, connect: sshShell, restoreTimeout: time.Minute}
-}
-
-func sshShell(l *lab.Lab, p lab.Provider) (chaos.Shell, func() error, error) {
-	sh, err := chaos.NewSSHShell(l, p)
-	if err != nil {
-		return nil, nil, err
-	}
-	return sh, sh.Close, nil
+	return &Lab{providers: providers, log: log, connect: func(l *core.Lab) chaos.Shell { return l.Shell() }, restoreTimeout: time.Minute}
 }
 
 // Name is "lab".
@@ -139,47 +133,27 @@ func (b *Lab) Name() string { return BackendLab }
 // Attach opens the lab in dir, takes its lock (so that no lab command
 // changes it during the runs) and connects to its nodes.
 func (b *Lab) Attach(ctx context.Context, dir string) (*Attachment, error) {
-	l, err := lab.Open(dir, "--lab-dir")
-	if err != nil {
-		return nil, err
-	}
 	if b.providers == nil {
-		return nil, errors.New("this bench binary knows no lab provider\nhint: use cmd/bench, which registers netns and vagrant")
+		return nil, hint.Errorf("use cmd/bench, which registers netns and vagrant", "this bench binary knows no lab provider")
 	}
-	prov, err := b.providers.Get(l.Spec.Provider)
-	if err != nil {
-		return nil, fmt.Errorf("lab %s uses provider %q, which this bench binary lacks: %w", l.Spec.Name, l.Spec.Provider, err)
+	l, err := core.Open(ctx, dir, core.Options{Providers: b.providers, Logger: b.log, Lock: "bench converge --backend lab", Binary: "bench"})
+	if errors.Is(err, lab.ErrNoLab) {
+		err = hint.Wrap(err, "run lab up --nodes N there to make one, or pass --lab-dir")
 	}
-	lock, err := lab.AcquireLock(l.Paths, "bench converge --backend lab")
 	if err != nil {
 		return nil, err
 	}
-	if err := checkRunning(ctx, l, prov); err != nil {
-		lock.Release()
-		return nil, err
+	flavour, err := l.Flavour()
+	if err == nil {
+		err = errors.Join(l.StateWarning(), l.RequireRunning(ctx))
 	}
-	st, _, err := lab.LoadState(l.Paths)
 	if err != nil {
-		lock.Release()
-		return nil, err
+		return nil, errors.Join(err, l.Close())
 	}
-	flavour, err := provision.ParseFlavour(st.AgentFlavour())
-	if err != nil {
-		lock.Release()
-		return nil, err
-	}
-	sh, closeShell, err := b.connect(l, prov)
-	if err != nil {
-		lock.Release()
-		return nil, err
-	}
-	a := b.attach(l, prov, sh)
+	a := b.attach(l.Lab, l.Provider, b.connect(l))
 	a.engine.Agent = chaos.AgentFor(flavour)
 	a.info.Agent = string(flavour)
-	if flavour == provision.FlavourSerf {
-		// Provisioning passes Serf no -profile: it runs its default, lan.
-		a.info.AgentProfile = "lan"
-	}
+	a.info.AgentProfile = flavour.Profile(a.info.AgentProfile)
 	detached := false
 	return &Attachment{Nodes: len(l.Nodes), Profile: a.info.AgentProfile, Info: a.info, Detach: func() error {
 		if detached {
@@ -187,28 +161,8 @@ func (b *Lab) Attach(ctx context.Context, dir string) (*Attachment, error) {
 		}
 		detached = true
 		b.att = nil
-		defer lock.Release()
-		return closeShell()
+		return l.Close()
 	}}, nil
-}
-
-// checkRunning refuses a lab some of whose nodes are not running: N is
-// the lab's node count, and every run may pick any node.
-func checkRunning(ctx context.Context, l *lab.Lab, m chaos.Machines) error {
-	st, err := m.Status(ctx, l)
-	if err != nil {
-		return fmt.Errorf("read the nodes' status of lab %s: %w", l.Spec.Name, err)
-	}
-	var down []string
-	for _, s := range st {
-		if s.State != lab.StateRunning {
-			down = append(down, s.Node)
-		}
-	}
-	if len(down) > 0 {
-		return fmt.Errorf("lab %s: %s not running\nhint: boot them first (lab up, or lab chaos up %s)", l.Spec.Name, lab.Summarize(down), strings.Join(down, ","))
-	}
-	return nil
 }
 
 // attach sets the lab the runs use.

@@ -17,8 +17,11 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/gossiplab/gossiplab/agent/rpc"
+	"github.com/gossiplab/gossiplab/internal/hint"
 	"github.com/gossiplab/gossiplab/lab"
 	"github.com/gossiplab/gossiplab/lab/chaos"
+	"github.com/gossiplab/gossiplab/lab/core"
 	"github.com/gossiplab/gossiplab/provision"
 )
 
@@ -82,7 +85,7 @@ func (f *fakeLab) notice(typ, subject string) {
 		}
 		j := f.journals[o]
 		at := f.clock.Add(f.skew + time.Duration(n.Index)*time.Second)
-		f.journals[o] = append(j, chaos.Entry{Seq: uint64(len(j) + 1), UnixNano: at.UnixNano(), Type: typ, Node: subject})
+		f.journals[o] = append(j, chaos.Entry{Entry: rpc.Entry{Seq: uint64(len(j) + 1), UnixNano: at.UnixNano(), Type: typ, Node: subject}})
 	}
 }
 
@@ -449,9 +452,7 @@ func TestLabAttach(t *testing.T) {
 	if err := os.WriteFile(f.l.Paths.LabFile(), src, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	connect := func(*lab.Lab, lab.Provider) (chaos.Shell, func() error, error) {
-		return f, func() error { return nil }, nil
-	}
+	connect := func(*core.Lab) chaos.Shell { return f }
 	tests := []struct {
 		name   string
 		dir    string
@@ -471,7 +472,7 @@ func TestLabAttach(t *testing.T) {
 			b.connect = connect
 			att, err := b.Attach(context.Background(), tt.dir)
 			if tt.want != "" {
-				if err == nil || !strings.Contains(err.Error(), tt.want) {
+				if err == nil || !strings.Contains(hint.Text(err), tt.want) {
 					t.Fatalf("err = %v, want it to contain %q", err, tt.want)
 				}
 				// A refused lab is not left locked.

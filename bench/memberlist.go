@@ -10,6 +10,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/gossiplab/gossiplab/internal/hint"
 )
 
 // clusterNode is what the memberlist backend needs of one in-process agent.
@@ -72,13 +74,13 @@ func (*Memberlist) Supports(Event) bool { return true }
 // waits until every agent sees exactly N alive members again.
 func (m *Memberlist) Run(ctx context.Context, spec Spec, done func(int, []Sample)) error {
 	if spec.N > MaxMemberlistNodes {
-		return fmt.Errorf("memberlist backend: %d nodes is more than %d in one process\nhint: use --backend sim for larger clusters", spec.N, MaxMemberlistNodes)
+		return hint.Errorf("use --backend sim for larger clusters", "memberlist backend: %d nodes is more than %d in one process", spec.N, MaxMemberlistNodes)
 	}
 	// Every agent of this call lives at most as long as ctx: cancelling it
 	// shuts down whatever a failed run left behind.
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	c := m.newCluster(ctx, spec)
+	c := m.newCluster(spec)
 	defer c.shutdown()
 	if err := c.boot(ctx); err != nil {
 		return err
@@ -98,18 +100,19 @@ func (m *Memberlist) Run(ctx context.Context, spec Spec, done func(int, []Sample
 	return nil
 }
 
-// newCluster returns an empty cluster whose agents live at most as long
-// as ctx.
-func (m *Memberlist) newCluster(ctx context.Context, spec Spec) *cluster {
+// newCluster returns an empty cluster.
+func (m *Memberlist) newCluster(spec Spec) *cluster {
 	rng := rand.New(rand.NewPCG(spec.Seed, uint64(spec.N)<<8|uint64(slices.Index(Events, spec.Event))))
-	c := &cluster{m: m, spec: spec, rng: rng, life: ctx}
-	return c
+	return &cluster{m: m, spec: spec, rng: rng}
 }
 
-// cluster is one in-process cluster serving the runs of one spec.
+// cluster is one in-process cluster serving the runs of one spec. Its
+// agents live as long as the context they were started with (Run's,
+// which Run cancels when it returns) or until shut down: boot and run
+// take that context as life, and restoring the cluster after a run
+// starts agents on it, not on the run's shorter timeouts.
 type cluster struct {
-	m    *Memberlist
-	life context.Context // the agents' lifetime: they shut down when it ends
+	m *Memberlist
 	// closing silences the agents' logs when the cluster shuts down, so
 	// that agents complaining about agents already gone do not drown the
 	// output (see quietNode for single agents).
@@ -127,12 +130,12 @@ func (c *cluster) addr() netip.Addr {
 	return netip.AddrFrom4([4]byte{127, 0, c.m.Subnet, byte(1 + i%254)})
 }
 
-// startNode starts an agent that lives until shut down or until the
-// cluster's lifetime ends, whatever ctx of the caller.
-func (c *cluster) startNode(name string) (clusterNode, error) {
+// startNode starts an agent that lives until shut down or until life
+// ends.
+func (c *cluster) startNode(life context.Context, name string) (clusterNode, error) {
 	quiet := new(atomic.Bool)
 	log := slog.New(&gateHandler{h: c.m.Log.Handler(), closed: []*atomic.Bool{&c.closing, quiet}}).With("agent", name)
-	n, err := c.m.start(c.life, name, c.addr(), c.spec.Profile, log)
+	n, err := c.m.start(life, name, c.addr(), c.spec.Profile, log)
 	if err != nil {
 		return nil, fmt.Errorf("start agent %s: %w", name, err)
 	}
@@ -140,7 +143,7 @@ func (c *cluster) startNode(name string) (clusterNode, error) {
 }
 
 // boot starts the N agents at sorted random offsets over the spread, each
-// joining a random earlier one.
+// joining a random earlier one; they live as long as ctx.
 func (c *cluster) boot(ctx context.Context) error {
 	spread := max(c.m.StartSpread, time.Second)
 	offsets := make([]time.Duration, c.spec.N)
@@ -153,7 +156,7 @@ func (c *cluster) boot(ctx context.Context) error {
 		if err := sleep(ctx, time.Until(t0.Add(off))); err != nil {
 			return err
 		}
-		n, err := c.startNode(fmt.Sprintf("node-%d", i))
+		n, err := c.startNode(ctx, fmt.Sprintf("node-%d", i))
 		if err != nil {
 			return err
 		}
@@ -190,7 +193,8 @@ func (c *cluster) converged(ctx context.Context) error {
 			break
 		}
 		if time.Since(start) > limit {
-			return fmt.Errorf("cluster of %d did not converge within %v before the injection (%d members still see a different number of alive members)\nhint: the machine may be overloaded; try fewer nodes", c.spec.N, limit, len(behind))
+			return hint.Errorf("the machine may be overloaded; try fewer nodes",
+				"cluster of %d did not converge within %v before the injection (%d members still see a different number of alive members)", c.spec.N, limit, len(behind))
 		}
 		if time.Since(nudged) > 3*time.Second {
 			nudged = time.Now()
@@ -215,143 +219,6 @@ func (c *cluster) poll() time.Duration {
 		return c.m.Poll
 	}
 	return 50 * time.Millisecond
-}
-
-// run injects the event once and waits for every observer.
-func (c *cluster) run(ctx context.Context, run int) ([]Sample, error) {
-	ev := c.spec.Event
-	var (
-		subject   string
-		observers []clusterNode
-		inject    func() error
-		after     func(ctx context.Context) error
-	)
-	switch ev {
-	case EventJoin:
-		subject = fmt.Sprintf("join-%d", run)
-		observers = slices.Clone(c.nodes)
-		var joiner clusterNode
-		inject = func() error {
-			var err error
-			if joiner, err = c.startNode(subject); err != nil {
-				return err
-			}
-			return joiner.Join(ctx, []string{c.nodes[c.rng.IntN(len(c.nodes))].Addr()})
-		}
-		after = func(ctx context.Context) error {
-			if joiner == nil {
-				return nil
-			}
-			if err := joiner.Leave(ctx); err != nil {
-				// The run is measured; the joiner only has to go. With 300
-				// agents in one process on 2 cores, memberlist's Leave
-				// (which waits until its dead message was sent
-				// RetransmitMult x log10(N) times) took 5.6 to over 9.4 s
-				// and outlasted the restore timeout. The others then see
-				// the joiner fail instead, and the next run's warm-up waits
-				// until none holds it alive.
-				c.m.Log.Warn("the joined node did not leave gracefully; stopping it", "node", subject, "err", err)
-			}
-			return c.stop(joiner)
-		}
-	case EventLeave, EventFail:
-		i := c.rng.IntN(len(c.nodes))
-		victim := c.nodes[i]
-		subject = victim.Name()
-		observers = slices.Delete(slices.Clone(c.nodes), i, i+1)
-		inject = func() error {
-			if ev == EventLeave {
-				return victim.Leave(ctx)
-			}
-			return victim.Shutdown()
-		}
-		after = func(ctx context.Context) error {
-			if err := c.stop(victim); err != nil {
-				c.m.Log.Debug("shut down", "node", subject, "err", err)
-			}
-			repl, err := c.startNode(fmt.Sprintf("spare-%d", run))
-			if err != nil {
-				return err
-			}
-			c.nodes[i] = repl
-			return repl.Join(ctx, []string{observers[c.rng.IntN(len(observers))].Addr()})
-		}
-	case EventUser:
-		i := c.rng.IntN(len(c.nodes))
-		origin := c.nodes[i]
-		subject = fmt.Sprintf("bench-%d", run)
-		observers = slices.Delete(slices.Clone(c.nodes), i, i+1)
-		inject = func() error { return origin.UserEvent(subject) }
-		after = func(context.Context) error { return nil }
-	default:
-		return nil, fmt.Errorf("unknown event %q", ev)
-	}
-
-	cursors := make([]uint64, len(observers))
-	for i, o := range observers {
-		cursors[i] = o.Cursor()
-	}
-	t0 := time.Now()
-	if err := inject(); err != nil {
-		return nil, fmt.Errorf("inject %s: %w", ev, err)
-	}
-	timeout := c.spec.RunTimeout()
-	learned, err := c.await(ctx, observers, cursors, ev, subject, t0, timeout)
-	if err != nil {
-		return nil, err
-	}
-	missing := 0
-	out := make([]Sample, len(observers))
-	for i, o := range observers {
-		s := Sample{Backend: BackendMemberlist, N: c.spec.N, Run: run, Observer: o.Name(), Event: ev, Timeout: timeout}
-		if lat := learned[i].Sub(t0); !learned[i].IsZero() && lat <= timeout {
-			s.Latency, s.Learned = max(lat, 0), true
-		} else {
-			missing++
-		}
-		out[i] = s
-	}
-	if missing > 0 {
-		c.m.Log.Warn("observers did not learn the event within the timeout", "event", ev, "n", c.spec.N, "run", run, "missing", missing, "timeout", timeout)
-	}
-	actx, cancel := context.WithTimeout(ctx, 10*time.Second)
-	defer cancel()
-	if err := after(actx); err != nil {
-		return out, fmt.Errorf("restore the cluster after %s: %w", ev, err)
-	}
-	return out, nil
-}
-
-// await waits until every observer's journal (after its cursor) records
-// ev about subject, or until timeout has passed since t0, and returns the
-// journal timestamps (zero: not learned). It does not poll: one goroutine
-// per observer sleeps until that journal is appended to, so a waiting
-// harness costs the cluster nothing. The latency is the journal's
-// timestamp minus t0, both monotonic readings of this process.
-func (c *cluster) await(ctx context.Context, observers []clusterNode, cursors []uint64, ev Event, subject string, t0 time.Time, timeout time.Duration) ([]time.Time, error) {
-	wctx, cancel := context.WithDeadline(ctx, t0.Add(timeout))
-	defer cancel()
-	learned := make([]time.Time, len(observers))
-	var wg sync.WaitGroup
-	for i, o := range observers {
-		wake, stop := o.Notify()
-		wg.Go(func() {
-			defer stop()
-			for {
-				if at, ok := o.Learned(cursors[i], ev, subject); ok {
-					learned[i] = at
-					return
-				}
-				select {
-				case <-wake:
-				case <-wctx.Done():
-					return
-				}
-			}
-		})
-	}
-	wg.Wait()
-	return learned, ctx.Err()
 }
 
 // shutdown stops every agent, in parallel.

@@ -44,7 +44,7 @@ func BenchmarkHarnessOverhead(b *testing.B) {
 	spec := Spec{Event: EventUser, N: 52, Runs: 1, Seed: 1, Profile: p, Timeout: window}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	c := m.newCluster(ctx, spec)
+	c := m.newCluster(spec)
 	defer c.shutdown()
 	if err := c.boot(ctx); err != nil {
 		b.Fatal(err)

@@ -1,7 +1,6 @@
 package bench
 
 import (
-	"bytes"
 	"fmt"
 	"image/color"
 	"math"
@@ -12,16 +11,8 @@ import (
 	"gonum.org/v1/plot/plotutil"
 	"gonum.org/v1/plot/vg"
 
-	"github.com/gossiplab/gossiplab/internal/atomicfile"
+	"github.com/gossiplab/gossiplab/plots"
 )
-
-// Plot size and image formats written for every figure.
-const (
-	plotWidth  = 7 * vg.Inch
-	plotHeight = 4.5 * vg.Inch
-)
-
-var plotFormats = []string{"png", "svg"}
 
 // Figure is a plot written to the results directory as <Base>.png and
 // <Base>.svg.
@@ -31,31 +22,28 @@ type Figure struct {
 	Base    string
 	Title   string
 	Caption string
+	// SVG is the figure's <svg> element, for report.html.
+	SVG []byte
 }
 
-// savePlot writes p as every format in plotFormats.
-func savePlot(d Dir, base string, p *plot.Plot) error {
-	for _, f := range plotFormats {
-		wt, err := p.WriterTo(plotWidth, plotHeight, f)
-		if err != nil {
-			return fmt.Errorf("render %s.%s: %w", base, f, err)
-		}
-		var buf bytes.Buffer
-		if _, err := wt.WriteTo(&buf); err != nil {
-			return fmt.Errorf("render %s.%s: %w", base, f, err)
-		}
-		if err := atomicfile.WriteFile(d.File(base+"."+f), buf.Bytes(), 0o644); err != nil {
-			return err
-		}
+// savePlot writes p as <base>.png and <base>.svg into d and returns its
+// inline SVG.
+func savePlot(d Dir, base string, p *plot.Plot) ([]byte, error) {
+	im, err := plots.Draw(plots.Figure{Plot: p})
+	if err != nil {
+		return nil, fmt.Errorf("plot %s: %w", base, err)
 	}
-	return nil
+	if err := im.Write(d.Path, base); err != nil {
+		return nil, err
+	}
+	return im.InlineSVG(), nil
 }
 
 // style assigns each backend a stable colour and dash pattern.
 type style struct{ backends []string }
 
 func (s style) color(backend string) color.Color {
-	return plotutil.Color(slices.Index(s.backends, backend))
+	return plots.Color(slices.Index(s.backends, backend))
 }
 
 func (s style) dashes(backend string) []vg.Length {
@@ -78,25 +66,14 @@ func (s style) line(backend string, xys plotter.XYs) (*plotter.Line, error) {
 }
 
 func (s style) band(backend string) color.Color {
-	r, g, b, _ := s.color(backend).RGBA()
-	return color.NRGBA{R: uint8(r >> 8), G: uint8(g >> 8), B: uint8(b >> 8), A: 60}
-}
-
-func newPlot(title, x, y string) *plot.Plot {
-	p := plot.New()
-	p.Title.Text = title
-	p.X.Label.Text = x
-	p.Y.Label.Text = y
-	p.Legend.Top = true
-	p.Add(plotter.NewGrid())
-	return p
+	return plots.Translucent(s.color(backend), 60)
 }
 
 // curvePlot draws the % of observers informed against time: per backend
 // the median over runs and a p5-p95 band.
 func curvePlot(groups []group, st style) (*plot.Plot, error) {
 	k := groups[0].Key
-	p := newPlot(fmt.Sprintf("Convergence: %s, N=%d", k.Event, k.N), "time since injection (s)", "% of observers informed")
+	p := plots.New(fmt.Sprintf("Convergence: %s, N=%d", k.Event, k.N), "time since injection (s)", "observers informed (%)")
 	tmax := 0.0
 	for _, g := range groups {
 		for _, r := range g.runs {
@@ -150,7 +127,7 @@ func curvePlot(groups []group, st style) (*plot.Plot, error) {
 	}
 	p.Y.Min, p.Y.Max = 0, 100
 	p.X.Min = 0
-	p.Legend.Top = false // the curves end at the top right
+	p.X.Tick.Marker = plots.Ticks{}
 	return p, nil
 }
 
@@ -164,21 +141,13 @@ func reversed(xys plotter.XYs) plotter.XYs {
 // pooled; observers that never learned keep the curve below 1.
 func cdfPlot(groups []group, st style) (*plot.Plot, error) {
 	k := groups[0].Key
-	p := newPlot(fmt.Sprintf("Per-observer latency CDF: %s, N=%d", k.Event, k.N), "latency (s)", "fraction of observers")
+	p := plots.New(fmt.Sprintf("Per-observer latency CDF: %s, N=%d", k.Event, k.N), "latency (s)", "fraction of observers")
 	for _, g := range groups {
 		var all []float64
 		for _, r := range g.runs {
 			all = append(all, runLatencies(r)...)
 		}
-		slices.Sort(all)
-		xys := plotter.XYs{{X: 0, Y: 0}}
-		for i, v := range all {
-			if math.IsInf(v, 1) {
-				break
-			}
-			xys = append(xys, plotter.XY{X: v, Y: xys[len(xys)-1].Y}, plotter.XY{X: v, Y: float64(i+1) / float64(len(all))})
-		}
-		line, err := st.line(g.Backend, xys)
+		line, err := st.line(g.Backend, plots.ECDF(all, len(all)))
 		if err != nil {
 			return nil, err
 		}
@@ -187,7 +156,7 @@ func cdfPlot(groups []group, st style) (*plot.Plot, error) {
 	}
 	p.Y.Min, p.Y.Max = 0, 1
 	p.X.Min = 0
-	p.Legend.Top = false
+	p.X.Tick.Marker = plots.Ticks{}
 	return p, nil
 }
 
@@ -200,7 +169,7 @@ type errorBars struct {
 // convergePlot draws time to converge (t100, and t99 for reference)
 // against N on a log axis, per backend with bootstrap intervals.
 func convergePlot(ev Event, sums []Group, st style) (*plot.Plot, error) {
-	p := newPlot(fmt.Sprintf("Time to converge against N: %s", ev), "cluster size N (log scale)", "t100 (s), median over runs")
+	p := plots.New(fmt.Sprintf("Time to converge against N: %s", ev), "cluster size N (nodes, log scale)", "t100, median over runs (s)")
 	p.X.Scale = plot.LogScale{}
 	var ticks plot.ConstantTicks
 	ymax := 0.0
@@ -252,7 +221,7 @@ func convergePlot(ev Event, sums []Group, st style) (*plot.Plot, error) {
 		p.Legend.Add(b, line, scatter)
 	}
 	p.Y.Min = 0
-	p.Y.Max = 1.25 * ymax // room for the legend
+	p.Y.Max = 1.05 * ymax
 	if ymax == 0 {
 		p.Y.Max = 1 // no backend reached t100: an empty plot, not a panic
 	}
@@ -273,7 +242,7 @@ func convergePlot(ev Event, sums []Group, st style) (*plot.Plot, error) {
 // errorPlot draws each model's error (model - measured, seconds) per
 // percentile, one line per model and N.
 func errorPlot(ev Event, rows []ErrorRow, st style) (*plot.Plot, error) {
-	p := newPlot(fmt.Sprintf("Model error against measurement: %s", ev), "percentile", "model - measured (s)")
+	p := plots.New(fmt.Sprintf("Model error against measurement: %s", ev), "percentile of observers", "model - measured (s)")
 	labels := make([]string, len(Percentiles))
 	for i, pc := range Percentiles {
 		labels[i] = fmt.Sprintf("t%g", pc)
@@ -316,12 +285,11 @@ func errorPlot(ev Event, rows []ErrorRow, st style) (*plot.Plot, error) {
 	zero.Color = color.Gray{Y: 80}
 	p.Add(zero)
 	// A function has no data range: put 0 on the axis (errors of one sign
-	// left it off), with room above for the legend: about a twentieth of
-	// the plot's height per entry, so that no line runs under it.
+	// left it off), with a little room on both sides.
 	lo, hi := math.Min(p.Y.Min, 0), math.Max(p.Y.Max, 0)
 	if hi > lo {
-		f := min(0.7, 0.05*float64(len(order))+0.05)
-		p.Y.Min, p.Y.Max = lo, hi+f/(1-f)*(hi-lo)
+		pad := 0.05 * (hi - lo)
+		p.Y.Min, p.Y.Max = lo-pad, hi+pad
 	}
 	return p, nil
 }

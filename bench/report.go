@@ -1,96 +1,128 @@
 package bench
 
 import (
-	"bytes"
 	"fmt"
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/gossiplab/gossiplab/internal/report"
 )
 
 // RenderReport returns report.md: the summary tables, the models' error
 // tables exactly as computed, the figures and the environment.
 func RenderReport(sum Summary, rows []ErrorRow, figs []Figure) []byte {
-	var b bytes.Buffer
-	fmt.Fprintf(&b, "# Convergence report: %s\n\n", sum.Name)
+	return report.Markdown(reportDoc(sum, rows, figs))
+}
+
+// RenderHTML returns report.html: report.md's tables and figures as one
+// self-contained page, the figures inline as SVG.
+func RenderHTML(sum Summary, rows []ErrorRow, figs []Figure) ([]byte, error) {
+	return report.HTML(reportDoc(sum, rows, figs))
+}
+
+// reportDoc is the report of a results directory.
+func reportDoc(sum Summary, rows []ErrorRow, figs []Figure) report.Doc {
+	d := report.Doc{Title: "Convergence report: " + sum.Name}
 	if sum.Incomplete {
-		b.WriteString("> **Incomplete run**: it was interrupted or a backend failed; the tables hold only the runs that finished.\n\n")
+		d.Note(report.B("Incomplete run"), report.T(": it was interrupted or a backend failed; the tables hold only the runs that finished."))
 	}
 	env := sum.Environment
 	if len(env.Args) == 0 && env.Commit == "" && env.GoVersion == "" {
-		b.WriteString("Made by an unknown command on an unknown machine: rebuilt from samples.csv alone (there was no summary.json).\n\n")
+		d.Para(report.T("Made by an unknown command on an unknown machine: rebuilt from samples.csv alone (there was no summary.json)."))
 	} else {
-		fmt.Fprintf(&b, "Made by `%s` at commit `%s` on %s (%s, %d CPUs, %s/%s, %s), seed %d.\n\n",
-			orDash(strings.Join(env.Args, " ")), orDash(env.Commit), orDash(env.Hostname), orDash(env.CPU), env.CPUs, env.OS, env.Arch, env.GoVersion, env.Seed)
+		d.Para(report.T("Made by "), report.C(orDash(strings.Join(env.Args, " "))), report.T(" at commit "), report.C(orDash(env.Commit)),
+			report.T(fmt.Sprintf(" on %s (%s, %d CPUs, %s/%s, %s), seed %d.", orDash(env.Hostname), orDash(env.CPU), env.CPUs, env.OS, env.Arch, env.GoVersion, env.Seed)))
 	}
 	if !env.Started.IsZero() {
-		fmt.Fprintf(&b, "Started %s, finished %s.\n\n", env.Started.UTC().Format(time.RFC3339), env.Finished.UTC().Format(time.RFC3339))
+		d.Para(report.T(fmt.Sprintf("Started %s, finished %s.", env.Started.UTC().Format(time.RFC3339), env.Finished.UTC().Format(time.RFC3339))))
 	}
-	b.WriteString("tP is the median over runs of the time by which P% of the observers had learned the event, " +
+	d.Para(report.T("tP is the median over runs of the time by which P% of the observers had learned the event, " +
 		"in seconds, with its bootstrap 95% interval; \"not reached\" means fewer than P% learned it within the timeout in most runs. " +
 		"t0 is the median over runs of the first observer's latency (for a crash, first-dead; t100 is all-dead). " +
-		"Coverage is the share of observer samples that learned the event at all.\n\n")
+		"Coverage is the share of observer samples that learned the event at all."))
 
 	for _, ev := range Events {
-		var gs []Group
-		for _, g := range sum.Groups {
-			if g.Event == ev {
-				gs = append(gs, g)
-			}
-		}
-		if len(gs) == 0 {
+		t := groupTable(sum.Groups, ev)
+		if len(t.Rows) == 0 {
 			continue
 		}
-		fmt.Fprintf(&b, "## Event: %s\n\n", ev)
-		b.WriteString("| backend | N | runs | t0 (s) | t50 (s) | t95 (s) | t99 (s) | t100 (s) | coverage | wall (s) | CPU (s) | peak RSS (MiB) |\n")
-		b.WriteString("|---|---:|---:|---|---|---|---|---|---:|---:|---:|---:|\n")
-		for _, g := range gs {
-			fmt.Fprintf(&b, "| %s | %d | %d | %s | %s | %s | %s | %s | %.1f%% | %s |\n", g.Backend, g.N, g.Runs,
-				fmtEstimate(g.T0), fmtEstimate(g.T50), fmtEstimate(g.T95), fmtEstimate(g.T99), fmtEstimate(g.T100), 100*g.Coverage, fmtResources(g.Resources))
-		}
-		b.WriteString("\n")
-		writeFigures(&b, figs, func(f Figure) bool { return f.Event == ev && f.Kind != "error" })
+		d.Heading(2, fmt.Sprintf("Event: %s", ev))
+		d.Table(t)
+		addFigures(&d, figs, func(f Figure) bool { return f.Event == ev && f.Kind != "error" })
 	}
 
-	writeAccuracy(&b, rows)
+	addAccuracy(&d, rows)
 	models := modelsIn(rows)
 	for _, m := range []string{BackendSim, BackendSerfFormula} {
-		fmt.Fprintf(&b, "## %s against measurement\n\n", modelTitle(m))
+		d.Heading(2, fmt.Sprintf("%s against measurement", modelTitle(m)))
 		if !slices.Contains(models, m) {
-			fmt.Fprintf(&b, "Not computed: this run has no %s backend together with a measured backend (%s) for the same event and N.\n\n",
-				m, strings.Join(measuredBackends, " or "))
+			d.Para(report.T(fmt.Sprintf("Not computed: this run has no %s backend together with a measured backend (%s) for the same event and N.",
+				m, strings.Join(measuredBackends, " or "))))
 			continue
 		}
-		b.WriteString("Printed as computed, good or bad. Target (issue 7): join, leave and user t50/t95 within max(10%, 0.2 s), t99 within max(15%, 0.2 s); fail within 1 s (first-dead t0 to all-dead t100). " +
-			"t0 and t100 of join, leave and user have no target: printed, not judged.\n\n")
-		b.WriteString("| event | N | percentile | model (s) | measured (s) | error (s) | error (%) | target (s) | within |\n")
-		b.WriteString("|---|---:|---|---:|---:|---:|---:|---:|---|\n")
-		for _, r := range rows {
-			if r.Model != m {
-				continue
-			}
-			fmt.Fprintf(&b, "| %s | %d | t%g | %s | %s | %s | %s | %s | %s |\n", r.Event, r.N, r.Percentile,
-				fmtSeconds(r.ModelValue), fmtSeconds(r.Measure)+" ("+r.Measured+")", fmtSigned(r.Error), fmtPercent(r.Relative),
-				fmtTolerance(r.Tolerance), fmtWithin(r))
-		}
-		b.WriteString("\n")
+		d.Para(report.T("Printed as computed, good or bad. The simulator's accuracy target: join, leave and user t50/t95 within max(10%, 0.2 s) of the measurement, t99 within max(15%, 0.2 s); a crash's first-dead t0 to all-dead t100 within 1 s. " +
+			"t0 and t100 of join, leave and user have no target: printed, not judged."))
+		d.Table(errorTable(rows, m))
 	}
 	if slices.ContainsFunc(figs, func(f Figure) bool { return f.Kind == "error" }) {
-		b.WriteString("## Model error plots\n\n")
-		writeFigures(&b, figs, func(f Figure) bool { return f.Kind == "error" })
+		d.Heading(2, "Model error plots")
+		addFigures(&d, figs, func(f Figure) bool { return f.Kind == "error" })
 	}
 
-	b.WriteString("## Files\n\n")
-	b.WriteString("- `samples.csv`: one line per backend, N, run, observer and event; `latency_s` is empty when the observer had not learned the event within `timeout_s`.\n")
-	b.WriteString("- `summary.json`: the numbers of this report and the environment.\n")
-	b.WriteString("- `bench report DIR` rebuilds summary.json, the plots and this report from samples.csv.\n")
-	return b.Bytes()
+	d.Heading(2, "Files")
+	d.List(
+		[]report.Span{report.C("samples.csv"), report.T(": one line per backend, N, run, observer and event; "), report.C("latency_s"),
+			report.T(" is empty when the observer had not learned the event within "), report.C("timeout_s"),
+			report.T(". Runs of more than 10,000 observers are histograms: lines without an observer, each standing for "), report.C("count"), report.T(" observers (1 ms bins).")},
+		[]report.Span{report.C("summary.json"), report.T(": the numbers of this report and the environment.")},
+		[]report.Span{report.C("bench report DIR"), report.T(" rebuilds summary.json, the plots and this report from samples.csv.")},
+	)
+	return d
 }
 
-func writeFigures(b *bytes.Buffer, figs []Figure, keep func(Figure) bool) {
+// groupTable is the summary table of one event: a row per backend and N.
+func groupTable(groups []Group, ev Event) report.Table {
+	R, L := report.Right, report.Left
+	t := report.Table{
+		Head:  []string{"backend", "N", "runs", "t0 (s)", "t50 (s)", "t95 (s)", "t99 (s)", "t100 (s)", "coverage", "wall (s)", "CPU (s)", "peak RSS (MiB)"},
+		Align: []report.Align{L, R, R, L, L, L, L, L, R, R, R, R},
+	}
+	for _, g := range groups {
+		if g.Event != ev {
+			continue
+		}
+		row := report.Cells(g.Backend, fmt.Sprint(g.N), fmt.Sprint(g.Runs),
+			fmtEstimate(g.T0), fmtEstimate(g.T50), fmtEstimate(g.T95), fmtEstimate(g.T99), fmtEstimate(g.T100), fmt.Sprintf("%.1f%%", 100*g.Coverage))
+		t.Rows = append(t.Rows, append(row, report.Cells(fmtResources(g.Resources)...)...))
+	}
+	return t
+}
+
+// errorTable is one model's error against the measurement, a row per
+// event, N and percentile.
+func errorTable(rows []ErrorRow, m string) report.Table {
+	R, L := report.Right, report.Left
+	t := report.Table{
+		Head:  []string{"event", "N", "percentile", "model (s)", "measured (s)", "error (s)", "error (%)", "target (s)", "within"},
+		Align: []report.Align{L, R, L, R, R, R, R, R, L},
+	}
+	for _, r := range rows {
+		if r.Model != m {
+			continue
+		}
+		row := report.Cells(string(r.Event), fmt.Sprint(r.N), fmt.Sprintf("t%g", r.Percentile),
+			fmtSeconds(r.ModelValue), fmtSeconds(r.Measure)+" ("+r.Measured+")", fmtSigned(r.Error), fmtPercent(r.Relative),
+			fmtTolerance(r.Tolerance))
+		t.Rows = append(t.Rows, append(row, withinCell(r)))
+	}
+	return t
+}
+
+func addFigures(d *report.Doc, figs []Figure, keep func(Figure) bool) {
 	for _, f := range figs {
 		if keep(f) {
-			fmt.Fprintf(b, "![%s](%s.png)\n\n*%s* ([SVG](%s.svg))\n\n", f.Title, f.Base, f.Caption, f.Base)
+			d.Figure(report.Figure{Base: f.Base, Title: f.Title, Caption: f.Caption, SVG: f.SVG})
 		}
 	}
 }
@@ -140,14 +172,15 @@ func fmtTolerance(t float64) string {
 	return fmt.Sprintf("%.2f", t)
 }
 
-func fmtWithin(r ErrorRow) string {
+// withinCell says whether a model met its target; a miss stands out.
+func withinCell(r ErrorRow) report.Cell {
 	switch {
 	case r.Error == nil || r.Tolerance == 0:
-		return "-"
+		return report.Cell{Text: "-"}
 	case r.Within:
-		return "yes"
+		return report.Cell{Text: "yes"}
 	}
-	return "**no**"
+	return report.Cell{Text: "no", Strong: true}
 }
 
 func fmtEstimate(e Estimate) string {
@@ -167,9 +200,10 @@ func ciBound(v *float64) string {
 	return fmt.Sprintf("%.3f", *v)
 }
 
-func fmtResources(r *Resources) string {
+// fmtResources is the wall, CPU and peak memory cells of a group.
+func fmtResources(r *Resources) []string {
 	if r == nil {
-		return "- | - | -"
+		return []string{"-", "-", "-"}
 	}
-	return fmt.Sprintf("%.1f | %.1f | %.0f", time.Duration(r.Wall).Seconds(), time.Duration(r.CPU).Seconds(), float64(r.PeakMemory)/(1<<20))
+	return []string{fmt.Sprintf("%.1f", time.Duration(r.Wall).Seconds()), fmt.Sprintf("%.1f", time.Duration(r.CPU).Seconds()), fmt.Sprintf("%.0f", float64(r.PeakMemory)/(1<<20))}
 }

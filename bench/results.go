@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"slices"
 
+	"gonum.org/v1/plot"
+
 	"github.com/gossiplab/gossiplab/internal/atomicfile"
 )
 
@@ -21,9 +23,9 @@ type Results struct {
 	Resources map[Key]Resources
 }
 
-// Write writes samples.csv, summary.json, the plots and report.md into d.
-// It can be called again with more samples (it is, after every group, so
-// that an interrupted run keeps what finished).
+// Write writes samples.csv, summary.json, the plots, report.md and
+// report.html into d. It can be called again with more samples (it is,
+// after every group, so that an interrupted run keeps what finished).
 func Write(d Dir, r Results) error {
 	if err := atomicfile.WriteFile(d.Samples(), EncodeSamples(r.Samples), 0o644); err != nil {
 		return err
@@ -66,13 +68,20 @@ func writeDerived(d Dir, r Results) error {
 	if err != nil {
 		return err
 	}
-	return atomicfile.WriteFile(d.Report(), RenderReport(sum, rows, figs), 0o644)
+	if err := atomicfile.WriteFile(d.Report(), RenderReport(sum, rows, figs), 0o644); err != nil {
+		return err
+	}
+	page, err := RenderHTML(sum, rows, figs)
+	if err != nil {
+		return err
+	}
+	return atomicfile.WriteFile(d.HTMLReport(), page, 0o644)
 }
 
-// Rebuild regenerates summary.json, the plots and report.md of d from its
-// samples.csv. The name, environment and resource figures of an existing
-// summary.json are kept (samples cannot carry them); statistics are
-// recomputed.
+// Rebuild regenerates summary.json, the plots, report.md and report.html
+// of d from its samples.csv. The name, environment and resource figures
+// of an existing summary.json are kept (samples cannot carry them);
+// statistics are recomputed.
 func Rebuild(d Dir) error {
 	f, err := os.Open(d.Samples())
 	if err != nil {
@@ -103,7 +112,10 @@ func Rebuild(d Dir) error {
 	return writeDerived(d, r)
 }
 
-// writePlots writes every figure and returns them in report order.
+// writePlots writes every figure and returns them in report order: per
+// event and N the convergence curve and the latency CDF, then per event
+// the time to converge against N (when the run has more than one N) and
+// the models' error (when a model was compared).
 func writePlots(d Dir, samples []Sample, sums []Group, rows []ErrorRow) ([]Figure, error) {
 	groups := groupSamples(samples)
 	st := style{}
@@ -112,18 +124,64 @@ func writePlots(d Dir, samples []Sample, sums []Group, rows []ErrorRow) ([]Figur
 			st.backends = append(st.backends, g.Backend)
 		}
 	}
+	var figs []Figure
+	save := func(f Figure, p *plot.Plot, err error) error {
+		if err == nil {
+			f.SVG, err = savePlot(d, f.Base, p)
+		}
+		if err != nil {
+			return err
+		}
+		figs = append(figs, f)
+		return nil
+	}
+	for _, gs := range byEventAndN(groups) {
+		k := gs[0].Key
+		p, err := curvePlot(gs, st)
+		if err := save(Figure{Event: k.Event, Kind: "curve", Base: fmt.Sprintf("curve-%s-n%d", k.Event, k.N), Title: fmt.Sprintf("Convergence curve, %s, N=%d", k.Event, k.N),
+			Caption: "% of observers informed against time: median over runs, band from p5 to p95."}, p, err); err != nil {
+			return nil, err
+		}
+		p, err = cdfPlot(gs, st)
+		if err := save(Figure{Event: k.Event, Kind: "cdf", Base: fmt.Sprintf("cdf-%s-n%d", k.Event, k.N), Title: fmt.Sprintf("Latency CDF, %s, N=%d", k.Event, k.N),
+			Caption: "Per-observer latency, all runs pooled; a curve ending below 1 means some observers never learned."}, p, err); err != nil {
+			return nil, err
+		}
+	}
+	for _, ev := range Events {
+		if sizes(sums, ev) > 1 {
+			p, err := convergePlot(ev, sums, st)
+			if err := save(Figure{Event: ev, Kind: "converge", Base: fmt.Sprintf("converge-vs-n-%s", ev), Title: fmt.Sprintf("Time to converge against N, %s", ev),
+				Caption: "t100 (median over runs, bootstrap 95% interval) against cluster size."}, p, err); err != nil {
+				return nil, err
+			}
+		}
+		if !slices.ContainsFunc(rows, func(r ErrorRow) bool { return r.Event == ev && r.Error != nil }) {
+			continue
+		}
+		p, err := errorPlot(ev, rows, st)
+		if err := save(Figure{Event: ev, Kind: "error", Base: fmt.Sprintf("error-%s", ev), Title: fmt.Sprintf("Model error, %s", ev),
+			Caption: "Model minus measurement per percentile; 0 is a perfect prediction."}, p, err); err != nil {
+			return nil, err
+		}
+	}
+	return figs, nil
+}
+
+// byEventAndN splits groups by event and N, in the order of Events, then N.
+func byEventAndN(groups []group) [][]group {
 	type evN struct {
 		ev Event
 		n  int
 	}
 	var order []evN
-	byEvN := map[evN][]group{}
+	by := map[evN][]group{}
 	for _, g := range groups {
 		k := evN{g.Event, g.N}
-		if _, ok := byEvN[k]; !ok {
+		if _, ok := by[k]; !ok {
 			order = append(order, k)
 		}
-		byEvN[k] = append(byEvN[k], g)
+		by[k] = append(by[k], g)
 	}
 	slices.SortFunc(order, func(a, b evN) int {
 		if c := slices.Index(Events, a.ev) - slices.Index(Events, b.ev); c != 0 {
@@ -131,55 +189,20 @@ func writePlots(d Dir, samples []Sample, sums []Group, rows []ErrorRow) ([]Figur
 		}
 		return a.n - b.n
 	})
-	var figs []Figure
-	for _, k := range order {
-		gs := byEvN[k]
-		p, err := curvePlot(gs, st)
-		if err != nil {
-			return nil, err
-		}
-		f := Figure{Event: k.ev, Kind: "curve", Base: fmt.Sprintf("curve-%s-n%d", k.ev, k.n), Title: fmt.Sprintf("Convergence curve, %s, N=%d", k.ev, k.n),
-			Caption: "% of observers informed against time: median over runs, band from p5 to p95."}
-		if err := savePlot(d, f.Base, p); err != nil {
-			return nil, err
-		}
-		figs = append(figs, f)
-		if p, err = cdfPlot(gs, st); err != nil {
-			return nil, err
-		}
-		f = Figure{Event: k.ev, Kind: "cdf", Base: fmt.Sprintf("cdf-%s-n%d", k.ev, k.n), Title: fmt.Sprintf("Latency CDF, %s, N=%d", k.ev, k.n),
-			Caption: "Per-observer latency, all runs pooled; a curve ending below 1 means some observers never learned."}
-		if err := savePlot(d, f.Base, p); err != nil {
-			return nil, err
-		}
-		figs = append(figs, f)
+	out := make([][]group, len(order))
+	for i, k := range order {
+		out[i] = by[k]
 	}
-	for _, ev := range Events {
-		if !slices.ContainsFunc(sums, func(g Group) bool { return g.Event == ev }) {
-			continue
+	return out
+}
+
+// sizes counts the cluster sizes of ev's groups.
+func sizes(sums []Group, ev Event) int {
+	var ns []int
+	for _, g := range sums {
+		if g.Event == ev && !slices.Contains(ns, g.N) {
+			ns = append(ns, g.N)
 		}
-		p, err := convergePlot(ev, sums, st)
-		if err != nil {
-			return nil, err
-		}
-		f := Figure{Event: ev, Kind: "converge", Base: fmt.Sprintf("converge-vs-n-%s", ev), Title: fmt.Sprintf("Time to converge against N, %s", ev),
-			Caption: "t100 (median over runs, bootstrap 95% interval) against cluster size."}
-		if err := savePlot(d, f.Base, p); err != nil {
-			return nil, err
-		}
-		figs = append(figs, f)
-		if !slices.ContainsFunc(rows, func(r ErrorRow) bool { return r.Event == ev && r.Error != nil }) {
-			continue
-		}
-		if p, err = errorPlot(ev, rows, st); err != nil {
-			return nil, err
-		}
-		f = Figure{Event: ev, Kind: "error", Base: fmt.Sprintf("error-%s", ev), Title: fmt.Sprintf("Model error, %s", ev),
-			Caption: "Model minus measurement per percentile; 0 is a perfect prediction."}
-		if err := savePlot(d, f.Base, p); err != nil {
-			return nil, err
-		}
-		figs = append(figs, f)
 	}
-	return figs, nil
+	return len(ns)
 }

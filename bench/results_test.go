@@ -3,7 +3,6 @@ package bench
 import (
 	"bytes"
 	"image/png"
-	"io"
 	"maps"
 	"os"
 	"path/filepath"
@@ -15,6 +14,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/gossiplab/gossiplab/internal/golden"
+	"github.com/gossiplab/gossiplab/plots"
 )
 
 func syntheticResults() Results {
@@ -194,12 +194,14 @@ func TestSamplesRoundTrip(t *testing.T) {
 }
 
 func TestDecodeSamplesErrors(t *testing.T) {
-	head := "backend,n,run,observer,event,latency_s,timeout_s\n"
+	head := "backend,n,run,observer,event,latency_s,timeout_s,count\n"
 	tests := []struct{ name, in, want string }{
 		{"wrong header", "a,b\n", "unexpected header"},
-		{"bad n", head + "sim,x,0,a,join,0.1,1\n", "bad n"},
-		{"bad event", head + "sim,3,0,a,crash,0.1,1\n", "unknown event"},
-		{"negative latency", head + "sim,3,0,a,join,-1,1\n", "bad latency_s"},
+		{"bad n", head + "sim,x,0,a,join,0.1,1,\n", "bad n"},
+		{"bad event", head + "sim,3,0,a,crash,0.1,1,\n", "unknown event"},
+		{"negative latency", head + "sim,3,0,a,join,-1,1,\n", "bad latency_s"},
+		{"zero count", head + "sim,3,0,,join,0.1,1,0\n", "bad count"},
+		{"short line", head + "sim,3,0,a,join,0.1,1\n", "wrong number of fields"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -284,17 +286,8 @@ func TestConvergePlotWithoutT100(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			defer func() {
-				if r := recover(); r != nil {
-					t.Fatalf("drawing panicked: %v", r)
-				}
-			}()
-			wt, err := p.WriterTo(plotWidth, plotHeight, "png")
-			if err != nil {
-				t.Fatal(err)
-			}
-			if _, err := wt.WriteTo(io.Discard); err != nil {
-				t.Fatal(err)
+			if _, err := plots.Draw(plots.Figure{Plot: p}); err != nil {
+				t.Fatalf("drawing: %v", err)
 			}
 		})
 	}

@@ -60,7 +60,15 @@ type Sample struct {
 	// Timeout is how long the run waited; an unlearned sample was not
 	// learned within it.
 	Timeout time.Duration
+	// Count is how many observers the sample stands for: 0 for the one
+	// named by Observer; for a line of a histogram (a run with more than
+	// MaxObserverRows observers, see histogram), the number of observers
+	// in its bin, with Observer empty.
+	Count int
 }
+
+// Weight is the number of observers s stands for.
+func (s Sample) Weight() int { return max(1, s.Count) }
 
 // Key identifies a group of runs: one backend, event and cluster size.
 type Key struct {
@@ -71,9 +79,15 @@ type Key struct {
 
 func (k Key) String() string { return fmt.Sprintf("%s/%s/N=%d", k.Backend, k.Event, k.N) }
 
-var csvHeader = []string{"backend", "n", "run", "observer", "event", "latency_s", "timeout_s"}
+var (
+	csvHeader = []string{"backend", "n", "run", "observer", "event", "latency_s", "timeout_s", "count"}
+	// csvHeaderV1 is the header of files written before histograms:
+	// every line one observer.
+	csvHeaderV1 = csvHeader[:7]
+)
 
-// EncodeSamples writes samples as CSV with a header line.
+// EncodeSamples writes samples as CSV with a header line; count is empty
+// for a line that is one named observer.
 func EncodeSamples(samples []Sample) []byte {
 	var buf bytes.Buffer
 	w := csv.NewWriter(&buf)
@@ -83,8 +97,12 @@ func EncodeSamples(samples []Sample) []byte {
 		if s.Learned {
 			lat = seconds(s.Latency)
 		}
+		count := ""
+		if s.Count > 0 {
+			count = strconv.Itoa(s.Count)
+		}
 		_ = w.Write([]string{s.Backend, strconv.Itoa(s.N), strconv.Itoa(s.Run), s.Observer,
-			string(s.Event), lat, seconds(s.Timeout)})
+			string(s.Event), lat, seconds(s.Timeout), count})
 	}
 	w.Flush()
 	return buf.Bytes()
@@ -94,7 +112,8 @@ func seconds(d time.Duration) string {
 	return strconv.FormatFloat(d.Seconds(), 'f', 6, 64)
 }
 
-// DecodeSamples reads CSV written by EncodeSamples.
+// DecodeSamples reads CSV written by EncodeSamples, or by its earlier
+// form without the count column.
 func DecodeSamples(r io.Reader) ([]Sample, error) {
 	cr := csv.NewReader(r)
 	cr.FieldsPerRecord = 0 // every record as long as the header
@@ -102,7 +121,7 @@ func DecodeSamples(r io.Reader) ([]Sample, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read header: %w", err)
 	}
-	if !slices.Equal(head, csvHeader) {
+	if !slices.Equal(head, csvHeader) && !slices.Equal(head, csvHeaderV1) {
 		return nil, fmt.Errorf("unexpected header %q, want %q", strings.Join(head, ","), strings.Join(csvHeader, ","))
 	}
 	var out []Sample
@@ -143,6 +162,11 @@ func parseSample(rec []string) (Sample, error) {
 	}
 	if s.Timeout, err = parseSeconds(rec[6]); err != nil {
 		return s, fmt.Errorf("bad timeout_s %q", rec[6])
+	}
+	if len(rec) > 7 && rec[7] != "" {
+		if s.Count, err = strconv.Atoi(rec[7]); err != nil || s.Count < 1 {
+			return s, fmt.Errorf("bad count %q", rec[7])
+		}
 	}
 	return s, nil
 }

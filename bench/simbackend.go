@@ -82,15 +82,14 @@ func (Sim) Run(ctx context.Context, spec Spec, done func(int, []Sample)) error {
 	return ctx.Err()
 }
 
+// simSamples returns a run's samples: one per observer, or a histogram
+// above MaxObserverRows observers.
 func simSamples(spec Spec, run int, r simulator.Result, timeout time.Duration) []Sample {
-	c := r.Converged()
-	out := make([]Sample, len(c.Observers))
-	for i, o := range c.Observers {
-		s := Sample{Backend: BackendSim, N: spec.N, Run: run, Observer: observerName(o.Node), Event: spec.Event, Timeout: timeout}
-		if o.Latency != simulator.Never && o.Latency <= timeout {
-			s.Latency, s.Learned = o.Latency, true
-		}
-		out[i] = s
+	obs := r.Converged().Observers
+	lats := make([]time.Duration, len(obs))
+	for i, o := range obs {
+		lats[i] = o.Latency // Never is negative: not learned
 	}
-	return out
+	proto := Sample{Backend: BackendSim, N: spec.N, Run: run, Event: spec.Event, Timeout: timeout}
+	return runSamples(proto, lats, func(i int) string { return observerName(obs[i].Node) })
 }

@@ -52,3 +52,21 @@ func TestSimBackend(t *testing.T) {
 		})
 	}
 }
+
+// Above MaxObserverRows observers a run comes as a histogram: a few
+// lines, which together stand for every observer.
+func TestSimBackendLargeRunIsAHistogram(t *testing.T) {
+	p, _ := NewProfile("lan")
+	spec := Spec{Event: EventJoin, N: MaxObserverRows + 1, Runs: 1, Seed: 3, Profile: p}
+	s := simRuns(t, spec)[0]
+	total := 0
+	for _, x := range s {
+		total += x.Weight()
+		if x.Observer != "" || x.Count < 1 {
+			t.Errorf("line %+v: want a histogram line (no observer, a count)", x)
+		}
+	}
+	if total != observers(EventJoin, spec.N) || len(s) > 3000 {
+		t.Errorf("%d lines for %d observers, want a few standing for %d", len(s), total, observers(EventJoin, spec.N))
+	}
+}

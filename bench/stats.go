@@ -11,14 +11,22 @@ import (
 // last (t100: for a crash, all-dead).
 var Percentiles = []float64{0, 50, 95, 99, 100}
 
-// runLatencies returns the sorted latencies in seconds of one run, with
-// +Inf for observers that never learned the event.
+// runLatencies returns the sorted latencies in seconds of one run's
+// observers (a histogram line gives its latency once per observer it
+// stands for), with +Inf for observers that never learned the event.
 func runLatencies(run []Sample) []float64 {
-	out := make([]float64, len(run))
-	for i, s := range run {
-		out[i] = math.Inf(1)
+	n := 0
+	for _, s := range run {
+		n += s.Weight()
+	}
+	out := make([]float64, 0, n)
+	for _, s := range run {
+		v := math.Inf(1)
 		if s.Learned {
-			out[i] = s.Latency.Seconds()
+			v = s.Latency.Seconds()
+		}
+		for range s.Weight() {
+			out = append(out, v)
 		}
 	}
 	slices.Sort(out)

@@ -113,10 +113,10 @@ func Summarize(samples []Sample, seed uint64, resources map[Key]Resources) []Gro
 		learned := 0
 		for _, run := range g.runs {
 			lat := runLatencies(run)
-			sg.Observers += len(run)
+			sg.Observers += len(lat)
 			for _, s := range run {
 				if s.Learned {
-					learned++
+					learned += s.Weight()
 				}
 			}
 			for i, p := range Percentiles {

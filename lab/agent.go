@@ -15,6 +15,8 @@ import (
 	"strings"
 
 	"github.com/gossiplab/gossiplab/internal/atomicfile"
+	"github.com/gossiplab/gossiplab/internal/boundedfile"
+	"github.com/gossiplab/gossiplab/internal/hint"
 	"github.com/gossiplab/gossiplab/provision"
 )
 
@@ -38,15 +40,15 @@ func FindAgentBinaries(flavour provision.Flavour, given, dir string) (map[string
 	if given != "" {
 		arch, err := ELFArch(given)
 		if errors.Is(err, fs.ErrNotExist) {
-			return nil, fmt.Errorf("--agent-binary %s: no such file\nhint: check the path", given)
+			return nil, hint.Errorf("check the path", "--agent-binary %s: no such file", given)
 		}
 		if err != nil {
-			return nil, fmt.Errorf("--agent-binary %s: %w\nhint: pass a linux binary (GOOS=linux)", given, err)
+			return nil, hint.Errorf("pass a linux binary (GOOS=linux)", "--agent-binary %s: %w", given, err)
 		}
 		return map[string]string{arch: given}, nil
 	}
-	if flavour != provision.FlavourLabagent {
-		return nil, fmt.Errorf("--agent %s needs --agent-binary PATH\nhint: download a linux %s binary and pass its path", flavour, flavour)
+	if !flavour.Bundled() {
+		return nil, hint.Errorf(fmt.Sprintf("download a linux %s binary and pass its path", flavour), "--agent %s needs --agent-binary PATH", flavour)
 	}
 	found := map[string]string{}
 	for _, arch := range agentArchs {
@@ -56,8 +58,7 @@ func FindAgentBinaries(flavour provision.Flavour, given, dir string) (map[string
 		}
 	}
 	if len(found) == 0 {
-		return nil, fmt.Errorf("no agent binaries next to lab in %s (want %s or %s)\nhint: CGO_ENABLED=0 GOOS=linux GOARCH=amd64 go build -o %s ./cmd/labagent, or pass --agent-binary PATH",
-			dir, AgentBinaryName("amd64"), AgentBinaryName("arm64"), filepath.Join(dir, AgentBinaryName("amd64")))
+		return nil, hint.Errorf(fmt.Sprintf("CGO_ENABLED=0 GOOS=linux GOARCH=amd64 go build -o %s ./cmd/labagent, or pass --agent-binary PATH", filepath.Join(dir, AgentBinaryName("amd64"))), "no agent binaries next to lab in %s (want %s or %s)", dir, AgentBinaryName("amd64"), AgentBinaryName("arm64"))
 	}
 	return found, nil
 }
@@ -66,7 +67,7 @@ func FindAgentBinaries(flavour provision.Flavour, given, dir string) (map[string
 // script ("#!") runs anywhere; it is offered for the host's architecture.
 func ELFArch(path string) (string, error) {
 	head := make([]byte, 4)
-	r, err := os.Open(path)
+	r, err := boundedfile.Open(path, 1<<40) // any size; a pipe or a device is refused
 	if err != nil {
 		return "", err
 	}
@@ -105,16 +106,16 @@ const EncryptKeySize = 32
 // lab: every later provision uses the same one.
 func EnsureEncryptKey(p Paths) ([]byte, error) {
 	path := p.EncryptKey()
-	data, err := os.ReadFile(path)
+	data, err := boundedfile.ReadFile(path, 4096)
 	switch {
 	case err == nil:
 		st, serr := os.Stat(path)
 		if serr == nil && st.Mode().Perm()&0o077 != 0 {
-			return nil, fmt.Errorf("%s is readable by others (mode %v)\nhint: chmod 600 %s", path, st.Mode().Perm(), path)
+			return nil, hint.Errorf(fmt.Sprintf("chmod 600 %s", path), "%s is readable by others (mode %v)", path, st.Mode().Perm())
 		}
 		key, derr := base64.StdEncoding.DecodeString(strings.TrimSpace(string(data)))
 		if derr != nil || len(key) != EncryptKeySize {
-			return nil, fmt.Errorf("%s does not hold a base64 %d-byte key\nhint: delete it to have a new one generated (then re-provision every node)", path, EncryptKeySize)
+			return nil, hint.Errorf("delete it to have a new one generated (then re-provision every node)", "%s does not hold a base64 %d-byte key", path, EncryptKeySize)
 		}
 		return key, nil
 	case !errors.Is(err, os.ErrNotExist):

@@ -10,6 +10,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/gossiplab/gossiplab/agent"
+	"github.com/gossiplab/gossiplab/internal/hint"
 	"github.com/gossiplab/gossiplab/provision"
 )
 
@@ -33,14 +34,14 @@ func TestEnsureEncryptKey(t *testing.T) {
 	if err := os.Chmod(p.EncryptKey(), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := EnsureEncryptKey(p); err == nil || !strings.Contains(err.Error(), "hint: chmod 600") {
+	if _, err := EnsureEncryptKey(p); err == nil || !strings.Contains(hint.Text(err), "hint: chmod 600") {
 		t.Errorf("world-readable key: err = %v", err)
 	}
 	os.Remove(p.EncryptKey())
 	if err := os.WriteFile(p.EncryptKey(), []byte("short\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := EnsureEncryptKey(p); err == nil || !strings.Contains(err.Error(), "does not hold a base64 32-byte key") {
+	if _, err := EnsureEncryptKey(p); err == nil || !strings.Contains(hint.Text(err), "does not hold a base64 32-byte key") {
 		t.Errorf("bad key: err = %v", err)
 	}
 }
@@ -87,7 +88,7 @@ func TestAgentTargets(t *testing.T) {
 
 func TestFindAgentBinaries(t *testing.T) {
 	dir := t.TempDir()
-	if _, err := FindAgentBinaries(provision.FlavourLabagent, "", dir); err == nil || !strings.Contains(err.Error(), "GOARCH=amd64 go build") {
+	if _, err := FindAgentBinaries(provision.FlavourLabagent, "", dir); err == nil || !strings.Contains(hint.Text(err), "GOARCH=amd64 go build") {
 		t.Errorf("empty dir: err = %v", err)
 	}
 	bin := filepath.Join(dir, AgentBinaryName("amd64"))
@@ -98,7 +99,7 @@ func TestFindAgentBinaries(t *testing.T) {
 	if err != nil || got["amd64"] != bin {
 		t.Errorf("found %v, %v", got, err)
 	}
-	if _, err := FindAgentBinaries(provision.FlavourSerf, "", dir); err == nil || !strings.Contains(err.Error(), "--agent-binary") {
+	if _, err := FindAgentBinaries(provision.FlavourSerf, "", dir); err == nil || !strings.Contains(hint.Text(err), "--agent-binary") {
 		t.Errorf("serf without binary: err = %v", err)
 	}
 	self, err := os.Executable()
@@ -120,7 +121,7 @@ func TestFindAgentBinaries(t *testing.T) {
 		"missing": {filepath.Join(dir, "nope"), "no such file", "check the path"},
 	} {
 		_, err := FindAgentBinaries(provision.FlavourSerf, tt.path, dir)
-		if err == nil || !strings.Contains(err.Error(), tt.want) || !strings.Contains(err.Error(), "\nhint: "+tt.hint) || strings.Contains(err.Error(), "magic") {
+		if err == nil || !strings.Contains(hint.Text(err), tt.want) || !strings.Contains(hint.Text(err), "\nhint: "+tt.hint) || strings.Contains(hint.Text(err), "magic") {
 			t.Errorf("%s: err = %v", name, err)
 		}
 	}

@@ -14,7 +14,7 @@
 // # The lab file
 //
 //	name          = "gossip"            # lab name: VM and namespace names derive from it
-//	provider      = "virtualbox"        # virtualbox (default), libvirt or netns
+//	provider      = "virtualbox"        # virtualbox (default), libvirt, netns or hosts
 //	nodes         = 52                  # web_1 .. web_52, hostnames web-1 .. web-52
 //	prefix        = "web"
 //	box           = "debian/bookworm64"
@@ -39,4 +39,25 @@
 //	}
 //
 // Unknown attributes and blocks are refused with file:line:col.
+//
+// # Labs of machines that exist
+//
+// A provider that lists its nodes rather than making them (a NodeSource,
+// such as hosts) reads them from an inventory, from host blocks, or both;
+// nodes, prefix, subnet, first_host and ssh_port_base are then unused:
+//
+//	provider  = "hosts"
+//	inventory = "hosts.ini"             # an Ansible inventory, relative to the lab directory
+//
+//	host "db1" {
+//	  address       = "10.0.0.7"        # SSH; default: the name
+//	  port          = 22
+//	  user          = "root"
+//	  identity_file = "~/.ssh/lab"
+//	  lab_ip        = "10.0.0.7"        # the agent's address; default: address, when an IP
+//	}
+//
+// Open and ListHosts ask the lab's provider for the list; Validate checks
+// it (node names, one IPv4 lab IP each), naming the file and line of a bad
+// host.
 package lab

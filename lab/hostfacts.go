@@ -3,8 +3,6 @@ package lab
 import (
 	"bufio"
 	"context"
-	"errors"
-	"io/fs"
 	"net"
 	"os"
 	"runtime"
@@ -14,26 +12,10 @@ import (
 	"github.com/gossiplab/gossiplab/internal/execx"
 )
 
-// GatherHostFacts reads the facts the planner needs from this host for a
-// lab on provider: VirtualBox's host-only rules are read only for
-// VirtualBox labs (they cost a VBoxManage run).
-func GatherHostFacts(ctx context.Context, provider string) HostFacts {
-	f := HostFacts{OS: runtime.GOOS, PortFree: PortFree}
-	f.MemAvailableMB = memAvailableMB(ctx)
-	if provider != ProviderVirtualBox {
-		return f
-	}
-	if data, err := os.ReadFile("/etc/vbox/networks.conf"); err == nil {
-		s := string(data)
-		f.NetworksConf = &s
-	} else if !errors.Is(err, fs.ErrNotExist) {
-		s := "" // unreadable: treat as allowing nothing beyond what it says
-		f.NetworksConf = &s
-	}
-	if out, err := execx.Run(ctx, "VBoxManage", "--version"); err == nil {
-		f.VBoxVersion = strings.TrimSpace(string(out))
-	}
-	return f
+// GatherHostFacts reads the facts every plan needs from this host;
+// providers read their own (VirtualBox's host-only rules) in PlanChecks.
+func GatherHostFacts(ctx context.Context) HostFacts {
+	return HostFacts{OS: runtime.GOOS, PortFree: PortFree, MemAvailableMB: memAvailableMB(ctx)}
 }
 
 // PortFree reports whether a TCP port can be bound on 127.0.0.1 now.

@@ -3,6 +3,8 @@ package lab
 import (
 	"fmt"
 	"strings"
+
+	"github.com/gossiplab/gossiplab/internal/hint"
 )
 
 // Lab is a lab as commands use it: the resolved spec, where it lives, and
@@ -35,7 +37,7 @@ func (l *Lab) NodeNames() []string { return l.Spec.NodeNames() }
 // this lab's nodes; all selects every node.
 func (l *Lab) Select(selectors []string, all bool) ([]string, error) {
 	if all && len(selectors) > 0 {
-		return nil, fmt.Errorf("both --all and node names (%s) given\nhint: drop --all to act on %s only, or the names to act on every node", strings.Join(selectors, " "), strings.Join(selectors, " "))
+		return nil, hint.Errorf(fmt.Sprintf("drop --all to act on %s only, or the names to act on every node", strings.Join(selectors, " ")), "both --all and node names (%s) given", strings.Join(selectors, " "))
 	}
 	if all {
 		return l.NodeNames(), nil

@@ -5,9 +5,10 @@ import (
 	"fmt"
 	"io/fs"
 	"net/netip"
-	"os"
 	"strings"
 
+	"github.com/gossiplab/gossiplab/internal/boundedfile"
+	"github.com/gossiplab/gossiplab/internal/hint"
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/gohcl"
 	"github.com/hashicorp/hcl/v2/hclparse"
@@ -30,8 +31,20 @@ type fileSchema struct {
 	FirstHost   *int         `hcl:"first_host,optional"`
 	SSHPortBase *int         `hcl:"ssh_port_base,optional"`
 	LinkedClone *bool        `hcl:"linked_clone,optional"`
+	Inventory   *string      `hcl:"inventory,optional"`
 	Groups      []groupBlock `hcl:"group,block"`
+	Hosts       []hostBlock  `hcl:"host,block"`
 	Agent       *agentBlock  `hcl:"agent,block"`
+}
+
+// hostBlock is one machine of a listed lab: host "web1" { address = ... }.
+type hostBlock struct {
+	Name         string  `hcl:"name,label"`
+	Address      *string `hcl:"address,optional"`
+	Port         *int    `hcl:"port,optional"`
+	User         *string `hcl:"user,optional"`
+	IdentityFile *string `hcl:"identity_file,optional"`
+	LabIP        *string `hcl:"lab_ip,optional"`
 }
 
 type groupBlock struct {
@@ -67,6 +80,19 @@ func (s *FileSource) Pos(field string) string {
 	return fmt.Sprintf("%s:%d:%d", r.Filename, r.Start.Line, r.Start.Column)
 }
 
+// Line returns "file:line" for a field, or "" when the file does not set
+// it.
+func (s *FileSource) Line(field string) string {
+	if s == nil {
+		return ""
+	}
+	r, ok := s.ranges[field]
+	if !ok {
+		return ""
+	}
+	return fmt.Sprintf("%s:%d", r.Filename, r.Start.Line)
+}
+
 // ErrNoLabFile is returned by LoadFile when the file does not exist.
 var ErrNoLabFile = errors.New("no lab file")
 
@@ -74,12 +100,12 @@ var ErrNoLabFile = errors.New("no lab file")
 // callers apply flag overrides first, then Validate.
 func LoadFile(path string) (Spec, *FileSource, error) {
 	spec := DefaultSpec()
-	src, err := os.ReadFile(path)
+	src, err := boundedfile.ReadFile(path, MaxLabFileSize)
 	if errors.Is(err, fs.ErrNotExist) {
 		return spec, nil, fmt.Errorf("%w: %s", ErrNoLabFile, path)
 	}
 	if err != nil {
-		return spec, nil, fmt.Errorf("read lab file: %w", err)
+		return spec, nil, hint.Wrap(fmt.Errorf("read lab file: %w", err), "lab.hcl must be a regular file of at most 1 MB: lab init writes one")
 	}
 	return ParseFile(path, src)
 }
@@ -87,6 +113,9 @@ func LoadFile(path string) (Spec, *FileSource, error) {
 // ParseFile parses lab file text; path is used in messages.
 func ParseFile(path string, src []byte) (Spec, *FileSource, error) {
 	spec := DefaultSpec()
+	if err := checkShape(path, src); err != nil {
+		return spec, nil, err
+	}
 	f, diags := hclparse.NewParser().ParseHCL(src, path)
 	if diags.HasErrors() {
 		return spec, nil, diagError(diags)
@@ -97,28 +126,7 @@ func ParseFile(path string, src []byte) (Spec, *FileSource, error) {
 	}
 	source := &FileSource{Path: path, ranges: map[string]hcl.Range{}}
 	if body, ok := f.Body.(*hclsyntax.Body); ok {
-		for name, a := range body.Attributes {
-			source.ranges[name] = a.Expr.Range()
-		}
-		for _, b := range body.Blocks {
-			switch b.Type {
-			case "agent":
-				for name, a := range b.Body.Attributes {
-					source.ranges["agent."+name] = a.Expr.Range()
-				}
-			case "group":
-				if len(b.Labels) == 1 {
-					key := fmt.Sprintf("group %q", b.Labels[0])
-					source.ranges[key] = b.LabelRanges[0]
-					if a, ok := b.Body.Attributes["nodes"]; ok {
-						source.ranges[key+" nodes"] = a.Expr.Range()
-					}
-					if a, ok := b.Body.Attributes["tags"]; ok {
-						source.ranges[key+" tags"] = a.Expr.Range()
-					}
-				}
-			}
-		}
+		source.record(body)
 	}
 
 	setS := func(dst *string, v *string) {
@@ -147,12 +155,20 @@ func ParseFile(path string, src []byte) (Spec, *FileSource, error) {
 	if fsch.Subnet != nil {
 		p, err := netip.ParsePrefix(*fsch.Subnet)
 		if err != nil {
-			return spec, source, fmt.Errorf("%s: subnet: %q is not a CIDR\nhint: write it like \"192.168.56.0/21\"", source.Pos("subnet"), *fsch.Subnet)
+			return spec, source, hint.Errorf("write it like \"192.168.56.0/21\"", "%s: subnet: %s is not a CIDR", source.Pos("subnet"), Quote(*fsch.Subnet))
 		}
 		spec.Subnet = p
 	}
 	for _, g := range fsch.Groups {
-		spec.Groups = append(spec.Groups, Group{Name: g.Name, Nodes: g.Nodes, Tags: g.Tags})
+		spec.Groups = append(spec.Groups, Group(g))
+	}
+	setS(&spec.Inventory, fsch.Inventory)
+	for _, h := range fsch.Hosts {
+		host, err := h.host(source)
+		if err != nil {
+			return spec, source, err
+		}
+		spec.Hosts = append(spec.Hosts, host)
 	}
 	if a := fsch.Agent; a != nil {
 		setS(&spec.Agent.Profile, a.Profile)
@@ -165,8 +181,68 @@ func ParseFile(path string, src []byte) (Spec, *FileSource, error) {
 	return spec, source, nil
 }
 
+// record notes where each attribute of the body is written, blocks'
+// included.
+func (s *FileSource) record(body *hclsyntax.Body) {
+	for name, a := range body.Attributes {
+		s.ranges[name] = a.Expr.Range()
+	}
+	for _, b := range body.Blocks {
+		switch b.Type {
+		case "agent":
+			for name, a := range b.Body.Attributes {
+				s.ranges["agent."+name] = a.Expr.Range()
+			}
+		case "host":
+			if len(b.Labels) == 1 {
+				s.ranges[fmt.Sprintf("host %q", b.Labels[0])] = b.LabelRanges[0]
+				if a, ok := b.Body.Attributes["lab_ip"]; ok {
+					s.ranges[fmt.Sprintf("host %q lab_ip", b.Labels[0])] = a.Expr.Range()
+				}
+			}
+		case "group":
+			if len(b.Labels) == 1 {
+				key := fmt.Sprintf("group %q", b.Labels[0])
+				s.ranges[key] = b.LabelRanges[0]
+				if a, ok := b.Body.Attributes["nodes"]; ok {
+					s.ranges[key+" nodes"] = a.Expr.Range()
+				}
+				if a, ok := b.Body.Attributes["tags"]; ok {
+					s.ranges[key+" tags"] = a.Expr.Range()
+				}
+			}
+		}
+	}
+}
+
+// host is the block as a Host; lab_ip must be an IP.
+func (b hostBlock) host(src *FileSource) (Host, error) {
+	key := fmt.Sprintf("host %q", b.Name)
+	h := Host{Name: b.Name, Pos: src.Line(key)}
+	deref := func(dst *string, v *string) {
+		if v != nil {
+			*dst = *v
+		}
+	}
+	deref(&h.Address, b.Address)
+	deref(&h.User, b.User)
+	deref(&h.IdentityFile, b.IdentityFile)
+	if b.Port != nil {
+		h.Port = *b.Port
+	}
+	if b.LabIP != nil {
+		ip, err := netip.ParseAddr(*b.LabIP)
+		if err != nil {
+			return h, hint.Errorf("write it like \"10.0.0.5\"", "%s: lab_ip: %s is not an IP address", src.Pos(key+" lab_ip"), Quote(*b.LabIP))
+		}
+		h.LabIP = ip
+	}
+	return h, nil
+}
+
 func diagError(diags hcl.Diagnostics) error {
 	var lines []string
+	fix := ""
 	for _, d := range diags {
 		if d.Severity != hcl.DiagError {
 			continue
@@ -181,11 +257,11 @@ func diagError(diags hcl.Diagnostics) error {
 		}
 		switch d.Summary {
 		case "Unsupported argument", "Unsupported block type":
-			msg += "\nhint: " + validNames()
+			fix = validNames()
 		}
 		lines = append(lines, msg)
 	}
-	return errors.New(strings.Join(lines, "\n"))
+	return hint.Wrap(errors.New(strings.Join(lines, "\n")), fix)
 }
 
 // SpecError turns validation errors into one error, each line naming
@@ -199,6 +275,8 @@ func SpecError(errs []*FieldError, src *FileSource, fromFlags map[string]bool) e
 	for _, e := range errs {
 		where := "default " + e.Field
 		switch {
+		case e.Pos != "":
+			where = e.Pos + ": " + e.Field
 		case fromFlags[e.Field]:
 			// agent.profile is set by --profile.
 			where = "--" + strings.ReplaceAll(strings.TrimPrefix(e.Field, "agent."), "_", "-")
@@ -208,6 +286,9 @@ func SpecError(errs []*FieldError, src *FileSource, fromFlags map[string]bool) e
 			if p := src.Pos(groupKey(e.Field)); p != "" {
 				where = p + ": " + e.Field
 			}
+		}
+		if len(where) > 120 { // a group named by 5 MB of text
+			where = strings.ToValidUTF8(where[:100], "") + "..."
 		}
 		line := where + ": " + e.Msg
 		if e.Hint != "" {
@@ -228,6 +309,6 @@ func groupKey(field string) string {
 
 // validNames lists what lab.hcl accepts where a diagnostic points.
 func validNames() string {
-	top := "name, provider, nodes, prefix, box, box_version, memory, cpus, subnet, first_host, ssh_port_base, linked_clone, and blocks group \"NAME\" { nodes, tags } and agent { profile, encrypt, join, seeds }"
+	top := "name, provider, nodes, prefix, box, box_version, memory, cpus, subnet, first_host, ssh_port_base, linked_clone, inventory, and blocks group \"NAME\" { nodes, tags }, host \"NAME\" { address, port, user, identity_file, lab_ip } and agent { profile, encrypt, join, seeds }"
 	return "lab.hcl accepts " + top
 }

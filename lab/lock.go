@@ -6,7 +6,9 @@ import (
 	"os"
 	"strings"
 
+	"github.com/gossiplab/gossiplab/internal/boundedfile"
 	"github.com/gossiplab/gossiplab/internal/flock"
+	"github.com/gossiplab/gossiplab/internal/hint"
 )
 
 // Lock is an exclusive, advisory lock on a lab directory. The operating
@@ -30,14 +32,13 @@ func AcquireLock(p Paths, what string) (*Lock, error) {
 		return nil, fmt.Errorf("lock lab: %w", err)
 	}
 	if err := flock.TryLock(f); errors.Is(err, flock.ErrHeld) {
-		holder, _ := os.ReadFile(p.LockFile())
+		holder, _ := boundedfile.ReadFile(p.LockFile(), 4096)
 		f.Close()
 		h := strings.TrimSpace(string(holder))
 		if h == "" {
 			h = "another lab command"
 		}
-		return nil, fmt.Errorf("%w: %s is working on it\nhint: wait for it to finish (Ctrl-C stops it cleanly); the lock goes away when that process exits",
-			ErrLocked, h)
+		return nil, hint.Errorf("wait for it to finish (Ctrl-C stops it cleanly); the lock goes away when that process exits", "%w: %s is working on it", ErrLocked, h)
 	} else if err != nil {
 		f.Close()
 		return nil, fmt.Errorf("lock lab: %s: %w", p.LockFile(), err)

@@ -39,5 +39,8 @@ func (p Paths) NodesDir() string { return filepath.Join(p.StateDir(), "nodes") }
 // NodeDir is one node's directory.
 func (p Paths) NodeDir(node string) string { return filepath.Join(p.NodesDir(), node) }
 
+// LastFault records the fault lab chaos injected last, for lab watch.
+func (p Paths) LastFault() string { return filepath.Join(p.StateDir(), "last-fault.json") }
+
 // ResultsDir is where chaos and bench records go by default.
 func (p Paths) ResultsDir() string { return filepath.Join(p.Dir, "results") }

@@ -1,36 +1,31 @@
 package lab
 
 import (
+	"context"
 	"fmt"
-	"net/netip"
 	"strings"
 )
 
 // HostReserveMB is the memory the planner leaves to the host itself.
 const HostReserveMB = 2048
 
-// footprint is what one node costs the host, by provider. VMs reserve
-// their memory setting plus the hypervisor's per-VM overhead (VirtualBox's
-// and QEMU's VM processes take about 50-100 MB beyond guest RAM); a netns
-// node is an sshd and an agent sharing the host kernel.
-type footprint struct {
-	perNodeMemory bool // the node's memory setting is reserved
-	overheadMB    int
-}
+// defaultFootprint is a VM's, for a provider that does not say.
+var defaultFootprint = Footprint{PerNodeMemory: true, OverheadMB: 64}
 
-var footprints = map[string]footprint{
-	ProviderVirtualBox: {perNodeMemory: true, overheadMB: 64},
-	ProviderLibvirt:    {perNodeMemory: true, overheadMB: 64},
-	ProviderNetns:      {perNodeMemory: false, overheadMB: 24},
-}
-
-// NodeCostMB is the host memory one node of spec takes.
-func NodeCostMB(spec Spec) int {
-	f := footprints[spec.Provider]
-	if f.perNodeMemory {
-		return spec.MemoryMB + f.overheadMB
+// footprintOf is what one node of spec costs on prov.
+func footprintOf(spec Spec, prov Planner) Footprint {
+	if prov == nil {
+		return defaultFootprint
 	}
-	return f.overheadMB
+	return prov.Footprint(spec)
+}
+
+// NodeCostMB is the host memory one node takes.
+func (f Footprint) NodeCostMB(spec Spec) int {
+	if f.PerNodeMemory {
+		return spec.MemoryMB + f.OverheadMB
+	}
+	return f.OverheadMB
 }
 
 // HostFacts are what the planner needs to know about the host; tests
@@ -43,11 +38,9 @@ type HostFacts struct {
 	// LabPorts are ports this lab's own running nodes hold; they count as
 	// free.
 	LabPorts map[int]bool
-	// NetworksConf is the content of /etc/vbox/networks.conf, nil when
-	// the file does not exist.
-	NetworksConf *string
-	// VBoxVersion is VirtualBox's version when known ("7.0.14"), else "".
-	VBoxVersion string
+	// Dir is the lab's directory (its pinned host keys), for provider
+	// checks that reach the nodes.
+	Dir string
 }
 
 // Check is one row of a plan.
@@ -60,29 +53,30 @@ type Check struct {
 
 // PlanReport is the planner's verdict.
 type PlanReport struct {
-	Lab         string  `json:"lab"`
-	Provider    string  `json:"provider"`
-	Nodes       int     `json:"nodes"`
-	MemoryMB    int     `json:"memory_mb"`
-	NodeCostMB  int     `json:"node_cost_mb"`
-	NeedMB      int     `json:"need_mb"`
-	AvailableMB int     `json:"available_mb"` // after the host's reserve; 0 when unknown
-	MaxNodes    int     `json:"max_nodes"`    // the largest N that fits, all checks considered
-	Fits        bool    `json:"fits"`
-	Checks      []Check `json:"checks"`
-	Hint        string  `json:"hint,omitempty"`
+	Lab         string    `json:"lab"`
+	Provider    string    `json:"provider"`
+	Nodes       int       `json:"nodes"`
+	MemoryMB    int       `json:"memory_mb"`
+	Footprint   Footprint `json:"footprint"`
+	NodeCostMB  int       `json:"node_cost_mb"`
+	NeedMB      int       `json:"need_mb"`
+	AvailableMB int       `json:"available_mb"` // after the host's reserve; 0 when unknown
+	MaxNodes    int       `json:"max_nodes"`    // the largest N that fits, all checks considered
+	Fits        bool      `json:"fits"`
+	Checks      []Check   `json:"checks"`
+	Hint        string    `json:"hint,omitempty"`
+	// Listed: the nodes are machines that exist (Spec.Listed).
+	Listed bool `json:"listed,omitempty"`
 }
 
-// defaultHostOnly is VirtualBox's allowed host-only range without
-// /etc/vbox/networks.conf (VirtualBox 6.1.28 and later on Linux, macOS
-// and Solaris).
-var defaultHostOnly = netip.MustParsePrefix("192.168.56.0/21")
-
-// Plan checks that spec (valid) fits the host described by facts.
-func Plan(spec Spec, facts HostFacts) PlanReport {
+// Plan checks that spec (valid) fits the host described by facts, with
+// the footprint and the checks of its provider prov (nil: a VM's
+// footprint, no checks of its own).
+func Plan(ctx context.Context, spec Spec, facts HostFacts, prov Planner) PlanReport {
 	nodes := spec.ResolveNodes()
+	fp := footprintOf(spec, prov)
 	r := PlanReport{Lab: spec.Name, Provider: spec.Provider, Nodes: spec.Nodes, MemoryMB: spec.MemoryMB,
-		NodeCostMB: NodeCostMB(spec), Fits: true}
+		Footprint: fp, NodeCostMB: fp.NodeCostMB(spec), Fits: true, Listed: spec.Listed()}
 	r.NeedMB = r.NodeCostMB * spec.Nodes
 	limits := []int{MaxNodes}
 	add := func(c Check) {
@@ -93,29 +87,78 @@ func Plan(spec Spec, facts HostFacts) PlanReport {
 	}
 
 	// Memory.
-	if facts.MemAvailableMB > 0 {
+	switch {
+	case r.NodeCostMB == 0:
+		r.Checks = append(r.Checks, Check{Name: "memory", OK: true, Detail: "none needed on this host: " + fp.Note})
+	case facts.MemAvailableMB > 0:
 		r.AvailableMB = max(0, facts.MemAvailableMB-HostReserveMB)
 		fit := r.AvailableMB / r.NodeCostMB
 		limits = append(limits, fit)
 		c := Check{Name: "memory", OK: r.NeedMB <= r.AvailableMB,
 			Detail: fmt.Sprintf("%d nodes x %s = %s needed, %s available (%s free, %s kept for the host)",
-				spec.Nodes, costWords(spec), gb(r.NeedMB), gb(r.AvailableMB), gb(facts.MemAvailableMB), gb(HostReserveMB))}
+				spec.Nodes, costWords(spec, fp), gb(r.NeedMB), gb(r.AvailableMB), gb(facts.MemAvailableMB), gb(HostReserveMB))}
 		if !c.OK {
 			c.Fix = fmt.Sprintf("at most %d nodes fit: use --nodes %d", fit, fit)
-			if f := footprints[spec.Provider]; f.perNodeMemory {
-				if mem := r.AvailableMB/spec.Nodes - f.overheadMB; mem >= 128 {
+			if fp.PerNodeMemory {
+				if mem := r.AvailableMB/spec.Nodes - fp.OverheadMB; mem >= 128 {
 					c.Fix += fmt.Sprintf(", or --memory %d to run %d nodes", mem, spec.Nodes)
 				}
 			}
 		}
 		add(c)
-	} else {
+	default:
 		r.Checks = append(r.Checks, Check{Name: "memory", OK: true, Detail: fmt.Sprintf("%s needed; this host's free memory is unknown, not checked", gb(r.NeedMB))})
 	}
+	if spec.Listed() {
+		// The nodes exist: no ports or addresses to hand out, and no more
+		// nodes than listed.
+		limits = append(limits, spec.Nodes)
+	} else {
+		limits = append(limits, planAddressing(spec, nodes, facts, add)...)
+	}
 
+	// The provider's own (VirtualBox's host-only ranges).
+	if prov != nil {
+		for _, c := range prov.PlanChecks(ctx, spec, facts) {
+			add(c)
+		}
+	}
+
+	// Hostnames, which lab gives the nodes it makes.
+	if !spec.Listed() {
+		hc := Check{Name: "hostnames", OK: true, Detail: fmt.Sprintf("%s .. %s are valid", nodes[0].Hostname, nodes[len(nodes)-1].Hostname)}
+		for _, n := range nodes {
+			if !validHostname(n.Hostname) {
+				hc = Check{Name: "hostnames", OK: false, Detail: fmt.Sprintf("%q is not a valid hostname", n.Hostname), Fix: "use a prefix of lowercase letters and digits"}
+				break
+			}
+		}
+		add(hc)
+	}
+
+	r.MaxNodes = limits[0]
+	for _, l := range limits {
+		r.MaxNodes = min(r.MaxNodes, l)
+	}
+	if !r.Fits {
+		var fixes []string
+		for _, c := range r.Checks {
+			if !c.OK && c.Fix != "" {
+				fixes = append(fixes, c.Fix)
+			}
+		}
+		r.Hint = strings.Join(fixes, "; ")
+	}
+	return r
+}
+
+// planAddressing checks what a lab that is not listed hands out: SSH
+// ports in range and free on 127.0.0.1, and addresses in its subnet. It
+// returns the node counts each allows.
+func planAddressing(spec Spec, nodes []Node, facts HostFacts, add func(Check)) []int {
 	// SSH ports: in range, and free on 127.0.0.1.
 	first, last := spec.SSHPortBase, spec.SSHPortBase+spec.Nodes-1
-	limits = append(limits, maxPort-first+1)
+	limits := []int{maxPort - first + 1}
 	if facts.PortFree != nil {
 		var busy []string
 		freeRun := 0
@@ -145,100 +188,14 @@ func Plan(spec Spec, facts HostFacts) PlanReport {
 	limits = append(limits, capacity)
 	add(Check{Name: "subnet", OK: spec.Nodes <= capacity,
 		Detail: fmt.Sprintf("%v from host .%d holds %d nodes (%v .. %v)", spec.Subnet, spec.FirstHost, capacity, nodes[0].IP, nodes[len(nodes)-1].IP)})
-
-	// VirtualBox host-only ranges.
-	if spec.Provider == ProviderVirtualBox {
-		add(hostOnlyCheck(spec.Subnet, facts))
-	}
-
-	// Hostnames.
-	hc := Check{Name: "hostnames", OK: true, Detail: fmt.Sprintf("%s .. %s are valid", nodes[0].Hostname, nodes[len(nodes)-1].Hostname)}
-	for _, n := range nodes {
-		if !validHostname(n.Hostname) {
-			hc = Check{Name: "hostnames", OK: false, Detail: fmt.Sprintf("%q is not a valid hostname", n.Hostname), Fix: "use a prefix of lowercase letters and digits"}
-			break
-		}
-	}
-	add(hc)
-
-	r.MaxNodes = limits[0]
-	for _, l := range limits {
-		r.MaxNodes = min(r.MaxNodes, l)
-	}
-	if !r.Fits {
-		var fixes []string
-		for _, c := range r.Checks {
-			if !c.OK && c.Fix != "" {
-				fixes = append(fixes, c.Fix)
-			}
-		}
-		r.Hint = strings.Join(fixes, "; ")
-	}
-	return r
+	return limits
 }
 
-func costWords(spec Spec) string {
-	f := footprints[spec.Provider]
-	if f.perNodeMemory {
-		return fmt.Sprintf("(%d + %d) MB", spec.MemoryMB, f.overheadMB)
+func costWords(spec Spec, f Footprint) string {
+	if f.PerNodeMemory {
+		return fmt.Sprintf("(%d + %d) MB", spec.MemoryMB, f.OverheadMB)
 	}
-	return fmt.Sprintf("%d MB", f.overheadMB)
-}
-
-func hostOnlyCheck(subnet netip.Prefix, facts HostFacts) Check {
-	c := Check{Name: "host-only range", OK: true}
-	if facts.OS == "windows" {
-		c.Detail = "VirtualBox on Windows does not restrict host-only addresses"
-		return c
-	}
-	if facts.OS == "darwin" && strings.HasPrefix(facts.VBoxVersion, "7.") {
-		c.Detail = "VirtualBox 7 on macOS does not restrict host-only addresses"
-		return c
-	}
-	allowed := []netip.Prefix{defaultHostOnly}
-	source := "VirtualBox's default (no /etc/vbox/networks.conf)"
-	if facts.NetworksConf != nil {
-		allowed = ParseNetworksConf(*facts.NetworksConf)
-		source = "/etc/vbox/networks.conf"
-	}
-	for _, a := range allowed {
-		if a.Bits() <= subnet.Bits() && a.Contains(subnet.Addr()) {
-			c.Detail = fmt.Sprintf("%v is inside %v allowed by %s", subnet, a, source)
-			return c
-		}
-	}
-	c.OK = false
-	c.Detail = fmt.Sprintf("%v is outside the host-only ranges allowed by %s (%s): VirtualBox 6.1.28+ will refuse it at boot", subnet, source, prefixList(allowed))
-	c.Fix = fmt.Sprintf("add the line \"* %v\" to /etc/vbox/networks.conf, or use --subnet %v", subnet, defaultHostOnly)
-	return c
-}
-
-// ParseNetworksConf reads VirtualBox's networks.conf: lines "* CIDR ...".
-func ParseNetworksConf(text string) []netip.Prefix {
-	var out []netip.Prefix
-	for _, line := range strings.Split(text, "\n") {
-		fields := strings.Fields(line)
-		if len(fields) < 2 || fields[0] != "*" {
-			continue
-		}
-		for _, f := range fields[1:] {
-			if p, err := netip.ParsePrefix(f); err == nil && p.Addr().Is4() {
-				out = append(out, p.Masked())
-			}
-		}
-	}
-	return out
-}
-
-func prefixList(ps []netip.Prefix) string {
-	if len(ps) == 0 {
-		return "none"
-	}
-	s := make([]string, len(ps))
-	for i, p := range ps {
-		s[i] = p.String()
-	}
-	return strings.Join(s, ", ")
+	return fmt.Sprintf("%d MB", f.OverheadMB)
 }
 
 func validHostname(h string) bool {

@@ -1,6 +1,7 @@
 package lab
 
 import (
+	"context"
 	"strings"
 	"testing"
 )
@@ -14,7 +15,6 @@ func facts(memMB int, busy ...int) HostFacts {
 }
 
 func TestPlan(t *testing.T) {
-	conf := func(s string) *string { return &s }
 	tests := []struct {
 		name     string
 		apply    func(*Spec)
@@ -57,39 +57,6 @@ func TestPlan(t *testing.T) {
 			fits:  true, maxNodes: (23*1024 - HostReserveMB) / 576,
 		},
 		{
-			name:  "classic 192.168.33.0/24 without networks.conf",
-			apply: func(s *Spec) { s.Subnet = mustPrefix("192.168.33.0/24") },
-			facts: facts(23 * 1024), fits: false, maxNodes: (23*1024 - HostReserveMB) / 576, failing: "host-only range",
-			hint: `add the line "* 192.168.33.0/24" to /etc/vbox/networks.conf`,
-		},
-		{
-			name:  "networks.conf allowing 192.168.0.0/16",
-			apply: func(s *Spec) { s.Subnet = mustPrefix("192.168.33.0/24") },
-			facts: func() HostFacts {
-				f := facts(23 * 1024)
-				f.NetworksConf = conf("* 10.0.0.0/8 192.168.0.0/16\n")
-				return f
-			}(),
-			fits: true, maxNodes: (23*1024 - HostReserveMB) / 576,
-		},
-		{
-			name:  "networks.conf not allowing the default range",
-			apply: func(s *Spec) {},
-			facts: func() HostFacts { f := facts(23 * 1024); f.NetworksConf = conf("* 10.0.0.0/8\n"); return f }(),
-			fits:  false, maxNodes: (23*1024 - HostReserveMB) / 576, failing: "host-only range",
-		},
-		{
-			name:  "windows has no host-only restriction",
-			apply: func(s *Spec) { s.Subnet = mustPrefix("192.168.33.0/24") },
-			facts: func() HostFacts { f := facts(23 * 1024); f.OS = "windows"; return f }(),
-			fits:  true, maxNodes: (23*1024 - HostReserveMB) / 576,
-		},
-		{
-			name:  "libvirt has no host-only restriction",
-			apply: func(s *Spec) { s.Provider = ProviderLibvirt; s.Subnet = mustPrefix("192.168.33.0/24") },
-			facts: facts(23 * 1024), fits: true, maxNodes: (23*1024 - HostReserveMB) / 576, // memory binds before the /24's 244
-		},
-		{
 			name:  "unknown memory is not a failure",
 			apply: func(s *Spec) { s.Nodes = 52 },
 			facts: facts(0), fits: true, maxNodes: 2036, // the subnet's capacity
@@ -102,7 +69,7 @@ func TestPlan(t *testing.T) {
 			if errs := s.Validate(); len(errs) > 0 {
 				t.Fatalf("invalid spec: %v", errs)
 			}
-			r := Plan(s, tt.facts)
+			r := Plan(context.Background(), s, tt.facts, testPlanner{})
 			if r.Fits != tt.fits {
 				t.Errorf("fits = %v, want %v; checks %+v", r.Fits, tt.fits, r.Checks)
 			}
@@ -121,9 +88,15 @@ func TestPlan(t *testing.T) {
 	}
 }
 
-func TestParseNetworksConf(t *testing.T) {
-	got := ParseNetworksConf("# comment\n* 10.0.0.0/8 192.168.0.0/16\n* 2001::/64\nbogus line\n")
-	if len(got) != 2 || got[0].String() != "10.0.0.0/8" || got[1].String() != "192.168.0.0/16" {
-		t.Errorf("got %v", got)
+// testPlanner has the footprints of the providers: a VM's, a netns
+// node's.
+type testPlanner struct{}
+
+func (testPlanner) Footprint(s Spec) Footprint {
+	if s.Provider == ProviderNetns {
+		return Footprint{OverheadMB: 24}
 	}
+	return Footprint{PerNodeMemory: true, OverheadMB: 64}
 }
+
+func (testPlanner) PlanChecks(context.Context, Spec, HostFacts) []Check { return nil }

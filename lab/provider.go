@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+
+	"github.com/gossiplab/gossiplab/internal/hint"
 )
 
 // Provider boots and stops the nodes of a lab. Implementations live in
@@ -49,6 +51,51 @@ type OrphanFinder interface {
 	Orphans(ctx context.Context) ([]string, error)
 }
 
+// Generator is implemented by providers that generate files in the lab
+// directory from the lab file (Vagrant: the Vagrantfile). lab init and
+// lab up write them with WriteGenerated.
+type Generator interface {
+	Generate(l *Lab) ([]GeneratedFile, error)
+}
+
+// Planner is what the capacity planner asks a provider: what one node of
+// a lab costs the host, and the checks only this provider makes.
+type Planner interface {
+	// Footprint is the host memory one node of spec takes.
+	Footprint(spec Spec) Footprint
+	// PlanChecks are this provider's own rows of the plan (VirtualBox's
+	// host-only ranges); facts are the host's.
+	PlanChecks(ctx context.Context, spec Spec, facts HostFacts) []Check
+}
+
+// Footprint is what one node costs the host. A VM reserves its memory
+// setting plus the hypervisor's per-VM overhead; a netns node is an sshd
+// and an agent sharing the host kernel.
+type Footprint struct {
+	// PerNodeMemory: the node's memory setting is reserved.
+	PerNodeMemory bool `json:"per_node_memory"`
+	// OverheadMB is what each node costs beyond that.
+	OverheadMB int `json:"overhead_mb"`
+	// Note says where the overhead comes from, for the plan.
+	Note string `json:"note,omitempty"`
+}
+
+// Placer is implemented by providers whose nodes share this host's
+// filesystem (netns): provisioning asks them to put a local file at a
+// path on a node (one copy linked into every node) instead of uploading
+// it over SSH. Place checks that what it placed has the sha256 sum (hex)
+// and reports whether it placed it; false leaves it to SFTP.
+type Placer interface {
+	Place(ctx context.Context, l *Lab, node, local, sum, remote string) (bool, error)
+}
+
+// HostNoter is implemented by providers that change host-wide settings
+// for their labs (the netns provider raises the kernel's ARP table
+// limits): lab doctor shows what they changed.
+type HostNoter interface {
+	HostNotes(ctx context.Context) []string
+}
+
 // ProviderInfo is a provider's name and capabilities, as data.
 type ProviderInfo struct {
 	Name string
@@ -61,6 +108,25 @@ type ProviderInfo struct {
 	SharedClock bool
 	// NodeFirewall: nftables works inside a node, for partitions and loss.
 	NodeFirewall bool
+	// Parallel is how many nodes are best booted and provisioned at once
+	// when the user does not say (0: DefaultParallel).
+	Parallel int
+	// RealMachines: the nodes are machines that exist before and after
+	// the lab, and Halt and Reload power them off or reboot them. Commands
+	// do that only when the user allows it in so many words.
+	RealMachines bool
+}
+
+// DefaultParallel is how many nodes lab boots and provisions at once by
+// default.
+const DefaultParallel = 10
+
+// ParallelOf is p's suggested parallelism.
+func ParallelOf(p Provider) int {
+	if n := p.Info().Parallel; n > 0 {
+		return n
+	}
+	return DefaultParallel
 }
 
 // UpOptions tune Up.
@@ -143,7 +209,7 @@ func (r *Registry) Names() []string {
 func (r *Registry) Get(name string) (Provider, error) {
 	p, ok := r.providers[name]
 	if !ok {
-		return nil, fmt.Errorf("unknown provider %q\nhint: use one of %s", name, strings.Join(r.Names(), ", "))
+		return nil, hint.Errorf(fmt.Sprintf("use one of %s", strings.Join(r.Names(), ", ")), "unknown provider %q", name)
 	}
 	return p, nil
 }
@@ -160,6 +226,5 @@ func (r *Registry) Detect(ctx context.Context) (Provider, error) {
 		}
 		reasons = append(reasons, fmt.Sprintf("  %s: %v", name, err))
 	}
-	return nil, fmt.Errorf("no provider can run on this host:\n%s\nhint: install Vagrant and VirtualBox, or run as root on Linux with iproute2 and openssh-server for the netns provider",
-		strings.Join(reasons, "\n"))
+	return nil, hint.Errorf("install Vagrant and VirtualBox, or run as root on Linux with iproute2 and openssh-server for the netns provider", "no provider can run on this host:\n%s", strings.Join(reasons, "\n"))
 }

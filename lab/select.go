@@ -7,6 +7,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/gossiplab/gossiplab/internal/hint"
 )
 
 // rangeRE matches a numeric range in a selector: web_[6-10].
@@ -14,7 +16,8 @@ var rangeRE = regexp.MustCompile(`^(.*)\[(\d+)-(\d+)\](.*)$`)
 
 // Select resolves node selectors against the lab's node names, in lab
 // order and without duplicates. A selector is an exact name, a comma list,
-// a numeric range such as web_[6-10] (numbers, not a character class), or
+// a numeric range such as web_[6-10] (numbers, not a character class;
+// web[01-12] keeps the zeros), or
 // a glob such as web_* (with the shell's classes: web_[!1-5]). A selector that matches no node is an error that
 // lists the valid names.
 func Select(all []string, selectors []string) ([]string, error) {
@@ -34,7 +37,7 @@ func Select(all []string, selectors []string) ([]string, error) {
 				return nil, err
 			}
 			if len(matched) == 0 {
-				return nil, fmt.Errorf("no node matches %q\nhint: valid nodes are %s", s, Summarize(all))
+				return nil, hint.Errorf(fmt.Sprintf("valid nodes are %s", Summarize(all)), "no node matches %q", s)
 			}
 			for _, m := range matched {
 				picked[m] = true
@@ -42,7 +45,7 @@ func Select(all []string, selectors []string) ([]string, error) {
 		}
 	}
 	if len(picked) == 0 {
-		return nil, fmt.Errorf("no nodes selected\nhint: name nodes (%s) or pass --all", Summarize(all))
+		return nil, hint.Errorf(fmt.Sprintf("name nodes (%s) or pass --all", Summarize(all)), "no nodes selected")
 	}
 	out := make([]string, 0, len(picked))
 	for n := range picked {
@@ -60,13 +63,17 @@ func match(all []string, known map[string]int, s string) ([]string, error) {
 		lo, err1 := strconv.Atoi(m[2])
 		hi, err2 := strconv.Atoi(m[3])
 		if err1 != nil || err2 != nil || lo > hi || hi-lo > MaxNodes {
-			return nil, fmt.Errorf("bad range in %q\nhint: write a range as web_[1-5], low to high", s)
+			return nil, hint.Errorf("write a range as web_[1-5], low to high", "bad range in %q", s)
+		}
+		width := 0 // web[01-12]: zero-padded names, as an inventory's
+		if len(m[2]) > 1 && m[2][0] == '0' {
+			width = len(m[2])
 		}
 		var out []string
 		for i := lo; i <= hi; i++ {
-			name := m[1] + strconv.Itoa(i) + m[4]
+			name := m[1] + fmt.Sprintf("%0*d", width, i) + m[4]
 			if _, ok := known[name]; !ok {
-				return nil, fmt.Errorf("range %q names %s, which is not a node of this lab\nhint: valid nodes are %s", s, name, Summarize(all))
+				return nil, hint.Errorf(fmt.Sprintf("valid nodes are %s", Summarize(all)), "range %q names %s, which is not a node of this lab", s, name)
 			}
 			out = append(out, name)
 		}
@@ -80,7 +87,7 @@ func match(all []string, known map[string]int, s string) ([]string, error) {
 		for _, n := range all {
 			ok, err := path.Match(pattern, n)
 			if err != nil {
-				return nil, fmt.Errorf("bad pattern %q: %v\nhint: use * and ? as wildcards, or a range like web_[1-5]", s, err)
+				return nil, hint.Errorf("use * and ? as wildcards, or a range like web_[1-5]", "bad pattern %q: %v", s, err)
 			}
 			if ok {
 				out = append(out, n)
@@ -126,7 +133,9 @@ func splitNum(name string) (prefix string, n int, ok bool) {
 	for k > 0 && name[k-1] >= '0' && name[k-1] <= '9' {
 		k--
 	}
-	if k == len(name) {
+	if k == len(name) || name[k] == '0' && k < len(name)-1 {
+		// No number, or a zero-padded one (web01): a range web[1-3]
+		// would name web1 .. web3, other nodes.
 		return name, 0, false
 	}
 	n, err := strconv.Atoi(name[k:])

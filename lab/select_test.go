@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/gossiplab/gossiplab/internal/hint"
 )
 
 func TestSelect(t *testing.T) {
@@ -34,7 +35,7 @@ func TestSelect(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			got, err := Select(all, tt.sel)
 			if tt.wantErr != "" {
-				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+				if err == nil || !strings.Contains(hint.Text(err), tt.wantErr) {
 					t.Fatalf("err = %v, want it to contain %q", err, tt.wantErr)
 				}
 				return
@@ -53,5 +54,22 @@ func TestSummarize(t *testing.T) {
 	got := Summarize([]string{"web_1", "web_2", "web_3", "web_5", "db_1"})
 	if want := "web_[1-3], web_5, db_1"; got != want {
 		t.Errorf("got %q, want %q", got, want)
+	}
+	// Zero-padded names (an inventory's web01) are not a range: web[1-3]
+	// would select web1 .. web3.
+	got = Summarize([]string{"web01", "web02", "web03", "web10", "web11", "web12"})
+	if want := "web01, web02, web03, web[10-12]"; got != want {
+		t.Errorf("got %q, want %q", got, want)
+	}
+}
+
+// An inventory's zero-padded names take a zero-padded range.
+func TestSelectZeroPaddedRange(t *testing.T) {
+	got, err := Select([]string{"web08", "web09", "web10", "web11"}, []string{"web[09-10]"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]string{"web09", "web10"}, got); diff != "" {
+		t.Errorf("(-want +got)\n%s", diff)
 	}
 }

@@ -4,9 +4,11 @@ import (
 	"fmt"
 	"net/netip"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // Providers a lab file may name.
@@ -48,6 +50,14 @@ type Spec struct {
 	LinkedClone bool
 	Groups      []Group
 	Agent       AgentSpec
+	// Inventory is a file listing the lab's nodes, relative to the lab
+	// directory, read by a provider that lists its nodes (NodeSource).
+	Inventory string `json:",omitempty"`
+	// Hosts are the nodes of a listed lab (see Listed): the lab file's
+	// host blocks and, once its provider listed them (ListHosts), the
+	// inventory's. A listed lab's nodes, prefix, subnet, first_host and
+	// ssh_port_base are not used.
+	Hosts []Host `json:",omitempty"`
 }
 
 // Group gives tags to the nodes its selector matches.
@@ -109,6 +119,9 @@ type FieldError struct {
 	Field string
 	Msg   string
 	Hint  string
+	// Pos is where the value is written when the lab file is not the
+	// place (an inventory's file:line); empty otherwise.
+	Pos string
 }
 
 func (e *FieldError) Error() string {
@@ -135,30 +148,30 @@ func (s *Spec) Validate() []*FieldError {
 
 	if !nameRE.MatchString(s.Name) || len(s.Name) > 32 {
 		add(fieldErr("name", "use lowercase letters, digits, '_' and '-', starting with a letter or digit, at most 32 characters",
-			"invalid lab name %q", s.Name))
+			"invalid lab name %s", Quote(s.Name)))
 	}
-	switch s.Provider {
-	case ProviderVirtualBox, ProviderLibvirt, ProviderNetns:
-	default:
-		add(fieldErr("provider", "use virtualbox, libvirt or netns", "unknown provider %q", s.Provider))
+	// Which providers exist is the registry's to say (CheckProvider);
+	// here only the name's form.
+	if !nameRE.MatchString(s.Provider) || len(s.Provider) > 32 {
+		add(fieldErr("provider", "use a provider's name, such as netns; lab doctor lists them", "invalid provider name %s", Quote(s.Provider)))
 	}
 	// Checks that depend on the node count are skipped when it is refused:
 	// their advice (a port base below zero) would only mislead.
 	nodesOK := s.Nodes >= 1 && s.Nodes <= MaxNodes
-	if !nodesOK {
-		add(fieldErr("nodes", fmt.Sprintf("use a number from 1 to %d", MaxNodes), "%d nodes is out of range", s.Nodes))
-	}
-	if !nameRE.MatchString(s.Prefix) || len(s.Prefix) > 40 {
-		add(fieldErr("prefix", "use lowercase letters, digits, '_' and '-', starting with a letter or digit (e.g. web)",
-			"invalid machine-name prefix %q", s.Prefix))
+	if s.Listed() {
+		hostErrs := s.validateHosts()
+		errs = append(errs, hostErrs...)
+		nodesOK = len(hostErrs) == 0
+	} else {
+		errs = append(errs, s.validateMade(nodesOK)...)
 	}
 	if !boxNameRE.MatchString(s.Box) || len(s.Box) > 128 {
 		add(fieldErr("box", "use a Vagrant box name such as debian/bookworm64 (letters, digits, '.', '_', '-', one '/')",
-			"invalid box name %q", s.Box))
+			"invalid box name %s", Quote(s.Box)))
 	}
 	if s.BoxVersion != "" && (!boxVersionRE.MatchString(s.BoxVersion) || len(s.BoxVersion) > 64) {
 		add(fieldErr("box_version", `use a Vagrant version constraint such as ">= 12.0" or "~> 12.2"`,
-			"invalid box version constraint %q", s.BoxVersion))
+			"invalid box version constraint %s", Quote(s.BoxVersion)))
 	}
 	if s.MemoryMB < 128 || s.MemoryMB > 1<<20 {
 		add(fieldErr("memory", "give the memory per node in MB, at least 128", "%d MB is out of range", s.MemoryMB))
@@ -166,38 +179,10 @@ func (s *Spec) Validate() []*FieldError {
 	if s.CPUs < 1 || s.CPUs > 256 {
 		add(fieldErr("cpus", "give 1 or more CPUs per node", "%d CPUs is out of range", s.CPUs))
 	}
-	if !s.Subnet.IsValid() || !s.Subnet.Addr().Is4() {
-		add(fieldErr("subnet", "use an IPv4 CIDR such as 192.168.56.0/21", "invalid subnet %v", s.Subnet))
-	} else if s.Subnet != s.Subnet.Masked() {
-		add(fieldErr("subnet", fmt.Sprintf("use the network address: %v", s.Subnet.Masked()),
-			"subnet %v has host bits set", s.Subnet))
-	} else if a := s.Subnet.Addr(); !a.IsGlobalUnicast() {
-		add(fieldErr("subnet", "use a private network such as 192.168.56.0/21",
-			"subnet %v is not a private network for hosts (loopback, multicast, link-local or reserved)", s.Subnet))
-	} else if s.FirstHost < 2 {
-		add(fieldErr("first_host", "use 2 or more: offset 0 is the network and 1 the host's own address on the network",
-			"first host offset %d is reserved", s.FirstHost))
-	} else if capacity := SubnetCapacity(s.Subnet, s.FirstHost); nodesOK && s.Nodes > capacity {
-		add(fieldErr("subnet", fmt.Sprintf("use a larger subnet (e.g. /%d) or a smaller first_host; this one holds %d nodes", neededBits(s.Nodes+s.FirstHost+1), capacity),
-			"subnet %v from host offset %d has room for %d nodes, not %d", s.Subnet, s.FirstHost, capacity, s.Nodes))
-	} else if nodesOK && s.nodesOnNAT() {
-		add(fieldErr("subnet", "use another range, such as 192.168.56.0/21",
-			"subnet %v puts nodes in %v, the NAT network every VirtualBox VM (and every netns node's eth0) already has: the agents would never meet", s.Subnet, natNetwork))
-	}
-	if s.SSHPortBase < minPort || s.SSHPortBase > maxPort {
-		add(fieldErr("ssh_port_base", fmt.Sprintf("use a port from %d to %d", minPort, maxPort),
-			"SSH port base %d is out of range", s.SSHPortBase))
-	} else if last := s.SSHPortBase + s.Nodes - 1; nodesOK && last > maxPort {
-		add(fieldErr("ssh_port_base", fmt.Sprintf("use a port base of at most %d for %d nodes", maxPort-s.Nodes+1, s.Nodes),
-			"SSH ports %d..%d run past %d", s.SSHPortBase, last, maxPort))
-	}
-	if n := len(s.Prefix) + 1 + len(strconv.Itoa(s.Nodes)); nodesOK && nameRE.MatchString(s.Prefix) && n > maxHostname {
-		add(fieldErr("prefix", "use a shorter prefix", "hostnames would be %d characters, more than %d", n, maxHostname))
-	}
 	switch s.Agent.Profile {
 	case "lan", "wan", "local":
 	default:
-		add(fieldErr("agent.profile", "use lan, wan or local", "unknown agent profile %q", s.Agent.Profile))
+		add(fieldErr("agent.profile", "use lan, wan or local", "unknown agent profile %s", Quote(s.Agent.Profile)))
 	}
 	switch s.Agent.Join {
 	case JoinSeeds:
@@ -206,7 +191,7 @@ func (s *Spec) Validate() []*FieldError {
 		}
 	case JoinMDNS:
 	default:
-		add(fieldErr("agent.join", `use "seeds" or "mdns"`, "unknown join method %q", s.Agent.Join))
+		add(fieldErr("agent.join", `use "seeds" or "mdns"`, "unknown join method %s", Quote(s.Agent.Join)))
 	}
 	seen := map[string]bool{}
 	for _, g := range s.Groups {
@@ -221,52 +206,87 @@ func (s *Spec) Validate() []*FieldError {
 		seen[g.Name] = true
 		for k, v := range g.Tags {
 			if !tagKeyRE.MatchString(k) {
-				add(fieldErr(f+" tags", "use letters, digits, '_', '.', '-' in tag names", "invalid tag name %q", k))
+				add(fieldErr(f+" tags", "use letters, digits, '_', '.', '-' in tag names", "invalid tag name %s", Quote(k)))
 			}
 			if tagValueBad.MatchString(v) || len(v) > 256 {
-				add(fieldErr(f+" tags", "tag values are single-line text of at most 256 characters", "invalid value for tag %q", k))
+				add(fieldErr(f+" tags", "tag values are single-line text of at most 256 characters", "invalid value for tag %s", Quote(k)))
 			}
 		}
-		if nodesOK && nameRE.MatchString(s.Prefix) {
+		if nodesOK && (s.Listed() || nameRE.MatchString(s.Prefix)) {
 			if _, err := Select(s.NodeNames(), []string{g.Nodes}); err != nil {
 				add(fieldErr(f+" nodes", "", "%v", err))
 			}
 		}
 	}
+	if len(errs) == 0 {
+		if node, size := s.largestTags(); size > MaxTagBytes {
+			field := fmt.Sprintf("group %q tags", s.groupTagging(node))
+			if s.groupTagging(node) == "" { // an inventory's tags
+				field = fmt.Sprintf("host %s", Quote(node))
+			}
+			add(fieldErr(field, "use fewer or shorter tags: the agent gossips them in every alive message",
+				"the tags of %s take up to %d bytes encoded, more than the %d bytes memberlist carries per node", node, size, MaxTagBytes))
+		}
+	}
 	return errs
 }
 
-// nodesOnNAT reports whether any node's address falls in natNetwork.
-func (s *Spec) nodesOnNAT() bool {
-	b := s.Subnet.Addr().As4()
-	first := uint64(b[0])<<24 | uint64(b[1])<<16 | uint64(b[2])<<8 | uint64(b[3]) + uint64(s.FirstHost)
-	last := first + uint64(s.Nodes) - 1
-	n := natNetwork.Addr().As4()
-	natFirst := uint64(n[0])<<24 | uint64(n[1])<<16 | uint64(n[2])<<8 | uint64(n[3])
-	return first <= natFirst+255 && last >= natFirst
+// MaxTagBytes is memberlist's limit on a node's metadata, which holds
+// its tags (memberlist.MetaMaxSize).
+const MaxTagBytes = 512
+
+// largestTags returns the node whose tags take the most bytes once
+// encoded, and that size: the larger of labagent's encoding (its boot
+// time, then key NUL value NUL) and Serf's (msgpack, up to 3 bytes of
+// header per string).
+func (s *Spec) largestTags() (string, int) {
+	node, most := "", 0
+	for _, n := range s.ResolveNodes() {
+		la, serf := 20, 4
+		for k, v := range n.Tags {
+			la += len(k) + len(v) + 2
+			serf += len(k) + len(v) + 6
+		}
+		if size := max(la, serf); size > most && len(n.Tags) > 0 {
+			node, most = n.Name, size
+		}
+	}
+	return node, most
 }
 
-// SubnetCapacity is the number of node addresses in p from host offset
-// first up to, not including, the broadcast address.
-func SubnetCapacity(p netip.Prefix, first int) int {
-	hostBits := 32 - p.Bits()
-	if hostBits >= 31 {
-		hostBits = 30 // plenty; avoids overflow on absurd prefixes
+// groupTagging is the last group that gives node tags (the one a user
+// looks at first), for pointing at it in the lab file.
+func (s *Spec) groupTagging(node string) string {
+	name := ""
+	for _, g := range s.Groups {
+		if sel, err := Select(s.NodeNames(), []string{g.Nodes}); err == nil && len(g.Tags) > 0 && slices.Contains(sel, node) {
+			name = g.Name
+		}
 	}
-	size := 1 << hostBits
-	c := size - 1 - first
-	if c < 0 {
-		return 0
-	}
-	return c
+	return name
 }
 
-func neededBits(hosts int) int {
-	bits := 32
-	for bits > 0 && (1<<(32-bits)) < hosts {
-		bits--
+// Quote quotes a value given by the user for a message, shortened when
+// long: a 5 MB name is not echoed back.
+func Quote(v string) string {
+	const keep = 40
+	if len(v) <= keep+10 {
+		return strconv.Quote(v)
 	}
-	return bits
+	cut := keep
+	for cut > 0 && !utf8.RuneStart(v[cut]) {
+		cut--
+	}
+	return fmt.Sprintf("%s... (%d bytes)", strings.TrimSuffix(strconv.Quote(v[:cut]), `"`), len(v))
+}
+
+// CheckProvider refuses a provider that is not among known (the
+// registry's names), as lab init and lab up do for a new lab.
+func (s *Spec) CheckProvider(known []string) *FieldError {
+	if slices.Contains(known, s.Provider) || !nameRE.MatchString(s.Provider) {
+		return nil // an invalid name is Validate's
+	}
+	return fieldErr("provider", "use "+strings.Join(known, ", "), "unknown provider %s: this lab binary lacks it", Quote(s.Provider))
 }
 
 // NodeName is the machine name of node i (1-based).
@@ -274,6 +294,13 @@ func (s *Spec) NodeName(i int) string { return s.Prefix + "_" + strconv.Itoa(i) 
 
 // NodeNames lists every node's machine name in order.
 func (s *Spec) NodeNames() []string {
+	if s.Listed() {
+		names := make([]string, len(s.Hosts))
+		for i, h := range s.Hosts {
+			names[i] = h.Name
+		}
+		return names
+	}
 	names := make([]string, s.Nodes)
 	for i := range names {
 		names[i] = s.NodeName(i + 1)
@@ -287,20 +314,10 @@ func Hostname(name string) string { return strings.ReplaceAll(name, "_", "-") }
 // ResolveNodes gives every node its address, port and tags. The spec must
 // be valid.
 func (s *Spec) ResolveNodes() []Node {
-	nodes := make([]Node, s.Nodes)
-	base := s.Subnet.Addr().As4()
-	baseN := uint32(base[0])<<24 | uint32(base[1])<<16 | uint32(base[2])<<8 | uint32(base[3])
 	names := s.NodeNames()
-	for i := range nodes {
-		a := baseN + uint32(s.FirstHost+i)
-		nodes[i] = Node{
-			Index:    i + 1,
-			Name:     names[i],
-			Hostname: Hostname(names[i]),
-			IP:       netip.AddrFrom4([4]byte{byte(a >> 24), byte(a >> 16), byte(a >> 8), byte(a)}),
-			SSHPort:  s.SSHPortBase + i,
-			Tags:     map[string]string{},
-		}
+	nodes := s.madeNodes(names)
+	if s.Listed() {
+		nodes = s.listedNodes()
 	}
 	for _, g := range s.Groups {
 		sel, err := Select(names, []string{g.Nodes})

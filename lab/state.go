@@ -9,7 +9,13 @@ import (
 	"time"
 
 	"github.com/gossiplab/gossiplab/internal/atomicfile"
+	"github.com/gossiplab/gossiplab/internal/boundedfile"
+	"github.com/gossiplab/gossiplab/internal/hint"
 )
+
+// MaxStateSize bounds the state file lab reads (a 1,000-node lab's is
+// about 200 KB).
+const MaxStateSize = 16 << 20
 
 // stateVersion is bumped when State changes incompatibly.
 const stateVersion = 1
@@ -70,7 +76,7 @@ func (s *State) Node(name string) *NodeEntry {
 
 // LoadState reads the state file; ok is false when there is none.
 func LoadState(p Paths) (st *State, ok bool, err error) {
-	data, err := os.ReadFile(p.StateFile())
+	data, err := boundedfile.ReadFile(p.StateFile(), MaxStateSize)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, false, nil
 	}
@@ -79,10 +85,10 @@ func LoadState(p Paths) (st *State, ok bool, err error) {
 	}
 	st = &State{}
 	if err := json.Unmarshal(data, st); err != nil {
-		return nil, false, fmt.Errorf("read lab state %s: %w\nhint: the file is lab's own; remove it and run lab up again to rebuild it", p.StateFile(), err)
+		return nil, false, hint.Errorf("the file is lab's own; remove it and run lab up again to rebuild it", "read lab state %s: %w", p.StateFile(), err)
 	}
 	if st.Version != stateVersion {
-		return nil, false, fmt.Errorf("lab state %s has version %d, this lab understands %d\nhint: use the lab binary that made it, or destroy the lab with it first", p.StateFile(), st.Version, stateVersion)
+		return nil, false, hint.Errorf("use the lab binary that made it, or destroy the lab with it first", "lab state %s has version %d, this lab understands %d", p.StateFile(), st.Version, stateVersion)
 	}
 	return st, true, nil
 }

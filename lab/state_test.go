@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/gossiplab/gossiplab/internal/hint"
 )
 
 func TestStateRoundTripAndMerge(t *testing.T) {
@@ -39,7 +41,7 @@ func TestLoadStateCorrupt(t *testing.T) {
 	os.MkdirAll(p.StateDir(), 0o755)
 	os.WriteFile(p.StateFile(), []byte("{not json"), 0o644)
 	_, _, err := LoadState(p)
-	if err == nil || !strings.Contains(err.Error(), "hint:") {
+	if err == nil || !strings.Contains(hint.Text(err), "hint:") {
 		t.Fatalf("err = %v", err)
 	}
 }
@@ -53,11 +55,11 @@ func TestLockExcludesSecondHolder(t *testing.T) {
 	// flock is per open file description: a second open in this process
 	// conflicts just as another process would.
 	_, err = AcquireLock(p, "lab up")
-	if !errors.Is(err, ErrLocked) || !strings.Contains(err.Error(), "lab up") {
+	if !errors.Is(err, ErrLocked) || !strings.Contains(hint.Text(err), "lab up") {
 		t.Fatalf("second acquire: %v", err)
 	}
 	// The hint is the message's last line, with no errno after it.
-	if lines := strings.Split(err.Error(), "\n"); !strings.HasPrefix(lines[len(lines)-1], "hint: ") || strings.Contains(err.Error(), "temporarily unavailable") {
+	if lines := strings.Split(hint.Text(err), "\n"); !strings.HasPrefix(lines[len(lines)-1], "hint: ") || strings.Contains(hint.Text(err), "temporarily unavailable") {
 		t.Errorf("second acquire's message:\n%v", err)
 	}
 	l1.Release()

@@ -128,7 +128,7 @@ func BenchmarkUploadRootSSHD(b *testing.B) {
 	for b.Loop() {
 		f := newFile("binary", filepath.Join(dir, "labagent"), 0o755, "", true)
 		f.data = data
-		if err := upload(c, []*file{f}, true, nil); err != nil {
+		if err := upload(context.Background(), c, []*file{f}, true, nil); err != nil {
 			b.Fatal(err)
 		}
 		os.Remove(f.staged)

@@ -10,13 +10,13 @@
 // requests and is closed as dead when they go unanswered. Host keys are
 // pinned on first contact in a known_hosts file keyed by node name
 // (KnownHosts); a node presenting another key is refused with a
-// *HostKeyChangedError that says how to reset the pin (KnownHosts.Forget,
-// which re-creating a node calls).
+// *HostKeyChangedError (KnownHosts.Forget resets the pin, as re-creating
+// a node should).
 //
 // # Provisioning
 //
 //	p, err := provision.New(provision.Options{
-//		Bundle:   provision.Bundle{Flavour: provision.FlavourLabagent, Version: agent.Version,
+//		Bundle:   provision.Bundle{Flavour: provision.FlavourLabagent, Version: agent.Version(),
 //			Binaries: map[string]string{"amd64": "bin/labagent-linux-amd64"}},
 //		Agent:    provision.AgentSettings{Profile: "lan", EncryptKey: key},
 //		HostKeys: provision.NewKnownHosts(".lab/known_hosts"),
@@ -59,5 +59,14 @@
 // -encrypt, -rpc-addr, ...) go on its command line in the service file.
 //
 // A login other than root runs the install steps with `sudo -n` and
-// stages uploads in /tmp.
+// stages uploads in /tmp. Cancelling the context stops an upload at once
+// (its SFTP session is closed) and leaves the node as it was.
+//
+// # Errors
+//
+// Errors carry what the user can do as hints (package internal/hint)
+// that name no command or flag of the program on top: where the fix is a
+// command of lab's, provisioning returns a typed error (*ArchError,
+// *ConstraintError, *GaveUpError, *NoLabIPError, *HostKeyChangedError,
+// ErrNoIdentity) for the CLI to add its own hint to.
 package provision

@@ -10,6 +10,8 @@ import (
 	"strings"
 
 	"github.com/hashicorp/go-version"
+
+	"github.com/gossiplab/gossiplab/internal/hint"
 )
 
 // Facts is what provisioning learns about a node, in one round trip.
@@ -235,9 +237,9 @@ func IfaceOf(lines []string, ip string) (string, error) {
 		seen = append(seen, name+"="+addr.String())
 	}
 	if len(seen) == 0 {
-		return "", fmt.Errorf("no IPv4 address found by `ip -o -4 addr show`: %s\nhint: the node needs iproute2", strings.Join(lines, "; "))
+		return "", hint.Errorf("the node needs iproute2", "no IPv4 address found by `ip -o -4 addr show`: %s", strings.Join(lines, "; "))
 	}
-	return "", fmt.Errorf("no interface holds the lab IP %s (the node has %s)\nhint: the node's private network is not configured; check the box's network setup, then `lab reload NODE`", ip, strings.Join(seen, ", "))
+	return "", hint.Wrap(&NoLabIPError{IP: ip, Have: seen}, "the node's private network is not configured; check the box's network setup")
 }
 
 var versionRE = regexp.MustCompile(`\bv?(\d+\.\d+(?:\.\d+)?(?:-[0-9A-Za-z.-]+)?)\b`)

@@ -17,6 +17,7 @@ import (
 
 	"github.com/gossiplab/gossiplab/internal/atomicfile"
 	"github.com/gossiplab/gossiplab/internal/flock"
+	"github.com/gossiplab/gossiplab/internal/hint"
 )
 
 // KnownHosts pins the nodes' SSH host keys in a file in OpenSSH's
@@ -56,9 +57,17 @@ type HostKeyChangedError struct {
 }
 
 func (e *HostKeyChangedError) Error() string {
-	return fmt.Sprintf("host key of node %q changed: it presents %s, %s pins %s; refusing to connect\n"+
-		"hint: if you re-created the node (lab destroy, lab up), forget the old key with `lab provision --forget-host-key %s` (or delete its line in %s); otherwise someone may be intercepting the connection",
-		e.Node, e.Got, e.File, e.Pinned, e.Node, e.File)
+	return fmt.Sprintf("host key of node %q changed: it presents %s, %s pins %s; refusing to connect", e.Node, e.Got, e.File, e.Pinned)
+}
+
+// hostKeyHint attaches to err, when it is a changed host key, what to do
+// about it.
+func hostKeyHint(err error) error {
+	var hk *HostKeyChangedError
+	if !errors.As(err, &hk) {
+		return err
+	}
+	return hint.Wrap(err, fmt.Sprintf("if you re-created the node, forget its old key (delete its line in %s); otherwise someone may be intercepting the connection", hk.File))
 }
 
 // HostKeyPinError is a failure to read or write the pin file.

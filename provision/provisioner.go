@@ -3,21 +3,16 @@ package provision
 import (
 	"context"
 	"crypto/sha256"
-	"debug/buildinfo"
 	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
-	"maps"
 	"os"
-	"slices"
-	"strings"
 	"time"
 
 	"github.com/hashicorp/go-version"
 
-	"github.com/gossiplab/gossiplab/internal/execx"
 	"github.com/gossiplab/gossiplab/internal/parallel"
 )
 
@@ -36,8 +31,13 @@ type Bundle struct {
 
 // Options configure a Provisioner.
 type Options struct {
-	Bundle   Bundle
-	Agent    AgentSettings
+	Bundle Bundle
+	Agent  AgentSettings
+	// Pool, when set, holds the SSH connections to use (and keeps them
+	// open after Run, for what comes next); otherwise each node gets a
+	// connection of its own, pinned in HostKeys and closed when it is
+	// done.
+	Pool     *Pool
 	HostKeys *KnownHosts
 	Dial     DialOptions
 	// Root prefixes every install path (see Layout); "" on real nodes.
@@ -54,6 +54,12 @@ type Options struct {
 	// Progress, when set, is called as a node passes each step; it may be
 	// called from several goroutines.
 	Progress func(node string, step Step)
+	// Place, when set, may put a local file at remote on node without
+	// SFTP (a provider whose nodes share this host's filesystem links
+	// one copy into each); it reports whether it did. It must check that
+	// what it placed has the sha256 sum (hex), for the install does not
+	// hash a placed file again.
+	Place func(ctx context.Context, node, local, sum, remote string) (bool, error)
 
 	afterUpload func(remotePath string) // test hook
 	// sudo, when set, treats every login as non-root and prefixes
@@ -67,6 +73,7 @@ type Step string
 
 // Steps, in order.
 const (
+	StepStarted   Step = "started"
 	StepConnected Step = "connected"
 	StepFacts     Step = "facts"
 	StepUploaded  Step = "uploaded"
@@ -99,7 +106,7 @@ type Provisioner struct {
 // New checks the bundle (every binary readable, version and constraint
 // parseable) and hashes its binaries once.
 func New(opts Options) (*Provisioner, error) {
-	if opts.HostKeys == nil {
+	if opts.HostKeys == nil && opts.Pool == nil {
 		return nil, errors.New("provision: no known_hosts file")
 	}
 	if opts.Parallel <= 0 {
@@ -137,7 +144,7 @@ func New(opts Options) (*Provisioner, error) {
 		p.constr = c
 	}
 	if len(b.Binaries) == 0 {
-		return nil, fmt.Errorf("no %s binary\nhint: put labagent-linux-amd64 (and -arm64) next to lab, or pass --agent-binary PATH", b.Flavour)
+		return nil, fmt.Errorf("no %s binary", b.Flavour)
 	}
 	for arch, path := range b.Binaries {
 		sum, err := fileSHA256(path)
@@ -173,10 +180,6 @@ func sha(data []byte) string {
 	return hex.EncodeToString(s[:])
 }
 
-// commitTimeout bounds the check-install-start session, which does not
-// stop for ctx once it renames files.
-const commitTimeout = 2 * time.Minute
-
 // Run provisions every target, opts.Parallel at a time, and returns one
 // result per target in their order. A failing node does not stop the
 // others; cancelling ctx fails the nodes not yet done.
@@ -200,6 +203,7 @@ func (p *Provisioner) Node(ctx context.Context, t Target) Result {
 	ctx, cancel := context.WithTimeoutCause(ctx, p.opts.NodeTimeout, fmt.Errorf("node timeout %s reached", p.opts.NodeTimeout))
 	defer cancel()
 	r := Result{Node: t.Node()}
+	p.progress(t.Node(), StepStarted)
 	err := p.node(ctx, t, &r)
 	r.Duration = time.Since(start)
 	if err != nil {
@@ -216,216 +220,19 @@ func (p *Provisioner) progress(node string, s Step) {
 	}
 }
 
-func (p *Provisioner) node(ctx context.Context, t Target, r *Result) error {
-	c, err := Dial(ctx, t.Endpoint, p.opts.HostKeys, p.opts.Dial)
-	if err != nil {
-		return err
-	}
-	defer c.Close()
-	r.SSHOverhead = c.Overhead
-	p.progress(t.Node(), StepConnected)
-
-	l := p.layout
-	root := t.Endpoint.User == "root" && p.opts.sudo == ""
-	sudo := ""
-	switch {
-	case p.opts.sudo != "":
-		sudo = p.opts.sudo
-	case !root:
-		sudo = "sudo -n "
-	}
-	// The binary's hash matters only when versions cannot decide.
-	f, err := GatherFacts(ctx, c, l, t.IP, p.version == nil || p.opts.Force, sudo)
-	if err != nil {
-		return err
-	}
-	if p.opts.Init != "" {
-		f.setInit(p.opts.Init)
-	}
-	r.Facts = f
-	p.progress(t.Node(), StepFacts)
-	if f.OS != "linux" {
-		return fmt.Errorf("node %q runs %s; the agent is built for linux", t.Node(), f.OS)
-	}
-	localBin, ok := p.opts.Bundle.Binaries[f.Arch]
-	if !ok {
-		return fmt.Errorf("node %q is linux/%s (uname -m: %s) but there is no %s binary for it (have: %s)\nhint: build one with `CGO_ENABLED=0 GOOS=linux GOARCH=%s go build -o labagent-linux-%s ./cmd/labagent` and put it next to lab, or pass --agent-binary",
-			t.Node(), f.Arch, f.Machine, p.opts.Bundle.Flavour, strings.Join(slices.Sorted(maps.Keys(p.opts.Bundle.Binaries)), ", "), f.Arch, f.Arch)
-	}
-
-	var config []byte
-	if p.opts.Bundle.Flavour == FlavourLabagent {
-		if config, err = RenderLabagentConfig(l, t, p.opts.Agent, f.Iface); err != nil {
-			return err
+// client connects to t's node: through the pool when there is one (the
+// connection stays open for what comes next), else its own.
+func (p *Provisioner) client(ctx context.Context, t Target) (*Client, func(), error) {
+	if p.opts.Pool == nil {
+		c, err := Dial(ctx, t.Endpoint, p.opts.HostKeys, p.opts.Dial)
+		if err != nil {
+			return nil, nil, err
 		}
+		return c, func() { c.Close() }, nil
 	}
-	service, err := RenderService(l, f.Init, AgentArgs(p.opts.Bundle.Flavour, l, t, p.opts.Agent, f.Iface))
-	if err != nil {
-		return err
-	}
-	rcLine, otherRCLine, err := rcEntries(l)
-	if err != nil {
-		return err
-	}
-	d := desired{version: p.version, binarySum: p.sums[f.Arch], serviceSum: sha(service), rcLocal: f.Init == InitNone}
-	if config != nil {
-		d.configSum = sha(config)
-	}
-	pl := decide(f, d, p.opts.Force)
-	r.Action = pl.action
-	r.Version = f.InstalledText
-	if f.Installed != nil {
-		r.Version = f.Installed.String()
-	}
-	if !pl.touches() {
-		return nil
-	}
-
-	var files []*file
-	var bin *file
-	if pl.binary {
-		bin = newFile("binary", l.Binary(), 0o755, d.binarySum, root)
-		bin.local = localBin
-		files = append(files, bin)
-	}
-	if pl.config {
-		cf := newFile("config", l.Config(), 0o600, d.configSum, root)
-		cf.data = config
-		files = append(files, cf)
-	}
-	if pl.service {
-		mode := os.FileMode(0o755)
-		if f.Init == InitSystemd {
-			mode = 0o644
-		}
-		sf := newFile("service file", l.ServiceFile(f.Init), mode, d.serviceSum, root)
-		sf.data = service
-		files = append(files, sf)
-	}
-	committed := false
-	defer func() {
-		if !committed && len(files) > 0 {
-			// Best effort, on a fresh context: ctx may be what failed.
-			cctx, ccancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
-			defer ccancel()
-			_, _ = c.Run(cctx, cleanupScript(files, sudo), nil)
-		}
-	}()
-	if len(files) > 0 {
-		if err := upload(c, files, root, p.opts.afterUpload); err != nil {
-			return fmt.Errorf("node %q: %w%s\nhint: the target directories must be writable by the login user (or by sudo); nothing was changed", t.Node(), err, diagnoseDirs(ctx, c, files, sudo))
-		}
-		p.progress(t.Node(), StepUploaded)
-	}
-	// One session: check the uploads, let Go judge the new binary's
-	// version, then rename, register and (re)start.
-	script := verifyScript(files, sudo, bin) + awaitVerdict + commitScript(l, f, pl, files, sudo, rcLine, otherRCLine)
-	// Once renaming starts it runs to the end even if ctx ends (Ctrl-C),
-	// so that a node never keeps a new binary beside an old process; ctx
-	// still stops it before the verdict.
-	var verdict error
-	cctx, ccancel := context.WithTimeout(context.WithoutCancel(ctx), commitTimeout)
-	defer ccancel()
-	_, err = c.Converse(cctx, "sh -c "+shellQuote(script), "@await", func(before []byte) string {
-		if ctx.Err() != nil {
-			verdict = fmt.Errorf("node %q: %w (nothing changed)", t.Node(), context.Cause(ctx))
-			return "abort"
-		}
-		if bin != nil {
-			v, err := p.checkVersion(t.Node(), f.Arch, strings.Join(sections(before)["version"], "\n"))
-			if err != nil {
-				verdict = err
-				return "abort"
-			}
-			r.Version = v.String()
-		}
-		return "go"
-	})
-	if verdict != nil {
-		return verdict
-	}
-	var re *RunError
-	if errors.As(err, &re) && re.Exit > 0 {
-		// The script's own message says what failed; the shell text would not.
-		return fmt.Errorf("node %q: install and start: %s (exit status %d)", t.Node(), strings.TrimSpace(string(re.Stderr)), re.Exit)
-	}
-	if err != nil {
-		return fmt.Errorf("install and start: %w", err)
-	}
-	committed = true
-	return nil
-}
-
-// checkVersion checks what the uploaded binary for arch reported on the
-// node.
-func (p *Provisioner) checkVersion(node, arch, text string) (*version.Version, error) {
-	v, err := ParseVersion(text)
-	if err != nil {
-		return nil, fmt.Errorf("node %q: the uploaded %s binary does not report a version: %w", node, p.opts.Bundle.Flavour, err)
-	}
-	if p.version != nil && !v.Equal(p.version) {
-		return nil, fmt.Errorf("node %q: the uploaded %s binary reports version %s, the bundle says %s\nhint: rebuild the agent binaries from this source tree", node, p.opts.Bundle.Flavour, v, p.version)
-	}
-	if p.constr == nil {
-		return v, nil
-	}
-	judged, why := releaseVersion(v, p.modules[arch])
-	if !p.constr.Check(judged) {
-		return nil, fmt.Errorf("node %q: %s %s%s does not meet the version constraint %q\nhint: supply a binary that does with --agent-binary, or change the constraint with --%s-version",
-			node, p.opts.Bundle.Flavour, judged, why, p.opts.Bundle.Constraint, p.opts.Bundle.Flavour)
-	}
-	return v, nil
-}
-
-// releaseVersion is the version a constraint judges: the Go module
-// version the binary was built from when its build info has one (Serf's
-// source says 0.8.2-dev up to v0.10.2: only release builds stamp the
-// version, so `go install github.com/hashicorp/serf/cmd/serf@v0.10.2`
-// reports 0.8.2-dev), else the reported version without its prerelease
-// (go-version never lets 0.8.2-dev meet ">= 0.8"). why says which, for
-// messages.
-func releaseVersion(reported, module *version.Version) (v *version.Version, why string) {
-	if module != nil {
-		if module.Equal(reported) {
-			return module, ""
-		}
-		return module.Core(), fmt.Sprintf(" (built from module version %s; it reports %s)", module, reported)
-	}
-	if reported.Prerelease() != "" {
-		return reported.Core(), fmt.Sprintf(" (reported as %s)", reported)
-	}
-	return reported, ""
-}
-
-// moduleVersion is the module version in the Go build info of the binary
-// at path (a pseudo-version counts as its release part), nil when the
-// binary is not Go or was built from a checkout ("(devel)").
-func moduleVersion(path string) *version.Version {
-	info, err := buildinfo.ReadFile(path)
-	if err != nil {
-		return nil
-	}
-	v, err := version.NewVersion(info.Main.Version)
-	if err != nil {
-		return nil
-	}
-	return v
-}
-
-// LocalVersion runs `binary version` on this host and parses what it
-// prints: how lab learns the bundled agent's version when the binary can
-// run here (a linux host of its architecture). Elsewhere it fails, and
-// the bundle's binaries are compared by sha256 only.
-func LocalVersion(ctx context.Context, binary string) (string, error) {
-	out, err := execx.Run(ctx, binary, "version")
-	if err != nil {
-		return "", fmt.Errorf("ask %s its version: %w", binary, err)
-	}
-	v, err := ParseVersion(string(out))
-	if err != nil {
-		return "", fmt.Errorf("%s version: %w", binary, err)
-	}
-	return v.String(), nil
+	p.opts.Pool.Add(t.Endpoint)
+	c, err := p.opts.Pool.With(p.opts.Dial).Client(ctx, t.Node())
+	return c, func() {}, err
 }
 
 // SetProgress sets the function called as nodes pass each step.

@@ -40,20 +40,20 @@ func TestRenderGolden(t *testing.T) {
 			return RenderLabagentConfig(l, tg, AgentSettings{Discover: "lab", RPCAddr: "127.0.0.1:7374"}, "enp0s8")
 		}},
 		{"labagent.service", func() ([]byte, error) {
-			return RenderService(l, InitSystemd, AgentArgs(FlavourLabagent, l, testTarget(), testSettings(), "eth1"))
+			return RenderService(l, InitSystemd, FlavourLabagent.Args(l, testTarget(), testSettings(), "eth1"))
 		}},
 		{"labagent.init", func() ([]byte, error) {
-			return RenderService(l, InitSysV, AgentArgs(FlavourLabagent, l, testTarget(), testSettings(), "eth1"))
+			return RenderService(l, InitSysV, FlavourLabagent.Args(l, testTarget(), testSettings(), "eth1"))
 		}},
 		{"labagent-none.init", func() ([]byte, error) {
-			return RenderService(l, InitNone, AgentArgs(FlavourLabagent, l, testTarget(), testSettings(), "eth1"))
+			return RenderService(l, InitNone, FlavourLabagent.Args(l, testTarget(), testSettings(), "eth1"))
 		}},
 		{"rc.local.entry", func() ([]byte, error) { return RenderRCLocalEntry(l) }},
 		{"serf.service", func() ([]byte, error) {
-			return RenderService(serf, InitSystemd, AgentArgs(FlavourSerf, serf, testTarget(), testSettings(), "eth1"))
+			return RenderService(serf, InitSystemd, FlavourSerf.Args(serf, testTarget(), testSettings(), "eth1"))
 		}},
 		{"serf.init", func() ([]byte, error) {
-			return RenderService(serf, InitSysV, AgentArgs(FlavourSerf, serf, testTarget(), testSettings(), "eth1"))
+			return RenderService(serf, InitSysV, FlavourSerf.Args(serf, testTarget(), testSettings(), "eth1"))
 		}},
 	}
 	for _, tt := range tests {
@@ -97,7 +97,7 @@ func TestSystemdUnitVerifies(t *testing.T) {
 			if err := os.WriteFile(l.Binary(), []byte("#!/bin/sh\n"), 0o755); err != nil {
 				t.Fatal(err)
 			}
-			unit, err := RenderService(l, InitSystemd, AgentArgs(flavour, l, testTarget(), testSettings(), "eth1"))
+			unit, err := RenderService(l, InitSystemd, flavour.Args(l, testTarget(), testSettings(), "eth1"))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -116,7 +116,7 @@ func TestSystemdUnitVerifies(t *testing.T) {
 // TestInitScriptSyntax checks the rendered init script with sh -n.
 func TestInitScriptSyntax(t *testing.T) {
 	l := Layout{Name: "labagent"}
-	script, err := RenderService(l, InitSysV, AgentArgs(FlavourLabagent, l, testTarget(), testSettings(), "eth1"))
+	script, err := RenderService(l, InitSysV, FlavourLabagent.Args(l, testTarget(), testSettings(), "eth1"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -129,12 +129,21 @@ func TestInitScriptSyntax(t *testing.T) {
 
 func TestAgentArgsSerf(t *testing.T) {
 	l := Layout{Name: "serf"}
-	got := AgentArgs(FlavourSerf, l, testTarget(), testSettings(), "eth1")
+	got := FlavourSerf.Args(l, testTarget(), testSettings(), "eth1")
 	want := []string{"agent", "-node=web_3", "-bind=192.168.56.13", "-advertise=192.168.56.13", "-rpc-addr=127.0.0.1:7373",
 		"-snapshot=/var/lib/labagent/snapshot", "-rejoin", "-retry-join=192.168.56.11", "-retry-join=192.168.56.12", "-retry-interval=2s",
-		"-encrypt=BwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwc=", "-tag=dc=lab", "-tag=role=web"}
+		"-config-file=/etc/labagent/serf.json", "-tag=dc=lab", "-tag=role=web"}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("serf args (-want +got):\n%s", diff)
+	}
+	// The gossip key is not on the command line, which ps shows to every
+	// user of the node, but in the config file (installed 0600).
+	conf, err := FlavourSerf.Config(l, testTarget(), testSettings(), "eth1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "{\n  \"encrypt_key\": \"BwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwc=\"\n}\n"; string(conf) != want {
+		t.Errorf("serf config:\n%s\nwant:\n%s", conf, want)
 	}
 }
 

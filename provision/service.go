@@ -33,14 +33,19 @@ type Layout struct {
 	Name string // the binary and service name: labagent or serf
 }
 
+// Flavour is the flavour installed with this layout.
+func (l Layout) Flavour() Flavour { return Flavour(l.Name) }
+
 // Other is the layout of the other flavour on the same node (serf for
 // labagent and back): provisioning one retires the other, since both bind
 // the gossip port.
 func (l Layout) Other() Layout {
 	o := l
-	o.Name = string(FlavourSerf)
-	if l.Name == string(FlavourSerf) {
-		o.Name = string(FlavourLabagent)
+	for _, f := range Flavours() {
+		if string(f) != l.Name {
+			o.Name = string(f)
+			break
+		}
 	}
 	return o
 }

@@ -45,36 +45,22 @@ func shortCommand(cmd string) string {
 	return fmt.Sprintf("%q", cmd)
 }
 
-// Run runs cmd in the login user's shell on the node, with stdin when
-// non-nil. A non-zero exit is a *RunError holding the output; so is a
-// connection that died or a ctx that ended while it ran.
-func (c *Client) Run(ctx context.Context, cmd string, stdin io.Reader) (Output, error) {
-	var out Output
+// newSession opens a session for cmd; its error is a *RunError, saying
+// so when keepalives found the connection dead.
+func (c *Client) newSession(cmd string) (*ssh.Session, error) {
 	sess, err := c.ssh.NewSession()
 	if err != nil {
 		if dead := c.Err(); dead != nil {
 			err = dead
 		}
-		return out, &RunError{Node: c.Node, Command: cmd, Err: fmt.Errorf("open session: %w", err)}
+		return nil, &RunError{Node: c.Node, Command: cmd, Output: Output{Exit: -1}, Err: fmt.Errorf("open session: %w", err)}
 	}
-	defer sess.Close()
-	var stdout, stderr bytes.Buffer
-	sess.Stdout, sess.Stderr, sess.Stdin = &stdout, &stderr, stdin
-	if err := sess.Start(cmd); err != nil {
-		return out, &RunError{Node: c.Node, Command: cmd, Output: Output{Exit: -1}, Err: fmt.Errorf("start: %w", err)}
-	}
-	done := make(chan error, 1)
-	go func() { done <- sess.Wait() }()
-	select {
-	case err = <-done:
-	case <-ctx.Done():
-		// Ask sshd to kill the command, then drop the channel; Wait
-		// returns once the server or the connection closes it.
-		_ = sess.Signal(ssh.SIGKILL)
-		sess.Close()
-		return Output{Exit: -1}, &RunError{Node: c.Node, Command: cmd, Output: Output{Exit: -1}, Err: context.Cause(ctx)}
-	}
-	out = Output{Stdout: stdout.Bytes(), Stderr: stderr.Bytes()}
+	return sess, nil
+}
+
+// result is cmd's output and error once it ended with err (sess.Wait's):
+// a non-zero exit or a lost connection is a *RunError holding out.
+func (c *Client) result(cmd string, out Output, err error) (Output, error) {
 	if err == nil {
 		return out, nil
 	}
@@ -92,15 +78,44 @@ func (c *Client) Run(ctx context.Context, cmd string, stdin io.Reader) (Output, 
 	return out, &RunError{Node: c.Node, Command: cmd, Output: out, Err: err}
 }
 
+// kill asks sshd to kill the command, then drops the channel; Wait
+// returns once the server or the connection closes it.
+func kill(sess *ssh.Session) {
+	_ = sess.Signal(ssh.SIGKILL)
+	sess.Close()
+}
+
+// Run runs cmd in the login user's shell on the node, with stdin when
+// non-nil. A non-zero exit is a *RunError holding the output; so is a
+// connection that died or a ctx that ended while it ran.
+func (c *Client) Run(ctx context.Context, cmd string, stdin io.Reader) (Output, error) {
+	sess, err := c.newSession(cmd)
+	if err != nil {
+		return Output{}, err
+	}
+	defer sess.Close()
+	var stdout, stderr bytes.Buffer
+	sess.Stdout, sess.Stderr, sess.Stdin = &stdout, &stderr, stdin
+	if err := sess.Start(cmd); err != nil {
+		return Output{}, &RunError{Node: c.Node, Command: cmd, Output: Output{Exit: -1}, Err: fmt.Errorf("start: %w", err)}
+	}
+	done := make(chan error, 1)
+	go func() { done <- sess.Wait() }()
+	select {
+	case err = <-done:
+	case <-ctx.Done():
+		kill(sess)
+		return Output{Exit: -1}, &RunError{Node: c.Node, Command: cmd, Output: Output{Exit: -1}, Err: context.Cause(ctx)}
+	}
+	return c.result(cmd, Output{Stdout: stdout.Bytes(), Stderr: stderr.Bytes()}, err)
+}
+
 // Stream runs cmd on the node and calls each with every line it prints on
 // stdout, until it exits or ctx ends (which returns nil).
 func (c *Client) Stream(ctx context.Context, cmd string, each func(line []byte)) error {
-	sess, err := c.ssh.NewSession()
+	sess, err := c.newSession(cmd)
 	if err != nil {
-		if dead := c.Err(); dead != nil {
-			err = dead
-		}
-		return &RunError{Node: c.Node, Command: cmd, Err: fmt.Errorf("open session: %w", err)}
+		return err
 	}
 	defer sess.Close()
 	stdout, err := sess.StdoutPipe()
@@ -112,10 +127,7 @@ func (c *Client) Stream(ctx context.Context, cmd string, each func(line []byte))
 	if err := sess.Start(cmd); err != nil {
 		return &RunError{Node: c.Node, Command: cmd, Err: fmt.Errorf("start: %w", err)}
 	}
-	stop := context.AfterFunc(ctx, func() {
-		_ = sess.Signal(ssh.SIGKILL)
-		sess.Close()
-	})
+	stop := context.AfterFunc(ctx, func() { kill(sess) })
 	defer stop()
 	sc := bufio.NewScanner(stdout)
 	sc.Buffer(make([]byte, 64<<10), 16<<20)
@@ -137,35 +149,42 @@ func (c *Client) Stream(ctx context.Context, cmd string, each func(line []byte))
 // remote script. A command that exits before the marker never gets an
 // answer. Errors are as Run's.
 func (c *Client) Converse(ctx context.Context, cmd, marker string, answer func(before []byte) string) (Output, error) {
-	fail := func(out Output, err error) (Output, error) {
-		return out, &RunError{Node: c.Node, Command: cmd, Output: out, Err: err}
+	fail := func(err error) (Output, error) {
+		return Output{Exit: -1}, &RunError{Node: c.Node, Command: cmd, Output: Output{Exit: -1}, Err: err}
 	}
-	sess, err := c.ssh.NewSession()
+	sess, err := c.newSession(cmd)
 	if err != nil {
-		if dead := c.Err(); dead != nil {
-			err = dead
-		}
-		return fail(Output{Exit: -1}, fmt.Errorf("open session: %w", err))
+		return Output{Exit: -1}, err
 	}
 	defer sess.Close()
 	stdin, err := sess.StdinPipe()
 	if err != nil {
-		return fail(Output{Exit: -1}, err)
+		return fail(err)
 	}
 	stdout, err := sess.StdoutPipe()
 	if err != nil {
-		return fail(Output{Exit: -1}, err)
+		return fail(err)
 	}
 	var stderr bytes.Buffer
 	sess.Stderr = &stderr
 	if err := sess.Start(cmd); err != nil {
-		return fail(Output{Exit: -1}, fmt.Errorf("start: %w", err))
+		return fail(fmt.Errorf("start: %w", err))
 	}
-	stop := context.AfterFunc(ctx, func() {
-		_ = sess.Signal(ssh.SIGKILL)
-		sess.Close()
-	})
+	stop := context.AfterFunc(ctx, func() { kill(sess) })
 	defer stop()
+	all := converse(stdout, stdin, marker, answer)
+	err = sess.Wait()
+	out := Output{Stdout: all, Stderr: stderr.Bytes()}
+	if ctx.Err() != nil {
+		out.Exit = -1
+		return out, &RunError{Node: c.Node, Command: cmd, Output: out, Err: context.Cause(ctx)}
+	}
+	return c.result(cmd, out, err)
+}
+
+// converse reads stdout to its end, answering on stdin (then closed) at
+// each marker line; it returns what was read, markers left out.
+func converse(stdout io.Reader, stdin io.WriteCloser, marker string, answer func(before []byte) string) []byte {
 	var all bytes.Buffer
 	sc := bufio.NewScanner(stdout)
 	for sc.Scan() {
@@ -178,23 +197,5 @@ func (c *Client) Converse(ctx context.Context, cmd, marker string, answer func(b
 		all.WriteByte('\n')
 	}
 	_ = stdin.Close()
-	err = sess.Wait()
-	out := Output{Stdout: all.Bytes(), Stderr: stderr.Bytes()}
-	if ctx.Err() != nil {
-		out.Exit = -1
-		return fail(out, context.Cause(ctx))
-	}
-	if err == nil {
-		return out, nil
-	}
-	var ee *ssh.ExitError
-	if errors.As(err, &ee) {
-		out.Exit = ee.ExitStatus()
-		return fail(out, fmt.Errorf("exit status %d", out.Exit))
-	}
-	out.Exit = -1
-	if dead := c.Err(); dead != nil {
-		err = dead
-	}
-	return fail(out, err)
+	return all.Bytes()
 }

@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"golang.org/x/crypto/ssh"
+
+	"github.com/gossiplab/gossiplab/internal/hint"
 )
 
 // Endpoint says how to reach one node over SSH: what Vagrant's ssh-config
@@ -78,6 +80,7 @@ type Client struct {
 	// Attempts is how many attempts Dial made.
 	Attempts int
 
+	endpoint  Endpoint
 	ssh       *ssh.Client
 	done      chan struct{} // closed by Close
 	closeOnce sync.Once
@@ -111,14 +114,14 @@ func Dial(ctx context.Context, ep Endpoint, hosts *KnownHosts, opts DialOptions)
 		t0 := time.Now()
 		c, err := dialOnce(ctx, ep.Addr(), cfg, opts.AttemptTimeout)
 		if err == nil {
-			cl := &Client{Node: ep.Node, Overhead: time.Since(t0), Attempts: attempt, ssh: c, done: make(chan struct{})}
+			cl := &Client{Node: ep.Node, Overhead: time.Since(t0), Attempts: attempt, endpoint: ep, ssh: c, done: make(chan struct{})}
 			if opts.KeepaliveInterval > 0 {
 				go cl.keepalive(opts.KeepaliveInterval, opts.KeepaliveMax)
 			}
 			return cl, nil
 		}
 		if permanent(err) {
-			return nil, fmt.Errorf("ssh to node %q (%s@%s): %w", ep.Node, ep.User, ep.Addr(), err)
+			return nil, hostKeyHint(fmt.Errorf("ssh to node %q (%s@%s): %w", ep.Node, ep.User, ep.Addr(), err))
 		}
 		opts.Logger.Debug("ssh dial failed, retrying", "node", ep.Node, "addr", ep.Addr(), "attempt", attempt, "err", err)
 		select {
@@ -128,8 +131,8 @@ func Dial(ctx context.Context, ep Endpoint, hosts *KnownHosts, opts DialOptions)
 				// cancellation's own doing, and waiting longer is no advice.
 				return nil, fmt.Errorf("ssh to node %q (%s@%s): %w", ep.Node, ep.User, ep.Addr(), context.Cause(parent))
 			}
-			return nil, fmt.Errorf("ssh to node %q (%s@%s): gave up after %d attempts in %s: %w (last error: %v)\nhint: is the node up and its sshd running? see `lab status`; raise --timeout if it is slow to boot",
-				ep.Node, ep.User, ep.Addr(), attempt, time.Since(start).Round(time.Millisecond), context.Cause(ctx), err)
+			return nil, hint.Wrap(&GaveUpError{Endpoint: ep, Attempts: attempt, After: time.Since(start), Err: context.Cause(ctx), Last: err},
+				"is the node up and its sshd running?")
 		case <-time.After(wait):
 		}
 		wait = min(2*wait, opts.MaxBackoff)
@@ -175,7 +178,7 @@ func permanent(err error) bool {
 
 func loadSigner(path string) (ssh.Signer, error) {
 	if path == "" {
-		return nil, errors.New("no identity file\nhint: the provider gives one per node; see `lab ssh-config`")
+		return nil, ErrNoIdentity
 	}
 	data, err := os.ReadFile(path)
 	if err != nil {
@@ -185,7 +188,7 @@ func loadSigner(path string) (ssh.Signer, error) {
 	if err != nil {
 		var pp *ssh.PassphraseMissingError
 		if errors.As(err, &pp) {
-			return nil, fmt.Errorf("identity file %s is encrypted\nhint: use a key without a passphrase for the lab", path)
+			return nil, hint.Errorf("use a key without a passphrase", "identity file %s is encrypted", path)
 		}
 		return nil, fmt.Errorf("parse identity file %s: %w", path, err)
 	}

@@ -1,29 +1,22 @@
 package provision
 
 import (
-	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"maps"
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"text/tabwriter"
-	"time"
+
+	"github.com/gossiplab/gossiplab/agent/rpc"
 )
 
-// Member is one member as an agent's `members -format json` lists it
-// (labagent and Serf print the same keys).
-type Member struct {
-	Name   string            `json:"name"`
-	Addr   string            `json:"addr"`
-	Port   int               `json:"port"`
-	Status string            `json:"status"`
-	Tags   map[string]string `json:"tags"`
-}
+// Member is one member as an agent's `members -format json` lists it:
+// labagent's wire form, which Serf's output fits too (the same keys,
+// without since and delegate).
+type Member = rpc.Member
 
 // StatusUnknown is a member an observer does not list at all.
 const StatusUnknown = "unknown"
@@ -63,137 +56,6 @@ func ParseMembers(data []byte) ([]Member, error) {
 	}
 	slices.SortStableFunc(res.Members, func(a, b Member) int { return compareNames(a.Name, b.Name) })
 	return res.Members, nil
-}
-
-// Members asks the agent on c's node for its member list.
-func Members(ctx context.Context, c *Client, l Layout, rpcAddr string) ([]Member, error) {
-	out, err := c.Run(ctx, MembersCommand(l, rpcAddr), nil)
-	if err != nil {
-		return nil, err
-	}
-	ms, err := ParseMembers(out.Stdout)
-	if err != nil {
-		return nil, fmt.Errorf("node %q: %w", c.Node, err)
-	}
-	return ms, nil
-}
-
-// CollectViews asks every client's agent for its members, all at once.
-func CollectViews(ctx context.Context, clients []*Client, l Layout, rpcAddr string) []View {
-	views := make([]View, len(clients))
-	var wg sync.WaitGroup
-	for i, c := range clients {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			ms, err := Members(ctx, c, l, rpcAddr)
-			views[i] = View{Node: c.Node, Members: ms, Err: err}
-		}()
-	}
-	wg.Wait()
-	return views
-}
-
-// Disagreements lists, per observer, the expected nodes it does not see
-// alive: "web_2 sees web_5 failed, web_7 unknown". Empty when converged.
-func Disagreements(views []View, expected []string) []string {
-	var out []string
-	for _, v := range views {
-		if v.Err != nil {
-			out = append(out, fmt.Sprintf("%s: cannot ask its agent: %v", v.Node, firstLine(v.Err)))
-			continue
-		}
-		var bad []string
-		for _, n := range expected {
-			if st := v.Status(n); st != "alive" {
-				bad = append(bad, n+" "+st)
-			}
-		}
-		if len(bad) > 0 {
-			out = append(out, fmt.Sprintf("%s sees %s", v.Node, strings.Join(bad, ", ")))
-		}
-	}
-	return out
-}
-
-func firstLine(err error) string {
-	s, _, _ := strings.Cut(err.Error(), "\n")
-	return s
-}
-
-// NotConvergedError says which nodes do not see whom when the timeout
-// ended the wait.
-type NotConvergedError struct {
-	After    time.Duration
-	Problems []string
-	Views    []View
-}
-
-func (e *NotConvergedError) Error() string {
-	return fmt.Sprintf("the cluster did not converge in %s:\n  %s\nhint: `lab members --matrix` shows every node's view; check the agents' logs (/var/log/labagent.log or journalctl -u labagent)",
-		e.After.Round(time.Millisecond), strings.Join(e.Problems, "\n  "))
-}
-
-// WaitConverged watches every agent's member list until each lists every
-// expected node alive, or ctx ends. It opens one SSH session per node for
-// the whole wait, in which a shell loop prints the members every
-// interval: no login shell per poll, which on a busy host costs more than
-// the query. It returns the last views, and a *NotConvergedError saying
-// which nodes do not see whom when the wait ended first.
-func WaitConverged(ctx context.Context, clients []*Client, l Layout, rpcAddr string, expected []string, interval time.Duration) ([]View, error) {
-	start := time.Now()
-	if interval <= 0 {
-		interval = 250 * time.Millisecond
-	}
-	sctx, stop := context.WithCancel(ctx)
-	type update struct {
-		i int
-		v View
-	}
-	updates := make(chan update, len(clients))
-	loop := fmt.Sprintf("while :; do %s 2>&1 | tr -d '\\n'; echo; sleep %.3f; done", MembersCommand(l, rpcAddr), interval.Seconds())
-	var wg sync.WaitGroup
-	for i, c := range clients {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			err := c.Stream(sctx, loop, func(line []byte) {
-				ms, err := ParseMembers(line)
-				if err != nil {
-					err = fmt.Errorf("node %q: members: %s", c.Node, strings.TrimSpace(string(line)))
-				}
-				select {
-				case updates <- update{i, View{Node: c.Node, Members: ms, Err: err}}:
-				case <-sctx.Done():
-				}
-			})
-			if err != nil && sctx.Err() == nil {
-				select {
-				case updates <- update{i, View{Node: c.Node, Err: err}}:
-				case <-sctx.Done():
-				}
-			}
-		}()
-	}
-	defer func() { stop(); wg.Wait() }() // every stream ends before we return
-	views := make([]View, len(clients))
-	for i, c := range clients {
-		views[i] = View{Node: c.Node, Err: errors.New("no answer yet")}
-	}
-	for {
-		select {
-		case u := <-updates:
-			views[u.i] = u.v
-			if len(Disagreements(views, expected)) == 0 {
-				return views, nil
-			}
-		case <-ctx.Done():
-			if !errors.Is(ctx.Err(), context.DeadlineExceeded) {
-				return views, ctx.Err()
-			}
-			return views, &NotConvergedError{After: time.Since(start), Problems: Disagreements(views, expected), Views: views}
-		}
-	}
 }
 
 // matrixMark abbreviates statuses for the matrix.

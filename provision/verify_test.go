@@ -13,7 +13,9 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/gossiplab/gossiplab/agent/rpc"
 	"github.com/gossiplab/gossiplab/internal/golden"
+	"github.com/gossiplab/gossiplab/internal/hint"
 )
 
 func membersJSON(self string, status map[string]string) string {
@@ -35,9 +37,10 @@ func TestParseMembers(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	serfProtocol := rpc.Versions{Min: 2, Max: 5, Version: 5} // parsed since Member is labagent's rpc.Member
 	want := []Member{
-		{Name: "web_1", Addr: "192.168.56.11", Port: 7946, Status: "failed", Tags: map[string]string{"role": "web"}},
-		{Name: "web_2", Addr: "192.168.56.12", Port: 7946, Status: "alive", Tags: map[string]string{}},
+		{Name: "web_1", Addr: "192.168.56.11", Port: 7946, Status: "failed", Tags: map[string]string{"role": "web"}, Protocol: serfProtocol},
+		{Name: "web_2", Addr: "192.168.56.12", Port: 7946, Status: "alive", Tags: map[string]string{}, Protocol: serfProtocol},
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("members (-want +got):\n%s", diff)
@@ -148,20 +151,20 @@ func TestWaitConvergedRootSSHD(t *testing.T) {
 		}
 	}
 	write(membersJSON("web_1", map[string]string{"web_1": "alive", "web_2": "failed"}))
-	c, err := Dial(context.Background(), f.sshd.endpoint("web_1"), f.hosts, quickDial())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	pool := NewPool(f.hosts, quickDial(), nil)
+	pool.Add(f.sshd.endpoint("web_1"))
+	defer pool.Close()
+	cmd := MembersCommand(l, "")
 	expected := []string{"web_1", "web_2"}
+	opts := WaitOptions{Poll: 50 * time.Millisecond, MaxPoll: 50 * time.Millisecond}
 
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
 	t0 := time.Now()
-	_, err = WaitConverged(ctx, []*Client{c}, l, "", expected, 50*time.Millisecond)
+	_, err := WaitConverged(ctx, pool, cmd, []string{"web_1"}, expected, opts)
 	t.Logf("first wait %v", time.Since(t0))
 	var nc *NotConvergedError
-	if !errors.As(err, &nc) || !strings.Contains(err.Error(), "web_1 sees web_2 failed") || !strings.Contains(err.Error(), "hint:") {
+	if !errors.As(err, &nc) || !strings.Contains(hint.Text(err), "web_1 sees web_2 failed") || !strings.Contains(hint.Text(err), "hint:") {
 		t.Fatalf("err = %v, want NotConvergedError naming web_1 and web_2", err)
 	}
 
@@ -172,7 +175,7 @@ func TestWaitConvergedRootSSHD(t *testing.T) {
 	ctx2, cancel2 := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel2()
 	t0 = time.Now()
-	views, err := WaitConverged(ctx2, []*Client{c}, l, "", expected, 50*time.Millisecond)
+	views, err := WaitConverged(ctx2, pool, cmd, []string{"web_1"}, expected, opts)
 	t.Logf("second wait %v", time.Since(t0))
 	if err != nil || views[0].Status("web_2") != "alive" {
 		t.Fatalf("WaitConverged = %v, %v", views, err)

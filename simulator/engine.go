@@ -1,11 +1,9 @@
 package simulator
 
 import (
-	"cmp"
 	"fmt"
 	"math"
 	"math/rand/v2"
-	"slices"
 	"time"
 )
 
@@ -32,12 +30,21 @@ type view struct {
 type subject struct {
 	node  int32
 	views []view
+	// known, down and sat hold per node what the hottest checks need,
+	// without a cache miss per node: views[i].state != vNone (does i know
+	// the joiner, is an alive message at the first incarnation news to
+	// i); views[i].state is vDead or vLeft; i's suspicion timer takes no
+	// more confirmations.
+	known, down, sat bitset
+	// timer is i's suspicion timer about the subject: index in
+	// engine.timers plus one, 0 for none; nil until the first.
+	timer []int32
 }
 
-// node is one simulated memberlist instance.
+// node is one simulated memberlist instance: its failure detector and
+// whether it left; its queue and gossip ticker are its outbox. The two are
+// apart so that a probe tick and a gossip tick each touch one cache line.
 type node struct {
-	queue      []qitem
-	gossipAt   int64 // phase of the gossip ticker in [0, GossipInterval)
 	probeA     uint32
 	probeB     uint32
 	probePos   uint32
@@ -46,10 +53,7 @@ type node struct {
 	nacks      int16
 	expNacks   int16
 	awareness  int16
-	up         bool
 	left       bool
-	synced     bool // knows the converged member list (false: a joiner before its push/pull)
-	gossipSch  bool
 	probeBusy  bool
 	probeAcked bool
 }
@@ -64,12 +68,24 @@ type engine struct {
 	now  int64
 
 	nodes  []node
-	m      int32 // number of node slots (N, or N+1 with a joiner)
-	joiner int32 // -1 without a joiner
+	outs   []outbox // never reallocated after layout: queues may point into it
+	pslot  []int32  // node -> index in nodes
+	oslot  []int32  // node -> index in outs
+	m      int32    // number of node slots (N, or N+1 with a joiner)
+	joiner int32    // -1 without a joiner
+	// unsynced is the joiner until its join push/pull has taught it the
+	// member list, else -1: the only node not knowing every member.
+	unsynced int32
+	up       bitset // the node runs
+	queued   bitset // the node's queue is not empty (len(node.queue) > 0)
+	isSubj   bitset // the node is a subject (subj >= 0)
 
 	subj     []int32 // node -> index in subjects, -1
 	subjects []subject
-	susp     map[uint64]*suspicion
+
+	timers     []suspicion
+	freeTimers []int32
+	froms      []int32 // accusers of timer t at t*fromsStride()
 
 	msgs   []message
 	msgIdx map[msgKey]int32
@@ -104,6 +120,8 @@ type engine struct {
 	t0      int64
 	horizon int64
 	scratch []int32
+	krand   []int32  // kRandomNodes's result
+	limits  [2]int32 // retransmit limits for N and N+1 members, once computed
 }
 
 func newEngine(cfg Config, net Network, sc Scenario, seed uint64) (*engine, error) {
@@ -126,11 +144,18 @@ func newEngine(cfg Config, net Network, sc Scenario, seed uint64) (*engine, erro
 	e := &engine{
 		cfg: cfg, net: net, sc: sc, seed: seed,
 		rng:       rand.New(rand.NewPCG(seed, seed^0x5851f42d4c957f2d)),
+		h:         newEventHeap(int64(net.Latency.max()), int64(cfg.GossipInterval), 3),
 		nodes:     make([]node, m),
+		outs:      make([]outbox, m),
+		pslot:     make([]int32, m),
+		oslot:     make([]int32, m),
 		m:         int32(m),
 		joiner:    -1,
+		unsynced:  -1,
+		up:        newBitset(m),
+		queued:    newBitset(m),
+		isSubj:    newBitset(m),
 		subj:      make([]int32, m),
-		susp:      map[uint64]*suspicion{},
 		msgIdx:    map[msgKey]int32{},
 		ind:       map[uint32]indirect{},
 		userBytes: sc.UserEventBytes,
@@ -139,6 +164,8 @@ func newEngine(cfg Config, net Network, sc Scenario, seed uint64) (*engine, erro
 	}
 	for i := range e.subj {
 		e.subj[i] = -1
+		e.pslot[i], e.oslot[i] = int32(i), int32(i)
+		e.outs[i].place = int32(i)
 	}
 	e.t0 = int64(sc.Warmup)
 	e.horizon = e.t0 + int64(sc.Horizon)
@@ -147,6 +174,10 @@ func newEngine(cfg Config, net Network, sc Scenario, seed uint64) (*engine, erro
 		{kind: evPushPull, period: int64(pushPullScale(cfg.PushPullInterval, sc.N))},
 		{kind: evReconnect, period: int64(cfg.ReconnectInterval)},
 	}
+	for k := range e.cals {
+		e.cals[k].order = make([]int32, 0, sc.N)
+		e.cals[k].phase = make([]int64, 0, sc.N)
+	}
 	for i := range sc.N {
 		e.start(int32(i), -int64(e.cfg.GossipInterval)-e.rng.Int64N(int64(max(cfg.PushPullInterval, cfg.ProbeInterval, cfg.GossipInterval))))
 	}
@@ -154,12 +185,15 @@ func newEngine(cfg Config, net Network, sc Scenario, seed uint64) (*engine, erro
 		e.arm(k)
 	}
 	e.calsArmed = true
+	e.layout()
 	if sc.Event == Join {
 		e.joiner = int32(sc.N)
+		e.unsynced = e.joiner // knows nobody until its join
 		s := e.addSubject(e.joiner)
 		for i := range s.views {
 			s.views[i] = view{} // nobody knows the joiner yet
 		}
+		clear(s.known)
 	}
 	e.h.push(event{t: e.t0, kind: evInject})
 	return e, nil
@@ -187,152 +221,19 @@ func withDefaults(cfg Config, sc Scenario) Scenario {
 	return sc
 }
 
-// start brings node i up at virtual time at (may be negative: before the
-// recorded window) with its own ticker phases, as a memberlist.Create does
-// (state.go: schedule; the tickers tick at creation time + k * interval;
-// pushPullTrigger and Serf's reconnect loop start after a random stagger).
-// The initial members' periodic ticks go to calendars (one heap entry per
-// kind instead of one per node); a node started later (the joiner) gets
-// its own self-rescheduling events.
-func (e *engine) start(i int32, at int64) {
-	n := &e.nodes[i]
-	n.up, n.synced = true, true
-	n.probeTgt = -1
-	if e.cfg.LockStep {
-		n.gossipAt = 0
-	} else {
-		n.gossipAt = mod(at, int64(e.cfg.GossipInterval))
-	}
-	e.reshuffle(i)
-	n.probePos = uint32(e.rng.Uint64N(uint64(e.m)))
-	periodic := []struct {
-		kind   uint8
-		period int64
-		phase  int64
-	}{
-		{evProbe, int64(e.cfg.ProbeInterval), 0},
-		{evPushPull, int64(pushPullScale(e.cfg.PushPullInterval, e.numNodes(i))), 0},
-		{evReconnect, int64(e.cfg.ReconnectInterval), 0},
-	}
-	for k, p := range periodic {
-		if p.period <= 0 {
-			continue
-		}
-		phase := mod(at, p.period)
-		if p.kind != evProbe {
-			phase = mod(at+e.rng.Int64N(p.period), p.period)
-		}
-		if !e.calsArmed {
-			e.cals[k].add(i, phase)
-			continue
-		}
-		e.h.push(event{t: nextTick(e.now, phase, p.period), kind: p.kind, a: i, b: 1})
-	}
-}
-
-// calendar runs a periodic tick of many nodes, each at its own fixed phase,
-// from a single heap entry: the nodes sorted by phase are visited in turn.
-type calendar struct {
-	kind   uint8
-	period int64
-	order  []int32
-	phase  []int64
-	next   int
-	base   int64
-}
-
-func (c *calendar) add(i int32, phase int64) {
-	c.order = append(c.order, i)
-	c.phase = append(c.phase, phase)
-}
-
-// arm sorts the calendar and schedules its first tick (calendar k).
-func (e *engine) arm(k int) {
-	c := &e.cals[k]
-	if len(c.order) == 0 {
-		return
-	}
-	type entry struct {
-		phase int64
-		node  int32
-	}
-	es := make([]entry, len(c.order))
-	for j := range es {
-		es[j] = entry{c.phase[j], c.order[j]}
-	}
-	slices.SortFunc(es, func(a, b entry) int {
-		if a.phase != b.phase {
-			return cmp.Compare(a.phase, b.phase)
-		}
-		return cmp.Compare(a.node, b.node)
-	})
-	for j, x := range es {
-		c.order[j], c.phase[j] = x.node, x.phase
-	}
-	e.h.push(event{t: c.phase[0], kind: evCal, a: int32(k)})
-}
-
-// calTick runs one node's tick of calendar k and schedules the next one.
-func (e *engine) calTick(k int32) {
-	c := &e.cals[k]
-	e.tick(c.kind, c.order[c.next], false)
-	c.next++
-	if c.next == len(c.order) {
-		c.next = 0
-		c.base += c.period
-	}
-	e.h.push(event{t: c.base + c.phase[c.next], kind: evCal, a: k})
-}
-
-func (e *engine) tick(kind uint8, i int32, resched bool) {
-	switch kind {
-	case evProbe:
-		e.probeTick(i, resched)
-	case evPushPull:
-		e.pushPullTick(i, resched)
-	case evReconnect:
-		e.reconnectTick(i, resched)
-	}
-}
-
-func mod(a, b int64) int64 { return ((a % b) + b) % b }
-
-// nextTick is the first time > now on the grid phase + k*period.
-func nextTick(now, phase, period int64) int64 {
-	k := (now - phase) / period
-	t := phase + k*period
-	for t <= now {
-		t += period
-	}
-	return t
-}
-
-// wakeGossip schedules the gossip tick of a node with something to send.
-// Ticks of a node with an empty queue do nothing in memberlist (state.go:
-// gossip returns when getBroadcasts is empty), so they are not simulated;
-// the next one is put back on the node's own phase grid.
-func (e *engine) wakeGossip(i int32) {
-	n := &e.nodes[i]
-	if n.gossipSch || !n.up {
-		return
-	}
-	n.gossipSch = true
-	e.h.push(event{t: nextTick(e.now, n.gossipAt, int64(e.cfg.GossipInterval)), kind: evGossip, a: i})
-}
-
 func (e *engine) down(i int32) {
-	e.nodes[i].up = false
-	e.nodes[i].queue = nil
+	e.up.set(i, false)
+	e.setQueue(i, e.box(i), nil)
 }
 
 // numNodes is state.go: estNumNodes, the length of the node's member list
 // (dead members count until reaped; see doc.go).
 func (e *engine) numNodes(i int32) int {
-	if !e.nodes[i].synced {
+	if i == e.unsynced {
 		return 1
 	}
 	n := e.sc.N
-	if e.joiner >= 0 && i != e.joiner && e.viewOf(i, e.joiner).state != vNone {
+	if e.joiner >= 0 && i != e.joiner && e.knows(i, e.joiner) {
 		n++
 	}
 	if i == e.joiner {
@@ -343,13 +244,22 @@ func (e *engine) numNodes(i int32) int {
 
 // viewOf is what i believes about j.
 func (e *engine) viewOf(i, j int32) view {
-	if s := e.subj[j]; s >= 0 {
-		return e.subjects[s].views[i]
+	if e.isSubj.get(j) {
+		return e.subjects[e.subj[j]].views[i]
 	}
-	if !e.nodes[i].synced && i != j {
+	if i == e.unsynced && i != j {
 		return view{}
 	}
 	return view{state: vAlive, inc: 1}
+}
+
+// knows reports whether j is in i's member list: viewOf(i, j).state !=
+// vNone, from a bitset.
+func (e *engine) knows(i, j int32) bool {
+	if e.isSubj.get(j) {
+		return e.subjects[e.subj[j]].known.get(i)
+	}
+	return i != e.unsynced || i == j
 }
 
 // addSubject starts tracking every node's view of j.
@@ -358,13 +268,16 @@ func (e *engine) addSubject(j int32) *subject {
 		return &e.subjects[s]
 	}
 	vs := make([]view, e.m)
+	known := newBitset(int(e.m))
 	for i := range vs {
-		if e.nodes[i].synced || int32(i) == j {
+		if int32(i) != e.unsynced || int32(i) == j {
 			vs[i] = view{state: vAlive, inc: 1}
+			known.set(int32(i), true)
 		}
 	}
-	e.subjects = append(e.subjects, subject{node: j, views: vs})
+	e.subjects = append(e.subjects, subject{node: j, views: vs, known: known, down: newBitset(int(e.m)), sat: newBitset(int(e.m))})
 	e.subj[j] = int32(len(e.subjects) - 1)
+	e.isSubj.set(j, true)
 	return &e.subjects[len(e.subjects)-1]
 }
 
@@ -380,6 +293,8 @@ func (e *engine) setView(i, j int32, state uint8, inc uint32) {
 	}
 	v.state = state
 	v.change = e.now
+	s.known.set(i, state != vNone)
+	s.down.set(i, state == vDead || state == vLeft)
 	wasDown := old == vDead || old == vLeft
 	isDown := state == vDead || state == vLeft
 	switch {
@@ -434,7 +349,7 @@ func (e *engine) run() Result {
 func (e *engine) dispatch(ev event) {
 	switch ev.kind {
 	case evGossip:
-		e.gossip(ev.a)
+		e.gossip(ev.a, &e.outs[ev.b])
 	case evCal:
 		e.calTick(ev.a)
 	case evProbe, evPushPull, evReconnect:

@@ -9,8 +9,11 @@ func (e *engine) inject() {
 		// then Join: push/pull with one seed member (state.go: pushPullNode).
 		x := e.joiner
 		e.out.track(e, "alive", chJoin, x)
+		// start scales the push/pull period by the member list the node
+		// will hold after its join push/pull, hence synced while it runs.
+		e.unsynced = -1
 		e.start(x, e.now)
-		e.nodes[x].synced = false
+		e.unsynced = x
 		e.setView(x, x, vAlive, 1)
 		e.enqueue(x, e.msgID(mAlive, x, 1, x))
 		e.exchange(x, int32(e.rng.IntN(sc.N)), true)
@@ -56,7 +59,7 @@ func (e *engine) inject() {
 // leave is memberlist.go: Leave: deadNode on ourselves with From == Node,
 // then keep gossiping until the message is sent out (then Shutdown).
 func (e *engine) leave(l int32) {
-	e.nodes[l].left = true
+	e.node(l).left = true
 	inc := e.viewOf(l, l).inc
 	e.setView(l, l, vLeft, inc)
 	e.enqueue(l, e.msgID(mDead, l, inc, l))

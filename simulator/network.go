@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"time"
 )
 
@@ -58,6 +59,18 @@ func SampledLatency(rtts []time.Duration) Latency {
 // LANNetwork is a loopback-like network: 0.1 ms to 0.3 ms one way, no loss.
 func LANNetwork() Network {
 	return Network{Latency: UniformLatency(100*time.Microsecond, 300*time.Microsecond)}
+}
+
+// max is the longest delay draw can return.
+func (l Latency) max() time.Duration {
+	switch l.Kind {
+	case LatencyUniform:
+		return max(l.Min, l.Max)
+	case LatencySampled:
+		return slices.Max(l.RTTs) / 2
+	default:
+		return l.Min
+	}
 }
 
 func (l Latency) draw(r *rand.Rand) time.Duration {

@@ -36,7 +36,7 @@ type outputs struct {
 func (o *outputs) track(e *engine, what string, kind uint8, subject int32) {
 	t := tracked{what: what, kind: kind, subject: subject, learned: make([]int64, e.m)}
 	for i := range t.learned {
-		if !e.nodes[i].up || int32(i) == subject || (e.joiner >= 0 && int32(i) == e.joiner && kind != chJoin) {
+		if !e.up.get(int32(i)) || int32(i) == subject || (e.joiner >= 0 && int32(i) == e.joiner && kind != chJoin) {
 			t.learned[i] = notObserver
 			continue
 		}
@@ -50,17 +50,6 @@ func (o *outputs) track(e *engine, what string, kind uint8, subject int32) {
 		o.bySubject[subject] = len(o.list)
 	}
 	o.list = append(o.list, t)
-}
-
-// exclude stops expecting node i to observe anything (it crashed).
-func (o *outputs) exclude(i int32) {
-	for k := range o.list {
-		t := &o.list[k]
-		if t.learned[i] == notYet {
-			t.learned[i] = notObserver
-			t.remaining--
-		}
-	}
 }
 
 func (o *outputs) mark(e *engine, k int, i int32) {

@@ -39,25 +39,63 @@ func (e *engine) newPacket() int32 {
 }
 
 // transmit puts a packet on the wire: it is lost with probability Loss or
-// across a partition, else delivered after one drawn latency.
+// across a partition, else delivered after one drawn latency. A gossip
+// packet that cannot change anything at its receiver (see inert) is
+// counted and its latency drawn, but it is not delivered: the outcome is
+// the same, with one event less.
 func (e *engine) transmit(p packet, bytes int) {
 	e.stats.Packets++
 	e.stats.Bytes += int64(bytes)
 	if !e.reachable(p.from, p.to) || (e.net.Loss > 0 && e.rng.Float64() < e.net.Loss) {
 		return
 	}
+	at := e.now + e.latency()
+	if p.kind == pGossip && e.inert(p.to, p.items) {
+		return
+	}
 	k := e.newPacket()
 	items := e.pkts[k].items[:0]
 	p.items = append(items, p.items...)
 	e.pkts[k] = p
-	e.h.push(event{t: e.now + e.latency(), kind: evPacket, a: k})
+	e.h.push(event{t: at, kind: evPacket, a: k})
+}
+
+// inert reports whether broadcasts sent to i now will change nothing when
+// they arrive, whatever happens in between: i is down for good, or each
+// one is already known to i in a way no other message can undo. Alive,
+// suspect and dead messages qualify only at the first incarnation, so
+// that a refutation (which raises it) makes them stale rather than news.
+func (e *engine) inert(i int32, items []int32) bool {
+	if !e.up.get(i) {
+		return true // down for good: only the joiner starts late, before anyone knows it
+	}
+	for _, id := range items {
+		m := &e.msgs[id]
+		var ok bool
+		switch m.kind {
+		case mAlive:
+			ok = m.inc <= 1 && m.subject != i && e.knows(i, m.subject)
+		case mSuspect:
+			ok = m.inc <= 1 && e.settled(i, m.subject)
+		case mDead:
+			ok = m.inc <= 1 && e.isDown(i, m.subject)
+		case mUser:
+			ok = e.userSeen != nil && e.userSeen[i]
+		case mIntent:
+			ok = e.intentSeen != nil && e.intentSeen[i]
+		}
+		if !ok {
+			return false
+		}
+	}
+	return true
 }
 
 // sendMsg is net.go: sendMsg: a main message of mainSize bytes with as many
 // broadcasts piggybacked as fit in the rest of UDPBufferSize.
 func (e *engine) sendMsg(from, to int32, kind pktKind, seq uint32, target int32, mainSize int) {
 	avail := e.cfg.UDPBufferSize - mainSize - compoundHeaderOverhead
-	items, used := e.getBroadcasts(from, compoundOverhead, avail, e.scratch[:0])
+	items, used := e.getBroadcasts(from, nil, compoundOverhead, avail, e.scratch[:0])
 	e.scratch = items
 	e.transmit(packet{kind: kind, from: from, to: to, seq: seq, target: target, items: items}, mainSize+used)
 }
@@ -65,10 +103,9 @@ func (e *engine) sendMsg(from, to int32, kind pktKind, seq uint32, target int32,
 // gossip is state.go: gossip: GossipNodes random peers among those alive,
 // suspect or dead for less than GossipToTheDeadTime; one packet of
 // broadcasts each, stopping when the queue has nothing left to send.
-func (e *engine) gossip(i int32) {
-	n := &e.nodes[i]
-	n.gossipSch = false
-	if !n.up {
+func (e *engine) gossip(i int32, o *outbox) {
+	o.scheduled = false
+	if !e.up.get(i) {
 		return
 	}
 	targets := e.kRandomNodes(i, e.cfg.GossipNodes, func(j int32) bool {
@@ -82,26 +119,28 @@ func (e *engine) gossip(i int32) {
 		return true
 	})
 	for _, j := range targets {
-		items, used := e.getBroadcasts(i, compoundOverhead, e.cfg.UDPBufferSize-compoundHeaderOverhead, e.scratch[:0])
+		items, used := e.getBroadcasts(i, o, compoundOverhead, e.cfg.UDPBufferSize-compoundHeaderOverhead, e.scratch[:0])
 		e.scratch = items
 		if used == 0 {
 			break
 		}
 		e.transmit(packet{kind: pGossip, from: i, to: j, items: items}, used)
-		if !n.up { // a leaving node shuts down once its leave is sent
+		if !e.up.get(i) { // a leaving node shuts down once its leave is sent
 			return
 		}
 	}
 	if !e.queueEmpty(i) {
-		e.wakeGossip(i)
+		e.wakeGossip(i, o)
 	}
 }
 
 // kRandomNodes is util.go: kRandomNodes: up to k distinct random nodes not
 // excluded, sampling at most 3n times (an exhaustive shuffle when n < 3k).
+// The result is valid until the next call.
 func (e *engine) kRandomNodes(i int32, k int, exclude func(int32) bool) []int32 {
-	out := make([]int32, 0, k)
-	if !e.nodes[i].synced {
+	out := e.krand[:0]
+	defer func() { e.krand = out[:0] }()
+	if i == e.unsynced {
 		return out
 	}
 	m := int(e.m)
@@ -139,7 +178,7 @@ func (e *engine) deliver(k int32) {
 	// freed after use: replies below may allocate packets
 	defer func() { e.freePkt = append(e.freePkt, k) }()
 	to := p.to
-	if !e.nodes[to].up {
+	if !e.up.get(to) {
 		return
 	}
 	switch p.kind {
@@ -153,13 +192,13 @@ func (e *engine) deliver(k int32) {
 		e.sendMsg(to, p.target, pPing, s, -1, pingSize)
 		e.h.pushTimeout(event{t: e.now + int64(e.cfg.ProbeTimeout), kind: evIndTO, c: s})
 	case pNack:
-		n := &e.nodes[to]
+		n := e.node(to)
 		if n.probeBusy && n.probeSeq == p.seq {
 			n.nacks++
 		}
 	}
 	for _, m := range p.items {
-		if !e.nodes[to].up {
+		if !e.up.get(to) {
 			return
 		}
 		e.apply(to, m)

@@ -3,9 +3,8 @@ package simulator
 // probeTick is the probe ticker (state.go: schedule, probe). A tick that
 // finds the previous probe still running is dropped, as time.Ticker drops
 // ticks nobody reads (probeNode blocks for up to the scaled interval).
-func (e *engine) probeTick(i int32, resched bool) {
-	n := &e.nodes[i]
-	if !n.up {
+func (e *engine) probeTick(i int32, n *node, resched bool) {
+	if !e.up.get(i) {
 		return
 	}
 	if resched {
@@ -14,8 +13,8 @@ func (e *engine) probeTick(i int32, resched bool) {
 	if n.probeBusy {
 		return
 	}
-	if j := e.nextProbeTarget(i); j >= 0 {
-		e.probeNode(i, j)
+	if j := e.nextProbeTarget(i, n); j >= 0 {
+		e.probeNode(i, n, j)
 	}
 }
 
@@ -24,8 +23,7 @@ func (e *engine) probeTick(i int32, resched bool) {
 // (resetNodes). The shuffled list is an affine permutation p -> (a p + b)
 // mod m with a coprime to m, redrawn at each wrap: a round robin over every
 // node in an order that is random per node and per pass, in 12 bytes.
-func (e *engine) nextProbeTarget(i int32) int32 {
-	n := &e.nodes[i]
+func (e *engine) nextProbeTarget(i int32, n *node) int32 {
 	m := uint32(e.m)
 	for checked := uint32(0); checked < m+1; {
 		if n.probePos >= m {
@@ -47,7 +45,7 @@ func (e *engine) nextProbeTarget(i int32) int32 {
 }
 
 func (e *engine) reshuffle(i int32) {
-	n := &e.nodes[i]
+	n := e.node(i)
 	m := uint64(e.m)
 	a := uint64(1)
 	if m > 2 {
@@ -74,16 +72,15 @@ func gcd(a, b uint64) uint64 {
 // then after ProbeTimeout indirect pings through IndirectChecks peers and a
 // TCP ping, and at the end of the awareness-scaled probe interval a
 // suspicion.
-func (e *engine) probeNode(i, j int32) {
-	n := &e.nodes[i]
+func (e *engine) probeNode(i int32, n *node, j int32) {
 	v := e.viewOf(i, j)
 	// Fast path, exact in outcome: with no loss, an up and reachable
 	// target and nothing queued on either side, the probe is a ping and an
 	// ack that change nothing but the health score.
-	if v.state == vAlive && e.net.Loss == 0 && e.nodes[j].up && e.reachable(i, j) && e.queueEmpty(i) && e.queueEmpty(j) {
+	if v.state == vAlive && e.net.Loss == 0 && e.up.get(j) && e.reachable(i, j) && e.queueEmpty(i) && e.queueEmpty(j) {
 		e.stats.Packets += 2
 		e.stats.Bytes += pingSize + ackSize
-		e.awareness(i, -1)
+		e.awareness(n, -1)
 		return
 	}
 	seq := e.nextSeq()
@@ -103,10 +100,10 @@ func (e *engine) probeNode(i, j int32) {
 // (awareness -1); for an indirect ping it helps with, it forwards the ack to
 // the origin (net.go: handleIndirectPing's respHandler).
 func (e *engine) handleAck(i int32, seq uint32) {
-	n := &e.nodes[i]
+	n := e.node(i)
 	if n.probeBusy && n.probeSeq == seq {
 		n.probeBusy, n.probeAcked = false, true
-		e.awareness(i, -1)
+		e.awareness(n, -1)
 		return
 	}
 	if in, ok := e.ind[seq]; ok && in.helper == i {
@@ -118,8 +115,8 @@ func (e *engine) handleAck(i int32, seq uint32) {
 // probeTimeout: no direct ack within ProbeTimeout, ask IndirectChecks alive
 // peers (each will nack if the target does not answer it either).
 func (e *engine) probeTimeout(i int32, seq uint32) {
-	n := &e.nodes[i]
-	if !n.up || !n.probeBusy || n.probeSeq != seq {
+	n := e.node(i)
+	if !e.up.get(i) || !n.probeBusy || n.probeSeq != seq {
 		return
 	}
 	j := n.probeTgt
@@ -142,7 +139,7 @@ func (e *engine) indirectTimeout(seq uint32) {
 		return
 	}
 	delete(e.ind, seq)
-	if e.nodes[in.helper].up {
+	if e.up.get(in.helper) {
 		e.sendMsg(in.helper, in.origin, pNack, in.origSeq, -1, ackSize)
 	}
 }
@@ -152,20 +149,20 @@ func (e *engine) indirectTimeout(seq uint32) {
 // subject to the simulated loss); otherwise the health score grows by the
 // missing nacks and the target is suspected.
 func (e *engine) probeEnd(i int32, seq uint32) {
-	n := &e.nodes[i]
-	if !n.up || !n.probeBusy || n.probeSeq != seq {
+	n := e.node(i)
+	if !e.up.get(i) || !n.probeBusy || n.probeSeq != seq {
 		return
 	}
 	n.probeBusy = false
 	j := n.probeTgt
-	if !e.cfg.DisableTCPPings && e.nodes[j].up && e.reachable(i, j) {
-		e.awareness(i, -1)
+	if !e.cfg.DisableTCPPings && e.up.get(j) && e.reachable(i, j) {
+		e.awareness(n, -1)
 		return
 	}
 	d := 1
 	if n.expNacks > 0 {
 		d = max(0, int(n.expNacks-n.nacks))
 	}
-	e.awareness(i, d)
+	e.awareness(n, d)
 	e.suspectNode(i, j, e.viewOf(i, j).inc, i)
 }

@@ -4,7 +4,7 @@ package simulator
 // pushPullScale(PushPullInterval, estNumNodes) a full state exchange over
 // TCP with one random alive node.
 func (e *engine) pushPullTick(i int32, resched bool) {
-	if !e.nodes[i].up {
+	if !e.up.get(i) {
 		return
 	}
 	if resched {
@@ -27,7 +27,7 @@ func (e *engine) pushPullTick(i int32, resched bool) {
 // reply one delay later. TCP is not subject to the simulated loss; a down
 // or cut-off peer fails the exchange.
 func (e *engine) exchange(i, j int32, join bool) {
-	if !e.nodes[j].up || !e.reachable(i, j) {
+	if !e.up.get(j) || !e.reachable(i, j) {
 		return
 	}
 	l := e.latency()
@@ -45,14 +45,14 @@ func (e *engine) exchange(i, j int32, join bool) {
 // recent user events. A joiner learning the member list for the first time
 // queues an alive message per member (the filler, see queue.go).
 func (e *engine) merge(dst, src int32, join bool) {
-	if !e.nodes[dst].up || !e.nodes[src].up {
+	if !e.up.get(dst) || !e.up.get(src) {
 		return
 	}
-	if join && !e.nodes[dst].synced {
-		e.nodes[dst].synced = true
+	if join && dst == e.unsynced {
+		e.unsynced = -1
 		e.qid++
 		e.filler = &filler{node: dst, id: e.qid, count: []int32{int32(e.sc.N)}}
-		e.wakeGossip(dst)
+		e.wakeGossip(dst, e.box(dst))
 	}
 	for k := 0; k < len(e.subjects); k++ {
 		s := e.subjects[k].node
@@ -75,7 +75,7 @@ func (e *engine) merge(dst, src int32, join bool) {
 // ReconnectInterval, with probability failed/alive, join one random failed
 // member by push/pull. It is what re-merges a healed partition.
 func (e *engine) reconnectTick(i int32, resched bool) {
-	if !e.nodes[i].up {
+	if !e.up.get(i) {
 		return
 	}
 	if resched {

@@ -53,6 +53,17 @@ type msgKey struct {
 	from    int32
 }
 
+// outbox is a node's TransmitLimitedQueue and gossip ticker. A queue of
+// one message, the common case, lives in first: a gossip tick then reads
+// one cache line.
+type outbox struct {
+	queue     []qitem // sorted by qless
+	first     [1]qitem
+	gossipAt  int64 // phase of the gossip ticker in [0, GossipInterval)
+	place     int32 // index in engine.outs
+	scheduled bool  // a gossip tick is pending
+}
+
 // qitem is one entry of a node's TransmitLimitedQueue (queue.go:
 // limitedBroadcast).
 type qitem struct {
@@ -76,6 +87,19 @@ type filler struct {
 // retransmitLimit is util.go: retransmitLimit.
 func retransmitLimit(mult, n int) int {
 	return mult * int(math.Ceil(math.Log10(float64(n+1))))
+}
+
+// retransmitLimit is retransmitLimit for a node that knows nn members:
+// nn is N or N+1 but for a joiner before its join, so those two are
+// computed once.
+func (e *engine) retransmitLimit(nn int) int32 {
+	if k := nn - e.sc.N; k == 0 || k == 1 {
+		if e.limits[k] == 0 {
+			e.limits[k] = int32(retransmitLimit(e.cfg.RetransmitMult, nn))
+		}
+		return e.limits[k]
+	}
+	return int32(retransmitLimit(e.cfg.RetransmitMult, nn))
 }
 
 func (e *engine) msgID(k msgKind, subject int32, inc uint32, from int32) int32 {
@@ -104,7 +128,7 @@ func (e *engine) msgID(k msgKind, subject int32, inc uint32, from int32) int32 {
 // after the node they are about, so a new one replaces the older one
 // (broadcast.go: memberlistBroadcast.Name); user events are unique.
 func (e *engine) enqueue(i int32, msg int32) {
-	n := &e.nodes[i]
+	n := e.box(i)
 	m := e.msgs[msg]
 	if !m.kind.serf() {
 		q := n.queue[:0]
@@ -116,7 +140,7 @@ func (e *engine) enqueue(i int32, msg int32) {
 			}
 			q = append(q, it)
 		}
-		n.queue = q
+		e.setQueue(i, n, q)
 	}
 	e.qid++
 	it := qitem{msg: msg, id: e.qid}
@@ -126,8 +150,8 @@ func (e *engine) enqueue(i int32, msg int32) {
 		}
 		return 1
 	})
-	n.queue = slices.Insert(n.queue, k, it)
-	e.wakeGossip(i)
+	e.setQueue(i, n, slices.Insert(n.queue, k, it))
+	e.wakeGossip(i, n)
 }
 
 // finished is limitedBroadcast.b.Finished(): it only matters for a leaving
@@ -138,10 +162,10 @@ func (e *engine) enqueue(i int32, msg int32) {
 func (e *engine) finished(i int32, msg int32) {
 	m := e.msgs[msg]
 	switch {
-	case m.kind == mIntent && m.subject == i && !e.nodes[i].left:
+	case m.kind == mIntent && m.subject == i && !e.node(i).left:
 		// Not now: the queue is being rebuilt by getBroadcasts.
 		e.h.push(event{t: e.now, kind: evLeave, a: i})
-	case m.kind == mDead && m.subject == i && m.from == i && e.nodes[i].left:
+	case m.kind == mDead && m.subject == i && m.from == i && e.node(i).left:
 		e.down(i)
 	}
 }
@@ -150,15 +174,20 @@ func (e *engine) finished(i int32, msg int32) {
 // fewest-transmitted, then largest, then newest messages that fit in limit
 // bytes, count one transmit each and drop those reaching
 // retransmitLimit(RetransmitMult, estNumNodes). It appends message ids to
-// dst and returns it with the bytes used.
-func (e *engine) getBroadcasts(i int32, overhead, limit int, dst []int32) ([]int32, int) {
-	n := &e.nodes[i]
-	f := e.fillerOf(i)
-	if len(n.queue) == 0 && f == nil {
-		return dst, 0
+// dst and returns it with the bytes used. n is i's outbox, or nil.
+func (e *engine) getBroadcasts(i int32, n *outbox, overhead, limit int, dst []int32) ([]int32, int) {
+	if e.queueEmpty(i) {
+		return dst, 0 // from the bitset, without reading the outbox
 	}
-	lim := int32(retransmitLimit(e.cfg.RetransmitMult, e.numNodes(i)))
+	if n == nil {
+		n = e.box(i)
+	}
+	f := e.fillerOf(i)
+	lim := e.retransmitLimit(e.numNodes(i))
 	q := n.queue
+	if f == nil && len(q) == 1 {
+		return e.getOnly(i, n, overhead, limit, lim, dst)
+	}
 	// n.queue is kept sorted by qless (enqueue inserts in place, the
 	// merge below puts sent messages back), so no sort is needed here.
 	used := 0
@@ -246,8 +275,27 @@ func (e *engine) getBroadcasts(i int32, overhead, limit int, dst []int32) ([]int
 	}
 	e.qmerge = merged
 	out := append(q[:0], merged...)
-	n.queue = out
+	e.setQueue(i, n, out)
 	return dst, used
+}
+
+// getOnly is getBroadcasts for a queue of one message and no filler, the
+// common case at large N: the same outcome without the sorting machinery.
+func (e *engine) getOnly(i int32, n *outbox, overhead, limit int, lim int32, dst []int32) ([]int32, int) {
+	q := n.queue
+	it := &q[0]
+	size := int(e.msgs[it.msg].size)
+	if free := limit - overhead; free < deadSize || size > free {
+		return dst, 0
+	}
+	dst = append(dst, it.msg)
+	it.tx++
+	if it.tx >= lim {
+		msg := it.msg
+		e.setQueue(i, n, q[:0])
+		e.finished(i, msg)
+	}
+	return dst, overhead + size
 }
 
 // qless is limitedBroadcast.Less: fewer transmits, then larger, then newer.
@@ -288,5 +336,12 @@ func (e *engine) fillerEmpty(f *filler) bool {
 }
 
 func (e *engine) queueEmpty(i int32) bool {
-	return len(e.nodes[i].queue) == 0 && e.fillerOf(i) == nil
+	return !e.queued.get(i) && e.fillerOf(i) == nil
+}
+
+// setQueue replaces the queue of node i (outbox o), keeping e.queued in
+// step.
+func (e *engine) setQueue(i int32, o *outbox, q []qitem) {
+	o.queue = q
+	e.queued.set(i, len(q) > 0)
 }

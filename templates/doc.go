@@ -1,9 +1,9 @@
 // Package templates embeds the text templates of the files lab generates
 // (the Vagrantfile, the default lab.hcl, and the agent's service files
 // that provision installs on every node). It is its own package because
-// go:embed cannot reach files outside a package's directory; the packages
-// that render them (vagrantgen, lab, provision) test the output against
-// exact text.
+// an embed directive cannot reach files outside its package's directory;
+// the packages that render them (vagrantgen, lab, provision) test the
+// output against exact text.
 package templates
 
 import _ "embed"

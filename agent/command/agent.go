@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"flag"
-	"fmt"
 	"log/slog"
 	"os"
 	"os/signal"
@@ -14,6 +13,7 @@ import (
 	"time"
 
 	"github.com/gossiplab/gossiplab/agent"
+	"github.com/gossiplab/gossiplab/internal/hint"
 )
 
 type agentFlags struct {
@@ -105,7 +105,7 @@ func (f *agentFlags) buildConfig() (*agent.Config, error) {
 	if cfg.NodeName == "" {
 		h, err := os.Hostname()
 		if err != nil {
-			return nil, fmt.Errorf("no node name and no host name: %w\nhint: pass -node NAME", err)
+			return nil, hint.Errorf("pass -node NAME", "no node name and no host name: %w", err)
 		}
 		cfg.NodeName = h
 	}
@@ -126,7 +126,11 @@ func runAgent(ctx context.Context, f *agentFlags, s Streams) error {
 	sigs := make(chan os.Signal, 2)
 	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
 	defer signal.Stop(sigs)
-	if err := a.Start(ctx); err != nil {
+	// The agent runs until this context ends; a signal during Start ends
+	// it early.
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	if err := startAgent(ctx, cancel, a, sigs); err != nil {
 		return err
 	}
 	select {
@@ -138,20 +142,42 @@ func runAgent(ctx context.Context, f *agentFlags, s Streams) error {
 		leave := sig == os.Interrupt || cfg.LeaveOnTerminate
 		logger.Info("signal received", "signal", sig.String(), "leave", leave)
 		if leave {
-			lctx, cancel := context.WithTimeout(ctx, 15*time.Second)
-			defer cancel()
-			done := make(chan error, 1)
-			go func() { done <- a.Leave(lctx) }()
-			select {
-			case err := <-done:
-				if err != nil {
-					logger.Error("graceful leave failed", "err", err)
-				}
-			case <-sigs:
-				logger.Warn("second signal: shutting down without finishing the leave")
-			}
+			leaveGracefully(ctx, a, logger, sigs)
 		}
 		return a.Shutdown()
+	}
+}
+
+// startAgent starts a and stops when a signal arrives first: joining at
+// start (-join, or the snapshot's members) waits up to memberlist's TCP
+// timeout for each silent address.
+func startAgent(ctx context.Context, cancel context.CancelFunc, a *agent.Agent, sigs <-chan os.Signal) error {
+	started := make(chan error, 1)
+	go func() { started <- a.Start(ctx) }()
+	select {
+	case err := <-started:
+		return err
+	case sig := <-sigs:
+		cancel()
+		<-started
+		_ = a.Shutdown()
+		return &interruptedError{sig: sig}
+	}
+}
+
+// leaveGracefully leaves the cluster; a second signal cuts it short.
+func leaveGracefully(ctx context.Context, a *agent.Agent, logger *slog.Logger, sigs <-chan os.Signal) {
+	lctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+	defer cancel()
+	done := make(chan error, 1)
+	go func() { done <- a.Leave(lctx) }()
+	select {
+	case err := <-done:
+		if err != nil {
+			logger.Error("graceful leave failed", "err", err)
+		}
+	case <-sigs:
+		logger.Warn("second signal: shutting down without finishing the leave")
 	}
 }
 

@@ -7,13 +7,13 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
-	"os/signal"
 	"sort"
 	"strings"
 	"text/tabwriter"
+	"time"
 
 	"github.com/gossiplab/gossiplab/agent/rpc"
+	"github.com/gossiplab/gossiplab/internal/hint"
 )
 
 // Streams are the command's standard streams: program output on Out,
@@ -64,7 +64,8 @@ func Commands(s Streams, env Env) []Command {
 }
 
 // Main runs the subcommand named by args[0] and returns the exit status:
-// 0 success, 1 failure, 2 bad usage. Errors are printed once, here.
+// 0 success, 1 failure, 2 bad usage, 128+N when signal N (SIGINT,
+// SIGTERM) interrupted a client command. Errors are printed once, here.
 func Main(ctx context.Context, args []string, s Streams, env Env) int {
 	cmds := Commands(s, env)
 	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "-help" || args[0] == "help" {
@@ -79,23 +80,28 @@ func Main(ctx context.Context, args []string, s Streams, env Env) int {
 			continue
 		}
 		if !c.OwnSignals {
-			var stop context.CancelFunc
-			ctx, stop = signal.NotifyContext(ctx, os.Interrupt)
+			var stop func()
+			ctx, stop = withSignals(ctx)
 			defer stop()
 		}
 		err := c.Run(ctx, args[1:])
+		prog := "labagent " + c.Name
+		if ie, ok := interruption(ctx, err); ok {
+			hint.Print(s.Err, prog, ie)
+			return ie.exitStatus()
+		}
 		switch {
 		case err == nil, errors.Is(err, flag.ErrHelp):
 			return 0
 		case errors.As(err, new(usageError)):
-			fmt.Fprintf(s.Err, "labagent %s: %v\n", c.Name, err)
+			hint.Print(s.Err, prog, err)
 			return 2
 		default:
-			fmt.Fprintf(s.Err, "labagent %s: %v\n", c.Name, err)
+			hint.Print(s.Err, prog, err)
 			return 1
 		}
 	}
-	fmt.Fprintf(s.Err, "labagent: unknown command %q\nhint: run `labagent help` for the list\n", args[0])
+	hint.Print(s.Err, "labagent", hint.Errorf("run `labagent help` for the list", "unknown command %q", args[0]))
 	return 2
 }
 
@@ -149,7 +155,7 @@ func flagAfterArgs(fs *flag.FlagSet) error {
 		name = strings.TrimPrefix(name, "-")
 		name, _, _ = strings.Cut(name, "=")
 		if fs.Lookup(name) != nil {
-			return usageError{fmt.Errorf("flag %s after the arguments\nhint: put flags before the arguments: labagent %s [flags] ARGS", a, fs.Name())}
+			return usageError{hint.Errorf("put flags before the arguments: labagent "+fs.Name()+" [flags] ARGS", "flag %s after the arguments", a)}
 		}
 	}
 	return nil
@@ -158,6 +164,7 @@ func flagAfterArgs(fs *flag.FlagSet) error {
 // rpcFlags are the flags every client command takes.
 type rpcFlags struct {
 	addr, token string
+	timeout     time.Duration
 }
 
 func (r *rpcFlags) register(fs *flag.FlagSet, env Env) {
@@ -167,22 +174,54 @@ func (r *rpcFlags) register(fs *flag.FlagSet, env Env) {
 	}
 	fs.StringVar(&r.addr, "rpc-addr", addr, "agent RPC address (env LABAGENT_RPC_ADDR)")
 	fs.StringVar(&r.token, "rpc-token", env("LABAGENT_RPC_TOKEN"), "agent RPC token (env LABAGENT_RPC_TOKEN)")
+	fs.DurationVar(&r.timeout, "timeout", defaultTimeout, "give up when the agent has not answered within this long; for monitor and journal -follow, bounds connecting and presenting the token (0: wait forever)")
 }
 
-// call runs one RPC request.
+// defaultTimeout is longer than the agent takes for its slowest command
+// (join: 30 s).
+const defaultTimeout = time.Minute
+
+// withTimeout bounds ctx by the -timeout flag.
+func (r *rpcFlags) withTimeout(ctx context.Context) (context.Context, context.CancelFunc) {
+	if r.timeout <= 0 {
+		return context.WithCancel(ctx)
+	}
+	return context.WithTimeout(ctx, r.timeout)
+}
+
+// explain turns the timeout of tctx (not of ctx) into an error that says
+// what happened.
+func (r *rpcFlags) explain(ctx, tctx context.Context, err error) error {
+	if err != nil && ctx.Err() == nil && errors.Is(tctx.Err(), context.DeadlineExceeded) {
+		return hint.Errorf("the agent may be stopped or overloaded; -timeout 0 waits forever", "no answer from the agent at %s within %s: %w", r.addr, r.timeout, context.DeadlineExceeded)
+	}
+	return err
+}
+
+// dial connects to the agent and presents the token within -timeout.
+func (r *rpcFlags) dial(ctx context.Context) (*rpc.Client, error) {
+	tctx, cancel := r.withTimeout(ctx)
+	defer cancel()
+	c, err := rpc.Dial(tctx, r.addr, r.token)
+	return c, r.explain(ctx, tctx, err)
+}
+
+// call runs one RPC request within -timeout.
 func (r *rpcFlags) call(ctx context.Context, command string, args, result any) error {
-	c, err := rpc.Dial(ctx, r.addr, r.token)
+	tctx, cancel := r.withTimeout(ctx)
+	defer cancel()
+	c, err := rpc.Dial(tctx, r.addr, r.token)
 	if err != nil {
-		return err
+		return r.explain(ctx, tctx, err)
 	}
 	defer c.Close()
-	return c.Call(ctx, command, args, result)
+	return r.explain(ctx, tctx, c.Call(tctx, command, args, result))
 }
 
 // noArgs refuses positional arguments.
 func noArgs(fs *flag.FlagSet) error {
 	if fs.NArg() > 0 {
-		return usageError{fmt.Errorf("unexpected argument %q\nhint: flags go before arguments; see -h", fs.Arg(0))}
+		return usageError{hint.Errorf("flags go before arguments; see -h", "unexpected argument %q", fs.Arg(0))}
 	}
 	return nil
 }
@@ -264,7 +303,7 @@ func (m kvFlag) Set(v string) error {
 // checkFormat accepts text or json.
 func checkFormat(f string) error {
 	if f != "text" && f != "json" {
-		return usageError{fmt.Errorf("unknown format %q\nhint: use -format text or -format json", f)}
+		return usageError{hint.Errorf("use -format text or -format json", "unknown format %q", f)}
 	}
 	return nil
 }

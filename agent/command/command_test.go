@@ -5,6 +5,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -17,6 +19,7 @@ import (
 	"github.com/gossiplab/gossiplab/agent"
 	"github.com/gossiplab/gossiplab/agent/agenttest"
 	"github.com/gossiplab/gossiplab/agent/rpc"
+	"github.com/gossiplab/gossiplab/internal/buildinfo"
 )
 
 // run runs labagent with args and returns exit status, stdout, stderr.
@@ -107,24 +110,65 @@ func TestUsageErrors(t *testing.T) {
 	}
 }
 
-func TestVersionParses(t *testing.T) {
-	code, out, _ := run(t, nil, "version")
-	lines := strings.Split(strings.TrimSpace(out), "\n")
-	if code != 0 || len(lines) != 2 {
-		t.Fatalf("version: exit %d, output %q", code, out)
+// TestClientTimeout: a client facing an agent that accepts connections
+// but never answers gives up after -timeout and says so.
+func TestClientTimeout(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
 	}
+	defer ln.Close()
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() { _, _ = io.Copy(io.Discard, c); _ = c.Close() }()
+		}
+	}()
+	addr := ln.Addr().String()
+	for _, args := range [][]string{
+		{"members", "-rpc-addr", addr, "-timeout", "200ms"},
+		{"members", "-rpc-addr", addr, "-timeout", "200ms", "-rpc-token", "s3cret"},
+		{"journal", "-follow", "-rpc-addr", addr, "-timeout", "200ms", "-rpc-token", "s3cret"},
+	} {
+		t.Run(strings.Join(args, " "), func(t *testing.T) {
+			code, _, errOut := run(t, nil, args...)
+			want := "no answer from the agent at " + addr + " within 200ms"
+			if code != 1 || !strings.Contains(errOut, want) || !strings.Contains(errOut, "hint:") {
+				t.Errorf("exit %d, stderr %q; want exit 1 and %q with a hint", code, errOut, want)
+			}
+		})
+	}
+}
+
+// TestVersionParses: the first line is "labagent vVERSION", the second
+// "protocol N", both parse with go-version (provisioning reads the
+// first); the build's lines follow. -format json says the same.
+func TestVersionParses(t *testing.T) {
+	code, out, errOut := run(t, nil, "version")
+	want := buildinfo.Read().Text("labagent", fmt.Sprintf("protocol %d", agent.ProtocolVersion))
+	if code != 0 || out != want {
+		t.Fatalf("version: exit %d, output %q (stderr %q), want %q", code, out, errOut, want)
+	}
+	lines := strings.Split(out, "\n")
 	fields := strings.Fields(lines[0])
 	v, err := goversion.NewVersion(fields[1])
-	if err != nil || v.String() != agent.Version {
-		t.Errorf("version %q does not parse as %s: %v", fields[1], agent.Version, err)
+	if len(fields) != 2 || fields[0] != "labagent" || err != nil || v.String() != agent.Version() {
+		t.Errorf("first line %q does not parse as labagent v%s: %v", lines[0], agent.Version(), err)
 	}
 	if _, err := goversion.NewVersion(strings.Fields(lines[1])[1]); err != nil {
 		t.Errorf("protocol line %q: %v", lines[1], err)
 	}
 	_, out, _ = run(t, nil, "version", "-format", "json")
 	var vi VersionInfo
-	if err := json.Unmarshal([]byte(out), &vi); err != nil || vi.Version != agent.Version {
-		t.Errorf("json version %q: %v", out, err)
+	if err := json.Unmarshal([]byte(out), &vi); err != nil {
+		t.Fatalf("json version %q: %v", out, err)
+	}
+	wantJSON := VersionInfo{Info: buildinfo.Read(), Protocol: agent.ProtocolVersion}
+	if diff := cmp.Diff(wantJSON, vi); diff != "" {
+		t.Errorf("version -format json (-want +got):\n%s", diff)
 	}
 }
 
@@ -149,10 +193,11 @@ func TestClientCommands(t *testing.T) {
 
 	// version: this binary's; with -rpc-addr given, the agent's too.
 	rpcAddr := env["LABAGENT_RPC_ADDR"]
-	if code, out, errOut := run(t, env, "version"); code != 0 || strings.Count(out, "\n") != 2 {
-		t.Errorf("version (env only): exit %d, %q %q; want this binary's two lines", code, out, errOut)
+	own := buildinfo.Read().Text("labagent", fmt.Sprintf("protocol %d", agent.ProtocolVersion))
+	if code, out, errOut := run(t, env, "version"); code != 0 || out != own {
+		t.Errorf("version (env only): exit %d, %q %q; want this binary's own lines only", code, out, errOut)
 	}
-	wantAgent := fmt.Sprintf("agent %s: v%s, protocol %d\n", rpcAddr, agent.Version, agent.ProtocolVersion)
+	wantAgent := fmt.Sprintf("agent %s: v%s, protocol %d\n", rpcAddr, agent.Version(), agent.ProtocolVersion)
 	if code, out, errOut := run(t, env, "version", "-rpc-addr", rpcAddr); code != 0 || !strings.HasSuffix(out, wantAgent) {
 		t.Errorf("version -rpc-addr: exit %d, %q %q; want it to end with %q", code, out, errOut, wantAgent)
 	}

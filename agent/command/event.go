@@ -2,10 +2,10 @@ package command
 
 import (
 	"context"
-	"errors"
 	"fmt"
 
 	"github.com/gossiplab/gossiplab/agent/rpc"
+	"github.com/gossiplab/gossiplab/internal/hint"
 )
 
 // NewEventCommand is `labagent event [-coalesce=false] NAME [PAYLOAD]`.
@@ -23,7 +23,7 @@ func NewEventCommand(s Streams, env Env) Command {
 				return err
 			}
 			if fs.NArg() < 1 || fs.NArg() > 2 {
-				return usageError{errors.New("want NAME and an optional PAYLOAD\nhint: labagent event deploy v1.2")}
+				return usageError{hint.Errorf("labagent event deploy v1.2", "want NAME and an optional PAYLOAD")}
 			}
 			ea := rpc.EventArgs{Name: fs.Arg(0), Coalesce: coalesce}
 			if fs.NArg() == 2 {

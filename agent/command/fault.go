@@ -9,6 +9,7 @@ import (
 
 	"github.com/gossiplab/gossiplab/agent"
 	"github.com/gossiplab/gossiplab/agent/rpc"
+	"github.com/gossiplab/gossiplab/internal/hint"
 )
 
 // NewFaultCommand is `labagent fault [-loss F] [-partition a,b] [-delay D]
@@ -70,7 +71,7 @@ func warnNonMembers(ctx context.Context, s Streams, r *rpcFlags, names []string)
 	}
 	for _, n := range names {
 		if !slices.ContainsFunc(res.Members, func(m rpc.Member) bool { return m.Name == n }) {
-			fmt.Fprintf(s.Err, "labagent fault: %q is not a member: nothing is dropped for it until a member of that name joins\nhint: see `labagent members` for the names\n", n)
+			hint.Print(s.Err, "labagent fault", hint.Errorf("see `labagent members` for the names", "%q is not a member: nothing is dropped for it until a member of that name joins", n))
 		}
 	}
 }

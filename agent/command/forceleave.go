@@ -2,9 +2,9 @@ package command
 
 import (
 	"context"
-	"errors"
 
 	"github.com/gossiplab/gossiplab/agent/rpc"
+	"github.com/gossiplab/gossiplab/internal/hint"
 )
 
 // NewForceLeaveCommand is `labagent force-leave NODE`.
@@ -20,7 +20,7 @@ func NewForceLeaveCommand(s Streams, env Env) Command {
 				return err
 			}
 			if fs.NArg() != 1 {
-				return usageError{errors.New("want exactly one node name\nhint: labagent force-leave NODE")}
+				return usageError{hint.Errorf("labagent force-leave NODE", "want exactly one node name")}
 			}
 			return r.call(ctx, rpc.CmdForceLeave, rpc.ForceLeaveArgs{Node: fs.Arg(0)}, nil)
 		},

@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/gossiplab/gossiplab/agent/rpc"
+	"github.com/gossiplab/gossiplab/internal/hint"
 )
 
 // NewJoinCommand is `labagent join ADDR...`.
@@ -20,7 +21,7 @@ func NewJoinCommand(s Streams, env Env) Command {
 				return err
 			}
 			if fs.NArg() == 0 {
-				return usageError{fmt.Errorf("no address given\nhint: labagent join 192.168.56.11 [192.168.56.12:7946 ...]")}
+				return usageError{hint.Errorf("labagent join 192.168.56.11 [192.168.56.12:7946 ...]", "no address given")}
 			}
 			var res rpc.JoinResult
 			if err := r.call(ctx, rpc.CmdJoin, rpc.JoinArgs{Addrs: fs.Args()}, &res); err != nil {

@@ -50,7 +50,7 @@ func NewJournalCommand(s Streams, env Env) Command {
 				}
 				return print(res)
 			}
-			c, err := rpc.Dial(ctx, r.addr, r.token)
+			c, err := r.dial(ctx)
 			if err != nil {
 				return err
 			}

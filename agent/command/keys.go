@@ -2,12 +2,12 @@ package command
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"sort"
 	"strings"
 
 	"github.com/gossiplab/gossiplab/agent/rpc"
+	"github.com/gossiplab/gossiplab/internal/hint"
 )
 
 // NewKeysCommand is `labagent keys -list | -install K | -use K | -remove K
@@ -44,7 +44,7 @@ func NewKeysCommand(s Streams, env Env) Command {
 				}
 			}
 			if len(ka) != 1 {
-				return usageError{errors.New("give exactly one of -list, -install, -use, -remove\nhint: rotate a key with -install on every agent, then -use, then -remove the old one")}
+				return usageError{hint.Errorf("rotate a key with -install on every agent, then -use, then -remove the old one", "give exactly one of -list, -install, -use, -remove")}
 			}
 			var res rpc.KeysResult
 			if err := r.call(ctx, rpc.CmdKeys, ka[0], &res); err != nil {
@@ -67,7 +67,7 @@ func NewKeysCommand(s Streams, env Env) Command {
 					lines = append(lines, "  "+n+": "+e)
 				}
 				sort.Strings(lines)
-				return fmt.Errorf("keys -%s failed on %d members:\n%s\nhint: fix those agents and repeat; the operation is idempotent", ka[0].Op, len(res.Errors), strings.Join(lines, "\n"))
+				return hint.Errorf("fix those agents and repeat; the operation is idempotent", "keys -%s failed on %d members:\n%s", ka[0].Op, len(res.Errors), strings.Join(lines, "\n"))
 			}
 			return nil
 		},

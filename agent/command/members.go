@@ -19,6 +19,10 @@ type membersFlags struct {
 	tags     kvFlag
 	format   string
 	detailed bool
+	// waitAlive: first wait until the agent counts this many members
+	// alive, asking it every 100 ms, at most waitFor.
+	waitAlive int
+	waitFor   time.Duration
 }
 
 // NewMembersCommand is `labagent members`.
@@ -28,13 +32,15 @@ func NewMembersCommand(s Streams, env Env) Command {
 		Synopsis: "list the members the agent knows",
 		Run: func(ctx context.Context, args []string) error {
 			f := membersFlags{tags: kvFlag{}}
-			fs := newFlagSet("members", "members [-status S] [-tag k=v] [-name REGEX] [-format text|json] [-detailed]", s)
+			fs := newFlagSet("members", "members [-status S] [-tag k=v] [-name REGEX] [-format text|json] [-detailed] [-wait-alive N [-wait-for D]]", s)
 			f.rpc.register(fs, env)
 			fs.StringVar(&f.status, "status", "", "only members whose status matches this regular expression (alive, leaving, left, failed)")
 			fs.StringVar(&f.name, "name", "", "only members whose name matches this regular expression")
 			fs.Var(f.tags, "tag", "only members with tag key whose value matches the regular expression (repeatable)")
 			fs.StringVar(&f.format, "format", "text", "output format: text or json")
 			fs.BoolVar(&f.detailed, "detailed", false, "also show protocol versions and when the status changed")
+			fs.IntVar(&f.waitAlive, "wait-alive", 0, "first wait until the agent counts at least N members alive (then list them)")
+			fs.DurationVar(&f.waitFor, "wait-for", time.Minute, "with -wait-alive: how long to wait at most (then list them anyway)")
 			if err := parse(fs, args); err != nil {
 				return err
 			}
@@ -47,6 +53,11 @@ func NewMembersCommand(s Streams, env Env) Command {
 			match, err := f.filter()
 			if err != nil {
 				return err
+			}
+			if f.waitAlive > 0 {
+				if err := f.waitUntilAlive(ctx); err != nil {
+					return err
+				}
 			}
 			var res rpc.MembersResult
 			if err := f.rpc.call(ctx, rpc.CmdMembers, nil, &res); err != nil {
@@ -139,4 +150,26 @@ func writeJSON(w io.Writer, v any) error {
 	e := json.NewEncoder(w)
 	e.SetIndent("", "  ")
 	return e.Encode(v)
+}
+
+// waitUntilAlive asks the agent for its member counts (info: a few bytes,
+// where members would be the whole list) every 100 ms until it counts
+// f.waitAlive alive or f.waitFor has passed: one process per node waits
+// for the cluster to form, instead of a member list per node per poll.
+func (f *membersFlags) waitUntilAlive(ctx context.Context) error {
+	deadline := time.Now().Add(f.waitFor)
+	for {
+		var info rpc.Info
+		if err := f.rpc.call(ctx, rpc.CmdInfo, nil, &info); err != nil {
+			return err
+		}
+		if info.Members["alive"] >= f.waitAlive || !time.Now().Before(deadline) {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
 }

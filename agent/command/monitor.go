@@ -26,7 +26,7 @@ func NewMonitorCommand(s Streams, env Env) Command {
 			if err := noArgs(fs); err != nil {
 				return err
 			}
-			c, err := rpc.Dial(ctx, r.addr, r.token)
+			c, err := r.dial(ctx)
 			if err != nil {
 				return err
 			}

@@ -7,25 +7,30 @@ import (
 
 	"github.com/gossiplab/gossiplab/agent"
 	"github.com/gossiplab/gossiplab/agent/rpc"
+	"github.com/gossiplab/gossiplab/internal/buildinfo"
 )
 
-// VersionInfo is `labagent version -format json`.
+// VersionInfo is `labagent version -format json`: this binary's build and
+// protocol version.
 type VersionInfo struct {
-	Version  string `json:"version"`
-	Protocol int    `json:"protocol"`
-	// Agent is the running agent's, when -rpc-addr was given.
+	buildinfo.Info
+	Protocol int `json:"protocol"`
+	// Agent is the running agent's (version and protocol only), when
+	// -rpc-addr was given.
 	Agent *VersionInfo `json:"agent,omitempty"`
 }
 
 // NewVersionCommand is `labagent version`: this binary's version (no
 // agent needed). The first line is "labagent vX.Y.Z", the second
-// "protocol N"; both numbers parse with hashicorp/go-version. With
-// -rpc-addr on the command line it also asks the agent there for its
-// own, on a third line "agent ADDR: vX.Y.Z, protocol N".
+// "protocol N"; both numbers parse with hashicorp/go-version, and
+// provisioning reads the version from the first. The build follows (see
+// buildinfo.Info.Text). With -rpc-addr on the command line it also asks
+// the agent there for its own, on a last line "agent ADDR: vX.Y.Z,
+// protocol N".
 func NewVersionCommand(s Streams, env Env) Command {
 	return Command{
 		Name:     "version",
-		Synopsis: "print the labagent version and protocol version (and a running agent's, with -rpc-addr)",
+		Synopsis: "print the labagent version, protocol version and build (and a running agent's, with -rpc-addr)",
 		Run: func(ctx context.Context, args []string) error {
 			var format string
 			var r rpcFlags
@@ -41,7 +46,7 @@ func NewVersionCommand(s Streams, env Env) Command {
 			if err := checkFormat(format); err != nil {
 				return err
 			}
-			v := VersionInfo{Version: agent.Version, Protocol: agent.ProtocolVersion}
+			v := VersionInfo{Info: buildinfo.Read(), Protocol: agent.ProtocolVersion}
 			asked := false
 			fs.Visit(func(f *flag.Flag) { asked = asked || f.Name == "rpc-addr" })
 			if asked {
@@ -49,12 +54,12 @@ func NewVersionCommand(s Streams, env Env) Command {
 				if err := r.call(ctx, rpc.CmdInfo, nil, &info); err != nil {
 					return err
 				}
-				v.Agent = &VersionInfo{Version: info.Version, Protocol: info.Protocol}
+				v.Agent = &VersionInfo{Info: buildinfo.Info{Version: info.Version}, Protocol: info.Protocol}
 			}
 			if format == "json" {
 				return writeJSON(s.Out, v)
 			}
-			fmt.Fprintf(s.Out, "labagent v%s\nprotocol %d\n", v.Version, v.Protocol)
+			fmt.Fprint(s.Out, v.Text("labagent", fmt.Sprintf("protocol %d", v.Protocol)))
 			if v.Agent != nil {
 				fmt.Fprintf(s.Out, "agent %s: v%s, protocol %d\n", r.addr, v.Agent.Version, v.Agent.Protocol)
 			}

@@ -9,13 +9,23 @@ import (
 	"io"
 	"strings"
 	"time"
+
+	"github.com/gossiplab/gossiplab/internal/hint"
 )
 
 // DefaultAddr is where the agent's RPC server listens by default.
 const DefaultAddr = "127.0.0.1:7373"
 
-// MaxLineBytes bounds one request or response line.
-const MaxLineBytes = 1 << 20
+// Line limits. Before a connection is authenticated (when the agent has
+// a token) its first request may hold MaxAuthBytes; after that each
+// request may hold MaxRequestBytes and each response MaxResponseBytes.
+// The agent answers a longer request with an error and closes the
+// connection.
+const (
+	MaxAuthBytes     = 4 << 10
+	MaxRequestBytes  = 1 << 20
+	MaxResponseBytes = 1 << 20
+)
 
 // The commands.
 const (
@@ -30,6 +40,9 @@ const (
 	CmdKeys       = "keys"
 	CmdFault      = "fault"
 	CmdInfo       = "info"
+	// CmdAuth only presents the token (the first request of a client that
+	// has one); it has no arguments and no result.
+	CmdAuth = "auth"
 )
 
 // Request is one request line.
@@ -49,35 +62,40 @@ type Response struct {
 	More   bool            `json:"more,omitempty"`
 }
 
-// Error is an error the agent answered with.
+// Error is an error the agent answered with: its message. The agent's
+// hints travel beside it (Response.Hint) and the client attaches them
+// to it as data (see package internal/hint).
 type Error struct {
 	Message string
-	Hint    string
 }
 
-func (e *Error) Error() string {
-	if e.Hint != "" {
-		return e.Message + "\nhint: " + e.Hint
-	}
-	return e.Message
-}
+func (e *Error) Error() string { return e.Message }
 
-// ErrorResponse builds the response for err; a "\nhint: " line in the
-// error text becomes the Hint.
+// ErrorResponse builds the response for err: its message, and its hints
+// (hint.All), one a line, as the Hint.
 func ErrorResponse(seq uint64, err error) Response {
-	msg, hint, _ := strings.Cut(err.Error(), "\nhint: ")
-	var e *Error
-	if errors.As(err, &e) {
-		msg, hint = e.Message, e.Hint
+	return Response{Seq: seq, Error: err.Error(), Hint: strings.Join(hint.All(err), "\n")}
+}
+
+// responseError is the error a response carries, its hints attached,
+// or nil.
+func responseError(resp Response) error {
+	if resp.Error == "" {
+		return nil
 	}
-	return Response{Seq: seq, Error: msg, Hint: hint}
+	var err error = &Error{Message: resp.Error}
+	hints := strings.Split(resp.Hint, "\n")
+	for i := len(hints) - 1; i >= 0; i-- { // the first one outermost, as the agent had them
+		err = hint.Wrap(err, hints[i])
+	}
+	return err
 }
 
 // ArgsFor returns a pointer to the zero args of command (nil when it
 // takes none), or an error for an unknown command.
 func ArgsFor(command string) (any, error) {
 	switch command {
-	case CmdMembers, CmdLeave, CmdInfo:
+	case CmdMembers, CmdLeave, CmdInfo, CmdAuth:
 		return nil, nil
 	case CmdJoin:
 		return &JoinArgs{}, nil
@@ -96,7 +114,7 @@ func ArgsFor(command string) (any, error) {
 	case CmdFault:
 		return &FaultArgs{}, nil
 	}
-	return nil, &Error{Message: fmt.Sprintf("unknown command %q", command), Hint: "upgrade labagent so client and agent are the same version"}
+	return nil, hint.Errorf("upgrade labagent so client and agent are the same version", "unknown command %q", command)
 }
 
 func strictUnmarshal(b []byte, v any) error {
@@ -117,13 +135,13 @@ func DecodeRequest(line []byte) (Request, any, error) {
 	var r Request
 	line = bytes.TrimSpace(line)
 	if len(line) == 0 {
-		return r, nil, &Error{Message: "empty request", Hint: "send one JSON object per line"}
+		return r, nil, hint.Errorf("send one JSON object per line", "empty request")
 	}
-	if len(line) > MaxLineBytes {
-		return r, nil, &Error{Message: fmt.Sprintf("request of %d bytes is over the limit of %d", len(line), MaxLineBytes)}
+	if len(line) > MaxRequestBytes {
+		return r, nil, fmt.Errorf("request of %d bytes is over the limit of %s", len(line), SizeText(MaxRequestBytes))
 	}
 	if err := strictUnmarshal(line, &r); err != nil {
-		return r, nil, &Error{Message: "malformed request: " + err.Error(), Hint: "send one JSON object per line: {\"seq\":1,\"command\":\"members\"}"}
+		return r, nil, hint.Errorf(`send one JSON object per line: {"seq":1,"command":"members"}`, "malformed request: %v", err)
 	}
 	args, err := ArgsFor(r.Command)
 	if err != nil {
@@ -131,13 +149,13 @@ func DecodeRequest(line []byte) (Request, any, error) {
 	}
 	if args == nil {
 		if len(r.Args) > 0 && !bytes.Equal(bytes.TrimSpace(r.Args), []byte("null")) && !bytes.Equal(bytes.TrimSpace(r.Args), []byte("{}")) {
-			return r, nil, &Error{Message: fmt.Sprintf("command %q takes no arguments", r.Command)}
+			return r, nil, fmt.Errorf("command %q takes no arguments", r.Command)
 		}
 		return r, nil, nil
 	}
 	if len(r.Args) > 0 {
 		if err := strictUnmarshal(r.Args, args); err != nil {
-			return r, nil, &Error{Message: fmt.Sprintf("bad arguments for %q: %v", r.Command, err)}
+			return r, nil, fmt.Errorf("bad arguments for %q: %v", r.Command, err)
 		}
 	}
 	if v, ok := args.(interface{ validate() error }); ok {
@@ -148,26 +166,26 @@ func DecodeRequest(line []byte) (Request, any, error) {
 	return r, args, nil
 }
 
-// ReadLine reads one newline-terminated line of at most MaxLineBytes.
-// An over-long line is consumed to its end and reported as an error.
-func ReadLine(r *bufio.Reader) ([]byte, error) {
+// ReadLine reads one newline-terminated line of at most limit bytes
+// (not counting the newline); a last line without one is returned at
+// EOF. It never holds more than limit bytes: at the first byte over, it
+// stops reading and returns a *LineTooLongError, leaving the rest of the
+// line unread.
+func ReadLine(r *bufio.Reader, limit int) ([]byte, error) {
 	var buf []byte
-	tooLong := false
 	for {
 		chunk, err := r.ReadSlice('\n')
-		if !tooLong {
-			if len(buf)+len(chunk) > MaxLineBytes+1 {
-				tooLong, buf = true, nil
-			} else {
-				buf = append(buf, chunk...)
-			}
+		n := len(buf) + len(chunk)
+		if err == nil {
+			n-- // the newline
 		}
-		if errors.Is(err, bufio.ErrBufferFull) {
-			continue
+		if n > limit {
+			return nil, &LineTooLongError{Limit: limit}
 		}
+		buf = append(buf, chunk...)
 		switch {
-		case tooLong && (err == nil || errors.Is(err, io.EOF)):
-			return nil, errLineTooLong
+		case errors.Is(err, bufio.ErrBufferFull):
+			continue
 		case err == nil:
 			return buf, nil
 		case errors.Is(err, io.EOF) && len(buf) > 0:
@@ -177,10 +195,23 @@ func ReadLine(r *bufio.Reader) ([]byte, error) {
 	}
 }
 
-var errLineTooLong = &Error{Message: fmt.Sprintf("request line over %d bytes", MaxLineBytes)}
+// LineTooLongError is ReadLine's error for a line over its limit.
+type LineTooLongError struct{ Limit int }
 
-// IsLineTooLong reports whether err is ReadLine's over-long line error.
-func IsLineTooLong(err error) bool { return err == errLineTooLong }
+func (e *LineTooLongError) Error() string {
+	return "line over the limit of " + SizeText(e.Limit)
+}
+
+// SizeText writes a byte count as "4 KiB", "1 MiB" or "1500 bytes".
+func SizeText(n int) string {
+	switch {
+	case n >= 1<<20 && n%(1<<20) == 0:
+		return fmt.Sprintf("%d MiB", n>>20)
+	case n >= 1<<10 && n%(1<<10) == 0:
+		return fmt.Sprintf("%d KiB", n>>10)
+	}
+	return fmt.Sprintf("%d bytes", n)
+}
 
 // JoinArgs: join ADDR...
 type JoinArgs struct {
@@ -189,7 +220,7 @@ type JoinArgs struct {
 
 func (a *JoinArgs) validate() error {
 	if len(a.Addrs) == 0 {
-		return &Error{Message: "join needs at least one address", Hint: "labagent join 10.0.0.11 [10.0.0.12:7946 ...]"}
+		return hint.Errorf("labagent join 10.0.0.11 [10.0.0.12:7946 ...]", "join needs at least one address")
 	}
 	return nil
 }
@@ -206,7 +237,7 @@ type ForceLeaveArgs struct {
 
 func (a *ForceLeaveArgs) validate() error {
 	if a.Node == "" {
-		return &Error{Message: "force-leave needs a node name", Hint: "labagent force-leave NODE"}
+		return hint.Errorf("labagent force-leave NODE", "force-leave needs a node name")
 	}
 	return nil
 }
@@ -220,7 +251,7 @@ type EventArgs struct {
 
 func (a *EventArgs) validate() error {
 	if a.Name == "" {
-		return &Error{Message: "event needs a name", Hint: "labagent event NAME [PAYLOAD]"}
+		return hint.Errorf("labagent event NAME [PAYLOAD]", "event needs a name")
 	}
 	return nil
 }
@@ -273,11 +304,11 @@ func (a *KeysArgs) validate() error {
 		return nil
 	case "install", "use", "remove":
 		if a.Key == "" {
-			return &Error{Message: "keys -" + a.Op + " needs a key", Hint: "labagent keys -" + a.Op + " BASE64KEY"}
+			return hint.Errorf("labagent keys -"+a.Op+" BASE64KEY", "keys -%s needs a key", a.Op)
 		}
 		return nil
 	}
-	return &Error{Message: fmt.Sprintf("unknown keys operation %q", a.Op), Hint: "use -list, -install, -use or -remove"}
+	return hint.Errorf("use -list, -install, -use or -remove", "unknown keys operation %q", a.Op)
 }
 
 // KeysResult lists the agent's keys, primary first, and for a
@@ -301,7 +332,7 @@ type FaultArgs struct {
 func (a *FaultArgs) validate() error {
 	if a.Delay != "" {
 		if _, err := time.ParseDuration(a.Delay); err != nil {
-			return &Error{Message: fmt.Sprintf("bad delay %q: %v", a.Delay, err), Hint: "use a Go duration such as 50ms"}
+			return hint.Errorf("use a Go duration such as 50ms", "bad delay %q: %v", a.Delay, err)
 		}
 	}
 	return nil

@@ -2,9 +2,16 @@ package rpc
 
 import (
 	"bufio"
+	"encoding/json"
 	"errors"
+	"fmt"
+	"io"
 	"strings"
 	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/gossiplab/gossiplab/internal/hint"
 )
 
 func TestDecodeRequest(t *testing.T) {
@@ -49,29 +56,115 @@ func TestDecodeRequest(t *testing.T) {
 }
 
 func TestReadLine(t *testing.T) {
-	long := strings.Repeat("x", MaxLineBytes+10)
-	r := bufio.NewReaderSize(strings.NewReader("a\n"+long+"\nb\nlast"), 4096)
-	for _, want := range []string{"a\n", "too long", "b\n", "last"} {
-		got, err := ReadLine(r)
-		if want == "too long" {
-			if !IsLineTooLong(err) {
-				t.Fatalf("over-long line: err = %v", err)
-			}
-			continue
-		}
-		if err != nil || string(got) != want {
-			t.Fatalf("ReadLine = %q, %v; want %q", got, err, want)
-		}
+	tests := []struct {
+		name  string
+		input string
+		limit int
+		want  []string // lines, or "ERR too long" / "ERR EOF"
+	}{
+		{name: "lines and a last one without newline", input: "a\nbb\nlast", limit: 8, want: []string{"a\n", "bb\n", "last", "ERR EOF"}},
+		{name: "exactly the limit", input: "1234\n", limit: 4, want: []string{"1234\n", "ERR EOF"}},
+		{name: "one over the limit", input: "12345\n", limit: 4, want: []string{"ERR too long"}},
+		{name: "over the limit without newline", input: "12345", limit: 4, want: []string{"ERR too long"}},
+		{name: "long line over several buffers", input: strings.Repeat("x", 40<<10) + "\n", limit: 32 << 10, want: []string{"ERR too long"}},
+		{name: "long line within the limit", input: strings.Repeat("x", 40<<10) + "\n", limit: 64 << 10, want: []string{strings.Repeat("x", 40<<10) + "\n"}},
 	}
-	if _, err := ReadLine(r); err == nil {
-		t.Error("read past the end")
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			r := bufio.NewReaderSize(strings.NewReader(tc.input), 16)
+			var got []string
+			for range tc.want {
+				line, err := ReadLine(r, tc.limit)
+				var tl *LineTooLongError
+				switch {
+				case errors.As(err, &tl):
+					got = append(got, "ERR too long")
+				case errors.Is(err, io.EOF):
+					got = append(got, "ERR EOF")
+				case err != nil:
+					got = append(got, "ERR "+err.Error())
+				default:
+					got = append(got, string(line))
+				}
+			}
+			if diff := cmp.Diff(tc.want, got); diff != "" {
+				t.Errorf("(-want +got):\n%s", diff)
+			}
+		})
 	}
 }
 
+// TestReadLineHoldsAtMostTheLimit: an endless line without a newline is
+// refused after the limit, not read to its end.
+func TestReadLineHoldsAtMostTheLimit(t *testing.T) {
+	src := &countingReader{}
+	r := bufio.NewReaderSize(src, 4096)
+	_, err := ReadLine(r, MaxAuthBytes)
+	var tl *LineTooLongError
+	if !errors.As(err, &tl) || tl.Error() != "line over the limit of 4 KiB" {
+		t.Fatalf("err = %v, want the line over the limit of 4 KiB", err)
+	}
+	if src.n > MaxAuthBytes+4096 {
+		t.Errorf("read %d bytes of an endless line, want at most %d", src.n, MaxAuthBytes+4096)
+	}
+}
+
+// countingReader is an endless stream of 'x' that counts what was read.
+type countingReader struct{ n int }
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	for i := range p {
+		p[i] = 'x'
+	}
+	c.n += len(p)
+	return len(p), nil
+}
+
 func TestErrorResponseSplitsHint(t *testing.T) {
-	r := ErrorResponse(7, errors.New("no such node\nhint: see members"))
-	if r.Seq != 7 || r.Error != "no such node" || r.Hint != "see members" {
+	r := ErrorResponse(7, fmt.Errorf("force-leave: %w", hint.Errorf("see members", "no such node")))
+	if r.Seq != 7 || r.Error != "force-leave: no such node" || r.Hint != "see members" {
 		t.Errorf("got %+v", r)
+	}
+}
+
+// TestErrorRoundTrip: what the agent answers with reaches the client as
+// the same message with the same hints, as data.
+func TestErrorRoundTrip(t *testing.T) {
+	tests := []struct {
+		name string
+		err  error
+	}{
+		{"no hint", errors.New("agent not started")},
+		{"one hint", hint.Errorf("see members", "no such node %q", "web_9")},
+		{"hints of joined errors", errors.Join(
+			hint.Errorf("use a value from 0 to 1", "loss 2 is not a fraction"),
+			hint.Errorf("use a delay from 0 to 1m", "delay 2h0m0s out of range"))},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			line, err := json.Marshal(ErrorResponse(3, tc.err))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var resp Response
+			if err := json.Unmarshal(line, &resp); err != nil {
+				t.Fatal(err)
+			}
+			got := responseError(resp)
+			var e *Error
+			if !errors.As(got, &e) || e.Message != tc.err.Error() {
+				t.Errorf("message: got %v, want %q", got, tc.err.Error())
+			}
+			if diff := cmp.Diff(hint.All(tc.err), hint.All(got)); diff != "" {
+				t.Errorf("hints (-want +got):\n%s", diff)
+			}
+			if diff := cmp.Diff(hint.Text(tc.err), hint.Text(got)); diff != "" {
+				t.Errorf("text (-want +got):\n%s", diff)
+			}
+		})
+	}
+	if responseError(Response{Seq: 1}) != nil {
+		t.Error("a response without error is no error")
 	}
 }
 

@@ -61,17 +61,20 @@ func TestConvergeModelsAndReport(t *testing.T) {
 	if !strings.Contains(stdout, "sim           fail     1000") || !strings.Contains(stdout, "serf-formula  join      100") || !strings.Contains(stdout, "report: ") {
 		t.Errorf("stdout lacks the table or the report path:\n%s", stdout)
 	}
-	for _, f := range []string{"samples.csv", "summary.json", "report.md", "converge-vs-n-join.png", "curve-fail-n1000.svg"} {
+	for _, f := range []string{"samples.csv", "summary.json", "report.md", "report.html", "converge-vs-n-join.png", "curve-fail-n1000.svg"} {
 		if fi, err := os.Stat(filepath.Join(dirs[0], f)); err != nil || fi.Size() == 0 {
 			t.Errorf("%s missing or empty: %v", f, err)
 		}
 	}
 	os.Remove(filepath.Join(dirs[0], "report.md"))
+	os.Remove(filepath.Join(dirs[0], "report.html"))
 	if _, stderr, err := run(t, "report", dirs[0]); err != nil {
 		t.Fatalf("report: %v\n%s", err, stderr)
 	}
-	if _, err := os.Stat(filepath.Join(dirs[0], "report.md")); err != nil {
-		t.Errorf("report did not rebuild report.md: %v", err)
+	for _, f := range []string{"report.md", "report.html"} {
+		if _, err := os.Stat(filepath.Join(dirs[0], f)); err != nil {
+			t.Errorf("report did not rebuild %s: %v", f, err)
+		}
 	}
 }
 
@@ -116,8 +119,8 @@ func TestConvergeMemberlistSmallRealRun(t *testing.T) {
 		t.Fatalf("want one results directory, got %v", dirs)
 	}
 	d := bench.Dir{Path: dirs[0]}
-	want := []string{"samples.csv", "summary.json", "report.md"}
-	for _, base := range []string{"curve-join-n10", "cdf-join-n10", "converge-vs-n-join"} {
+	want := []string{"samples.csv", "summary.json", "report.md", "report.html"}
+	for _, base := range []string{"curve-join-n10", "cdf-join-n10"} {
 		want = append(want, base+".png", base+".svg")
 	}
 	check := func() {
@@ -126,6 +129,10 @@ func TestConvergeMemberlistSmallRealRun(t *testing.T) {
 			if fi, err := os.Stat(d.File(f)); err != nil || fi.Size() == 0 {
 				t.Errorf("%s missing or empty: %v", f, err)
 			}
+		}
+		// One N: no time-against-N plot.
+		if _, err := os.Stat(d.File("converge-vs-n-join.png")); err == nil {
+			t.Error("converge-vs-n-join.png for a single N")
 		}
 	}
 	check()

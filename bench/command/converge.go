@@ -17,10 +17,14 @@ import (
 
 // Defaults of `bench converge`: the README's main command. DefaultRuns
 // keeps it to about two minutes on two cores (the memberlist crash runs
-// dominate: each waits out memberlist's suspicion timeout).
+// dominate: each waits out memberlist's suspicion timeout). From
+// bench.LargeN nodes (only the simulator and the models go there) the
+// default is DefaultLargeRuns: a simulated crash at a million nodes takes
+// about 40 s of CPU per run.
 const (
-	DefaultRuns = 8
-	maxNodes    = 1_000_000
+	DefaultRuns      = 8
+	DefaultLargeRuns = 3
+	maxNodes         = 1_000_000
 )
 
 type convergeFlags struct {
@@ -39,6 +43,7 @@ type convergeFlags struct {
 	json           bool
 	labDir         string
 	nodesSet       bool // --nodes was given
+	runsSet        bool // --runs was given
 }
 
 func newConvergeCommand(e *env) *cobra.Command {
@@ -58,6 +63,7 @@ Ctrl-C stops early, writes what finished and marks it incomplete.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			f.nodesSet = cmd.Flags().Changed("nodes")
+			f.runsSet = cmd.Flags().Changed("runs")
 			// The command line as typed, with the program's name only: a
 			// `go run` binary lives in a temporary directory.
 			args := append([]string{"bench"}, os.Args[1:]...)
@@ -69,7 +75,7 @@ Ctrl-C stops early, writes what finished and marks it incomplete.`,
 		"backends to run, comma separated: "+strings.Join(e.registry.Names(), ", "))
 	fl.StringSliceVar(&f.events, "event", []string{string(bench.EventJoin), string(bench.EventFail)}, "events: join, leave, fail, user")
 	fl.IntSliceVar(&f.nodes, "nodes", []int{52}, "cluster sizes before the event, comma separated")
-	fl.IntVar(&f.runs, "runs", DefaultRuns, "runs per backend, event and size (closed-form models run once)")
+	fl.IntVar(&f.runs, "runs", DefaultRuns, fmt.Sprintf("runs per backend, event and size (closed-form models run once); default %d from %d nodes", DefaultLargeRuns, bench.LargeN))
 	fl.Uint64Var(&f.seed, "seed", 1, "seed of the simulator runs, the start offsets and the bootstrap")
 	fl.StringVar(&f.profile, "profile", "lan", "memberlist configuration: lan, wan or local")
 	fl.DurationVar(&f.gossipInterval, "gossip-interval", 0, "override the profile's gossip interval")
@@ -87,6 +93,9 @@ Ctrl-C stops early, writes what finished and marks it incomplete.`,
 func (f *convergeFlags) experiment(e *env) (bench.Experiment, error) {
 	var errs []error
 	x := bench.Experiment{Runs: f.runs, Seed: f.seed, Timeout: f.timeout}
+	if !f.runsSet {
+		x.LargeRuns = DefaultLargeRuns
+	}
 	backends, err := e.registry.Lookup(f.backends)
 	if err != nil {
 		errs = append(errs, err)
@@ -203,13 +212,23 @@ func (f *convergeFlags) flagMap(x bench.Experiment) map[string]string {
 		"backend":         strings.Join(f.backends, ","),
 		"event":           strings.Join(f.events, ","),
 		"nodes":           strings.Trim(strings.Join(strings.Fields(fmt.Sprint(x.Nodes)), ","), "[]"),
-		"runs":            fmt.Sprint(f.runs),
+		"runs":            f.runsFlag(x),
 		"profile":         x.Profile.Name,
 		"gossip-interval": c.GossipInterval.String(),
 		"fanout":          fmt.Sprint(c.GossipNodes),
 		"loss":            fmt.Sprint(f.loss),
 		"timeout":         f.timeout.String(),
 	}
+}
+
+// runsFlag is the runs the sweep made, for the record: --runs, and the
+// default for large sizes when one applied.
+func (f *convergeFlags) runsFlag(x bench.Experiment) string {
+	s := fmt.Sprint(f.runs)
+	if x.LargeRuns > 0 && slices.ContainsFunc(x.Nodes, func(n int) bool { return n >= bench.LargeN }) {
+		s += fmt.Sprintf(" (%d from %d nodes)", x.LargeRuns, bench.LargeN)
+	}
+	return s
 }
 
 // print writes the result on stdout: summary.json with --json, else a

@@ -11,7 +11,7 @@ import (
 func newReportCommand(e *env) *cobra.Command {
 	return &cobra.Command{
 		Use:   "report DIR",
-		Short: "Rebuild summary.json, the plots and report.md of a results directory from its samples.csv",
+		Short: "Rebuild summary.json, the plots, report.md and report.html of a results directory from its samples.csv",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			d := bench.Dir{Path: args[0]}

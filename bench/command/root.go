@@ -11,6 +11,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/gossiplab/gossiplab/bench"
+	"github.com/gossiplab/gossiplab/internal/buildinfo"
 )
 
 // Streams are the program's standard streams.
@@ -68,6 +69,7 @@ running lab, the simulator and Serf's closed-form model, and writes samples,
 a summary, plots and a report into a new results directory.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
+		Version:       buildinfo.Read().Version,
 		PersistentPreRunE: func(*cobra.Command, []string) error {
 			var l slog.Level
 			if err := l.UnmarshalText([]byte(logLevel)); err != nil {
@@ -81,7 +83,7 @@ a summary, plots and a report into a new results directory.`,
 	root.SetOut(streams.Out)
 	root.SetErr(streams.Err)
 	root.PersistentFlags().StringVar(&logLevel, "log-level", "warn", "log level on stderr: debug, info, warn or error")
-	root.AddCommand(newConvergeCommand(e), newReportCommand(e))
+	root.AddCommand(newConvergeCommand(e), newReportCommand(e), newVersionCommand(e))
 	return root
 }
 

@@ -4,20 +4,20 @@ package main
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"log/slog"
 	"os"
-	"os/signal"
-	"syscall"
 
 	"github.com/gossiplab/gossiplab/bench"
 	"github.com/gossiplab/gossiplab/bench/command"
+	"github.com/gossiplab/gossiplab/internal/hint"
+	"github.com/gossiplab/gossiplab/internal/signals"
 	"github.com/gossiplab/gossiplab/lab/provider/builtin"
 )
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	// The first Ctrl-C or SIGTERM stops the experiment (what finished is
+	// written, marked incomplete); a second one ends bench at once.
+	ctx, stop := signals.Context(context.Background())
 	var regErr error
 	backends := func(log *slog.Logger) *bench.Registry {
 		// The lab backend reaches a lab through the providers lab knows.
@@ -34,10 +34,7 @@ func main() {
 	}
 	stop()
 	if err != nil {
-		fmt.Fprintf(os.Stderr, "bench: %v\n", err)
-		if errors.Is(err, context.Canceled) {
-			os.Exit(130)
-		}
-		os.Exit(1)
+		hint.Print(os.Stderr, "bench", err)
+		os.Exit(signals.ExitCode(ctx, 1))
 	}
 }

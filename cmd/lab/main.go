@@ -7,21 +7,30 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
-	"os/signal"
-	"syscall"
 
+	"github.com/gossiplab/gossiplab/agent/command"
+	"github.com/gossiplab/gossiplab/internal/buildinfo"
+	"github.com/gossiplab/gossiplab/internal/signals"
 	"github.com/gossiplab/gossiplab/lab/cli"
+	"github.com/gossiplab/gossiplab/lab/core"
 	"github.com/gossiplab/gossiplab/lab/provider/builtin"
 	"github.com/gossiplab/gossiplab/lab/provider/netns"
 )
-
-var version = "0.1.0-dev" // set with -ldflags "-X main.version=..."
 
 func main() {
 	if netns.IsHelper(os.Args) { // a node's holder or a lab's SSH forwarder
 		os.Exit(netns.RunHelper(os.Args))
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	// lab is also the agent: provisioning installs this very binary on
+	// nodes of this platform as /usr/local/bin/labagent, and started
+	// under that name it is labagent, with labagent's own command line.
+	if core.IsAgent(os.Args[0], os.Getenv) {
+		s := command.Streams{In: os.Stdin, Out: os.Stdout, Err: os.Stderr}
+		os.Exit(command.Main(context.Background(), os.Args[1:], s, os.Getenv))
+	}
+	// The first Ctrl-C or SIGTERM asks the command to stop and clean up;
+	// a second one ends lab at once.
+	ctx, stop := signals.Context(context.Background())
 	defer stop()
 	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	providers, err := builtin.Registry(logger)
@@ -33,9 +42,12 @@ func main() {
 		Logger:    logger,
 		Streams:   cli.Streams{In: os.Stdin, Out: os.Stdout, Err: os.Stderr},
 		Providers: providers,
-		Version:   version,
+		Version:   buildinfo.Read().Version,
+	}
+	if exe, err := os.Executable(); err == nil {
+		env.SelfAgent = exe
 	}
 	code := cli.Run(ctx, env, os.Args[1:])
 	stop()
-	os.Exit(code)
+	os.Exit(signals.ExitCode(ctx, code))
 }

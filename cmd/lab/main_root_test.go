@@ -14,13 +14,16 @@ import (
 	"testing"
 
 	"github.com/gossiplab/gossiplab/internal/labtest"
+	"github.com/gossiplab/gossiplab/lab/core"
 )
 
 // The test binary is the lab command when LAB_TEST_MAIN is set, so the
 // tests run the real main, and the netns provider re-executes it as its
 // node holders and SSH forwarder.
 func TestMain(m *testing.M) {
-	if os.Getenv("LAB_TEST_MAIN") == "1" {
+	// The test binary is lab, and labagent when installed under that name
+	// (lab provisions itself), as the real binary is.
+	if os.Getenv("LAB_TEST_MAIN") == "1" || core.IsAgent(os.Args[0], os.Getenv) {
 		main()
 		return
 	}
@@ -213,8 +216,8 @@ func TestRootCLIUpInterruptedThenUpResumes(t *testing.T) {
 	_ = c.Process.Signal(os.Interrupt) // Ctrl-C
 	err := c.Wait()
 	var ee *exec.ExitError
-	if !errors.As(err, &ee) || ee.ExitCode() != 1 {
-		t.Errorf("interrupted lab up: %v, want exit status 1", err)
+	if !errors.As(err, &ee) || ee.ExitCode() != 130 {
+		t.Errorf("interrupted lab up: %v, want exit status 130 (128 + SIGINT)", err)
 	}
 	if st := r.states(); st["web_12"] == "running" {
 		t.Fatalf("lab up finished before Ctrl-C: %v", st)

@@ -17,6 +17,7 @@ import (
 	"github.com/gossiplab/gossiplab/agent"
 	"github.com/gossiplab/gossiplab/agent/agenttest"
 	"github.com/gossiplab/gossiplab/agent/rpc"
+	"github.com/gossiplab/gossiplab/internal/buildinfo"
 )
 
 // buildLabagent compiles this command into a temporary directory, with
@@ -39,16 +40,25 @@ func buildLabagent(t testing.TB, flags ...string) string {
 	return bin
 }
 
-// TestVersionLdflags: a release build sets the version with -ldflags -X;
-// without it the default stays.
+// TestVersionLdflags: a release build stamps version, commit, date and
+// modified with -ldflags -X; a checkout build without VCS stamps reports
+// NEXT-dev. The lines before "go" are checked whole: provisioning reads
+// the first.
 func TestVersionLdflags(t *testing.T) {
+	const pkg = "github.com/gossiplab/gossiplab/internal/buildinfo"
+	protocol := fmt.Sprintf("protocol %d\n", agent.ProtocolVersion)
 	for _, tc := range []struct {
 		name  string
 		flags []string
 		want  string
 	}{
-		{name: "default", want: "labagent v" + agent.Version + "\n"},
-		{name: "ldflags", flags: []string{"-ldflags", "-X github.com/gossiplab/gossiplab/agent.Version=9.8.7"}, want: "labagent v9.8.7\n"},
+		{name: "checkout", flags: []string{"-buildvcs=false"}, want: "labagent v" + buildinfo.Next + "-dev\n" + protocol},
+		{
+			name: "release",
+			flags: []string{"-buildvcs=false", "-ldflags", "-X " + pkg + ".version=9.8.7 -X " + pkg + ".commit=0123abc" +
+				" -X " + pkg + ".date=2026-12-03T12:00:00Z -X " + pkg + ".modified=true"},
+			want: "labagent v9.8.7\n" + protocol + "commit 0123abc (modified)\ndate 2026-12-03T12:00:00Z\n",
+		},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			bin := buildLabagent(t, tc.flags...)
@@ -56,9 +66,9 @@ func TestVersionLdflags(t *testing.T) {
 			if err != nil {
 				t.Fatalf("labagent version: %v\n%s", err, out)
 			}
-			first, _, _ := strings.Cut(string(out), "\n")
-			if got := first + "\n"; got != tc.want {
-				t.Errorf("labagent version printed %q, want %q", got, tc.want)
+			got, goLine, _ := strings.Cut(string(out), "go go")
+			if got != tc.want || !strings.HasSuffix(goLine, " "+runtime.GOOS+"/"+runtime.GOARCH+"\n") {
+				t.Errorf("labagent version printed %q, want %q and a go line", out, tc.want)
 			}
 		})
 	}

@@ -3,6 +3,8 @@ package chaos
 import (
 	"fmt"
 	"strings"
+
+	"github.com/gossiplab/gossiplab/internal/hint"
 )
 
 // Action is a verb of `lab chaos`.
@@ -43,7 +45,7 @@ func ParseAction(s string) (Action, error) {
 	for _, a := range Actions() {
 		names = append(names, string(a))
 	}
-	return "", fmt.Errorf("unknown action %q\nhint: use one of %s, or run FILE", s, strings.Join(names, ", "))
+	return "", hint.Errorf(fmt.Sprintf("use one of %s, or run FILE", strings.Join(names, ", ")), "unknown action %q", s)
 }
 
 // Expect is what observers should record after an action.

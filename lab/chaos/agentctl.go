@@ -3,7 +3,9 @@ package chaos
 import (
 	"fmt"
 	"strings"
+	"time"
 
+	"github.com/gossiplab/gossiplab/internal/hint"
 	"github.com/gossiplab/gossiplab/provision"
 )
 
@@ -32,14 +34,11 @@ type AgentCLI struct {
 // AgentFor is the client of flavour's agent as lab provision installs it.
 func AgentFor(flavour provision.Flavour) AgentCLI { return AgentCLI{Flavour: flavour} }
 
-// Serf reports whether the nodes run HashiCorp Serf.
-func (a AgentCLI) Serf() bool { return a.Flavour == provision.FlavourSerf }
-
 func (a AgentCLI) name() string {
-	if a.Serf() {
-		return string(provision.FlavourSerf)
+	if a.Flavour == "" {
+		return string(provision.FlavourLabagent)
 	}
-	return string(provision.FlavourLabagent)
+	return string(a.Flavour)
 }
 
 // Cmd renders `BIN SUB ARGS... args...`, quoted for a POSIX shell.
@@ -61,30 +60,45 @@ func (a AgentCLI) Cmd(sub string, args ...string) string {
 // which observers match (MonitorParser.Nonce); labagent's observers
 // match by sender.
 func (a AgentCLI) EventCmd(sender, nonce string) string {
-	if a.Serf() {
-		return a.Cmd("event", "-coalesce=false", UserEventName, sender+" "+nonce)
-	}
-	return a.Cmd("event", UserEventName)
+	return a.Cmd("event", a.Flavour.EventArgs(UserEventName, sender, nonce)...)
 }
 
 // MembersCmd lists the agent's members as JSON (provision.ParseMembers
 // reads both flavours' output).
 func (a AgentCLI) MembersCmd() string { return a.Cmd("members", "-format", "json") }
 
+// MembersWaitCmd is the members command that waits on the node until n
+// members are alive (at most d), or nil when the agent cannot wait.
+func (a AgentCLI) MembersWaitCmd() func(n int, d time.Duration) string {
+	if a.Flavour.MembersWaitArgs(1, time.Second) == nil {
+		return nil
+	}
+	return func(n int, d time.Duration) string {
+		args := a.Flavour.MembersWaitArgs(n, d)
+		return a.Cmd(args[0], args[1:]...)
+	}
+}
+
 // Supports refuses what the flavour's agent cannot do: Serf has no
 // transport fault hook (`labagent fault`), so delay and --mechanism agent
 // are labagent's only.
 func (a AgentCLI) Supports(req Request) error {
-	if !a.Serf() {
+	if a.Flavour.FaultHook() {
 		return nil
 	}
 	if req.Action == ActDelay {
-		return fmt.Errorf("delay needs labagent's fault hook, which Serf lacks, and nftables cannot delay packets\nhint: on a Serf lab use the nftables faults: partition, isolate or loss (--mechanism nft)")
+		return hint.Errorf(fmt.Sprintf("on a %s lab use the nftables faults: partition, isolate or loss (--mechanism nft)", a.displayName()), "delay needs labagent's fault hook, which %s lacks, and nftables cannot delay packets", a.displayName())
 	}
 	if req.Action.Network() && req.Mechanism == MechAgent {
-		return fmt.Errorf("--mechanism agent is labagent's fault hook, which Serf lacks\nhint: on a Serf lab use --mechanism nft (or auto): nftables in each node")
+		return hint.Errorf(fmt.Sprintf("on a %s lab use --mechanism nft (or auto): nftables in each node", a.displayName()), "--mechanism agent is labagent's fault hook, which %s lacks", a.displayName())
 	}
 	return nil
+}
+
+// displayName is the agent's name as people write it: Serf.
+func (a AgentCLI) displayName() string {
+	n := a.name()
+	return strings.ToUpper(n[:1]) + n[1:]
 }
 
 func (a AgentCLI) layout() provision.Layout {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/gossiplab/gossiplab/internal/execx"
 	"github.com/gossiplab/gossiplab/internal/golden"
+	"github.com/gossiplab/gossiplab/internal/hint"
 	"github.com/gossiplab/gossiplab/provision"
 )
 
@@ -82,9 +83,9 @@ func TestAgentSupports(t *testing.T) {
 			switch {
 			case tt.wantErr == "" && err != nil:
 				t.Errorf("unexpected error: %v", err)
-			case tt.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tt.wantErr)):
+			case tt.wantErr != "" && (err == nil || !strings.Contains(hint.Text(err), tt.wantErr)):
 				t.Errorf("error %v, want one containing %q", err, tt.wantErr)
-			case err != nil && !strings.Contains(err.Error(), "hint:"):
+			case err != nil && !strings.Contains(hint.Text(err), "hint:"):
 				t.Errorf("error without a hint: %v", err)
 			}
 		})

@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/gossiplab/gossiplab/internal/hint"
 )
 
 // ClockOffset is a node's clock minus the controller's, and how far off
@@ -43,7 +45,7 @@ func EstimateOffset(ctx context.Context, sh Shell, node string, samples int, now
 		}
 		ns, err := strconv.ParseInt(strings.TrimSpace(string(out)), 10, 64)
 		if err != nil || ns <= 0 {
-			return ClockOffset{}, fmt.Errorf("read the clock of %s: %q is not nanoseconds since 1970\nhint: the node needs GNU date (coreutils)", node, strings.TrimSpace(string(out)))
+			return ClockOffset{}, hint.Errorf("the node needs GNU date (coreutils)", "read the clock of %s: %q is not nanoseconds since 1970", node, strings.TrimSpace(string(out)))
 		}
 		o := OffsetFromSample(before, after, time.Unix(0, ns))
 		if i == 0 || o.Uncertainty < best.Uncertainty {

@@ -7,6 +7,9 @@ import (
 	"fmt"
 	"io"
 	"time"
+
+	"github.com/gossiplab/gossiplab/agent/rpc"
+	"github.com/gossiplab/gossiplab/internal/hint"
 )
 
 // Journal entry types that chaos measures, as `labagent journal` names
@@ -22,13 +25,10 @@ const (
 )
 
 // Entry is one line of an agent's journal: what `labagent journal -format
-// json` prints (other fields are ignored).
+// json` prints (rpc.Entry; chaos reads Seq, UnixNano, MonoNs, Type and
+// Node), or a Serf monitor line that chaos stamped itself.
 type Entry struct {
-	Seq      uint64 `json:"seq"`
-	UnixNano int64  `json:"unix_nano"` // the node's wall clock
-	MonoNs   int64  `json:"mono_ns"`
-	Type     string `json:"type"`
-	Node     string `json:"node"` // the member the entry is about
+	rpc.Entry
 	// At, when set, is when the controller received the entry (a Serf
 	// monitor line), on its own clock with its monotonic reading; UnixNano
 	// is then At's wall time.
@@ -83,7 +83,7 @@ func ParseJournal(r io.Reader) ([]Entry, error) {
 			entries = append(entries, raw.Entry)
 		}
 	default:
-		return nil, fmt.Errorf("parse journal: not JSON (starts with %q)\nhint: the agent must be asked for `journal -format json`", firstLine(data))
+		return nil, hint.Errorf("the agent must be asked for `journal -format json`", "parse journal: not JSON (starts with %q)", firstLine(data))
 	}
 	for i, e := range entries {
 		if e.Type == "" || e.UnixNano <= 0 {

@@ -2,6 +2,7 @@ package chaos
 
 import (
 	"fmt"
+	"io"
 	"net"
 	"os"
 	"strconv"
@@ -22,9 +23,11 @@ func TestMain(m *testing.M) {
 }
 
 // udpHelper: "recv ADDR N" prints "ready", then counts datagrams until N
-// arrived or nothing came for 1s (at most 10s), and prints the count.
-// "send ADDR N" sends N datagrams 1ms apart. "tcprecv" and "tcpsend" do
-// the same with TCP connections (each dial given 300ms).
+// arrived or, once its standard input closed (the sender is done),
+// nothing more came (at most 10s), and prints the count. "send ADDR N"
+// sends N datagrams 1ms apart. "tcprecv" and "tcpsend" do the same with
+// TCP connections (each dial given 300ms). The receiver does not time the
+// sender: on a loaded host, starting the sender can take seconds.
 func udpHelper(mode, addr, count string) int {
 	n, err := strconv.Atoi(count)
 	if err != nil {
@@ -40,15 +43,12 @@ func udpHelper(mode, addr, count string) int {
 		}
 		defer pc.Close()
 		fmt.Println("ready")
-		got, buf, hard := 0, make([]byte, 64), time.Now().Add(10*time.Second)
-		for got < n && time.Now().Before(hard) {
-			_ = pc.SetReadDeadline(time.Now().Add(time.Second))
-			if _, _, err := pc.ReadFrom(buf); err != nil {
-				break
-			}
-			got++
-		}
-		fmt.Println(got)
+		buf := make([]byte, 64)
+		fmt.Println(countUntilQuiet(n, func(d time.Time) error {
+			_ = pc.SetReadDeadline(d)
+			_, _, err := pc.ReadFrom(buf)
+			return err
+		}))
 		return 0
 	case "send":
 		c, err := net.Dial("udp4", addr)
@@ -70,17 +70,14 @@ func udpHelper(mode, addr, count string) int {
 		}
 		defer ln.Close()
 		fmt.Println("ready")
-		got, hard := 0, time.Now().Add(10*time.Second)
-		for got < n && time.Now().Before(hard) {
-			_ = ln.(*net.TCPListener).SetDeadline(time.Now().Add(time.Second))
+		fmt.Println(countUntilQuiet(n, func(d time.Time) error {
+			_ = ln.(*net.TCPListener).SetDeadline(d)
 			c, err := ln.Accept()
-			if err != nil {
-				break
+			if err == nil {
+				c.Close()
 			}
-			c.Close()
-			got++
-		}
-		fmt.Println(got)
+			return err
+		}))
 		return 0
 	case "tcpsend":
 		for range n {
@@ -91,4 +88,32 @@ func udpHelper(mode, addr, count string) int {
 		return 0
 	}
 	return 2
+}
+
+// countUntilQuiet counts the datagrams or connections that take (given a
+// deadline) receives, until n arrived, or until standard input is closed
+// and then nothing more arrives for 200ms; at most 10s in all.
+func countUntilQuiet(n int, take func(deadline time.Time) error) int {
+	senderDone := make(chan struct{})
+	go func() {
+		_, _ = io.Copy(io.Discard, os.Stdin)
+		close(senderDone)
+	}()
+	got, hard, quietFrom := 0, time.Now().Add(10*time.Second), time.Time{}
+	for got < n && time.Now().Before(hard) {
+		if take(time.Now().Add(50*time.Millisecond)) == nil {
+			got, quietFrom = got+1, time.Time{}
+			continue
+		}
+		select {
+		case <-senderDone:
+			if quietFrom.IsZero() {
+				quietFrom = time.Now()
+			} else if time.Since(quietFrom) >= 200*time.Millisecond {
+				return got
+			}
+		default:
+		}
+	}
+	return got
 }

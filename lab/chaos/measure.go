@@ -66,6 +66,9 @@ type Observation struct {
 	// ClockError is the observer's clock uncertainty (0: shared clock).
 	ClockError  time.Duration `json:"-"`
 	ClockErrorS float64       `json:"clock_uncertainty_s"`
+	// Transitions are the changes the observer recorded for its subjects,
+	// oldest first (see Transition); none when it was unreachable.
+	Transitions []Transition `json:"transitions,omitempty"`
 }
 
 // Stats summarise latencies (nearest-rank percentiles).
@@ -89,81 +92,108 @@ type Result struct {
 // Measure computes, for every observer, when it first recorded the
 // expected outcome for each of its subjects, and summarises them. Entries
 // before the injection (less the clock uncertainty) or after the timeout
-// do not count.
+// do not count. Every observer also keeps the transitions it recorded
+// for its subjects (see Transition).
 func Measure(in MeasureInput) Result {
 	var res Result
 	var lat, sus []time.Duration
 	for _, ex := range in.Expect {
-		obs := Observation{Node: ex.Observer, Expected: len(ex.Subjects)}
-		journal, reachable := in.Journals[ex.Observer]
-		clock := in.Clocks[ex.Observer]
-		obs.ClockError, obs.ClockErrorS = clock.Uncertainty, clock.Uncertainty.Seconds()
-		res.ClockUncertainty = max(res.ClockUncertainty, clock.Uncertainty)
-		if !reachable {
-			obs.Outcome = OutcomeUnreachable
+		obs := observe(in, ex)
+		res.ClockUncertainty = max(res.ClockUncertainty, obs.ClockError)
+		switch {
+		case obs.Outcome == OutcomeUnreachable:
 			res.Unreachable = append(res.Unreachable, ex.Observer)
-			res.Observations = append(res.Observations, obs)
-			continue
-		}
-		from := in.Injected.Add(-clock.Uncertainty)
-		until := in.Injected.Add(in.Timeout)
-		first := map[string]Entry{}       // subject -> first expected entry
-		suspect := map[string]time.Time{} // subject -> first suspicion
-		for _, e := range journal {
-			at := e.Time().Add(-clock.Offset)
-			if at.Before(from) || at.After(until) || !slices.Contains(ex.Subjects, e.Node) {
-				continue
-			}
-			if e.Type == EventSuspect {
-				if prev, ok := suspect[e.Node]; !ok || at.Before(prev) {
-					suspect[e.Node] = at
-				}
-			}
-			if !slices.Contains(in.Outcomes, e.Type) {
-				continue
-			}
-			if prev, ok := first[e.Node]; !ok || e.Time().Before(prev.Time()) {
-				first[e.Node] = e
-			}
-		}
-		// A suspicion counts when it came before the outcome it led to
-		// (a late probe of a member already failed says nothing).
-		var firstSuspect time.Time
-		for subj, at := range suspect {
-			if out, ok := first[subj]; ok && at.After(out.Time().Add(-clock.Offset)) {
-				continue
-			}
-			if firstSuspect.IsZero() || at.Before(firstSuspect) {
-				firstSuspect = at
-			}
-		}
-		obs.Noticed = len(first)
-		var last Entry
-		for _, e := range first {
-			if last.Type == "" || e.Time().After(last.Time()) {
-				last = e
-			}
-		}
-		if !firstSuspect.IsZero() {
-			obs.Suspected, obs.Suspect = true, firstSuspect.Sub(in.Injected)
-			obs.SuspectS = seconds(obs.Suspect)
-			sus = append(sus, obs.Suspect)
-		}
-		if obs.Noticed == obs.Expected && obs.Expected > 0 {
-			obs.Saw = true
-			obs.Outcome = last.Type
-			obs.Latency = last.Time().Add(-clock.Offset).Sub(in.Injected)
-			obs.LatencyS = seconds(obs.Latency)
+		case obs.Saw:
 			lat = append(lat, obs.Latency)
-		} else {
-			obs.Outcome = OutcomeNever
+		default:
 			res.Never = append(res.Never, ex.Observer)
+		}
+		if obs.Suspected {
+			sus = append(sus, obs.Suspect)
 		}
 		res.Observations = append(res.Observations, obs)
 	}
 	res.Stats = Summarize(lat)
 	res.Suspect = Summarize(sus)
 	return res
+}
+
+// observe measures one observer.
+func observe(in MeasureInput, ex Expectation) Observation {
+	obs := Observation{Node: ex.Observer, Expected: len(ex.Subjects)}
+	journal, reachable := in.Journals[ex.Observer]
+	clock := in.Clocks[ex.Observer]
+	obs.ClockError, obs.ClockErrorS = clock.Uncertainty, clock.Uncertainty.Seconds()
+	if !reachable {
+		obs.Outcome = OutcomeUnreachable
+		return obs
+	}
+	first, suspect := firstEntries(in, ex.Subjects, journal, clock)
+	obs.Noticed = len(first)
+	var last Entry
+	for _, e := range first {
+		if last.Type == "" || e.Time().After(last.Time()) {
+			last = e
+		}
+	}
+	if at := firstSuspicion(suspect, first, clock); !at.IsZero() {
+		obs.Suspected, obs.Suspect = true, at.Sub(in.Injected)
+		obs.SuspectS = seconds(obs.Suspect)
+	}
+	if obs.Noticed == obs.Expected && obs.Expected > 0 {
+		obs.Saw = true
+		obs.Outcome = last.Type
+		obs.Latency = last.Time().Add(-clock.Offset).Sub(in.Injected)
+		obs.LatencyS = seconds(obs.Latency)
+	} else {
+		obs.Outcome = OutcomeNever
+	}
+	obs.Transitions = transitions(in, ex.Subjects, journal, clock)
+	return obs
+}
+
+// firstEntries reads an observer's journal for its subjects, from the
+// injection (less the clock's uncertainty) to the timeout: per subject,
+// its first entry of an expected outcome, and its first suspicion (on
+// the controller's clock).
+func firstEntries(in MeasureInput, subjects []string, journal []Entry, clock ClockOffset) (first map[string]Entry, suspect map[string]time.Time) {
+	from := in.Injected.Add(-clock.Uncertainty)
+	until := in.Injected.Add(in.Timeout)
+	first, suspect = map[string]Entry{}, map[string]time.Time{}
+	for _, e := range journal {
+		at := e.Time().Add(-clock.Offset)
+		if at.Before(from) || at.After(until) || !slices.Contains(subjects, e.Node) {
+			continue
+		}
+		if e.Type == EventSuspect {
+			if prev, ok := suspect[e.Node]; !ok || at.Before(prev) {
+				suspect[e.Node] = at
+			}
+		}
+		if !slices.Contains(in.Outcomes, e.Type) {
+			continue
+		}
+		if prev, ok := first[e.Node]; !ok || e.Time().Before(prev.Time()) {
+			first[e.Node] = e
+		}
+	}
+	return first, suspect
+}
+
+// firstSuspicion is the earliest suspicion of any subject that came
+// before the outcome it led to (a late probe of a member already failed
+// says nothing); zero when none did.
+func firstSuspicion(suspect map[string]time.Time, first map[string]Entry, clock ClockOffset) time.Time {
+	var earliest time.Time
+	for subj, at := range suspect {
+		if out, ok := first[subj]; ok && at.After(out.Time().Add(-clock.Offset)) {
+			continue
+		}
+		if earliest.IsZero() || at.Before(earliest) {
+			earliest = at
+		}
+	}
+	return earliest
 }
 
 // Summarize computes first, p50, p95, p99 and last of ds by the

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gossiplab/gossiplab/internal/hint"
 	"github.com/gossiplab/gossiplab/internal/parallel"
 	"github.com/gossiplab/gossiplab/lab"
 )
@@ -41,7 +42,7 @@ func ParseMechanism(s string) (Mechanism, error) {
 	case MechAuto, MechNFT, MechAgent:
 		return Mechanism(s), nil
 	}
-	return "", fmt.Errorf("unknown mechanism %q\nhint: use --mechanism auto, nft or agent", s)
+	return "", hint.Errorf("use --mechanism auto, nft or agent", "unknown mechanism %q", s)
 }
 
 // NodeFault is a network fault planned for one node, in both forms: an
@@ -59,7 +60,7 @@ type NodeFault struct {
 func PlanPartition(l *lab.Lab, a, b []string, scope Scope, ports PortRange) ([]NodeFault, error) {
 	for _, n := range a {
 		if slices.Contains(b, n) {
-			return nil, fmt.Errorf("node %s is on both sides of the partition\nhint: give two groups with no node in common, such as 'web_[1-5]' 'web_[6-10]'", n)
+			return nil, hint.Errorf("give two groups with no node in common, such as 'web_[1-5]' 'web_[6-10]'", "node %s is on both sides of the partition", n)
 		}
 	}
 	var out []NodeFault
@@ -106,7 +107,7 @@ func PlanIsolate(l *lab.Lab, nodes []string, scope Scope, ports PortRange) ([]No
 // lab nodes.
 func PlanLoss(l *lab.Lab, nodes []string, percent float64, scope Scope, ports PortRange) ([]NodeFault, error) {
 	if percent < 0 || percent > 100 {
-		return nil, fmt.Errorf("loss %g%% is out of range\nhint: give a percentage from 0 to 100, such as `lab chaos loss 30`", percent)
+		return nil, hint.Errorf("give a percentage from 0 to 100, such as `lab chaos loss 30`", "loss %g%% is out of range", percent)
 	}
 	var out []NodeFault
 	for _, n := range nodes {
@@ -128,7 +129,7 @@ func PlanLoss(l *lab.Lab, nodes []string, percent float64, scope Scope, ports Po
 // do it: the plan has no nft script.
 func PlanDelay(nodes []string, d time.Duration) ([]NodeFault, error) {
 	if d <= 0 || d > time.Minute {
-		return nil, fmt.Errorf("delay %s is out of range\nhint: give a duration from 1ms to 1m, such as `lab chaos delay 50ms`", d)
+		return nil, hint.Errorf("give a duration from 1ms to 1m, such as `lab chaos delay 50ms`", "delay %s is out of range", d)
 	}
 	out := make([]NodeFault, len(nodes))
 	for i, n := range nodes {
@@ -181,7 +182,7 @@ func (f *Faulter) applyOne(ctx context.Context, nf NodeFault, mech Mechanism) (M
 	useNFT := false
 	switch {
 	case nf.NFT == "" && mech == MechNFT:
-		return "", fmt.Errorf("%s: nftables cannot do this fault\nhint: use --mechanism agent (the agent's transport hook)", nf.Node)
+		return "", hint.Errorf("use --mechanism agent (the agent's transport hook)", "%s: nftables cannot do this fault", nf.Node)
 	case nf.NFT == "" || mech == MechAgent:
 	default:
 		ok, err := f.HasNFT(ctx, nf.Node)
@@ -189,10 +190,10 @@ func (f *Faulter) applyOne(ctx context.Context, nf NodeFault, mech Mechanism) (M
 			return "", err
 		}
 		if !ok && mech == MechNFT {
-			return "", fmt.Errorf("%s: nftables is not usable on the node\nhint: install nftables on the node, or use --mechanism agent", nf.Node)
+			return "", hint.Errorf("install nftables on the node, or use --mechanism agent", "%s: nftables is not usable on the node", nf.Node)
 		}
-		if !ok && f.Agent.Serf() {
-			return "", fmt.Errorf("%s: nftables is not usable on the node, and Serf has no fault hook to fall back on\nhint: install nftables on the node", nf.Node)
+		if !ok && !f.Agent.Flavour.FaultHook() {
+			return "", hint.Errorf("install nftables on the node", "%s: nftables is not usable on the node, and %s has no fault hook to fall back on", nf.Node, f.Agent.displayName())
 		}
 		useNFT = ok
 	}
@@ -230,7 +231,7 @@ func (f *Faulter) Heal(ctx context.Context, nodes []string) []Applied {
 			}
 			out[i].Mechanism = MechNFT
 		}
-		if f.Agent.Serf() { // no fault hook to clear
+		if !f.Agent.Flavour.FaultHook() { // no fault hook to clear
 			return
 		}
 		if _, err := f.Shell.Run(ctx, n, f.Agent.Cmd("fault", "-clear"), nil); err == nil && !ok {
@@ -263,7 +264,7 @@ func (f *Faulter) Kept(ctx context.Context, node string) ([]string, error) {
 	if table {
 		kept = append(kept, fmt.Sprintf("nftables (table %s %s)", NFTFamily, NFTTable))
 	}
-	if f.Agent.Serf() {
+	if !f.Agent.Flavour.FaultHook() {
 		return kept, nil
 	}
 	out, err := f.Shell.Run(ctx, node, f.Agent.Cmd("fault"), nil)
@@ -276,10 +277,14 @@ func (f *Faulter) Kept(ctx context.Context, node string) ([]string, error) {
 	return kept, nil
 }
 
-// forEach runs fn(0..n-1), at most par (default 16) at once.
+// defaultParallel is how many nodes the engine and the Faulter work on
+// at once unless told.
+const defaultParallel = 16
+
+// forEach runs fn(0..n-1), at most par (default defaultParallel) at once.
 func forEach(n, par int, fn func(i int)) {
 	if par <= 0 {
-		par = 16
+		par = defaultParallel
 	}
 	parallel.Each(context.Background(), n, par, func(_ context.Context, i int) error { fn(i); return nil })
 }
@@ -300,7 +305,7 @@ func nodeIPs(l *lab.Lab, names []string) ([]netip.Addr, error) {
 	for _, n := range names {
 		node, ok := l.Node(n)
 		if !ok {
-			return nil, fmt.Errorf("unknown node %q\nhint: valid nodes are %s", n, lab.Summarize(l.NodeNames()))
+			return nil, hint.Errorf(fmt.Sprintf("valid nodes are %s", lab.Summarize(l.NodeNames())), "unknown node %q", n)
 		}
 		out = append(out, node.IP)
 	}
@@ -318,10 +323,7 @@ func without(names []string, drop string) []string {
 }
 
 func sortFaults(l *lab.Lab, fs []NodeFault) {
-	order := map[string]int{}
-	for i, n := range l.NodeNames() {
-		order[n] = i
-	}
+	order := labOrder(l)
 	slices.SortStableFunc(fs, func(a, b NodeFault) int { return order[a.Node] - order[b.Node] })
 }
 

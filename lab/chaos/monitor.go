@@ -3,6 +3,8 @@ package chaos
 import (
 	"strconv"
 	"strings"
+
+	"github.com/gossiplab/gossiplab/agent/rpc"
 )
 
 // MonitorParser turns the lines `serf monitor` prints into the journal
@@ -78,7 +80,7 @@ func (p *MonitorParser) Line(line string) (Entry, bool) {
 		if name == "" || lp.typ == EventSuspect && !strings.HasSuffix(rest, " has failed, no acks received") {
 			return Entry{}, false
 		}
-		return Entry{Type: lp.typ, Node: name}, true
+		return Entry{Entry: rpc.Entry{Type: lp.typ, Node: name}}, true
 	}
 	return Entry{}, false
 }
@@ -105,7 +107,7 @@ func (p *MonitorParser) userEvent() (Entry, bool) {
 	if sender == "" || p.Nonce != "" && nonce != p.Nonce {
 		return Entry{}, false
 	}
-	return Entry{Type: EventUser, Node: sender}, true
+	return Entry{Entry: rpc.Entry{Type: EventUser, Node: sender}}, true
 }
 
 // parseGoBytes reads a []byte as %#v prints it: []byte{0x77, 0x65},
@@ -115,6 +117,9 @@ func parseGoBytes(s string) ([]byte, bool) {
 		return nil, true
 	}
 	body, ok := strings.CutPrefix(s, "[]byte{")
+	if !ok {
+		return nil, false
+	}
 	if body, ok = strings.CutSuffix(body, "}"); !ok {
 		return nil, false
 	}

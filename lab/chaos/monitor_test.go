@@ -162,3 +162,24 @@ func TestParseGoBytes(t *testing.T) {
 		})
 	}
 }
+
+// Only Go's []byte literal is a []byte: "{0x77}" without the type is not
+// (the prefix's result was once dropped, so it parsed as bytes).
+func TestParseGoBytesNeedsTheType(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		want []byte
+		ok   bool
+	}{
+		{"[]byte{0x77, 0x65}", []byte("we"), true},
+		{"[]byte{}", nil, true},
+		{"[]byte(nil)", nil, true},
+		{"{0x77}", nil, false},
+		{"[]byte{0x77", nil, false},
+	} {
+		got, ok := parseGoBytes(tc.in)
+		if ok != tc.ok || string(got) != string(tc.want) {
+			t.Errorf("parseGoBytes(%q) = %q, %v; want %q, %v", tc.in, got, ok, tc.want, tc.ok)
+		}
+	}
+}

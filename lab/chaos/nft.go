@@ -5,6 +5,8 @@ import (
 	"net/netip"
 	"strconv"
 	"strings"
+
+	"github.com/gossiplab/gossiplab/internal/hint"
 )
 
 // Every rule chaos adds lives in this nftables table (family inet), so
@@ -39,7 +41,7 @@ func ParseScope(s string) (Scope, error) {
 	case ScopeAll, ScopeGossip, ScopeUDP:
 		return Scope(s), nil
 	}
-	return "", fmt.Errorf("unknown scope %q\nhint: use --scope all (every packet between lab IPs), gossip (TCP and UDP on the gossip ports) or udp (UDP on the gossip ports only)", s)
+	return "", hint.Errorf("use --scope all (every packet between lab IPs), gossip (TCP and UDP on the gossip ports) or udp (UDP on the gossip ports only)", "unknown scope %q", s)
 }
 
 // PortRange is the agents' gossip ports, Lo..Hi inclusive.
@@ -57,7 +59,7 @@ func ParsePortRange(s string) (PortRange, error) {
 	l, err1 := strconv.Atoi(strings.TrimSpace(lo))
 	h, err2 := strconv.Atoi(strings.TrimSpace(hi))
 	if err1 != nil || err2 != nil || l < 1 || h > 65535 || l > h {
-		return PortRange{}, fmt.Errorf("bad port range %q\nhint: give a port such as 7946 or a range such as 7946-7950", s)
+		return PortRange{}, hint.Errorf("give a port such as 7946 or a range such as 7946-7950", "bad port range %q", s)
 	}
 	return PortRange{Lo: l, Hi: h}, nil
 }

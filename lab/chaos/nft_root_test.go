@@ -142,10 +142,15 @@ func (nl *nsLab) send(t *testing.T, proto, from, to string, count int) int {
 		t.Fatal(err)
 	}
 	recv.Stderr = os.Stderr
+	senderDone, err := recv.StdinPipe() // closed: the receiver counts what is left and ends
+	if err != nil {
+		t.Fatal(err)
+	}
 	if err := recv.Start(); err != nil {
 		t.Fatal(err)
 	}
 	defer recv.Wait() //nolint:errcheck // waited below too; this one reaps on early failure
+	defer senderDone.Close()
 	sc := bufio.NewScanner(out)
 	if !sc.Scan() || sc.Text() != "ready" {
 		t.Fatalf("receiver in %s did not start: %v", to, sc.Err())
@@ -155,6 +160,7 @@ func (nl *nsLab) send(t *testing.T, proto, from, to string, count int) int {
 	if b, err := send.CombinedOutput(); err != nil {
 		t.Fatalf("sender in %s: %v\n%s", from, err, b)
 	}
+	senderDone.Close()
 	if !sc.Scan() {
 		t.Fatalf("receiver in %s printed no count: %v", to, sc.Err())
 	}

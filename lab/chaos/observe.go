@@ -90,8 +90,9 @@ func (e *Engine) readJournals(ctx context.Context, nodes []string, have map[stri
 	return out
 }
 
-// await reads the observers' journals until each has noticed the fault,
-// the timeout passes or ctx ends.
+// await reads what the observers noticed (w: their journals, or Serf's
+// monitor streams) until each has noticed the fault, the timeout passes
+// or ctx ends.
 func (e *Engine) await(ctx context.Context, req Request, p *plan, injected time.Time, journals map[string][]Entry, clocks map[string]ClockOffset, w watcher) (Result, error) {
 	in := MeasureInput{Injected: injected, Timeout: p.timeout, Outcomes: req.Action.Outcomes(), Expect: p.expect, Journals: journals, Clocks: clocks}
 	if len(p.expect) == 0 {

@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/gossiplab/gossiplab/internal/atomicfile"
+	"github.com/gossiplab/gossiplab/internal/hint"
+	"github.com/gossiplab/gossiplab/internal/report"
 	"github.com/gossiplab/gossiplab/lab"
 )
 
@@ -60,6 +62,10 @@ type Summary struct {
 	ClockUncertaintyS float64 `json:"clock_uncertainty_s"`
 	// Note says why nothing was measured, e.g. no survivor.
 	Note string `json:"note,omitempty"`
+	// Interrupted: Ctrl-C or SIGTERM ended the measurement MeasuredS
+	// seconds after the injection, before the timeout.
+	Interrupted bool    `json:"interrupted,omitempty"`
+	MeasuredS   float64 `json:"measured_s,omitempty"`
 
 	Observations []Observation `json:"observations"`
 	Dir          string        `json:"record,omitempty"`
@@ -119,23 +125,77 @@ func NewRecordDir(resultsDir string, at time.Time, name string) (string, error) 
 	return "", fmt.Errorf("make record directory %s: too many records in one second", base)
 }
 
-// WriteRecord writes latencies.csv and summary.json into dir, each
-// atomically; it refuses to overwrite either.
+// WriteRecord writes a step's record into dir, each file atomically:
+// latencies.csv, summary.json, timeline.png/.svg and cdf.png/.svg (when
+// the step had observers) and report.html. It refuses to overwrite any.
+// The figures come after the data: a figure that fails to draw costs the
+// figures and the page, not the measurement.
 func WriteRecord(dir string, s *Summary) error {
 	s.Dir = dir
-	for _, name := range []string{"latencies.csv", "summary.json"} {
-		if _, err := os.Stat(filepath.Join(dir, name)); err == nil {
-			return fmt.Errorf("write record: %s already exists in %s\nhint: records are never overwritten; use a new directory", name, dir)
-		}
+	if err := refuseExisting(dir, "latencies.csv", "summary.json", ReportFile, TimelineBase+".png", TimelineBase+".svg", CDFBase+".png", CDFBase+".svg"); err != nil {
+		return err
 	}
 	if err := atomicfile.WriteFile(filepath.Join(dir, "latencies.csv"), LatenciesCSV(s.Observations), 0o644); err != nil {
 		return err
 	}
-	js, err := json.MarshalIndent(s, "", "  ")
-	if err != nil {
-		return fmt.Errorf("encode summary: %w", err)
+	if err := writeJSON(filepath.Join(dir, "summary.json"), s); err != nil {
+		return err
 	}
-	return atomicfile.WriteFile(filepath.Join(dir, "summary.json"), append(js, '\n'), 0o644)
+	figs, err := stepFigures(s)
+	if err != nil {
+		return fmt.Errorf("write record figures: %w", err)
+	}
+	return writePage(dir, stepDoc(s, figs), figs)
+}
+
+// WriteRunRecord writes a scenario's combined record into its directory
+// when the run ends, also after a failed step: summary.json (every
+// step's summary), the scenario's timeline (when a step was measured)
+// and report.html.
+func WriteRunRecord(dir string, run *RunSummary) error {
+	if err := writeJSON(filepath.Join(dir, "summary.json"), run); err != nil {
+		return err
+	}
+	fig, err := runFigure(run)
+	if err != nil {
+		return fmt.Errorf("write scenario figure: %w", err)
+	}
+	var figs []figure
+	if fig != nil {
+		figs = append(figs, *fig)
+	}
+	return writePage(dir, runDoc(run, fig), figs)
+}
+
+func refuseExisting(dir string, names ...string) error {
+	for _, name := range names {
+		if _, err := os.Stat(filepath.Join(dir, name)); err == nil {
+			return hint.Errorf("records are never overwritten; use a new directory", "write record: %s already exists in %s", name, dir)
+		}
+	}
+	return nil
+}
+
+func writeJSON(path string, v any) error {
+	js, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return fmt.Errorf("encode %s: %w", filepath.Base(path), err)
+	}
+	return atomicfile.WriteFile(path, append(js, '\n'), 0o644)
+}
+
+// writePage writes the figures' files and report.html.
+func writePage(dir string, d report.Doc, figs []figure) error {
+	for _, f := range figs {
+		if err := f.image.Write(dir, f.base); err != nil {
+			return err
+		}
+	}
+	page, err := report.HTML(d)
+	if err != nil {
+		return err
+	}
+	return atomicfile.WriteFile(filepath.Join(dir, ReportFile), page, 0o644)
 }
 
 // LatenciesCSV renders one row per observer: node, outcome, latency_s

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/gossiplab/gossiplab/internal/golden"
+	"github.com/gossiplab/gossiplab/internal/hint"
 )
 
 func sampleSummary(t *testing.T) *Summary {
@@ -77,7 +78,7 @@ func TestRecordGolden(t *testing.T) {
 	if !strings.HasSuffix(dir2, "-halt-2") {
 		t.Errorf("second record in the same second: %s", dir2)
 	}
-	if err := WriteRecord(dir, sum); err == nil || !strings.Contains(err.Error(), "never overwritten") {
+	if err := WriteRecord(dir, sum); err == nil || !strings.Contains(hint.Text(err), "never overwritten") {
 		t.Errorf("rewriting a record: err = %v", err)
 	}
 }

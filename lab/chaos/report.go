@@ -8,82 +8,116 @@ import (
 	"time"
 
 	"github.com/gossiplab/gossiplab/lab"
+	"github.com/gossiplab/gossiplab/provision"
 )
 
 // WriteTable prints a summary for people: a line on what was done, one
 // row per observer, then the figures.
 func WriteTable(w io.Writer, s *Summary) error {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s\n", s.Command)
-	targets := "targets " + lab.Summarize(s.Targets)
-	if len(s.Groups) == 2 {
-		targets = "groups " + lab.Summarize(s.Groups[0]) + " | " + lab.Summarize(s.Groups[1])
-	}
-	agent := "agent"
-	if s.Agent == "serf" {
-		agent = "serf"
-	}
-	fmt.Fprintf(&b, "  lab %s (%s, %s profile %s), %s, injected %s",
-		s.Lab, s.Provider, agent, s.AgentProfile, targets, s.Injected.Format("2006-01-02T15:04:05.000Z"))
-	if s.Seed != nil {
-		fmt.Fprintf(&b, ", seed %d", *s.Seed)
-	}
-	b.WriteString("\n")
-	if len(s.Mechanism) > 0 {
-		fmt.Fprintf(&b, "  mechanism: %s\n", mechanismLine(s.Mechanism))
-	}
-	if s.Note != "" {
-		fmt.Fprintf(&b, "  %s\n", s.Note)
-	}
+	writeStepHeader(&b, s)
 	if len(s.Observations) > 0 {
 		b.WriteString("\n")
-		tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
-		fmt.Fprintln(tw, "NODE\tOUTCOME\tLATENCY\tSUSPECTED\tNOTICED")
-		for _, o := range s.Observations {
-			lat, sus := "-", "-"
-			if o.Saw {
-				lat = fmtDur(o.Latency)
-			}
-			if o.Suspected {
-				sus = fmtDur(o.Suspect)
-			}
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d/%d\n", o.Node, o.Outcome, lat, sus, o.Noticed, o.Expected)
-		}
-		tw.Flush()
+		writeObserverRows(&b, s.Observations)
 		b.WriteString("\n")
-		fmt.Fprintf(&b, "%d of %d observers saw %s within %s", s.Saw, s.Observers, strings.Join(s.Outcomes, " or "), fmtDur(time.Duration(s.TimeoutS*float64(time.Second))))
-		if s.Saw > 0 {
-			fmt.Fprintf(&b, ": first %s  p50 %s  p95 %s  p99 %s  last %s", fmtS(s.FirstS), fmtS(s.P50S), fmtS(s.P95S), fmtS(s.P99S), fmtS(s.LastS))
-		}
-		b.WriteString("\n")
-		if s.Suspected > 0 {
-			fmt.Fprintf(&b, "suspected by %d: p50 %s  last %s\n", s.Suspected, fmtS(s.SuspectP50S), fmtS(s.SuspectLast))
-		}
-		if len(s.Never) > 0 {
-			fmt.Fprintf(&b, "never saw it: %s\n", strings.Join(s.Never, ", "))
-		}
-		serf := s.Agent == "serf"
-		if len(s.Unreachable) > 0 {
-			what := "journal"
-			if serf {
-				what = "serf monitor"
-			}
-			fmt.Fprintf(&b, "%s unreachable: %s\n", what, strings.Join(s.Unreachable, ", "))
-		}
-		switch {
-		case serf:
-			b.WriteString("clock: the controller's, on arrival of each node's serf monitor line (SSH transit included)\n")
-		case s.SharedClock:
-			b.WriteString("clock: nodes share the controller's clock\n")
-		default:
-			fmt.Fprintf(&b, "clock: node offsets estimated over SSH, latencies good to ±%s\n", fmtDur(time.Duration(s.ClockUncertaintyS*float64(time.Second))))
-		}
+		writeStepStats(&b, s)
 	}
 	if s.Dir != "" {
 		fmt.Fprintf(&b, "record: %s\n", s.Dir)
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// writeStepHeader says what was done to which nodes, how, and why
+// nothing was measured when nothing was.
+func writeStepHeader(b *strings.Builder, s *Summary) {
+	fmt.Fprintf(b, "%s\n", s.Command)
+	agent := "agent"
+	if s.Agent == "serf" {
+		agent = "serf"
+	}
+	fmt.Fprintf(b, "  lab %s (%s, %s profile %s), %s, injected %s",
+		s.Lab, s.Provider, agent, s.AgentProfile, targetsText(s), s.Injected.Format("2006-01-02T15:04:05.000Z"))
+	if s.Seed != nil {
+		fmt.Fprintf(b, ", seed %d", *s.Seed)
+	}
+	b.WriteString("\n")
+	if len(s.Mechanism) > 0 {
+		fmt.Fprintf(b, "  mechanism: %s\n", mechanismLine(s.Mechanism))
+	}
+	if s.Note != "" {
+		fmt.Fprintf(b, "  %s\n", s.Note)
+	}
+}
+
+// writeObserverRows is the table of observers: one row each.
+func writeObserverRows(b *strings.Builder, obs []Observation) {
+	tw := tabwriter.NewWriter(b, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "NODE\tOUTCOME\tLATENCY\tSUSPECTED\tNOTICED")
+	for _, o := range obs {
+		lat, sus := "-", "-"
+		if o.Saw {
+			lat = fmtDur(o.Latency)
+		}
+		if o.Suspected {
+			sus = fmtDur(o.Suspect)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d/%d\n", o.Node, o.Outcome, lat, sus, o.Noticed, o.Expected)
+	}
+	tw.Flush()
+}
+
+// writeStepStats says how many observers saw the fault and how fast,
+// who never did or could not be read, and which clock timed them.
+func writeStepStats(b *strings.Builder, s *Summary) {
+	if s.Interrupted {
+		fmt.Fprintf(b, "interrupted %s after the injection: by then ", fmtDur(time.Duration(s.MeasuredS*float64(time.Second))))
+		fmt.Fprintf(b, "%d of %d observers saw %s", s.Saw, s.Observers, strings.Join(s.Outcomes, " or "))
+	} else {
+		fmt.Fprintf(b, "%d of %d observers saw %s within %s", s.Saw, s.Observers, strings.Join(s.Outcomes, " or "), fmtDur(time.Duration(s.TimeoutS*float64(time.Second))))
+	}
+	if s.Saw > 0 {
+		fmt.Fprintf(b, ": first %s  p50 %s  p95 %s  p99 %s  last %s", fmtS(s.FirstS), fmtS(s.P50S), fmtS(s.P95S), fmtS(s.P99S), fmtS(s.LastS))
+	}
+	b.WriteString("\n")
+	if s.Suspected > 0 {
+		fmt.Fprintf(b, "suspected by %d: p50 %s  last %s\n", s.Suspected, fmtS(s.SuspectP50S), fmtS(s.SuspectLast))
+	}
+	if len(s.Never) > 0 {
+		fmt.Fprintf(b, "never saw it: %s\n", strings.Join(s.Never, ", "))
+	}
+	if len(s.Unreachable) > 0 {
+		what := "journal"
+		if streamed(s) {
+			what = s.Agent + " monitor"
+		}
+		fmt.Fprintf(b, "%s unreachable: %s\n", what, strings.Join(s.Unreachable, ", "))
+	}
+	fmt.Fprintf(b, "clock: %s\n", clockText(s))
+}
+
+// targetsText names a step's targets, or a partition's two groups.
+func targetsText(s *Summary) string {
+	if len(s.Groups) == 2 {
+		return "groups " + lab.Summarize(s.Groups[0]) + " | " + lab.Summarize(s.Groups[1])
+	}
+	return "targets " + lab.Summarize(s.Targets)
+}
+
+// streamed reports whether s was observed from the agent's log stream
+// (Serf's monitor) rather than read from journals.
+func streamed(s *Summary) bool { return !provision.Flavour(s.Agent).Journal() }
+
+// clockText says which clock timed s's latencies, and how well.
+func clockText(s *Summary) string {
+	switch {
+	case streamed(s):
+		return fmt.Sprintf("the controller's, on arrival of each node's %s monitor line (SSH transit included)", s.Agent)
+	case s.SharedClock:
+		return "nodes share the controller's clock"
+	}
+	return fmt.Sprintf("node offsets estimated over SSH, latencies good to ±%s", fmtDur(time.Duration(s.ClockUncertaintyS*float64(time.Second))))
 }
 
 func mechanismLine(m map[string]string) string {

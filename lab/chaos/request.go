@@ -8,6 +8,7 @@ import (
 
 	"github.com/spf13/pflag"
 
+	"github.com/gossiplab/gossiplab/internal/hint"
 	"github.com/gossiplab/gossiplab/lab"
 )
 
@@ -69,8 +70,36 @@ func ParseRequest(action string, args []string, f Flags, seedSet bool) (Request,
 	if err != nil {
 		return Request{}, err
 	}
+	r, err := flagsRequest(a, f, seedSet)
+	if err != nil {
+		return Request{}, err
+	}
+	rest, err := r.parseOperands(args)
+	if err != nil {
+		return Request{}, err
+	}
+	switch a {
+	case ActPartition, ActWait, ActHeal: // no targets: groups as operands, every node, or none
+		if !r.Targets.Empty() {
+			return r, fmt.Errorf("%s takes no --tag, --random or --all", a)
+		}
+		return r, nil
+	}
+	r.Targets.Selectors = rest
+	if r.Targets.Empty() && (a == ActLoss || a == ActDelay) {
+		r.Targets.All = true
+	}
+	if r.Targets.Empty() {
+		return Request{}, hint.Errorf(fmt.Sprintf("lab chaos %s web_3, or use --tag k=v, --random K or --all", a), "%s needs target nodes", a)
+	}
+	return r, nil
+}
+
+// flagsRequest is a request of action a with what its flags say.
+func flagsRequest(a Action, f Flags, seedSet bool) (Request, error) {
 	r := Request{Action: a, Force: f.Force, Timeout: f.Timeout}
 	r.Targets = Targets{Tags: f.Tags, All: f.All, Random: f.Random, Seed: f.Seed, SeedSet: seedSet}
+	var err error
 	if r.Scope, err = ParseScope(f.Scope); err != nil {
 		return Request{}, err
 	}
@@ -81,68 +110,64 @@ func ParseRequest(action string, args []string, f Flags, seedSet bool) (Request,
 		return Request{}, err
 	}
 	if f.Timeout < 0 {
-		return Request{}, fmt.Errorf("--timeout %s is negative\nhint: give a duration such as 30s", f.Timeout)
+		return Request{}, hint.Errorf("give a duration such as 30s", "--timeout %s is negative", f.Timeout)
 	}
 	if f.Force && a != ActHalt {
 		return Request{}, fmt.Errorf("--force is for halt only")
 	}
-	noTargets := func() error {
-		if !r.Targets.Empty() {
-			return fmt.Errorf("%s takes no --tag, --random or --all", a)
-		}
-		return nil
-	}
-	switch a {
+	return r, nil
+}
+
+// parseOperands reads the arguments r's action takes before its target
+// nodes (a partition's two groups, loss's percentage, delay's duration,
+// what to wait for) and returns the rest: the targets.
+func (r *Request) parseOperands(args []string) ([]string, error) {
+	switch r.Action {
 	case ActPartition:
 		if len(args) != 2 {
-			return Request{}, fmt.Errorf("partition needs two groups of nodes, got %d arguments\nhint: lab chaos partition 'web_[1-5]' 'web_[6-10]'", len(args))
+			return nil, hint.Errorf("lab chaos partition 'web_[1-5]' 'web_[6-10]'", "partition needs two groups of nodes, got %d arguments", len(args))
 		}
 		r.GroupA, r.GroupB = []string{args[0]}, []string{args[1]}
-		return r, noTargets()
+		return nil, nil
 	case ActLoss:
 		if len(args) == 0 {
-			return Request{}, fmt.Errorf("loss needs a percentage\nhint: lab chaos loss 30 --all")
+			return nil, hint.Errorf("lab chaos loss 30 --all", "loss needs a percentage")
 		}
 		p, err := strconv.ParseFloat(strings.TrimSuffix(args[0], "%"), 64)
 		if err != nil || p < 0 || p > 100 {
-			return Request{}, fmt.Errorf("loss %q is not a percentage from 0 to 100\nhint: lab chaos loss 30 --all", args[0])
+			return nil, hint.Errorf("lab chaos loss 30 --all", "loss %q is not a percentage from 0 to 100", args[0])
 		}
-		r.Percent, args = p, args[1:]
+		r.Percent = p
+		return args[1:], nil
 	case ActDelay:
 		if len(args) == 0 {
-			return Request{}, fmt.Errorf("delay needs a duration\nhint: lab chaos delay 50ms --all")
+			return nil, hint.Errorf("lab chaos delay 50ms --all", "delay needs a duration")
 		}
 		d, err := time.ParseDuration(args[0])
 		if err != nil || d <= 0 || d > time.Minute {
-			return Request{}, fmt.Errorf("delay %q is not a duration from 1ms to 1m\nhint: lab chaos delay 50ms --all", args[0])
+			return nil, hint.Errorf("lab chaos delay 50ms --all", "delay %q is not a duration from 1ms to 1m", args[0])
 		}
-		r.Delay, args = d, args[1:]
+		r.Delay = d
+		return args[1:], nil
 	case ActWait:
 		if len(args) != 1 {
-			return Request{}, fmt.Errorf("wait needs one argument\nhint: wait converged, or wait 10s")
+			return nil, hint.Errorf("wait converged, or wait 10s", "wait needs one argument")
 		}
 		if args[0] == "converged" {
 			r.Converged = true
 		} else if d, err := time.ParseDuration(args[0]); err == nil && d > 0 {
 			r.For = d
 		} else {
-			return Request{}, fmt.Errorf("wait %q: not `converged` nor a duration\nhint: wait converged, or wait 10s", args[0])
+			return nil, hint.Errorf("wait converged, or wait 10s", "wait %q: not `converged` nor a duration", args[0])
 		}
-		return r, noTargets()
+		return nil, nil
 	case ActHeal:
 		if len(args) > 0 {
-			return Request{}, fmt.Errorf("heal takes no nodes: it heals every node of the lab")
+			return nil, fmt.Errorf("heal takes no nodes: it heals every node of the lab")
 		}
-		return r, noTargets()
+		return nil, nil
 	}
-	r.Targets.Selectors = args
-	if r.Targets.Empty() && (a == ActLoss || a == ActDelay) {
-		r.Targets.All = true
-	}
-	if r.Targets.Empty() {
-		return Request{}, fmt.Errorf("%s needs target nodes\nhint: lab chaos %s web_3, or use --tag k=v, --random K or --all", a, a)
-	}
-	return r, nil
+	return args, nil
 }
 
 // String renders r back as a command line.
@@ -150,7 +175,7 @@ func (r Request) String() string {
 	parts := []string{string(r.Action)}
 	switch r.Action {
 	case ActPartition:
-		parts = append(parts, quoteArg(strings.Join(r.GroupA, ",")), quoteArg(strings.Join(r.GroupB, ",")))
+		parts = append(parts, shellQuote(strings.Join(r.GroupA, ",")), shellQuote(strings.Join(r.GroupB, ",")))
 	case ActLoss:
 		parts = append(parts, formatPercent(r.Percent))
 	case ActDelay:
@@ -163,10 +188,10 @@ func (r Request) String() string {
 		}
 	}
 	for _, s := range r.Targets.Selectors {
-		parts = append(parts, quoteArg(s))
+		parts = append(parts, shellQuote(s))
 	}
 	for _, t := range r.Targets.Tags {
-		parts = append(parts, "--tag", quoteArg(t))
+		parts = append(parts, "--tag", shellQuote(t))
 	}
 	if r.Targets.All {
 		parts = append(parts, "--all")
@@ -185,8 +210,6 @@ func (r Request) String() string {
 	}
 	return strings.Join(parts, " ")
 }
-
-func quoteArg(s string) string { return shellQuote(s) }
 
 // Check resolves r's node selectors and tags against l, so that a typo is
 // refused before anything is done.

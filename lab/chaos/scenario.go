@@ -9,6 +9,7 @@ import (
 
 	"github.com/spf13/pflag"
 
+	"github.com/gossiplab/gossiplab/internal/hint"
 	"github.com/gossiplab/gossiplab/lab"
 )
 
@@ -18,6 +19,9 @@ type Step struct {
 	Text string
 	Req  Request
 }
+
+// MaxScenarioSize bounds a scenario file (lab chaos run FILE).
+const MaxScenarioSize = 1 << 20
 
 // Scenario is a sequence of chaos steps, run by `lab chaos run FILE`.
 //
@@ -76,7 +80,7 @@ func ParseScenario(name string, r io.Reader) (*Scenario, error) {
 		return nil, errors.Join(errs...)
 	}
 	if len(sc.Steps) == 0 {
-		return nil, fmt.Errorf("%s: no steps\nhint: write one step per line, such as `halt web_3`", name)
+		return nil, hint.Errorf("write one step per line, such as `halt web_3`", "%s: no steps", name)
 	}
 	return sc, nil
 }

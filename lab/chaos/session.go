@@ -86,35 +86,12 @@ type RunStep struct {
 func (s *Session) RunScenario(ctx context.Context, sc *Scenario, source []byte, seed uint64) (err error) {
 	defer func() { err = errors.Join(err, s.healOnExit(ctx)) }()
 	run := &RunSummary{Scenario: sc.Name, Seed: seed, Started: s.Engine.now().UTC()}
-	runDir := ""
 	if s.ResultsDir != "" {
-		if runDir, err = NewRecordDir(s.ResultsDir, run.Started, "run"); err != nil {
-			return err
-		}
-		run.Dir = runDir
-		if err := atomicfile.WriteFile(filepath.Join(runDir, "scenario.txt"), source, 0o644); err != nil {
+		if run.Dir, err = s.newRunDir(run.Started, source); err != nil {
 			return err
 		}
 	}
-	defer func() {
-		if err != nil {
-			run.Error = err.Error()
-		}
-		if runDir != "" {
-			js, jerr := json.MarshalIndent(run, "", "  ")
-			if jerr == nil {
-				jerr = atomicfile.WriteFile(filepath.Join(runDir, "summary.json"), append(js, '\n'), 0o644)
-			}
-			err = errors.Join(err, jerr)
-		}
-		if s.JSON {
-			js, _ := json.MarshalIndent(run, "", "  ")
-			_, werr := fmt.Fprintf(s.Out, "%s\n", js)
-			err = errors.Join(err, werr)
-		} else {
-			err = errors.Join(err, WriteRunTable(s.Out, run))
-		}
-	}()
+	defer func() { err = s.endRun(run, err) }()
 	agentsDown := map[string]bool{} // stopped by a step, not started since
 	for i, st := range sc.Steps {
 		req := st.Req
@@ -124,54 +101,94 @@ func (s *Session) RunScenario(ctx context.Context, sc *Scenario, source []byte, 
 		if req.Action == ActWait {
 			req.AgentsDown = slices.Sorted(maps.Keys(agentsDown))
 		}
-		step := RunStep{Line: st.Line, Command: req.String()}
 		if !s.JSON {
 			fmt.Fprintf(s.Out, "== %s:%d: %s\n", sc.Name, st.Line, req.String())
 		}
-		if req.Action == ActWait {
-			start := s.Engine.now()
-			werr := s.Engine.Wait(ctx, req)
-			step.WaitedS = seconds(s.Engine.now().Sub(start))
-			if werr != nil {
-				step.Error = werr.Error()
-				run.Steps = append(run.Steps, step)
-				return fmt.Errorf("%s:%d: %w", sc.Name, st.Line, werr)
-			}
-			run.Steps = append(run.Steps, step)
-			continue
+		step, serr := s.runStep(ctx, i, st.Line, req, run.Dir)
+		if step.Summary != nil {
+			trackAgents(agentsDown, req.Action, step.Summary.Targets)
 		}
-		sum, derr := s.Engine.Do(ctx, req, uint64(i+1))
-		step.Summary = sum
-		if sum != nil {
-			for _, n := range sum.Targets {
-				switch req.Action {
-				case ActKillAgent, ActStopAgent:
-					agentsDown[n] = true
-				case ActStartAgent, ActRestartAgent, ActReload, ActUp, ActHalt:
-					delete(agentsDown, n)
-				}
-			}
-		}
-		if sum != nil && runDir != "" {
-			dir := filepath.Join(runDir, fmt.Sprintf("%02d-%s", i+1, req.Action))
-			rerr := os.Mkdir(dir, 0o755)
-			if rerr == nil {
-				rerr = WriteRecord(dir, sum)
-			}
-			derr = errors.Join(derr, rerr)
-		}
-		if sum != nil && !s.JSON {
-			derr = errors.Join(derr, WriteTable(s.Out, sum))
-			fmt.Fprintln(s.Out)
-		}
-		if derr != nil {
-			step.Error = derr.Error()
-			run.Steps = append(run.Steps, step)
-			return fmt.Errorf("%s:%d: %w", sc.Name, st.Line, derr)
+		if serr != nil {
+			step.Error = serr.Error()
 		}
 		run.Steps = append(run.Steps, step)
+		if serr != nil {
+			return fmt.Errorf("%s:%d: %w", sc.Name, st.Line, serr)
+		}
 	}
 	return nil
+}
+
+// newRunDir makes a scenario run's record directory and keeps the
+// scenario's text in it.
+func (s *Session) newRunDir(started time.Time, source []byte) (string, error) {
+	dir, err := NewRecordDir(s.ResultsDir, started, "run")
+	if err != nil {
+		return "", err
+	}
+	if err := atomicfile.WriteFile(filepath.Join(dir, "scenario.txt"), source, 0o644); err != nil {
+		return "", err
+	}
+	return dir, nil
+}
+
+// endRun ends a scenario run that err ended (nil: every step passed): it
+// writes the run's record, when it has a directory, and prints its
+// report. It returns err with what failed in doing so.
+func (s *Session) endRun(run *RunSummary, err error) error {
+	if err != nil {
+		run.Error = err.Error()
+	}
+	if run.Dir != "" {
+		err = errors.Join(err, WriteRunRecord(run.Dir, run))
+	}
+	if s.JSON {
+		return errors.Join(err, s.printJSON(run))
+	}
+	return errors.Join(err, WriteRunTable(s.Out, run))
+}
+
+// runStep runs step i of a scenario, from its line, and, unless it is a
+// wait, records it under runDir (when not empty) and prints its table.
+func (s *Session) runStep(ctx context.Context, i, line int, req Request, runDir string) (RunStep, error) {
+	step := RunStep{Line: line, Command: req.String()}
+	if req.Action == ActWait {
+		start := s.Engine.now()
+		err := s.Engine.Wait(ctx, req)
+		step.WaitedS = seconds(s.Engine.now().Sub(start))
+		return step, err
+	}
+	sum, err := s.Engine.Do(ctx, req, uint64(i+1))
+	step.Summary = sum
+	if sum == nil {
+		return step, err
+	}
+	if runDir != "" {
+		dir := filepath.Join(runDir, stepDirName(i, req.Action))
+		rerr := os.Mkdir(dir, 0o755)
+		if rerr == nil {
+			rerr = WriteRecord(dir, sum)
+		}
+		err = errors.Join(err, rerr)
+	}
+	if !s.JSON {
+		err = errors.Join(err, WriteTable(s.Out, sum))
+		fmt.Fprintln(s.Out)
+	}
+	return step, err
+}
+
+// trackAgents keeps, in down, the nodes whose agent a step of action a
+// stopped on targets, and no later step started again.
+func trackAgents(down map[string]bool, a Action, targets []string) {
+	for _, n := range targets {
+		switch a {
+		case ActKillAgent, ActStopAgent:
+			down[n] = true
+		case ActStartAgent, ActRestartAgent, ActReload, ActUp, ActHalt:
+			delete(down, n)
+		}
+	}
 }
 
 // healOnExit removes every network fault from the running nodes, with a
@@ -186,12 +203,18 @@ func (s *Session) healOnExit(ctx context.Context) error {
 
 func (s *Session) print(sum *Summary) error {
 	if s.JSON {
-		js, err := json.MarshalIndent(sum, "", "  ")
-		if err != nil {
-			return fmt.Errorf("encode summary: %w", err)
-		}
-		_, err = fmt.Fprintf(s.Out, "%s\n", js)
-		return err
+		return s.printJSON(sum)
 	}
 	return WriteTable(s.Out, sum)
+}
+
+// printJSON prints v (a step's Summary or a scenario's RunSummary) as
+// indented JSON.
+func (s *Session) printJSON(v any) error {
+	js, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return fmt.Errorf("encode summary: %w", err)
+	}
+	_, err = fmt.Fprintf(s.Out, "%s\n", js)
+	return err
 }

@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/gossiplab/gossiplab/internal/hint"
 	"github.com/gossiplab/gossiplab/lab"
 )
 
@@ -40,10 +41,10 @@ type Picked struct {
 // with the list of valid ones.
 func (t Targets) Resolve(l *lab.Lab, stream uint64, newSeed func() uint64) (Picked, error) {
 	if t.Empty() {
-		return Picked{}, fmt.Errorf("no target nodes\nhint: name nodes (%s), or use --tag k=v, --random K or --all", lab.Summarize(l.NodeNames()))
+		return Picked{}, hint.Errorf(fmt.Sprintf("name nodes (%s), or use --tag k=v, --random K or --all", lab.Summarize(l.NodeNames())), "no target nodes")
 	}
 	if t.All && len(t.Selectors) > 0 {
-		return Picked{}, fmt.Errorf("both --all and node names given\nhint: give node names or --all, not both")
+		return Picked{}, hint.Errorf("give node names or --all, not both", "both --all and node names given")
 	}
 	nodes := l.NodeNames()
 	if len(t.Selectors) > 0 {
@@ -63,7 +64,7 @@ func (t Targets) Resolve(l *lab.Lab, stream uint64, newSeed func() uint64) (Pick
 		return Picked{Nodes: nodes}, nil
 	}
 	if t.Random < 0 || t.Random > len(nodes) {
-		return Picked{}, fmt.Errorf("--random %d: there are %d matching nodes\nhint: pick from 1 to %d", t.Random, len(nodes), len(nodes))
+		return Picked{}, hint.Errorf(fmt.Sprintf("pick from 1 to %d", len(nodes)), "--random %d: there are %d matching nodes", t.Random, len(nodes))
 	}
 	seed := t.Seed
 	if !t.SeedSet {
@@ -75,12 +76,23 @@ func (t Targets) Resolve(l *lab.Lab, stream uint64, newSeed func() uint64) (Pick
 	for i := range pick {
 		pick[i] = nodes[perm[i]]
 	}
+	sortInLabOrder(l, pick)
+	return Picked{Nodes: pick, Seed: &seed}, nil
+}
+
+// labOrder maps each node of l to its place in the lab's list of nodes.
+func labOrder(l *lab.Lab) map[string]int {
 	order := map[string]int{}
 	for i, n := range l.NodeNames() {
 		order[n] = i
 	}
-	sort.Slice(pick, func(i, j int) bool { return order[pick[i]] < order[pick[j]] })
-	return Picked{Nodes: pick, Seed: &seed}, nil
+	return order
+}
+
+// sortInLabOrder sorts names, nodes of l, as the lab lists them.
+func sortInLabOrder(l *lab.Lab, names []string) {
+	order := labOrder(l)
+	slices.SortFunc(names, func(a, b string) int { return order[a] - order[b] })
 }
 
 func filterTags(l *lab.Lab, nodes []string, tags []string) ([]string, error) {
@@ -88,7 +100,7 @@ func filterTags(l *lab.Lab, nodes []string, tags []string) ([]string, error) {
 	for _, kv := range tags {
 		k, v, ok := strings.Cut(kv, "=")
 		if !ok || k == "" {
-			return nil, fmt.Errorf("bad tag %q\nhint: write --tag key=value, such as --tag role=web", kv)
+			return nil, hint.Errorf("write --tag key=value, such as --tag role=web", "bad tag %q", kv)
 		}
 		want[k] = v
 	}
@@ -107,7 +119,7 @@ func filterTags(l *lab.Lab, nodes []string, tags []string) ([]string, error) {
 		}
 	}
 	if len(out) == 0 {
-		return nil, fmt.Errorf("no node has tags %s\nhint: the lab's tags are %s (set in the lab file's group blocks)", strings.Join(tags, ", "), knownTags(l))
+		return nil, hint.Errorf(fmt.Sprintf("the lab's tags are %s (set in the lab file's group blocks)", knownTags(l)), "no node has tags %s", strings.Join(tags, ", "))
 	}
 	return out, nil
 }

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/gossiplab/gossiplab/internal/hint"
 )
 
 func TestTargetsResolve(t *testing.T) {
@@ -37,7 +38,7 @@ func TestTargetsResolve(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			got, err := tt.t.Resolve(l, 0, func() uint64 { return 1 })
 			if tt.err != "" {
-				if err == nil || !strings.Contains(err.Error(), tt.err) {
+				if err == nil || !strings.Contains(hint.Text(err), tt.err) {
 					t.Fatalf("err = %v, want %q", err, tt.err)
 				}
 				return

@@ -1,9 +1,10 @@
 package chaos
 
 import (
-	"fmt"
 	"math"
 	"time"
+
+	"github.com/gossiplab/gossiplab/internal/hint"
 )
 
 // Timing is the part of an agent profile that sets how fast failures are
@@ -26,7 +27,7 @@ func ProfileTiming(profile string) (Timing, error) {
 	case "local":
 		return Timing{ProbeInterval: time.Second, SuspicionMult: 3, SuspicionMaxTimeoutMult: 6, PushPullInterval: 15 * time.Second}, nil
 	}
-	return Timing{}, fmt.Errorf("unknown agent profile %q\nhint: use lan, wan or local", profile)
+	return Timing{}, hint.Errorf("use lan, wan or local", "unknown agent profile %q", profile)
 }
 
 // SuspicionBounds is memberlist's suspicion timeout for a cluster of n:

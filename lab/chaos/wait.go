@@ -2,12 +2,13 @@ package chaos
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
-	"sync"
 	"time"
 
+	"github.com/gossiplab/gossiplab/internal/hint"
 	"github.com/gossiplab/gossiplab/lab"
 	"github.com/gossiplab/gossiplab/provision"
 )
@@ -32,68 +33,85 @@ func ConvergedWithout(v Views, running, down []string) (bool, []string) {
 // converged checks that every node of up answers and sees exactly up
 // alive; a running node outside up seen alive is reported.
 func converged(v Views, up, running []string) (bool, []string) {
-	var diffs []string
-	for _, n := range up {
-		view, ok := v[n]
-		if !ok {
-			diffs = append(diffs, n+": agent does not answer")
+	diffs := describe(provision.Assess(v.list(up), up, running, true))
+	return len(diffs) == 0, diffs
+}
+
+// describe words disagreements as chaos reports them.
+func describe(ds []provision.Disagreement) []string {
+	var out []string
+	for _, d := range ds {
+		if d.NoAnswer != nil {
+			out = append(out, d.Observer+": agent does not answer")
 			continue
 		}
-		var missing, silent, extra []string
-		for _, m := range up {
-			if view[m] != "alive" {
-				missing = append(missing, m)
+		if len(d.NotAlive) > 0 {
+			missing := make([]string, len(d.NotAlive))
+			for i, m := range d.NotAlive {
+				missing[i] = m.Name
 			}
+			out = append(out, fmt.Sprintf("%s: not alive: %s", d.Observer, lab.Summarize(missing)))
 		}
-		for m, st := range view {
-			switch {
-			case st != "alive" || slices.Contains(up, m):
-			case slices.Contains(running, m):
-				silent = append(silent, m)
-			default:
-				extra = append(extra, m)
-			}
+		if len(d.Silent) > 0 {
+			out = append(out, fmt.Sprintf("%s: alive, but its agent was stopped: %s", d.Observer, strings.Join(slices.Sorted(slices.Values(d.Silent)), ", ")))
 		}
-		slices.Sort(silent)
-		slices.Sort(extra)
-		if len(missing) > 0 {
-			diffs = append(diffs, fmt.Sprintf("%s: not alive: %s", n, lab.Summarize(missing)))
-		}
-		if len(silent) > 0 {
-			diffs = append(diffs, fmt.Sprintf("%s: alive, but its agent was stopped: %s", n, strings.Join(silent, ", ")))
-		}
-		if len(extra) > 0 {
-			diffs = append(diffs, fmt.Sprintf("%s: alive but not running: %s", n, strings.Join(extra, ", ")))
+		if len(d.Extra) > 0 {
+			out = append(out, fmt.Sprintf("%s: alive but not running: %s", d.Observer, strings.Join(slices.Sorted(slices.Values(d.Extra)), ", ")))
 		}
 	}
-	return len(diffs) == 0, diffs
+	return out
+}
+
+// list turns the views of nodes into provision's form, in nodes' order;
+// a node without a view did not answer.
+func (v Views) list(nodes []string) []provision.View {
+	out := make([]provision.View, len(nodes))
+	for i, n := range nodes {
+		out[i] = provision.View{Node: n}
+		view, ok := v[n]
+		if !ok {
+			out[i].Err = errNoAnswer
+			continue
+		}
+		for m, st := range view {
+			out[i].Members = append(out[i].Members, provision.Member{Name: m, Status: st})
+		}
+	}
+	return out
+}
+
+var errNoAnswer = errors.New("agent does not answer")
+
+// viewsOf turns provision's views into chaos's; a node whose agent did
+// not answer is left out.
+func viewsOf(list []provision.View) Views {
+	out := Views{}
+	for _, v := range list {
+		if v.Err != nil {
+			continue
+		}
+		view := map[string]string{}
+		for _, m := range v.Members {
+			view[m.Name] = m.Status
+		}
+		out[v.Node] = view
+	}
+	return out
+}
+
+func (e *Engine) parallel() int {
+	if e.Parallel > 0 {
+		return e.Parallel
+	}
+	return defaultParallel
 }
 
 // ReadViews asks each node's agent for its members.
 func (e *Engine) ReadViews(ctx context.Context, nodes []string) Views {
-	out := Views{}
-	var mu sync.Mutex
-	forEach(len(nodes), e.Parallel, func(i int) {
-		raw, err := e.Shell.Run(ctx, nodes[i], e.Agent.MembersCmd(), nil)
-		if err != nil {
-			return
-		}
-		ms, err := provision.ParseMembers(raw)
-		if err != nil {
-			return
-		}
-		view := map[string]string{}
-		for _, m := range ms {
-			view[m.Name] = m.Status
-		}
-		mu.Lock()
-		out[nodes[i]] = view
-		mu.Unlock()
-	})
-	return out
+	return viewsOf(provision.ReadViews(ctx, e.Shell, e.Agent.MembersCmd(), nodes, e.parallel()))
 }
 
-// Wait runs a wait step: sleep for req.For, or poll until every running
+// Wait runs a wait step: sleep for req.For, or wait until every running
 // agent sees every running node alive, the nodes of req.AgentsDown
 // excepted, which no one may see alive (at most req.Timeout, default 2m).
 func (e *Engine) Wait(ctx context.Context, req Request) error {
@@ -109,29 +127,25 @@ func (e *Engine) Wait(ctx context.Context, req Request) error {
 	if timeout == 0 {
 		timeout = 2 * time.Minute
 	}
-	poll := e.Poll
-	if poll <= 0 {
-		poll = 500 * time.Millisecond
+	running, err := e.runningNodes(ctx)
+	if err != nil {
+		return err
 	}
-	deadline := e.now().Add(timeout)
-	for {
-		running, err := e.runningNodes(ctx)
-		if err != nil {
-			return err
-		}
-		ok, diffs := ConvergedWithout(e.ReadViews(ctx, running), running, req.AgentsDown)
-		if ok {
-			return nil
-		}
-		if !e.now().Before(deadline) {
-			return fmt.Errorf("wait converged: not converged after %s:\n  %s\nhint: look with `lab members --matrix`; raise --timeout", timeout, strings.Join(diffs, "\n  "))
-		}
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(poll):
-		}
+	up := filter(running, func(n string) bool { return !slices.Contains(req.AgentsDown, n) })
+	wctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	_, err = provision.WaitConverged(wctx, e.Shell, e.Agent.MembersCmd(), up, up, provision.WaitOptions{
+		Poll: e.Poll, Parallel: max(e.parallel(), len(up)), Strict: true, Running: running,
+		WaitCmd: e.Agent.MembersWaitCmd(),
+		Format: func(views []provision.View, expected []string) []string {
+			return describe(provision.Assess(views, expected, running, true))
+		},
+	})
+	var nc *provision.NotConvergedError
+	if errors.As(err, &nc) {
+		return hint.Errorf("look with `lab members --matrix`; raise --timeout", "wait converged: not converged after %s:\n  %s", timeout, strings.Join(nc.Problems, "\n  "))
 	}
+	return err
 }
 
 // stopUntilGone is the first half of restart-agent: stop the targets'

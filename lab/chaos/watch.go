@@ -51,7 +51,7 @@ func (w *journalWatch) Close() error { return nil }
 // clock, or, on Serf, its monitor streams, stamped on arrival (no
 // offsets).
 func (e *Engine) startWatch(ctx context.Context, observers []string, sharedClock bool, nonce string) (watcher, map[string]ClockOffset, error) {
-	if !e.Agent.Serf() {
+	if e.Agent.Flavour.Journal() {
 		clocks, err := e.clocks(ctx, observers, sharedClock)
 		if err != nil {
 			return nil, nil, err
@@ -150,6 +150,28 @@ func (e *Engine) startMonitors(ctx context.Context, nodes []string, nonce string
 			w.mu.Unlock()
 		}()
 	}
+	if err := w.waitLive(ctx); err != nil {
+		return w, err
+	}
+	var dead []string
+	w.mu.Lock()
+	for _, n := range nodes {
+		if m := w.nodes[n]; !m.live {
+			dead = append(dead, n)
+			e.logger().Warn("serf monitor did not start: the node counts as unreachable", "node", n, "err", m.err)
+		}
+	}
+	w.mu.Unlock()
+	if len(dead) > 0 {
+		e.logger().Info("serf monitors", "live", len(nodes)-len(dead), "unreachable", lab.Summarize(dead))
+	}
+	return w, nil
+}
+
+// waitLive waits until every monitor is live or has ended, at most
+// monitorStartTimeout; it returns ctx's error when ctx ends first. A
+// monitor is live once its stream went quiet after its first line.
+func (w *monitorWatch) waitLive(ctx context.Context) error {
 	// Real time, not e.now: this waits on processes, it measures nothing.
 	deadline := time.Now().Add(monitorStartTimeout)
 	for {
@@ -167,27 +189,14 @@ func (e *Engine) startMonitors(ctx context.Context, nodes []string, nonce string
 		}
 		w.mu.Unlock()
 		if pending == 0 || !time.Now().Before(deadline) {
-			break
+			return nil
 		}
 		select {
 		case <-ctx.Done():
-			return w, ctx.Err()
+			return ctx.Err()
 		case <-time.After(20 * time.Millisecond):
 		}
 	}
-	var dead []string
-	w.mu.Lock()
-	for _, n := range nodes {
-		if m := w.nodes[n]; !m.live {
-			dead = append(dead, n)
-			e.logger().Warn("serf monitor did not start: the node counts as unreachable", "node", n, "err", m.err)
-		}
-	}
-	w.mu.Unlock()
-	if len(dead) > 0 {
-		e.logger().Info("serf monitors", "live", len(nodes)-len(dead), "unreachable", lab.Summarize(dead))
-	}
-	return w, nil
 }
 
 // line takes one line of a node's monitor, stamped now.

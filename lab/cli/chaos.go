@@ -4,13 +4,16 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
-	"os"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
-	"github.com/gossiplab/gossiplab/lab"
+	"github.com/gossiplab/gossiplab/internal/boundedfile"
+	"github.com/gossiplab/gossiplab/internal/hint"
 	"github.com/gossiplab/gossiplab/lab/chaos"
+	"github.com/gossiplab/gossiplab/lab/core"
+	"github.com/gossiplab/gossiplab/lab/watch"
 	"github.com/gossiplab/gossiplab/provision"
 )
 
@@ -55,6 +58,9 @@ actions run serf's commands and the times come from each observer's
 serf monitor stream, stamped on arrival; delay is refused there (Serf has
 no fault hook). --agent overrides what the lab state says.
 
+On nodes that are real machines (the hosts provider's) halt, reload and up
+power them off, reboot them or wait for them: they need --allow-power.
+
 Targets are node names, comma lists, ranges (web_[6-10]), globs ('web_*'),
 --tag k=v, --random K (with --seed S to draw the same again) or --all.
 Network faults are healed when the command ends, also after Ctrl-C, unless
@@ -74,88 +80,101 @@ Network faults are healed when the command ends, also after Ctrl-C, unless
 	cmd.Flags().BoolVar(&f.keep, "keep", false, "leave network faults in place when the command ends (lab chaos heal removes them)")
 	cmd.Flags().BoolVar(&f.noRecord, "no-record", false, "write no record under results/chaos/")
 	cmd.Flags().StringVar(&f.agent, "agent", "", "agent on the nodes: labagent or serf (default: what lab provision installed)")
+	cmd.Flags().Bool("allow-power", false, "let halt, reload and up act on nodes that are real machines")
 	return cmd
 }
 
 func runChaos(cmd *cobra.Command, env *Env, f *chaosFlags, args []string) error {
-	var (
-		req    chaos.Request
-		sc     *chaos.Scenario
-		source []byte
-		err    error
-	)
-	if args[0] == "run" {
-		if len(args) != 2 {
-			return errors.New("run needs one scenario file\nhint: lab chaos run scenario.chaos")
-		}
-		if source, err = os.ReadFile(args[1]); err != nil {
-			return fmt.Errorf("read scenario: %w", err)
-		}
-		if sc, err = chaos.ParseScenario(args[1], strings.NewReader(string(source))); err != nil {
-			return err
-		}
-	} else if req, err = chaos.ParseRequest(args[0], args[1:], f.step, cmd.Flags().Changed("seed")); err != nil {
+	what, err := parseChaosArgs(cmd, f, args)
+	if err != nil {
 		return err
-	} else if req.Action == chaos.ActWait {
-		return errors.New("wait is a scenario step\nhint: put it in a scenario file and use lab chaos run FILE")
 	}
 	if err := checkAgentFlag(f.agent); err != nil {
 		return err
 	}
-	l, err := loadLab(cmd)
+	l, err := openLab(cmd, env, "lab chaos")
 	if err != nil {
 		return err
 	}
-	agent, err := agentOf(l, f.agent)
+	defer l.Close()
+	flavour, err := flavourOf(l, f.agent)
 	if err != nil {
 		return err
 	}
-	if sc != nil {
-		err = errors.Join(sc.Check(l), sc.CheckAgent(agent))
-	} else {
-		err = errors.Join(req.Check(l), agent.Supports(req))
+	engine := l.Chaos(flavour)
+	engine.Injected = func(a chaos.Action, targets []string, at time.Time) {
+		// For lab watch's footer; a watch that misses it loses nothing else.
+		if err := watch.WriteFault(l.Paths.LastFault(), watch.Fault{Action: string(a), Targets: targets, Injected: at}); err != nil {
+			env.Logger.Debug("record the last fault for lab watch", "err", err)
+		}
 	}
-	if err != nil {
+	if err := what.check(l, engine.Agent); err != nil {
 		return err
 	}
-	prov, err := providerOf(env, l)
-	if err != nil {
-		return err
-	}
-	lock, err := lab.AcquireLock(l.Paths, "lab chaos")
-	if err != nil {
-		return err
-	}
-	defer lock.Release()
-	sh, err := chaos.NewSSHShell(l, prov)
-	if err != nil {
-		return err
-	}
-	defer sh.Close()
-	s := &chaos.Session{
-		Engine: &chaos.Engine{Lab: l, Machines: prov, Shell: sh, Agent: agent, Logger: env.Logger, Now: env.Now},
-		Out:    env.Streams.Out, JSON: f.json, Keep: f.keep,
-	}
+	s := &chaos.Session{Engine: engine, Out: env.Streams.Out, JSON: f.json, Keep: f.keep}
 	if !f.noRecord {
 		s.ResultsDir = l.Paths.ResultsDir()
 	}
 	ctx := cmd.Context()
-	if sc != nil {
+	if what.scenario != nil {
 		seed := f.step.Seed
 		if !cmd.Flags().Changed("seed") {
 			seed = rand.Uint64()
 		}
-		err = s.RunScenario(ctx, sc, source, seed)
+		err = s.RunScenario(ctx, what.scenario, what.source, seed)
 	} else {
-		err = s.Run(ctx, req)
+		err = s.Run(ctx, what.req)
 	}
-	if _, serr := recordStatus(ctx, env, l, prov); serr != nil {
+	if serr := l.RecordStatus(ctx); serr != nil {
 		env.Logger.Warn("could not record the nodes' state", "err", serr)
 	}
 	if ctx.Err() != nil {
-		return interrupted("lab chaos", "network faults were healed unless --keep; lab status and lab members show where the cluster is")
+		return core.Interrupted("lab chaos", "network faults were healed unless --keep; lab status and lab members show where the cluster is")
 	}
 	return err
+}
+
+// chaosRun is what lab chaos was asked to run: one step, or a scenario
+// (with its file's text, for the record).
+type chaosRun struct {
+	req      chaos.Request
+	scenario *chaos.Scenario
+	source   []byte
+}
+
+// parseChaosArgs reads lab chaos's arguments: ACTION [ARGS] [TARGETS], or
+// run FILE. It refuses a wait, which only a scenario can hold.
+func parseChaosArgs(cmd *cobra.Command, f *chaosFlags, args []string) (chaosRun, error) {
+	var (
+		what chaosRun
+		err  error
+	)
+	if args[0] == "run" {
+		if len(args) != 2 {
+			return what, hint.Wrap(errors.New("run needs one scenario file"), "lab chaos run scenario.chaos")
+		}
+		if what.source, err = boundedfile.ReadFile(args[1], chaos.MaxScenarioSize); err != nil {
+			return what, fmt.Errorf("read scenario: %w", err)
+		}
+		what.scenario, err = chaos.ParseScenario(args[1], strings.NewReader(string(what.source)))
+		return what, err
+	}
+	if what.req, err = chaos.ParseRequest(args[0], args[1:], f.step, cmd.Flags().Changed("seed")); err != nil {
+		return what, err
+	}
+	if what.req.Action == chaos.ActWait {
+		return what, hint.Wrap(errors.New("wait is a scenario step"), "put it in a scenario file and use lab chaos run FILE")
+	}
+	return what, nil
+}
+
+// check refuses, before anything is done, nodes the lab lacks and steps
+// the agent cannot do, on every step of a scenario.
+func (r chaosRun) check(l *core.Lab, agent chaos.AgentCLI) error {
+	if r.scenario != nil {
+		return errors.Join(r.scenario.Check(l.Lab), r.scenario.CheckAgent(agent), l.CheckScenarioPower(r.scenario))
+	}
+	return errors.Join(r.req.Check(l.Lab), agent.Supports(r.req), l.CheckChaosPower(r.req))
 }
 
 // checkAgentFlag refuses a bad --agent before the lab is opened.
@@ -163,28 +182,24 @@ func checkAgentFlag(flag string) error {
 	if flag == "" {
 		return nil
 	}
-	_, err := provision.ParseFlavour(flag)
+	_, err := parseAgentFlag(flag)
 	return err
+}
+
+// parseAgentFlag reads an --agent value.
+func parseAgentFlag(flag string) (provision.Flavour, error) {
+	f, err := provision.ParseFlavour(flag)
+	return f, hint.Wrap(err, "use labagent (bundled) or serf (with --agent-binary PATH)")
 }
 
 // flavourOf is the agent the lab's nodes run: flag (labagent or serf)
 // when given, else what lab provision last installed.
-func flavourOf(l *lab.Lab, flag string) (provision.Flavour, error) {
-	if flag == "" {
-		st, _, err := lab.LoadState(l.Paths)
-		if err != nil {
-			return "", err
-		}
-		flag = st.AgentFlavour()
+func flavourOf(l *core.Lab, flag string) (provision.Flavour, error) {
+	if flag != "" {
+		return parseAgentFlag(flag)
 	}
-	return provision.ParseFlavour(flag)
-}
-
-// agentOf is the client of the agent the lab's nodes run (see flavourOf).
-func agentOf(l *lab.Lab, flag string) (chaos.AgentCLI, error) {
-	flavour, err := flavourOf(l, flag)
-	if err != nil {
-		return chaos.AgentCLI{}, err
+	if err := l.StateWarning(); err != nil {
+		return "", err
 	}
-	return chaos.AgentFor(flavour), nil
+	return l.Flavour()
 }

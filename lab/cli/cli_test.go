@@ -13,6 +13,8 @@ import (
 	"github.com/gossiplab/gossiplab/internal/labtest"
 	"github.com/gossiplab/gossiplab/lab"
 	"github.com/gossiplab/gossiplab/lab/cli"
+	"github.com/gossiplab/gossiplab/lab/provider/builtin"
+	"github.com/gossiplab/gossiplab/lab/provider/vagrant"
 )
 
 // The scripts under testdata/script drive the lab command as a user
@@ -23,7 +25,7 @@ func TestMain(m *testing.M) {
 			env := &cli.Env{
 				Logger:    slog.New(slog.NewTextHandler(os.Stderr, nil)),
 				Streams:   cli.Streams{In: os.Stdin, Out: os.Stdout, Err: os.Stderr},
-				Providers: lab.NewRegistry(),
+				Providers: testProviders(),
 				Version:   "test",
 			}
 			os.Exit(cli.Run(context.Background(), env, os.Args[1:]))
@@ -50,4 +52,32 @@ func TestScripts(t *testing.T) {
 			return false, fmt.Errorf("unknown condition %q", cond)
 		},
 	})
+}
+
+// testProviders are the providers main registers; with
+// LAB_TEST_PROVIDERS=vagrant (set by the scripts that need it) only the
+// Vagrant ones, so that a netns lab meets a binary that lacks netns.
+func testProviders() *lab.Registry {
+	if os.Getenv("LAB_TEST_PROVIDERS") != "vagrant" {
+		r, err := builtin.Registry(slog.New(slog.DiscardHandler))
+		if err != nil {
+			panic(err)
+		}
+		return r
+	}
+	return vagrantProviders()
+}
+
+// vagrantProviders are the Vagrant providers only; without VirtualBox or
+// libvirt on the host they cannot boot anything.
+func vagrantProviders() *lab.Registry {
+	r := lab.NewRegistry()
+	for _, name := range []string{lab.ProviderVirtualBox, lab.ProviderLibvirt} {
+		p, err := vagrant.New(vagrant.Options{Provider: name})
+		if err != nil {
+			panic(err)
+		}
+		r.Register(p, false)
+	}
+	return r
 }

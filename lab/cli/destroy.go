@@ -7,9 +7,9 @@ import (
 	"os"
 	"strings"
 
+	"github.com/gossiplab/gossiplab/internal/hint"
+	"github.com/gossiplab/gossiplab/lab/core"
 	"github.com/spf13/cobra"
-
-	"github.com/gossiplab/gossiplab/lab"
 )
 
 type destroyFlags struct {
@@ -35,41 +35,43 @@ terminal; --force does not ask (and is needed when not on a terminal).`,
 }
 
 func runDestroy(cmd *cobra.Command, env *Env, f *destroyFlags) error {
-	l, err := loadLab(cmd)
+	l, err := openLab(cmd, env, "lab destroy")
 	if err != nil {
 		return err
 	}
-	prov, err := providerOf(env, l)
-	if err != nil {
+	defer l.Close()
+	if err := confirmDestroy(env, l, f.force); err != nil {
 		return err
 	}
-	if !f.force {
-		in, ok := env.Streams.In.(*os.File)
-		if !ok || !isTerminal(in) {
-			return fmt.Errorf("lab destroy removes %d nodes of lab %s and wants a confirmation\nhint: pass --force", len(l.Nodes), l.Spec.Name)
-		}
-		fmt.Fprintf(env.Streams.Err, "destroy lab %s (%d nodes, %s) and everything on its nodes? [y/N] ", l.Spec.Name, len(l.Nodes), l.Spec.Provider)
-		answer, _ := bufio.NewReader(in).ReadString('\n')
-		if a := strings.ToLower(strings.TrimSpace(answer)); a != "y" && a != "yes" {
-			return errors.New("not destroyed")
-		}
+	if werr := l.StateWarning(); werr != nil {
+		fmt.Fprintf(env.Streams.Err, "warning: %v; destroying the lab from its names\n", werr)
 	}
-	lock, err := lab.AcquireLock(l.Paths, "lab destroy")
-	if err != nil {
+	if err := l.Destroy(cmd.Context()); err != nil {
 		return err
-	}
-	defer lock.Release()
-	err = prov.Destroy(cmd.Context(), l)
-	_, serr := recordStatus(cmd.Context(), env, l, prov)
-	if cmd.Context().Err() != nil {
-		return interrupted("lab destroy", "run lab destroy again: it removes what is left")
-	}
-	if err != nil || serr != nil {
-		return firstErr(env, err, serr)
-	}
-	if err := os.Remove(l.Paths.KnownHosts()); err != nil && !errors.Is(err, os.ErrNotExist) {
-		return fmt.Errorf("remove pinned host keys: %w", err)
 	}
 	fmt.Fprintf(env.Streams.Out, "lab %s: destroyed\n", l.Spec.Name)
+	return nil
+}
+
+// confirmDestroy asks on a terminal; without one, --force is needed.
+func confirmDestroy(env *Env, l *core.Lab, force bool) error {
+	if force {
+		return nil
+	}
+	what := fmt.Sprintf("%d nodes of lab %s", len(l.Nodes), l.Spec.Name)
+	question := fmt.Sprintf("destroy lab %s (%d nodes, %s) and everything on its nodes?", l.Spec.Name, len(l.Nodes), l.Spec.Provider)
+	if l.Provider.Info().RealMachines { // they stay; what lab installed goes
+		what = fmt.Sprintf("what lab installed on %d machines of lab %s", len(l.Nodes), l.Spec.Name)
+		question = fmt.Sprintf("remove %s (%s)? The machines keep running.", what, l.Spec.Provider)
+	}
+	in, ok := env.Streams.In.(*os.File)
+	if !ok || !isTerminal(in) {
+		return hint.Errorf("pass --force", "lab destroy removes %s and wants a confirmation", what)
+	}
+	fmt.Fprintf(env.Streams.Err, "%s [y/N] ", question)
+	answer, _ := bufio.NewReader(in).ReadString('\n')
+	if a := strings.ToLower(strings.TrimSpace(answer)); a != "y" && a != "yes" {
+		return errors.New("not destroyed")
+	}
 	return nil
 }

@@ -4,15 +4,18 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os/exec"
 	"strings"
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
 
+	"github.com/gossiplab/gossiplab/internal/hint"
 	"github.com/gossiplab/gossiplab/internal/parallel"
 	"github.com/gossiplab/gossiplab/lab"
 	"github.com/gossiplab/gossiplab/lab/chaos"
+	"github.com/gossiplab/gossiplab/lab/core"
 	"github.com/gossiplab/gossiplab/provision"
 )
 
@@ -33,33 +36,99 @@ run or something was left behind.`,
 	return cmd
 }
 
-type finding struct {
-	check, status, detail string
-}
-
 func runDoctor(cmd *cobra.Command, env *Env) error {
 	ctx := cmd.Context()
-	var found []finding
-	bad := false
-	add := func(check string, ok bool, detail string, counts bool) {
-		status := "ok"
-		if !ok {
-			status = "FAIL"
-			if !counts {
-				status = "missing"
-			}
-			bad = bad || counts
-		}
-		found = append(found, finding{check, status, detail})
-	}
-	// note records a finding that is neither ok nor a failure.
-	note := func(check, status, detail string) { found = append(found, finding{check, status, detail}) }
-
-	l, labErr := loadLab(cmd)
+	r := &doctorReport{}
+	l, labErr := lab.Open(ctx, labDir(cmd), env.Providers)
+	labErr = noLabHint(labErr)
 	labProvider := ""
 	if labErr == nil {
 		labProvider = l.Spec.Provider
 	}
+	doctorProviders(ctx, env, labProvider, r)
+	if path, err := exec.LookPath("ssh"); err == nil {
+		r.add("ssh client", true, path+" (for lab ssh)", false)
+	} else {
+		r.add("ssh client", false, "lab ssh needs it: apt-get install openssh-client", false)
+	}
+
+	switch {
+	case labErr == nil:
+		r.add("lab", true, fmt.Sprintf("%s in %s: %d nodes on %s", l.Spec.Name, absDir(l.Paths.Dir), len(l.Nodes), l.Spec.Provider), true)
+		cl, err := core.Open(ctx, labDir(cmd), env.coreOptions(cmd, ""))
+		if err == nil {
+			err = cl.ProviderErr()
+		}
+		if err != nil {
+			r.add("lab provider", false, hint.Text(err), true)
+		} else {
+			doctorLab(cmd, cl, r)
+			cl.Close()
+		}
+	case errors.Is(labErr, lab.ErrNoLab):
+		r.add("lab", true, "no lab.hcl here; host checks and labs whose directory is gone", false)
+		doctorOrphans(cmd, env, r)
+	default:
+		r.add("lab", false, hint.Text(labErr), true)
+	}
+
+	if err := r.write(env.Streams.Out); err != nil {
+		return err
+	}
+	if r.bad {
+		return &ExitError{Code: 1}
+	}
+	return nil
+}
+
+// doctorReport collects doctor's findings, and whether one of them makes
+// doctor exit non-zero.
+type doctorReport struct {
+	found []finding
+	bad   bool
+}
+
+type finding struct {
+	check, status, detail string
+}
+
+// add records a check that passed or failed. A failure that counts (the
+// lab's own provider, the lab, what it left behind) shows FAIL and makes
+// doctor exit non-zero; one that does not (a provider the lab does not
+// use, a tool) shows missing.
+func (r *doctorReport) add(check string, ok bool, detail string, counts bool) {
+	status := "ok"
+	if !ok {
+		status = "FAIL"
+		if !counts {
+			status = "missing"
+		}
+		r.bad = r.bad || counts
+	}
+	r.found = append(r.found, finding{check, status, detail})
+}
+
+// note records a finding that is neither ok nor a failure.
+func (r *doctorReport) note(check, status, detail string) {
+	r.found = append(r.found, finding{check, status, detail})
+}
+
+// write prints the findings, one row each; a detail's lines stay in
+// their column.
+func (r *doctorReport) write(w io.Writer) error {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "CHECK\tSTATUS\tDETAIL")
+	for _, f := range r.found {
+		detail := strings.ReplaceAll(f.detail, "\n", "\n\t\t")
+		fmt.Fprintf(tw, "%s\t%s\t%s\n", f.check, f.status, detail)
+	}
+	return tw.Flush()
+}
+
+// doctorProviders checks every provider this binary has on this host
+// (only the lab's own counts as a failure) and notes the host settings
+// they changed. Doctor fails when none works.
+func doctorProviders(ctx context.Context, env *Env, labProvider string, r *doctorReport) {
 	working := 0
 	for _, name := range env.Providers.Names() {
 		prov, _ := env.Providers.Get(name)
@@ -70,97 +139,75 @@ func runDoctor(cmd *cobra.Command, env *Env) error {
 		} else {
 			working++
 		}
-		add("provider "+name, err == nil, detail, name == labProvider)
+		r.add("provider "+name, err == nil, detail, name == labProvider)
+		if hn, ok := prov.(lab.HostNoter); ok && err == nil {
+			for _, n := range hn.HostNotes(ctx) {
+				r.note("host setting", "changed", n)
+			}
+		}
 	}
 	if working == 0 {
-		bad = true
+		r.bad = true
 	}
-	if path, err := exec.LookPath("ssh"); err == nil {
-		add("ssh client", true, path+" (for lab ssh)", false)
-	} else {
-		add("ssh client", false, "lab ssh needs it: apt-get install openssh-client", false)
-	}
-
-	switch {
-	case errors.Is(labErr, nil):
-		add("lab", true, fmt.Sprintf("%s in %s: %d nodes on %s", l.Spec.Name, absDir(l.Paths.Dir), len(l.Nodes), l.Spec.Provider), true)
-		if prov, err := providerOf(env, l); err != nil {
-			add("lab provider", false, err.Error(), true)
-		} else {
-			doctorLab(cmd, l, prov, add, note)
-		}
-	case errors.Is(labErr, lab.ErrNoLab):
-		add("lab", true, "no lab.hcl here; host checks and labs whose directory is gone", false)
-		doctorOrphans(cmd, env, add)
-	default:
-		add("lab", false, labErr.Error(), true)
-	}
-
-	tw := tabwriter.NewWriter(env.Streams.Out, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "CHECK\tSTATUS\tDETAIL")
-	for _, f := range found {
-		detail := strings.ReplaceAll(f.detail, "\n", "\n\t\t")
-		fmt.Fprintf(tw, "%s\t%s\t%s\n", f.check, f.status, detail)
-	}
-	if err := tw.Flush(); err != nil {
-		return err
-	}
-	if bad {
-		return &ExitError{Code: 1}
-	}
-	return nil
 }
 
 // doctorLab compares the state file with the provider and lists leftovers.
-func doctorLab(cmd *cobra.Command, l *lab.Lab, prov lab.Provider, add func(string, bool, string, bool), note func(check, status, detail string)) {
+func doctorLab(cmd *cobra.Command, l *core.Lab, r *doctorReport) {
 	ctx := cmd.Context()
-	statuses, err := prov.Status(ctx, l)
+	statuses, err := l.Status(ctx)
 	if err != nil {
-		add("lab status", false, err.Error(), true)
+		r.add("lab status", false, hint.Text(err), true)
 		return
 	}
-	st, ok, err := lab.LoadState(l.Paths)
-	switch {
-	case err != nil:
-		add("state file", false, err.Error(), true)
-	case !ok:
-		add("state file", true, "none yet (lab up makes it)", false)
-	default:
-		var differ []string
-		for _, s := range statuses {
-			if e := st.Node(s.Node); e != nil && e.Status != s.State {
-				differ = append(differ, fmt.Sprintf("%s recorded %s, is %s", s.Node, e.Status, s.State))
-			}
-		}
-		if len(differ) == 0 {
-			add("state file", true, "agrees with the provider", false)
-		} else {
-			if len(differ) > 5 {
-				differ = append(differ[:5], fmt.Sprintf("and %d more", len(differ)-5))
-			}
-			add("state file", true, "stale: "+strings.Join(differ, "; ")+"\nlab status shows the truth; the next lab up, halt or reload records it", false)
-		}
-	}
-	doctorFaults(cmd, l, prov, statuses, st.AgentFlavour(), note)
-	lf, ok := prov.(lab.LeftoverFinder)
+	doctorState(l, statuses, r)
+	flavour, _ := l.Flavour()
+	doctorFaults(cmd, l, statuses, flavour, r)
+	lf, ok := l.Provider.(lab.LeftoverFinder)
 	if !ok {
-		add("leftovers", true, "provider "+l.Spec.Provider+" cannot look for them", false)
+		r.add("leftovers", true, "provider "+l.Spec.Provider+" cannot look for them", false)
 		return
 	}
-	left, err := lf.Leftovers(ctx, l)
+	left, err := lf.Leftovers(ctx, l.Lab)
 	switch {
 	case err != nil:
-		add("leftovers", false, err.Error(), true)
+		r.add("leftovers", false, hint.Text(err), true)
 	case len(left) == 0:
-		add("leftovers", true, "none", false)
+		r.add("leftovers", true, "none", false)
 	default:
-		add("leftovers", false, strings.Join(left, "\n"), true)
+		r.add("leftovers", false, strings.Join(left, "\n"), true)
 	}
+}
+
+// doctorState compares the state file with what the provider says.
+func doctorState(l *core.Lab, statuses []lab.NodeStatus, r *doctorReport) {
+	st := l.State()
+	switch err := l.StateWarning(); {
+	case err != nil:
+		r.add("state file", false, hint.Text(err), true)
+		return
+	case !l.HasState():
+		r.add("state file", true, "none yet (lab up makes it)", false)
+		return
+	}
+	var differ []string
+	for _, s := range statuses {
+		if e := st.Node(s.Node); e != nil && e.Status != s.State {
+			differ = append(differ, fmt.Sprintf("%s recorded %s, is %s", s.Node, e.Status, s.State))
+		}
+	}
+	if len(differ) == 0 {
+		r.add("state file", true, "agrees with the provider", false)
+		return
+	}
+	if len(differ) > 5 {
+		differ = append(differ[:5], fmt.Sprintf("and %d more", len(differ)-5))
+	}
+	r.add("state file", true, "stale: "+strings.Join(differ, "; ")+"\nlab status shows the truth; the next lab up, halt or reload records it", false)
 }
 
 // doctorOrphans lists, outside a lab, the labs whose directory is gone
 // while a provider still holds their resources.
-func doctorOrphans(cmd *cobra.Command, env *Env, add func(string, bool, string, bool)) {
+func doctorOrphans(cmd *cobra.Command, env *Env, r *doctorReport) {
 	for _, name := range env.Providers.Names() {
 		prov, _ := env.Providers.Get(name)
 		f, ok := prov.(lab.OrphanFinder)
@@ -169,11 +216,11 @@ func doctorOrphans(cmd *cobra.Command, env *Env, add func(string, bool, string, 
 		}
 		orphans, err := f.Orphans(cmd.Context())
 		if err != nil {
-			add("orphaned labs ("+name+")", false, err.Error(), true)
+			r.add("orphaned labs ("+name+")", false, err.Error(), true)
 			continue
 		}
 		for _, o := range orphans {
-			add("orphaned lab ("+name+")", false, o, true)
+			r.add("orphaned lab ("+name+")", false, o, true)
 		}
 	}
 }
@@ -181,7 +228,7 @@ func doctorOrphans(cmd *cobra.Command, env *Env, add func(string, bool, string, 
 // doctorFaults lists the running nodes that keep network faults of `lab
 // chaos ... --keep` (its nftables table, or the agent's fault hook): the
 // cluster is not healthy until `lab chaos heal` removes them.
-func doctorFaults(cmd *cobra.Command, l *lab.Lab, prov lab.Provider, statuses []lab.NodeStatus, flavour string, note func(check, status, detail string)) {
+func doctorFaults(cmd *cobra.Command, l *core.Lab, statuses []lab.NodeStatus, fl provision.Flavour, r *doctorReport) {
 	var running []string
 	for _, s := range statuses {
 		if s.State == lab.StateRunning {
@@ -191,18 +238,7 @@ func doctorFaults(cmd *cobra.Command, l *lab.Lab, prov lab.Provider, statuses []
 	if len(running) == 0 {
 		return
 	}
-	fl, err := provision.ParseFlavour(flavour)
-	if err != nil {
-		note("chaos faults", "unknown", err.Error())
-		return
-	}
-	sh, err := chaos.NewSSHShell(l, prov)
-	if err != nil {
-		note("chaos faults", "unknown", err.Error())
-		return
-	}
-	defer sh.Close()
-	f := &chaos.Faulter{Shell: sh, Agent: chaos.AgentFor(fl)}
+	f := &chaos.Faulter{Shell: l.Shell(), Agent: chaos.AgentFor(fl)}
 	kept := make([][]string, len(running))
 	errs := parallel.Each(cmd.Context(), len(running), 16, func(ctx context.Context, i int) error {
 		var err error
@@ -225,5 +261,5 @@ func doctorFaults(cmd *cobra.Command, l *lab.Lab, prov lab.Provider, statuses []
 	if len(unchecked) > 0 {
 		detail += "\nnot checked (SSH failed): " + lab.Summarize(unchecked)
 	}
-	note("chaos faults", status, detail)
+	r.note("chaos faults", status, detail)
 }

@@ -6,6 +6,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/gossiplab/gossiplab/lab"
+	"github.com/gossiplab/gossiplab/lab/core"
 )
 
 type haltFlags struct {
@@ -24,48 +25,33 @@ ranges (web_[1-5]) or globs ('web_*'); --all names every node.`,
   lab halt --force 'web_[6-10]'
   lab halt --all`,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return changeNodes(cmd, env, args, f.all, "lab halt", func(l *lab.Lab, prov lab.Provider, nodes []string) error {
-				return prov.Halt(cmd.Context(), l, nodes, f.force)
+			return changeNodes(cmd, env, args, f.all, "lab halt", func(l *core.Lab, nodes []string) ([]lab.NodeStatus, error) {
+				return l.Halt(cmd.Context(), nodes, f.force)
 			})
 		},
 	}
 	cmd.Flags().BoolVarP(&f.force, "force", "f", false, "kill at once instead of a graceful shutdown")
 	cmd.Flags().BoolVar(&f.all, "all", false, "every node of the lab")
+	cmd.Flags().Bool("allow-power", false, "let lab power off nodes that are real machines")
 	return cmd
 }
 
 // changeNodes is the frame of the commands that change some nodes' state:
-// select the nodes, take the lab's lock, act, record every node's state,
-// and report it.
+// select the nodes under the lab's lock, act, and report their states.
 func changeNodes(cmd *cobra.Command, env *Env, args []string, all bool, what string,
-	act func(l *lab.Lab, prov lab.Provider, nodes []string) error) error {
-	l, err := loadLab(cmd)
+	act func(l *core.Lab, nodes []string) ([]lab.NodeStatus, error)) error {
+	l, err := openLab(cmd, env, what)
 	if err != nil {
 		return err
 	}
-	nodes, err := selectNodes(l, args, all)
+	defer l.Close()
+	nodes, err := selectNodes(l.Lab, args, all)
 	if err != nil {
 		return err
 	}
-	prov, err := providerOf(env, l)
+	statuses, err := act(l, nodes)
 	if err != nil {
 		return err
-	}
-	lock, err := lab.AcquireLock(l.Paths, what)
-	if err != nil {
-		return err
-	}
-	defer lock.Release()
-	if err := checkMoved(cmd.Context(), l, prov); err != nil {
-		return err
-	}
-	err = act(l, prov, nodes)
-	statuses, serr := recordStatus(cmd.Context(), env, l, prov)
-	if cmd.Context().Err() != nil {
-		return interrupted(what, "run it again; lab status shows where the nodes are")
-	}
-	if err != nil || serr != nil {
-		return firstErr(env, err, serr)
 	}
 	picked := map[string]bool{}
 	for _, n := range nodes {

@@ -5,14 +5,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"slices"
-	"strings"
-	"sync"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/gossiplab/gossiplab/internal/hint"
 	"github.com/gossiplab/gossiplab/lab"
+	"github.com/gossiplab/gossiplab/lab/core"
 	"github.com/gossiplab/gossiplab/provision"
 )
 
@@ -59,102 +58,72 @@ func runMembers(cmd *cobra.Command, env *Env, f *membersFlags) error {
 	if err := positive("--timeout", f.timeout); err != nil {
 		return err
 	}
-	var args []string
+	l, err := openLab(cmd, env, "")
+	if err != nil {
+		return err
+	}
+	defer l.Close()
 	if f.node != "" {
-		args = []string{f.node}
-	}
-	r, err := openReachable(cmd, env, args, false)
-	if err != nil {
-		return err
-	}
-	flavour, err := flavourOf(r.lab, f.agent)
-	if err != nil {
-		return err
-	}
-	if f.node != "" && len(r.nodes) != 1 {
-		return fmt.Errorf("--node %q names %d nodes; name one", f.node, len(r.nodes))
-	}
-	layout := provision.Layout{Name: string(flavour)}
-	eps, down := splitDown(cmd.Context(), r)
-	if len(eps) == 0 && len(down) > 1 {
-		return fmt.Errorf("no node of lab %s is running (%s)\nhint: lab up boots them", r.lab.Spec.Name, lab.Summarize(r.nodes))
-	}
-	if f.matrix {
-		// Half the time to reach the nodes, half to ask them: a node that
-		// is down must not eat the time of the others.
-		dctx, dcancel := context.WithTimeout(cmd.Context(), f.timeout/2)
-		defer dcancel()
-		clients, views := dialAll(dctx, env, r.lab, eps, f.timeout/2)
-		views = append(views, down...)
-		defer closeAll(clients)
-		cctx, ccancel := context.WithTimeout(cmd.Context(), f.timeout/2)
-		defer ccancel()
-		views = append(views, provision.CollectViews(cctx, clients, layout, "")...)
-		sortViews(r.nodes, views)
-		if f.json {
-			return writeViewsJSON(env, views)
-		}
-		if err := provision.WriteMatrix(env.Streams.Out, views); err != nil {
+		nodes, err := l.Select([]string{f.node}, false)
+		if err != nil {
 			return err
 		}
-		// Say why a row is all "!": a halted node, a changed host key ...
-		for _, v := range views {
-			if v.Err != nil {
-				fmt.Fprintf(env.Streams.Err, "%s: no answer: %v\n", v.Node, v.Err)
-			}
+		if len(nodes) != 1 {
+			return fmt.Errorf("--node %q names %d nodes; name one", f.node, len(nodes))
 		}
-		return nil
+		f.node = nodes[0]
 	}
-	// One view: the first node that answers.
+	flavour, err := flavourOf(l, f.agent)
+	if err != nil {
+		return err
+	}
 	ctx, cancel := context.WithTimeout(cmd.Context(), f.timeout)
 	defer cancel()
-	var errs []error
-	for _, v := range down {
-		errs = append(errs, v.Err)
+	if f.matrix {
+		return printMatrix(ctx, env, l, flavour, f.json)
 	}
-	for _, ep := range eps {
-		c, err := provision.Dial(ctx, toEndpoint(ep), provision.NewKnownHosts(r.lab.Paths.KnownHosts()), provision.DialOptions{Timeout: 5 * time.Second, KeepaliveInterval: -1, Logger: env.Logger})
-		if err != nil {
-			errs = append(errs, err)
-			continue
-		}
-		ms, err := provision.Members(ctx, c, layout, "")
-		c.Close()
-		if err != nil {
-			errs = append(errs, err)
-			continue
-		}
-		if f.json {
-			return writeViewsJSON(env, []provision.View{{Node: ep.Node, Members: ms}})
-		}
-		fmt.Fprintf(env.Streams.Err, "as %s sees it:\n", ep.Node)
-		return provision.WriteMembers(env.Streams.Out, ms)
+	v, err := l.Members(ctx, flavour, f.node)
+	if err != nil {
+		return err
 	}
-	return fmt.Errorf("no agent answered: %w\nhint: lab status shows which nodes run; lab provision installs the agent", errors.Join(errs...))
+	if f.json {
+		return writeViewsJSON(env, []provision.View{v})
+	}
+	fmt.Fprintf(env.Streams.Err, "as %s sees it:\n", v.Node)
+	return provision.WriteMembers(env.Streams.Out, v.Members)
 }
 
-// splitDown sets apart the nodes the provider reports halted or not
-// created, as views saying so, so that nobody waits for their SSH to time
-// out. When the provider cannot tell, every node is tried.
-func splitDown(ctx context.Context, r *reachable) ([]lab.SSHEndpoint, []provision.View) {
-	statuses, err := r.prov.Status(ctx, r.lab)
+// printMatrix prints every node's view; it fails, after printing, when
+// some node gave no answer, naming which.
+func printMatrix(ctx context.Context, env *Env, l *core.Lab, flavour provision.Flavour, asJSON bool) error {
+	views, err := l.Matrix(ctx, flavour)
 	if err != nil {
-		return r.eps, nil
+		return err
 	}
-	state := map[string]lab.NodeState{}
-	for _, s := range statuses {
-		state[s.Node] = s.State
+	if asJSON {
+		err = writeViewsJSON(env, views)
+	} else {
+		err = provision.WriteMatrix(env.Streams.Out, views)
 	}
-	var up []lab.SSHEndpoint
-	var down []provision.View
-	for _, ep := range r.eps {
-		if st := state[ep.Node]; isDown(st) {
-			down = append(down, provision.View{Node: ep.Node, Err: fmt.Errorf("node %q is %s", ep.Node, st)})
-			continue
+	if err != nil {
+		return err
+	}
+	var silent []string
+	for _, v := range views {
+		if v.Err != nil {
+			// Say why a row is all "!": a halted node, a changed host key ...
+			fmt.Fprintf(env.Streams.Err, "%s: no answer: %v\n", v.Node, v.Err)
+			var down *core.NodeDownError
+			if !errors.As(v.Err, &down) { // a node that does not run is no surprise
+				silent = append(silent, v.Node)
+			}
 		}
-		up = append(up, ep)
 	}
-	return up, down
+	if len(silent) > 0 {
+		return hint.Errorf("lab provision installs or restarts the agent; the lines above say what each node's SSH or agent answered",
+			"%d of %d running nodes gave no answer: %s", len(silent), len(views), lab.Summarize(silent))
+	}
+	return nil
 }
 
 // viewJSON is one observer's view in --json output.
@@ -177,89 +146,20 @@ func writeViewsJSON(env *Env, views []provision.View) error {
 	return enc.Encode(out)
 }
 
-func toEndpoint(ep lab.SSHEndpoint) provision.Endpoint {
-	return provision.Endpoint{Node: ep.Node, Host: ep.Host, Port: ep.Port, User: ep.User, IdentityFile: ep.IdentityFile}
-}
-
-// dialAll connects to every endpoint at once. Nodes that cannot be
-// reached come back as views holding the error.
-func dialAll(ctx context.Context, env *Env, l *lab.Lab, eps []lab.SSHEndpoint, timeout time.Duration) ([]*provision.Client, []provision.View) {
-	hosts := provision.NewKnownHosts(l.Paths.KnownHosts())
-	clients := make([]*provision.Client, len(eps))
-	errs := make([]error, len(eps))
-	var wg sync.WaitGroup
-	for i, ep := range eps {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			clients[i], errs[i] = provision.Dial(ctx, toEndpoint(ep), hosts, provision.DialOptions{Timeout: timeout, Logger: env.Logger})
-		}()
-	}
-	wg.Wait()
-	var ok []*provision.Client
-	var failed []provision.View
-	for i, c := range clients {
-		if errs[i] != nil {
-			failed = append(failed, provision.View{Node: eps[i].Node, Err: errs[i]})
-			continue
-		}
-		ok = append(ok, c)
-	}
-	return ok, failed
-}
-
-func closeAll(clients []*provision.Client) {
-	for _, c := range clients {
-		c.Close()
-	}
-}
-
-// sortViews orders views as the lab's nodes.
-func sortViews(order []string, views []provision.View) {
-	pos := map[string]int{}
-	for i, n := range order {
-		pos[n] = i
-	}
-	slices.SortStableFunc(views, func(a, b provision.View) int { return pos[a.Node] - pos[b.Node] })
-}
-
 // verifyCluster waits until every running node's agent lists every
 // running node alive; on timeout it prints the matrix on stderr and
 // returns which nodes do not see whom.
-func verifyCluster(ctx context.Context, env *Env, l *lab.Lab, prov lab.Provider, layout provision.Layout, timeout time.Duration) error {
-	start := time.Now()
-	statuses, err := prov.Status(ctx, l)
-	if err != nil {
-		return err
-	}
-	var running []string
-	for _, s := range statuses {
-		if s.State == lab.StateRunning {
-			running = append(running, s.Node)
-		}
-	}
-	eps, err := prov.SSHEndpoints(ctx, l, running)
-	if err != nil {
-		return err
-	}
-	vctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
-	clients, unreachable := dialAll(vctx, env, l, eps, timeout)
-	defer closeAll(clients)
-	if len(unreachable) > 0 {
-		return fmt.Errorf("verify: cannot reach %d nodes:\n  %s", len(unreachable), strings.Join(provision.Disagreements(unreachable, nil), "\n  "))
-	}
-	views, err := provision.WaitConverged(vctx, clients, layout, "", running, 250*time.Millisecond)
+func verifyCluster(ctx context.Context, env *Env, l *core.Lab, flavour provision.Flavour, timeout time.Duration) error {
+	conv, err := l.Verify(ctx, flavour, timeout)
 	var nc *provision.NotConvergedError
 	if errors.As(err, &nc) {
-		sortViews(running, views)
 		fmt.Fprintln(env.Streams.Err, "every node's view when the wait ended:")
-		_ = provision.WriteMatrix(env.Streams.Err, views)
+		_ = provision.WriteMatrix(env.Streams.Err, nc.Views)
 		return err
 	}
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(env.Streams.Out, "converged: all %d agents see all %d nodes alive (%s)\n", len(clients), len(running), time.Since(start).Round(time.Millisecond))
+	fmt.Fprintf(env.Streams.Out, "converged: all %d agents see all %d nodes alive (%s)\n", conv.Agents, conv.Nodes, conv.Took.Round(time.Millisecond))
 	return nil
 }

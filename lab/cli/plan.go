@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/gossiplab/gossiplab/lab"
+	"github.com/gossiplab/gossiplab/lab/core"
 )
 
 type planFlags struct {
@@ -37,13 +38,14 @@ setting to change.`,
 
 func runPlan(cmd *cobra.Command, env *Env, f *planFlags) error {
 	dir := labDir(cmd)
-	r, err := f.spec.resolveSpec(cmd.Flags(), dir)
+	r, err := f.spec.resolveSpec(cmd.Context(), cmd.Flags(), dir, env.Providers)
 	if err != nil {
 		return err
 	}
-	facts := lab.GatherHostFacts(cmd.Context(), r.spec.Provider)
-	facts.LabPorts = runningPorts(lab.Paths{Dir: dir})
-	report := lab.Plan(r.spec, facts)
+	report, err := core.PlanSpec(cmd.Context(), dir, r.spec, env.coreOptions(cmd, ""))
+	if err != nil {
+		return err
+	}
 	if err := printPlan(env, report, f.json); err != nil {
 		return err
 	}
@@ -51,22 +53,6 @@ func runPlan(cmd *cobra.Command, env *Env, f *planFlags) error {
 		return &ExitError{Code: 1}
 	}
 	return nil
-}
-
-// runningPorts are the SSH ports held by this lab's own nodes, per its
-// state: the planner counts them as free.
-func runningPorts(p lab.Paths) map[int]bool {
-	ports := map[int]bool{}
-	st, ok, err := lab.LoadState(p)
-	if err != nil || !ok {
-		return ports
-	}
-	for _, n := range st.Nodes {
-		if n.Status == lab.StateRunning {
-			ports[n.SSHPort] = true
-		}
-	}
-	return ports
 }
 
 func printPlan(env *Env, r lab.PlanReport, asJSON bool) error {
@@ -77,7 +63,10 @@ func printPlan(env *Env, r lab.PlanReport, asJSON bool) error {
 		return enc.Encode(r)
 	}
 	mem := fmt.Sprintf("%d MB each", r.MemoryMB)
-	if r.Provider == lab.ProviderNetns {
+	switch {
+	case r.NodeCostMB == 0:
+		mem = "nothing on this host"
+	case !r.Footprint.PerNodeMemory:
 		mem = fmt.Sprintf("about %d MB each, no VM", r.NodeCostMB)
 	}
 	fmt.Fprintf(out, "lab %s: %d nodes on %s, %s\n\n", r.Lab, r.Nodes, r.Provider, mem)
@@ -94,6 +83,10 @@ func printPlan(env *Env, r lab.PlanReport, asJSON bool) error {
 		return err
 	}
 	fmt.Fprintln(out)
+	if r.Fits && r.Listed { // machines that exist: no more to add
+		fmt.Fprintf(out, "fits: %d nodes\n", r.Nodes)
+		return nil
+	}
 	if r.Fits {
 		fmt.Fprintf(out, "fits: %d nodes (at most %d would)\n", r.Nodes, r.MaxNodes)
 		return nil

@@ -12,29 +12,39 @@ import (
 	"golang.org/x/term"
 
 	"github.com/gossiplab/gossiplab/lab"
+	"github.com/gossiplab/gossiplab/lab/core"
 )
 
-// progress shows nodes passing the phases of a command: a bar per phase
-// on a terminal, one plain line per event otherwise. Output goes to the
-// error stream, so that stdout stays the command's result.
+// progress renders core's progress: a bar per phase on a terminal, one
+// plain line per event otherwise. Output goes to the error stream, so
+// that stdout stays the command's result.
 type progress struct {
+	ctx context.Context
+	w   io.Writer
+	bar bool // draw bars: the stream is a terminal that knows its size
+
 	mu     sync.Mutex
-	w      io.Writer
 	total  int
 	counts map[lab.Phase]int
 	bars   map[lab.Phase]*mpb.Bar
 	p      *mpb.Progress
 }
 
-// upPhases are the phases lab up shows, in order.
-var upPhases = []lab.Phase{lab.PhaseBooted, lab.PhaseSSHReachable}
+var _ core.Progress = (*progress)(nil)
 
-func newProgress(ctx context.Context, env *Env, total int, phases []lab.Phase) *progress {
-	pr := &progress{w: env.Streams.Err, total: total, counts: map[lab.Phase]int{}}
-	if !isTerminal(env.Streams.Err) || !hasSize(env.Streams.Err) {
-		return pr
+func newProgress(ctx context.Context, env *Env) *progress {
+	return &progress{ctx: ctx, w: env.Streams.Err, bar: isTerminal(env.Streams.Err) && hasSize(env.Streams.Err)}
+}
+
+// Start begins a use case's phases over total nodes.
+func (pr *progress) Start(total int, phases []lab.Phase) {
+	pr.mu.Lock()
+	defer pr.mu.Unlock()
+	pr.total, pr.counts, pr.bars, pr.p = total, map[lab.Phase]int{}, nil, nil
+	if !pr.bar {
+		return
 	}
-	pr.p = mpb.NewWithContext(ctx, mpb.WithOutput(env.Streams.Err), mpb.WithWidth(40))
+	pr.p = mpb.NewWithContext(pr.ctx, mpb.WithOutput(pr.w), mpb.WithWidth(40))
 	pr.bars = map[lab.Phase]*mpb.Bar{}
 	for _, ph := range phases {
 		pr.bars[ph] = pr.p.AddBar(int64(total),
@@ -42,11 +52,10 @@ func newProgress(ctx context.Context, env *Env, total int, phases []lab.Phase) *
 			mpb.AppendDecorators(decor.Elapsed(decor.ET_STYLE_GO, decor.WC{W: 6})),
 		)
 	}
-	return pr
 }
 
-// step records that node passed phase; safe from many goroutines.
-func (pr *progress) step(node string, phase lab.Phase) {
+// Step records that node passed phase; safe from many goroutines.
+func (pr *progress) Step(node string, phase lab.Phase) {
 	pr.mu.Lock()
 	defer pr.mu.Unlock()
 	pr.counts[phase]++
@@ -57,17 +66,21 @@ func (pr *progress) step(node string, phase lab.Phase) {
 	fmt.Fprintf(pr.w, "%s: %s (%d/%d)\n", node, phase, pr.counts[phase], pr.total)
 }
 
-// finish stops the bars, leaving unfinished ones as they are.
-func (pr *progress) finish() {
-	if pr.p == nil {
+// Finish stops the bars, leaving unfinished ones as they are.
+func (pr *progress) Finish() {
+	pr.mu.Lock()
+	p, bars := pr.p, pr.bars
+	pr.p, pr.bars = nil, nil
+	pr.mu.Unlock()
+	if p == nil {
 		return
 	}
-	for _, bar := range pr.bars {
+	for _, bar := range bars {
 		if !bar.Completed() {
 			bar.Abort(false)
 		}
 	}
-	pr.p.Wait()
+	p.Wait()
 }
 
 func isTerminal(w io.Writer) bool {

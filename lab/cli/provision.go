@@ -2,19 +2,14 @@ package cli
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
-	"runtime"
-	"slices"
-	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
-	"github.com/gossiplab/gossiplab/lab"
+	"github.com/gossiplab/gossiplab/internal/hint"
+	"github.com/gossiplab/gossiplab/lab/core"
 	"github.com/gossiplab/gossiplab/provision"
 )
 
@@ -27,15 +22,17 @@ type provisionFlags struct {
 	timeout       time.Duration
 	verifyTimeout time.Duration
 	noVerify      bool
+	timings       bool
 }
 
 func (f *provisionFlags) register(fs *pflag.FlagSet) {
 	fs.StringVar(&f.agent, "agent", "labagent", "agent to install: labagent (bundled) or serf (with --agent-binary)")
 	fs.StringVar(&f.agentBinary, "agent-binary", "", "linux agent binary to install (default: labagent-linux-ARCH next to lab)")
-	fs.StringVar(&f.serfVersion, "serf-version", ">= 0.8, < 0.11", "version constraint a serf binary must meet")
+	fs.StringVar(&f.serfVersion, "serf-version", provision.FlavourSerf.Constraint(), "version constraint a serf binary must meet")
 	fs.DurationVar(&f.timeout, "timeout", 2*time.Minute, "per-node limit, SSH connection retries included")
 	fs.DurationVar(&f.verifyTimeout, "verify-timeout", time.Minute, "how long to wait for every agent to see every node alive")
 	fs.BoolVar(&f.noVerify, "no-verify", false, "do not wait for the cluster to converge")
+	fs.BoolVar(&f.timings, "timings", false, "say where the time went: each phase, each provisioning step per node, and the round trips made")
 }
 
 // check refuses flag values that could only fail later, after booting.
@@ -79,15 +76,13 @@ config is left untouched ("unchanged"); an older agent is upgraded, a newer
 one left alone unless --force. Then it waits until every agent lists every
 node alive, and otherwise says which nodes do not see whom.
 
-The agent binaries are labagent-linux-amd64 and labagent-linux-arm64 next to
-the lab binary, built on any host with:
-
-  CGO_ENABLED=0 GOOS=linux GOARCH=amd64 go build -o bin/labagent-linux-amd64 ./cmd/labagent
-  CGO_ENABLED=0 GOOS=linux GOARCH=arm64 go build -o bin/labagent-linux-arm64 ./cmd/labagent
-  go build -o bin/lab ./cmd/lab
-
-or one binary given with --agent-binary. --agent serf installs a HashiCorp
-Serf binary instead, started with Serf's own flags.
+The agent is, first found first: the binary given with --agent-binary;
+labagent-linux-amd64 and labagent-linux-arm64 next to the lab binary (as a
+release archive ships them); for a lab installed at a released version, a
+labagent built once from the Go module cache and kept in lab's cache; or
+lab itself, which is the agent when started as labagent (nodes of this
+host's platform). --agent serf installs a HashiCorp Serf binary instead
+(with --agent-binary), started with Serf's own flags.
 
 Host keys are pinned in .lab/known_hosts on first contact; a node whose key
 changed is refused until --forget-host-key (re-created nodes) or lab destroy.`,
@@ -98,7 +93,7 @@ changed is refused until --forget-host-key (re-created nodes) or lab destroy.`,
 		RunE: func(cmd *cobra.Command, args []string) error { return runProvision(cmd, env, f, args) },
 	}
 	f.register(cmd.Flags())
-	cmd.Flags().IntVarP(&f.parallel, "parallel", "p", 10, "nodes provisioned at a time")
+	cmd.Flags().IntVarP(&f.parallel, "parallel", "p", 0, "nodes provisioned at a time (default: the provider's, 10 on Vagrant, 32 on netns)")
 	cmd.Flags().BoolVar(&f.force, "force", false, "replace the agent even when the node's is newer or the same version (a byte-identical one is kept)")
 	cmd.Flags().BoolVar(&f.all, "all", false, "every node (the default without NODES)")
 	cmd.Flags().BoolVar(&f.forgetHostKey, "forget-host-key", false, "forget the nodes' pinned host keys first (after re-creating them)")
@@ -106,18 +101,22 @@ changed is refused until --forget-host-key (re-created nodes) or lab destroy.`,
 }
 
 func runProvision(cmd *cobra.Command, env *Env, f *provisionCmdFlags, args []string) error {
-	if f.parallel < 1 {
+	if f.parallel < 0 || f.parallel == 0 && cmd.Flags().Changed("parallel") {
 		return fmt.Errorf("--parallel %d: use 1 or more", f.parallel)
 	}
 	if err := f.check(); err != nil {
 		return err
 	}
-	if _, err := provision.ParseFlavour(f.agent); err != nil {
+	if err := checkAgentFlag(f.agent); err != nil {
 		return err
 	}
-	l, err := loadLab(cmd)
+	l, err := openLab(cmd, env, "lab provision")
 	if err != nil {
 		return err
+	}
+	defer l.Close()
+	if f.timings {
+		defer printTimings(env, l)
 	}
 	nodes := l.NodeNames()
 	if len(args) > 0 {
@@ -125,146 +124,34 @@ func runProvision(cmd *cobra.Command, env *Env, f *provisionCmdFlags, args []str
 			return err
 		}
 	}
-	prov, err := providerOf(env, l)
-	if err != nil {
-		return err
-	}
-	lock, err := lab.AcquireLock(l.Paths, "lab provision")
-	if err != nil {
-		return err
-	}
-	defer lock.Release()
-	if f.forgetHostKey {
-		if err := provision.NewKnownHosts(l.Paths.KnownHosts()).Forget(nodes...); err != nil {
-			return err
-		}
-	}
-	return provisionNodes(cmd.Context(), env, l, prov, nodes, &f.provisionFlags, f.parallel)
+	return provisionNodes(cmd.Context(), env, l, nodes, &f.provisionFlags, f.parallel, f.forgetHostKey)
 }
-
-// noAgentError marks a lab up that found no agent to install; it reads
-// as the error it holds.
-type noAgentError struct{ error }
-
-func (e noAgentError) Unwrap() error { return e.error }
 
 // provisionNodes installs the agent on nodes, prints the per-node table on
 // stdout, then waits for every node of the lab to see every other alive.
-// The caller holds the lab's lock.
-func provisionNodes(ctx context.Context, env *Env, l *lab.Lab, prov lab.Provider, nodes []string, f *provisionFlags, parallel int) error {
-	if err := checkMoved(ctx, l, prov); err != nil {
-		return err
-	}
-	p, err := newProvisioner(ctx, env, l, f, parallel)
-	if err != nil {
-		return err
-	}
-	// Nodes that are not running fail at once instead of after --timeout.
-	statuses, err := prov.Status(ctx, l)
-	if err != nil {
-		return err
-	}
-	state := map[string]lab.NodeStatus{}
-	for _, s := range statuses {
-		state[s.Node] = s
-	}
-	var up []string
-	var down []provision.Result
-	for _, n := range nodes {
-		if s := state[n]; s.State != lab.StateRunning {
-			down = append(down, provision.Result{Node: n, Action: provision.ActionFailed, Err: downErr(n, s.State)})
-			continue
-		}
-		up = append(up, n)
-	}
-	eps, err := prov.SSHEndpoints(ctx, l, up)
-	if err != nil {
-		return err
-	}
-	targets, err := l.AgentTargets(eps)
+func provisionNodes(ctx context.Context, env *Env, l *core.Lab, nodes []string, f *provisionFlags, parallel int, forget bool) error {
+	flavour, err := parseAgentFlag(f.agent)
 	if err != nil {
 		return err
 	}
 	start := time.Now()
-	pr := newProgress(ctx, env, len(targets), provisionPhases)
-	p.SetProgress(func(node string, s provision.Step) {
-		if s == provision.StepConnected || s == provision.StepDone {
-			pr.step(node, lab.Phase(s))
-		}
+	results, err := l.Provision(ctx, nodes, core.ProvisionOptions{
+		Flavour: flavour, AgentBinary: f.agentBinary, Constraint: f.serfVersion, Force: f.force,
+		Timeout: f.timeout, Parallel: parallel, ForgetHostKeys: forget,
 	})
-	results := append(p.Run(ctx, targets), down...)
-	pr.finish()
-	sortResults(nodes, results)
-	if err := provision.WriteTable(env.Streams.Out, results); err != nil {
-		return err
+	if results != nil {
+		if werr := provision.WriteTable(env.Streams.Out, results); werr != nil {
+			return werr
+		}
 	}
-	if err := recordAgents(env, l, p.Layout().Name, results); err != nil {
-		return err
-	}
-	if ctx.Err() != nil {
-		return interrupted("lab provision", "run lab provision again: it picks up where it stopped")
-	}
-	if err := provision.Failed(results); err != nil {
+	if err != nil {
 		return err
 	}
 	fmt.Fprintf(env.Streams.Err, "provisioned %s in %s\n", plural(len(results), "node"), time.Since(start).Round(time.Millisecond))
 	if f.noVerify {
 		return nil
 	}
-	return verifyCluster(ctx, env, l, prov, p.Layout(), f.verifyTimeout)
-}
-
-// provisionPhases are the steps the progress bars show.
-var provisionPhases = []lab.Phase{lab.Phase(provision.StepConnected), lab.Phase(provision.StepDone)}
-
-func newProvisioner(ctx context.Context, env *Env, l *lab.Lab, f *provisionFlags, parallel int) (*provision.Provisioner, error) {
-	flavour, err := provision.ParseFlavour(f.agent)
-	if err != nil {
-		return nil, err
-	}
-	binaries, err := lab.FindAgentBinaries(flavour, f.agentBinary, exeDir())
-	if err != nil {
-		return nil, noAgentError{err}
-	}
-	bundle := provision.Bundle{Flavour: flavour, Binaries: binaries}
-	if flavour == provision.FlavourSerf {
-		bundle.Constraint = f.serfVersion
-	}
-	// The version of the binary this host can run; for the others, the
-	// same build's version is assumed (one go build of one source tree).
-	if bin, ok := binaries[runtime.GOARCH]; ok && runtime.GOOS == "linux" {
-		if bundle.Version, err = provision.LocalVersion(ctx, bin); err != nil {
-			return nil, err
-		}
-	}
-	var key []byte
-	if l.Spec.Agent.Encrypt {
-		if key, err = lab.EnsureEncryptKey(l.Paths); err != nil {
-			return nil, err
-		}
-	}
-	return provision.New(provision.Options{
-		Bundle:      bundle,
-		Agent:       l.AgentSettings(key),
-		HostKeys:    provision.NewKnownHosts(l.Paths.KnownHosts()),
-		Dial:        provision.DialOptions{Timeout: f.timeout, Logger: env.Logger},
-		Force:       f.force,
-		Parallel:    parallel,
-		NodeTimeout: f.timeout,
-		Logger:      env.Logger,
-	})
-}
-
-// exeDir is the directory of the running lab binary.
-func exeDir() string {
-	exe, err := os.Executable()
-	if err != nil {
-		return "."
-	}
-	if real, err := filepath.EvalSymlinks(exe); err == nil {
-		exe = real
-	}
-	return filepath.Dir(exe)
+	return verifyCluster(ctx, env, l, flavour, f.verifyTimeout)
 }
 
 // upAgentFlags are lab up's provisioning flags.
@@ -279,58 +166,18 @@ func (f *upAgentFlags) register(fs *pflag.FlagSet) {
 }
 
 // upProvision is lab up's last phase: the agent on every node. Without
-// agent binaries next to lab and without --agent-binary it only says how
-// to get them, so that up still boots a lab.
-func upProvision(ctx context.Context, env *Env, l *lab.Lab, prov lab.Provider, f *upAgentFlags, parallel int) error {
+// agent binaries and without --agent-binary it only says how to get them,
+// so that up still boots a lab.
+func upProvision(ctx context.Context, env *Env, l *core.Lab, f *upAgentFlags, parallel int) error {
 	if f.skip {
 		return nil
 	}
-	err := provisionNodes(ctx, env, l, prov, l.NodeNames(), &f.provisionFlags, parallel)
-	var na noAgentError
-	if errors.As(err, &na) && f.agentBinary == "" {
-		fmt.Fprintf(env.Streams.Err, "provision: skipped: %v\n", err)
+	err := provisionNodes(ctx, env, l, l.NodeNames(), &f.provisionFlags, parallel, false)
+	if core.IsNoAgent(err) && f.agentBinary == "" {
+		fmt.Fprintf(env.Streams.Err, "provision: skipped: %s\n", hint.Text(err))
 		return nil
 	}
 	return err
-}
-
-// sortResults orders results as nodes.
-func sortResults(nodes []string, results []provision.Result) {
-	pos := map[string]int{}
-	for i, n := range nodes {
-		pos[n] = i
-	}
-	slices.SortStableFunc(results, func(a, b provision.Result) int { return pos[a.Node] - pos[b.Node] })
-}
-
-// lastFailed marks an agent whose node's last provisioning failed.
-const lastFailed = " (last provision failed)"
-
-// recordAgents notes in the lab's state what runs on each node, for the
-// AGENT column of lab status.
-func recordAgents(env *Env, l *lab.Lab, name string, results []provision.Result) error {
-	st, err := loadOrNewState(l)
-	if err != nil {
-		return err
-	}
-	for _, r := range results {
-		n := st.Node(r.Node)
-		switch {
-		case n == nil:
-		case r.Err != nil:
-			// A failed provision leaves the previous agent in place.
-			prev := strings.TrimSuffix(n.Agent, lastFailed)
-			if prev == "" || prev == "provision failed" {
-				n.Agent = "provision failed"
-			} else {
-				n.Agent = prev + lastFailed
-			}
-		default:
-			n.Agent = name + " " + r.Version
-			st.Agent = name
-		}
-	}
-	return lab.SaveState(l.Paths, st, env.now())
 }
 
 // plural writes n and noun, with an s unless n is 1.
@@ -339,4 +186,11 @@ func plural(n int, noun string) string {
 		return "1 " + noun
 	}
 	return fmt.Sprintf("%d %ss", n, noun)
+}
+
+// printTimings writes the session's timings on stderr.
+func printTimings(env *Env, l *core.Lab) {
+	t, counts := l.Timings()
+	fmt.Fprintln(env.Streams.Err)
+	_ = t.Write(env.Streams.Err, counts)
 }

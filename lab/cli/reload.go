@@ -4,6 +4,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/gossiplab/gossiplab/lab"
+	"github.com/gossiplab/gossiplab/lab/core"
 )
 
 type reloadFlags struct {
@@ -20,11 +21,12 @@ func newReloadCommand(env *Env) *cobra.Command {
 		Example: `  lab reload web_3
   lab reload 'web_*'`,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return changeNodes(cmd, env, args, f.all, "lab reload", func(l *lab.Lab, prov lab.Provider, nodes []string) error {
-				return prov.Reload(cmd.Context(), l, nodes)
+			return changeNodes(cmd, env, args, f.all, "lab reload", func(l *core.Lab, nodes []string) ([]lab.NodeStatus, error) {
+				return l.Reload(cmd.Context(), nodes)
 			})
 		},
 	}
 	cmd.Flags().BoolVar(&f.all, "all", false, "every node of the lab")
+	cmd.Flags().Bool("allow-power", false, "let lab reboot nodes that are real machines")
 	return cmd
 }

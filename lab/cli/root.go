@@ -11,6 +11,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/gossiplab/gossiplab/internal/hint"
 	"github.com/gossiplab/gossiplab/lab"
 )
 
@@ -31,13 +32,9 @@ type Env struct {
 	Now func() time.Time
 	// Version is the lab binary's version.
 	Version string
-}
-
-func (e *Env) now() time.Time {
-	if e.Now != nil {
-		return e.Now()
-	}
-	return time.Now()
+	// SelfAgent is the lab binary's own executable, which is also the
+	// agent (see core.Options.SelfAgent); empty when it is not.
+	SelfAgent string
 }
 
 // ExitError asks main to exit with Code without printing anything more:
@@ -77,7 +74,7 @@ node, and injects faults while measuring what every node saw.`,
 	root.SetErr(env.Streams.Err)
 	root.PersistentFlags().StringP("dir", "C", ".", "lab directory (holds lab.hcl, the Vagrantfile and .lab/)")
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
-		return fmt.Errorf("%w\nhint: %s --help lists its flags", err, c.CommandPath())
+		return hint.Errorf(fmt.Sprintf("%s --help lists its flags", c.CommandPath()), "%w", err)
 	})
 	root.AddCommand(
 		newInitCommand(env),
@@ -93,6 +90,8 @@ node, and injects faults while measuring what every node saw.`,
 		newProvisionCommand(env),
 		newMembersCommand(env),
 		newChaosCommand(env),
+		newVersionCommand(env),
+		newWatchCommand(env),
 		newBoxCommand(env),
 	)
 	return root
@@ -112,40 +111,40 @@ func Run(ctx context.Context, env *Env, args []string) int {
 	root := NewRoot(env)
 	root.SetArgs(args)
 	cmd, err := root.ExecuteContextC(ctx)
+	err = labHints(err)
 	var ee *ExitError
 	if err != nil && !errors.As(err, &ee) {
-		msg := err.Error()
-		if cmd == root && !strings.Contains(msg, "\nhint: ") {
+		if cmd == root && !hint.Has(err) {
 			// An unknown command (with cobra's suggestions, if any).
-			msg = strings.TrimSpace(msg) + "\nhint: lab --help lists the commands"
+			err = hint.Wrap(errors.New(strings.TrimSpace(err.Error())), "lab --help lists the commands")
 		}
-		fmt.Fprintf(env.Streams.Err, "lab: %s\n", msg)
+		hint.Print(env.Streams.Err, "lab", err)
 	}
 	return ExitCode(err)
 }
 
 // noArgs is cobra.NoArgs in lab's words: the command, what it got and,
-// when hint is nil, where its usage is.
-func noArgs(hint func(arg string) string) cobra.PositionalArgs {
+// when fix is nil, where its usage is.
+func noArgs(fix func(arg string) string) cobra.PositionalArgs {
 	return func(cmd *cobra.Command, args []string) error {
 		if len(args) == 0 {
 			return nil
 		}
 		h := cmd.CommandPath() + " --help shows its usage"
-		if hint != nil {
-			h = hint(args[0])
+		if fix != nil {
+			h = fix(args[0])
 		}
-		return fmt.Errorf("%s takes no arguments (got %q)\nhint: %s", cmd.CommandPath(), args[0], h)
+		return hint.Errorf(h, "%s takes no arguments (got %q)", cmd.CommandPath(), args[0])
 	}
 }
 
 // needArgs is cobra.MinimumNArgs(1) in lab's words: what is missing and
 // an example.
-func needArgs(what, hint string) cobra.PositionalArgs {
+func needArgs(what, example string) cobra.PositionalArgs {
 	return func(cmd *cobra.Command, args []string) error {
 		if len(args) > 0 {
 			return nil
 		}
-		return fmt.Errorf("%s needs %s\nhint: %s", cmd.CommandPath(), what, hint)
+		return hint.Errorf(example, "%s needs %s", cmd.CommandPath(), what)
 	}
 }

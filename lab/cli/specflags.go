@@ -1,13 +1,14 @@
 package cli
 
 import (
+	"context"
 	"errors"
-	"fmt"
 	"net/netip"
 	"path/filepath"
 
 	"github.com/spf13/pflag"
 
+	"github.com/gossiplab/gossiplab/internal/hint"
 	"github.com/gossiplab/gossiplab/lab"
 )
 
@@ -36,7 +37,7 @@ var flagFields = map[string]string{
 func (f *specFlags) register(fs *pflag.FlagSet) {
 	d := lab.DefaultSpec()
 	fs.StringVar(&f.name, "name", d.Name, "lab name (VM and namespace names derive from it)")
-	fs.StringVar(&f.provider, "provider", d.Provider, "virtualbox, libvirt or netns")
+	fs.StringVar(&f.provider, "provider", d.Provider, "virtualbox, libvirt, netns, or hosts (machines listed in lab.hcl: docs/hosts.md)")
 	fs.IntVarP(&f.nodes, "nodes", "n", d.Nodes, "number of nodes")
 	fs.StringVar(&f.prefix, "prefix", d.Prefix, "machine-name prefix: web gives web_1 .. web_N")
 	fs.StringVar(&f.box, "box", d.Box, "Vagrant box")
@@ -57,8 +58,9 @@ type resolved struct {
 }
 
 // resolveSpec reads dir's lab.hcl when present, applies the flags the user
-// set, and validates the result.
-func (f *specFlags) resolveSpec(fs *pflag.FlagSet, dir string) (*resolved, error) {
+// set, lists the nodes when the provider lists them (lab.NodeSource), and
+// validates the result. providers are the providers of this binary.
+func (f *specFlags) resolveSpec(ctx context.Context, fs *pflag.FlagSet, dir string, providers *lab.Registry) (*resolved, error) {
 	p := lab.Paths{Dir: dir}
 	spec, src, err := lab.LoadFile(p.LabFile())
 	r := &resolved{src: src, hasFile: err == nil, fromFlags: map[string]bool{}}
@@ -88,11 +90,21 @@ func (f *specFlags) resolveSpec(fs *pflag.FlagSet, dir string) (*resolved, error
 	if r.fromFlags["subnet"] {
 		pfx, err := netip.ParsePrefix(f.subnet)
 		if err != nil {
-			return nil, fmt.Errorf("--subnet: %q is not a CIDR\nhint: write it like 192.168.56.0/21", f.subnet)
+			return nil, hint.Errorf("write it like 192.168.56.0/21", "--subnet: %q is not a CIDR", f.subnet)
 		}
 		spec.Subnet = pfx
 	}
-	if errs := spec.Validate(); len(errs) > 0 {
+	prov, _ := providers.Get(spec.Provider)
+	if err := lab.ListHosts(ctx, &spec, dir, prov); err != nil {
+		return nil, err
+	}
+	errs := spec.Validate()
+	// init, plan and up work with the provider: it must be one this
+	// binary has (other commands say so when they first need it).
+	if fe := spec.CheckProvider(providers.Names()); fe != nil {
+		errs = append(errs, fe)
+	}
+	if len(errs) > 0 {
 		return nil, lab.SpecError(errs, src, r.fromFlags)
 	}
 	r.spec = spec

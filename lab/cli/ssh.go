@@ -3,12 +3,13 @@ package cli
 import (
 	"context"
 	"errors"
-	"fmt"
 	"os/exec"
 
 	"github.com/spf13/cobra"
 
+	"github.com/gossiplab/gossiplab/internal/hint"
 	"github.com/gossiplab/gossiplab/lab"
+	"github.com/gossiplab/gossiplab/lab/core"
 )
 
 func newSSHCommand(env *Env) *cobra.Command {
@@ -28,30 +29,27 @@ the command's output and exit status are ssh's own. Host keys are pinned in
 }
 
 func runSSH(cmd *cobra.Command, env *Env, args []string) error {
-	l, err := loadLab(cmd)
+	l, err := openLab(cmd, env, "")
 	if err != nil {
 		return err
 	}
+	defer l.Close()
 	nodes, err := l.Select(args[:1], false)
 	if err != nil {
 		return err
 	}
 	if len(nodes) != 1 {
-		return fmt.Errorf("%q names %d nodes; lab ssh takes one\nhint: name a single node, e.g. %s", args[0], len(nodes), nodes[0])
+		return hint.Errorf("name a single node, e.g. "+nodes[0], "%q names %d nodes; lab ssh takes one", args[0], len(nodes))
 	}
-	prov, err := providerOf(env, l)
-	if err != nil {
-		return err
-	}
-	eps, err := prov.SSHEndpoints(cmd.Context(), l, nodes)
+	eps, err := l.Provider.SSHEndpoints(cmd.Context(), l.Lab, nodes)
 	if err != nil {
 		return err
 	}
 	bin, err := exec.LookPath("ssh")
 	if err != nil {
-		return errors.New("no ssh client found\nhint: install openssh-client")
+		return hint.Errorf("install openssh-client", "no ssh client found")
 	}
-	argv := append(lab.SSHArgs(l, eps[0]), args[1:]...)
+	argv := append(lab.SSHArgs(l.Lab, eps[0]), args[1:]...)
 	// Not CommandContext: Ctrl-C reaches ssh itself (same process group),
 	// which passes it on or ends the session as ssh users expect.
 	c := exec.Command(bin, argv...)
@@ -61,8 +59,8 @@ func runSSH(cmd *cobra.Command, env *Env, args []string) error {
 	if errors.As(err, &ee) {
 		// 255 is ssh's own failure: say so when the node is down.
 		if ee.ExitCode() == 255 {
-			if down := nodeDown(cmd.Context(), prov, l, nodes[0]); down != nil {
-				fmt.Fprintf(env.Streams.Err, "lab: %v\n", down)
+			if down := nodeDown(cmd.Context(), l, nodes[0]); down != nil {
+				hint.Print(env.Streams.Err, "lab", down)
 			}
 		}
 		return &ExitError{Code: ee.ExitCode()}
@@ -72,14 +70,14 @@ func runSSH(cmd *cobra.Command, env *Env, args []string) error {
 
 // nodeDown returns an error with the fix when the provider reports node
 // halted or not created, else nil.
-func nodeDown(ctx context.Context, prov lab.Provider, l *lab.Lab, node string) error {
-	statuses, err := prov.Status(ctx, l)
+func nodeDown(ctx context.Context, l *core.Lab, node string) error {
+	st, err := l.Status(ctx)
 	if err != nil {
 		return nil
 	}
-	for _, s := range statuses {
-		if s.Node == node && isDown(s.State) {
-			return downErr(node, s.State)
+	for _, s := range st {
+		if s.Node == node && core.IsDown(s.State) {
+			return core.DownError(node, s.State)
 		}
 	}
 	return nil

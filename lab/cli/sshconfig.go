@@ -25,22 +25,38 @@ plain ssh, scp and Ansible reach the nodes by name:
 }
 
 func runSSHConfig(cmd *cobra.Command, env *Env, args []string, all bool) error {
-	r, err := openReachable(cmd, env, args, all)
+	l, err := openLab(cmd, env, "")
 	if err != nil {
 		return err
 	}
+	defer l.Close()
+	names := l.NodeNames()
+	if len(args) > 0 {
+		if names, err = l.Select(args, all); err != nil {
+			return err
+		}
+	}
+	eps, err := l.Endpoints(cmd.Context(), names)
+	if err != nil {
+		return err
+	}
+	st, _ := l.Status(cmd.Context())
+	state := map[string]lab.NodeState{}
+	for _, s := range st {
+		state[s.Node] = s.State
+	}
 	var b strings.Builder
 	var left []string
-	for _, ep := range r.eps {
-		if st, ok := r.down[ep.Node]; ok {
-			left = append(left, fmt.Sprintf("%s (%s)", ep.Node, st))
+	for _, ep := range eps {
+		if ep.User == "" { // the provider gives no endpoint: not running
+			left = append(left, fmt.Sprintf("%s (%s)", ep.Node, state[ep.Node]))
 			continue
 		}
 		if b.Len() > 0 {
 			b.WriteString("\n")
 		}
 		fmt.Fprintf(&b, "Host %s\n  HostName %s\n  User %s\n  Port %d\n", ep.Node, ep.Host, ep.User, ep.Port)
-		for _, o := range lab.SSHOptions(r.lab, ep) {
+		for _, o := range lab.SSHOptions(l.Lab, ep) {
 			fmt.Fprintf(&b, "  %s %s\n", o[0], o[1])
 		}
 	}

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"strconv"
@@ -9,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/gossiplab/gossiplab/lab"
+	"github.com/gossiplab/gossiplab/lab/core"
 )
 
 type statusFlags struct {
@@ -46,20 +48,43 @@ state file), not whether it runs now: lab members shows what the agents see.`,
 }
 
 func runStatus(cmd *cobra.Command, env *Env, f *statusFlags, args []string) error {
-	r, err := openReachable(cmd, env, args, f.all)
+	l, err := openLab(cmd, env, "")
 	if err != nil {
 		return err
 	}
-	l, names, eps := r.lab, r.nodes, r.eps
-	statuses, err := r.prov.Status(cmd.Context(), l)
+	defer l.Close()
+	names := l.NodeNames()
+	if len(args) > 0 {
+		if names, err = l.Select(args, f.all); err != nil {
+			return err
+		}
+	}
+	rows, err := statusRows(cmd.Context(), l, names)
 	if err != nil {
 		return err
 	}
-	st, _, _ := lab.LoadState(l.Paths) // the agent column is best effort
+	if err := printStatus(env, rows, f.json); err != nil {
+		return err
+	}
+	// The AGENT column comes from the state file: say when it cannot.
+	return l.StateWarning()
+}
+
+// statusRows is one row per node of names.
+func statusRows(ctx context.Context, l *core.Lab, names []string) ([]nodeStatus, error) {
+	statuses, err := l.Status(ctx)
+	if err != nil {
+		return nil, err
+	}
+	eps, err := l.Endpoints(ctx, names)
+	if err != nil {
+		return nil, err
+	}
 	byNode := map[string]lab.NodeStatus{}
 	for _, s := range statuses {
 		byNode[s.Node] = s
 	}
+	st := l.State()
 	rows := make([]nodeStatus, 0, len(names))
 	for i, name := range names {
 		n, _ := l.Node(name)
@@ -72,15 +97,19 @@ func runStatus(cmd *cobra.Command, env *Env, f *statusFlags, args []string) erro
 		if eps[i].User != "" { // none for a node the provider runs no SSH for
 			row.SSH = eps[i].User + "@" + row.SSH
 		}
-		if st != nil {
+		if l.StateWarning() == nil {
 			if e := st.Node(name); e != nil {
 				row.Agent = e.Agent
 			}
 		}
 		rows = append(rows, row)
 	}
+	return rows, nil
+}
+
+func printStatus(env *Env, rows []nodeStatus, asJSON bool) error {
 	out := env.Streams.Out
-	if f.json {
+	if asJSON {
 		enc := json.NewEncoder(out)
 		enc.SetIndent("", "  ")
 		return enc.Encode(rows)

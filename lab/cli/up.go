@@ -2,15 +2,16 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
-	"os"
 	"reflect"
 	"strings"
 
 	"github.com/spf13/cobra"
 
-	"github.com/gossiplab/gossiplab/internal/atomicfile"
+	"github.com/gossiplab/gossiplab/internal/hint"
 	"github.com/gossiplab/gossiplab/lab"
+	"github.com/gossiplab/gossiplab/lab/core"
 )
 
 type upFlags struct {
@@ -39,100 +40,42 @@ finishes the job. Only one lab command changes a lab at a time.`,
 		RunE: func(cmd *cobra.Command, _ []string) error { return runUp(cmd, env, f) },
 	}
 	f.spec.register(cmd.Flags())
-	cmd.Flags().IntVarP(&f.parallel, "parallel", "p", 10, "nodes booted, then provisioned, at a time")
+	cmd.Flags().IntVarP(&f.parallel, "parallel", "p", 0, "nodes booted, then provisioned, at a time (default: the provider's, 10 on Vagrant, 32 on netns)")
 	f.agent.register(cmd.Flags())
 	return cmd
 }
 
 func runUp(cmd *cobra.Command, env *Env, f *upFlags) error {
 	ctx := cmd.Context()
-	dir := labDir(cmd)
-	if f.parallel < 1 {
+	if f.parallel < 0 || f.parallel == 0 && cmd.Flags().Changed("parallel") {
 		return fmt.Errorf("--parallel %d: use 1 or more", f.parallel)
 	}
 	if err := f.agent.check(); err != nil {
 		return err
 	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return fmt.Errorf("create lab directory: %w", err)
+	if err := checkAgentFlag(f.agent.agent); err != nil { // before anything boots
+		return err
 	}
-	r, err := f.spec.resolveSpec(cmd.Flags(), dir)
+	l, created, err := createLab(cmd, env, f)
 	if err != nil {
 		return err
 	}
-	p := lab.Paths{Dir: dir}
-	if r.hasFile && r.anyFlags() {
-		onFile, _, err := lab.LoadFile(p.LabFile())
-		if err != nil {
-			return err
-		}
-		if !reflect.DeepEqual(onFile, r.spec) {
-			return fmt.Errorf("%s exists and the flags change it; lab up does not rewrite it\nhint: edit lab.hcl (or run lab init --force with the flags), then lab up", p.LabFile())
-		}
+	defer l.Close()
+	if f.agent.timings {
+		defer printTimings(env, l)
 	}
-	if !r.hasFile && !r.fromFlags["provider"] {
-		detected, err := env.Providers.Detect(ctx)
-		if err != nil {
-			return err
-		}
-		r.spec.Provider = detected.Info().Name
+	if created {
+		fmt.Fprintf(env.Streams.Err, "lab.hcl: created (%d nodes, provider %s)\n", l.Spec.Nodes, l.Spec.Provider)
 	}
-	l := lab.New(dir, r.spec)
-	prov, err := providerOf(env, l)
+	if _, err := l.RenderFiles(false); err != nil {
+		return err
+	}
+	if err := l.CheckFits(ctx); err != nil {
+		return planOnStderr(env, err)
+	}
+	statuses, err := l.Up(ctx, f.parallel)
 	if err != nil {
 		return err
-	}
-
-	lock, err := lab.AcquireLock(p, "lab up")
-	if err != nil {
-		return err
-	}
-	defer lock.Release()
-
-	if !r.hasFile {
-		text, err := lab.RenderLabFile(r.spec)
-		if err != nil {
-			return err
-		}
-		if err := atomicfile.WriteFile(p.LabFile(), text, 0o644); err != nil {
-			return err
-		}
-		fmt.Fprintf(env.Streams.Err, "lab.hcl: created (%d nodes, provider %s)\n", r.spec.Nodes, r.spec.Provider)
-	}
-	if r.spec.Provider != lab.ProviderNetns {
-		vf, err := l.Vagrantfile()
-		if err != nil {
-			return err
-		}
-		if _, err := lab.WriteVagrantfile(p, vf, false, env.now()); err != nil {
-			return err
-		}
-	}
-	if err := checkFits(cmd, env, l, prov); err != nil {
-		return err
-	}
-	if err := checkMoved(ctx, l, prov); err != nil {
-		return err
-	}
-	st, err := loadOrNewState(l)
-	if err != nil {
-		return err
-	}
-	if err := lab.SaveState(p, st, env.now()); err != nil {
-		return err
-	}
-
-	pr := newProgress(ctx, env, len(l.Nodes), upPhases)
-	err = prov.Up(ctx, l, l.NodeNames(), lab.UpOptions{Parallel: f.parallel, Progress: pr.step})
-	pr.finish()
-	statuses, serr := recordStatus(ctx, env, l, prov)
-	switch {
-	case ctx.Err() != nil:
-		return interrupted("lab up", "run lab up again to finish, or lab destroy to remove what was made")
-	case err != nil:
-		return firstErr(env, err, serr)
-	case serr != nil:
-		return serr
 	}
 	running := 0
 	for _, s := range statuses {
@@ -141,48 +84,63 @@ func runUp(cmd *cobra.Command, env *Env, f *upFlags) error {
 		}
 	}
 	fmt.Fprintf(env.Streams.Out, "lab %s: %d of %d nodes running on %s\n", l.Spec.Name, running, len(l.Nodes), l.Spec.Provider)
-	warnLeftovers(ctx, env, l, prov)
-	if err := upProvision(ctx, env, l, prov, &f.agent, f.parallel); err != nil {
+	warnLeftovers(ctx, env, l)
+	if err := upProvision(ctx, env, l, &f.agent, f.parallel); err != nil {
 		return err
 	}
 	fmt.Fprintf(env.Streams.Out, "next: lab status%s, lab ssh%s %s\n", dirArg(cmd), dirArg(cmd), l.Nodes[0].Name)
 	return nil
 }
 
-// checkFits runs the planner; the ports of this lab's own nodes that
-// exist count as free, since the lab holds them.
-func checkFits(cmd *cobra.Command, env *Env, l *lab.Lab, prov lab.Provider) error {
-	facts := lab.GatherHostFacts(cmd.Context(), l.Spec.Provider)
-	facts.LabPorts = runningPorts(l.Paths)
-	if statuses, err := prov.Status(cmd.Context(), l); err == nil {
-		for _, s := range statuses {
-			if n, ok := l.Node(s.Node); ok && s.State != lab.StateNotCreated {
-				facts.LabPorts[n.SSHPort] = true
-			}
+// createLab resolves the lab from lab.hcl and the flags, refusing flags
+// that would change an existing lab.hcl, and opens it for lab up (which
+// writes lab.hcl when there is none). Nothing is written before the
+// input is known to be valid.
+func createLab(cmd *cobra.Command, env *Env, f *upFlags) (*core.Lab, bool, error) {
+	dir := labDir(cmd)
+	r, err := f.spec.resolveSpec(cmd.Context(), cmd.Flags(), dir, env.Providers)
+	if err != nil {
+		return nil, false, err
+	}
+	p := lab.Paths{Dir: dir}
+	if r.hasFile && r.anyFlags() {
+		onFile, _, err := lab.LoadFile(p.LabFile())
+		if err == nil {
+			prov, _ := env.Providers.Get(onFile.Provider)
+			err = lab.ListHosts(cmd.Context(), &onFile, dir, prov)
+		}
+		if err != nil {
+			return nil, false, err
+		}
+		if !reflect.DeepEqual(onFile, r.spec) {
+			return nil, false, hint.Errorf("edit lab.hcl (or run lab init --force with the flags), then lab up", "%s exists and the flags change it; lab up does not rewrite it", p.LabFile())
 		}
 	}
-	report := lab.Plan(l.Spec, facts)
-	if report.Fits {
-		return nil
+	detect := !r.hasFile && !r.fromFlags["provider"]
+	l, err := core.Create(cmd.Context(), dir, r.spec, !r.hasFile, detect, env.coreOptions(cmd, "lab up"))
+	return l, !r.hasFile, err
+}
+
+// planOnStderr prints the plan of a lab that does not fit, on stderr.
+func planOnStderr(env *Env, err error) error {
+	var nf *core.NotFitError
+	if !errors.As(err, &nf) {
+		return err
 	}
 	errEnv := *env
 	errEnv.Streams.Out = env.Streams.Err
-	if err := printPlan(&errEnv, report, false); err != nil {
-		return err
+	if perr := printPlan(&errEnv, nf.Report, false); perr != nil {
+		return perr
 	}
-	return fmt.Errorf("lab %s does not fit this host (see the plan above)\nhint: change lab.hcl as the plan says, then lab up again", l.Spec.Name)
+	return err
 }
 
 // warnLeftovers says what the provider still holds for the lab beyond its
 // nodes: after nodes was lowered in lab.hcl, the dropped nodes run on and
 // their agents stay members of the cluster.
-func warnLeftovers(ctx context.Context, env *Env, l *lab.Lab, prov lab.Provider) {
-	lf, ok := prov.(lab.LeftoverFinder)
-	if !ok {
-		return
-	}
-	left, err := lf.Leftovers(ctx, l)
-	if err != nil || len(left) == 0 {
+func warnLeftovers(ctx context.Context, env *Env, l *core.Lab) {
+	left := l.Leftovers(ctx)
+	if len(left) == 0 {
 		return
 	}
 	fmt.Fprintf(env.Streams.Err, "warning: lab %s holds more than its %d nodes:\n  %s\nhint: their agents may still be members of the cluster; lab doctor lists them, lab destroy removes them (with the lab)\n",

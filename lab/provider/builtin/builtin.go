@@ -1,6 +1,6 @@
 // Package builtin builds the registry of the providers the project ships
-// (Vagrant with VirtualBox or libvirt, netns), for the mains that open
-// labs: cmd/lab and cmd/bench.
+// (Vagrant with VirtualBox or libvirt, netns, hosts), for the mains that
+// open labs: cmd/lab and cmd/bench.
 package builtin
 
 import (
@@ -8,6 +8,7 @@ import (
 
 	"github.com/gossiplab/gossiplab/internal/execx"
 	"github.com/gossiplab/gossiplab/lab"
+	"github.com/gossiplab/gossiplab/lab/provider/hosts"
 	"github.com/gossiplab/gossiplab/lab/provider/netns"
 	"github.com/gossiplab/gossiplab/lab/provider/vagrant"
 )
@@ -26,6 +27,7 @@ func Registry(logger *slog.Logger) (*lab.Registry, error) {
 	}
 	r.Register(vb, true)
 	r.Register(lv, false)
-	r.Register(netns.New(logger, netns.Options{}), true) // after virtualbox: VMs when the host has them
+	r.Register(netns.New(logger, netns.Options{}), true)  // after virtualbox: VMs when the host has them
+	r.Register(hosts.New(logger, hosts.Options{}), false) // machines that exist: named, never detected
 	return r, nil
 }

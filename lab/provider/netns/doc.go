@@ -8,9 +8,10 @@
 // For a lab "gossip", node web_3 is:
 //
 //   - the network namespace gl-gossip.web_3 (named, under /run/netns) with
-//     lo up, eth0 = 10.0.2.15/24 on a veth link to nowhere (as VirtualBox NAT gives
-//     every VM; its far end, x3, sits unattached in the bridge namespace) and eth1 = the node's lab IP, one
-//     end of a veth pair whose other end (v3) is a port of bridge br0;
+//     lo up, eth0 = 10.0.2.15/24 on a veth link to nowhere (as VirtualBox
+//     NAT gives every VM; its far end, x3, sits unattached in the bridge
+//     namespace) and eth1 = the node's lab IP, one end of a veth pair
+//     whose other end (v3) is a port of bridge br0;
 //   - a holder process, PID 1 of the node's own PID, mount and UTS
 //     namespaces, started inside the node's network namespace. It sets the
 //     hostname, gives the node its own /etc and /var/lib (overlayfs: the

@@ -8,11 +8,12 @@ import (
 	"fmt"
 	"io"
 	"net"
-	"os"
 	"os/signal"
 	"sync"
 	"time"
 
+	"github.com/gossiplab/gossiplab/internal/boundedfile"
+	"github.com/gossiplab/gossiplab/internal/hint"
 	"golang.org/x/sys/unix"
 )
 
@@ -38,7 +39,7 @@ func runForwarder(args []string) int {
 		ready(err)
 		return 2
 	}
-	data, err := os.ReadFile(*config)
+	data, err := boundedfile.ReadFile(*config, 16<<20)
 	if err != nil {
 		ready(err)
 		return 1
@@ -54,7 +55,7 @@ func runForwarder(args []string) int {
 	for _, r := range spec.Routes {
 		ln, err := net.Listen("tcp", r.Listen)
 		if err != nil {
-			ready(fmt.Errorf("forward SSH port: %w\nhint: another program or lab uses this port; set ssh_port_base in lab.hcl to a free range", err))
+			ready(hint.Errorf("another program or lab uses this port; set ssh_port_base in lab.hcl to a free range", "forward SSH port: %w", err))
 			return 1
 		}
 		lns = append(lns, ln)

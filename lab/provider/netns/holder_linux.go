@@ -11,6 +11,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/gossiplab/gossiplab/internal/hint"
 	"golang.org/x/sys/unix"
 )
 
@@ -103,7 +104,7 @@ func setupNode(d nodeDirs, hostname string) error {
 	overlay := func(target, what string) error {
 		opts := fmt.Sprintf("lowerdir=%s,upperdir=%s,workdir=%s", target, d.upper(what), d.work(what))
 		if err := unix.Mount("overlay", target, "overlay", 0, opts); err != nil {
-			return fmt.Errorf("mount overlay on %s (%s): %w\nhint: the lab directory must be on a local file system that overlayfs accepts as upper layer (ext4, xfs, btrfs, tmpfs; not overlayfs, as in a container, nor NFS): move the lab there with --dir", target, opts, err)
+			return hint.Errorf("the lab directory must be on a local file system that overlayfs accepts as upper layer (ext4, xfs, btrfs, tmpfs; not overlayfs, as in a container, nor NFS): move the lab there with --dir", "mount overlay on %s (%s): %w", target, opts, err)
 		}
 		return nil
 	}

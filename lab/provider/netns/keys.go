@@ -15,13 +15,14 @@ import (
 	"golang.org/x/crypto/ssh"
 
 	"github.com/gossiplab/gossiplab/internal/atomicfile"
+	"github.com/gossiplab/gossiplab/internal/boundedfile"
 )
 
 // ensureKey makes an ed25519 key pair in OpenSSH format at path (0600)
 // and path.pub unless both exist, and returns the public key in
 // authorized_keys form.
 func ensureKey(path, comment string) ([]byte, error) {
-	pub, err := os.ReadFile(path + ".pub")
+	pub, err := boundedfile.ReadFile(path+".pub", 64<<10)
 	if err == nil {
 		if _, errPriv := os.Stat(path); errPriv == nil {
 			return pub, nil

@@ -73,6 +73,14 @@ func (p *Provider) Leftovers(ctx context.Context, l *lab.Lab) ([]string, error) 
 	return append(out, orphanLabs(l.Spec.Name)...), nil
 }
 
+// HostNotes says which host-wide settings netns labs changed.
+func (p *Provider) HostNotes(ctx context.Context) []string {
+	if n := neighbourNote(); n != "" {
+		return []string{n}
+	}
+	return nil
+}
+
 // Orphans reports the labs on this host whose directory is gone.
 func (p *Provider) Orphans(ctx context.Context) ([]string, error) { return orphanLabs(""), nil }
 

@@ -6,10 +6,11 @@ import (
 	"context"
 	"errors"
 
+	"github.com/gossiplab/gossiplab/internal/hint"
 	"github.com/gossiplab/gossiplab/lab"
 )
 
-var errNotLinux = errors.New("the netns provider needs Linux\nhint: use the virtualbox or libvirt provider on this host")
+var errNotLinux = hint.Wrap(errors.New("the netns provider needs Linux"), "use the virtualbox or libvirt provider on this host")
 
 // RunHelper exists for main's sake; helpers only run on Linux.
 func RunHelper(args []string) int { return 2 }
@@ -27,3 +28,11 @@ func (p *Provider) Status(ctx context.Context, l *lab.Lab) ([]lab.NodeStatus, er
 }
 func (p *Provider) Leftovers(ctx context.Context, l *lab.Lab) ([]string, error) { return nil, nil }
 func (p *Provider) Orphans(ctx context.Context) ([]string, error)               { return nil, nil }
+
+func checkOwner(*lab.Lab) error { return nil }
+
+func (p *Provider) HostNotes(ctx context.Context) []string { return nil }
+
+func (p *Provider) Place(context.Context, *lab.Lab, string, string, string, string) (bool, error) {
+	return false, nil
+}

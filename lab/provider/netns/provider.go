@@ -43,6 +43,7 @@ var (
 	_ lab.Provider       = (*Provider)(nil)
 	_ lab.LeftoverFinder = (*Provider)(nil)
 	_ lab.OrphanFinder   = (*Provider)(nil)
+	_ lab.HostNoter      = (*Provider)(nil)
 )
 
 // New makes the provider.
@@ -74,12 +75,18 @@ func (p *Provider) Info() lab.ProviderInfo {
 		ForceHalt:    true,
 		SharedClock:  true,
 		NodeFirewall: true,
+		// Nodes share this host's kernel and the agent's one copy: the
+		// limit is the host's CPU, not a hypervisor's.
+		Parallel: 32,
 	}
 }
 
 // SSHEndpoints are the forwarded ports on 127.0.0.1, user root, with the
 // lab's own key.
 func (p *Provider) SSHEndpoints(ctx context.Context, l *lab.Lab, nodes []string) ([]lab.SSHEndpoint, error) {
+	if err := checkOwner(l); err != nil {
+		return nil, err
+	}
 	sel, err := nodesOf(l, nodes)
 	if err != nil {
 		return nil, fmt.Errorf("ssh endpoints: %w", err)

@@ -25,6 +25,9 @@ type labView struct {
 }
 
 func (p *Provider) labProcs(l *lab.Lab) (*labView, error) {
+	if err := checkOwner(l); err != nil {
+		return nil, err
+	}
 	ns, err := listNamespaces(labPrefix(l.Spec.Name))
 	if err != nil {
 		return nil, err
@@ -233,6 +236,7 @@ func (p *Provider) Destroy(ctx context.Context, l *lab.Lab) error {
 		}
 	}
 	releaseName(l)
+	p.restoreNeighbourTable()
 	return nil
 }
 

@@ -14,6 +14,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/gossiplab/gossiplab/internal/atomicfile"
+	"github.com/gossiplab/gossiplab/internal/hint"
 	"github.com/gossiplab/gossiplab/internal/parallel"
 	"github.com/gossiplab/gossiplab/lab"
 )
@@ -31,7 +32,7 @@ func (p *Provider) Check(ctx context.Context) error {
 		missing, fixes = append(missing, "no "+sshdBinary), append(fixes, "apt-get install openssh-server")
 	}
 	if len(missing) > 0 {
-		return fmt.Errorf("the netns provider cannot run here: %s\nhint: %s", strings.Join(missing, ", "), strings.Join(fixes, "; "))
+		return hint.Errorf(strings.Join(fixes, "; "), "the netns provider cannot run here: %s", strings.Join(missing, ", "))
 	}
 	return nil
 }
@@ -124,16 +125,12 @@ func forEach(ctx context.Context, nodes []lab.Node, limit int, fn func(lab.Node)
 // claimName records which directory owns the lab name on this host, and
 // refuses a second lab with the same name: they would share namespaces.
 func claimName(l *lab.Lab) error {
+	if err := checkOwner(l); err != nil {
+		return err
+	}
 	abs, err := absDir(l)
 	if err != nil {
 		return err
-	}
-	path := filepath.Join(ownersDir, l.Spec.Name)
-	if owner, err := os.ReadFile(path); err == nil && strings.TrimSpace(string(owner)) != abs {
-		other := strings.TrimSpace(string(owner))
-		if _, err := os.Stat(filepath.Join(other, ".lab", "netns")); err == nil {
-			return fmt.Errorf("lab name %q is already used on this host by the lab in %s\nhint: give this lab another name in lab.hcl, or run lab destroy in %s", l.Spec.Name, other, other)
-		}
 	}
 	if err := os.MkdirAll(ownersDir, 0o755); err != nil {
 		return fmt.Errorf("claim lab name: %w", err)
@@ -141,7 +138,29 @@ func claimName(l *lab.Lab) error {
 	if err := os.MkdirAll(providerDir(l), 0o755); err != nil {
 		return fmt.Errorf("claim lab name: %w", err)
 	}
-	return atomicfile.WriteFile(path, []byte(abs+"\n"), 0o644)
+	return atomicfile.WriteFile(filepath.Join(ownersDir, l.Spec.Name), []byte(abs+"\n"), 0o644)
+}
+
+// checkOwner refuses to act on a lab name that another directory's lab
+// owns on this host: the namespaces are found by name, so a second
+// directory with the same name would halt, destroy or report the first
+// one's nodes. A name whose owner's directory is gone (an orphan, see
+// lab doctor) may be taken over.
+func checkOwner(l *lab.Lab) error {
+	abs, err := absDir(l)
+	if err != nil {
+		return err
+	}
+	owner, err := os.ReadFile(filepath.Join(ownersDir, l.Spec.Name))
+	other := strings.TrimSpace(string(owner))
+	if err != nil || other == abs {
+		return nil
+	}
+	if _, err := os.Stat(filepath.Join(other, ".lab", "netns")); err != nil {
+		return nil
+	}
+	return hint.Errorf(fmt.Sprintf("give this lab another name in its lab.hcl, or run the command on the owner: lab --dir %s ...", other),
+		"lab name %q is already used on this host by the lab in %s (this directory, %s, does not own it)", l.Spec.Name, other, abs)
 }
 
 // marked reports whether marker records the inode of namespace ns, that
@@ -223,19 +242,9 @@ func (p *Provider) createLinks(ctx context.Context, l *lab.Lab, nodes []lab.Node
 		return nil
 	}
 	if len(staleIno) > 0 {
-		ps, err := scanProcs(staleIno)
-		if err != nil {
+		if err := p.clearStale(ctx, br, staleIno, stale); err != nil {
 			return err
 		}
-		pids := make([]int, 0, len(ps))
-		for _, pr := range ps {
-			if pr.cmd == "" {
-				pids = append(pids, pr.pid)
-			}
-		}
-		signalAll(pids, unix.SIGKILL)
-		waitGone(ctx, pids, 5*time.Second)
-		_ = ipBatch(ctx, p.opts.Runner, br, true, stale) // the ports may be gone already
 	}
 	if err := ipBatch(ctx, p.opts.Runner, "", false, rootLines); err != nil {
 		return fmt.Errorf("make node namespaces: %w", err)
@@ -254,6 +263,26 @@ func (p *Provider) createLinks(ctx context.Context, l *lab.Lab, nodes []lab.Node
 		}
 		return mark(dirsOf(l, n.Name).created(), ns)
 	})
+}
+
+// clearStale kills the processes in the namespaces (by inode) of nodes
+// an interrupted run left half made, and deletes their bridge ports
+// (ports: ip batch lines); createLinks then deletes the namespaces.
+func (p *Provider) clearStale(ctx context.Context, br string, inodes map[uint64]bool, ports []string) error {
+	ps, err := scanProcs(inodes)
+	if err != nil {
+		return err
+	}
+	pids := make([]int, 0, len(ps))
+	for _, pr := range ps {
+		if pr.cmd == "" {
+			pids = append(pids, pr.pid)
+		}
+	}
+	signalAll(pids, unix.SIGKILL)
+	waitGone(ctx, pids, 5*time.Second)
+	_ = ipBatch(ctx, p.opts.Runner, br, true, ports) // the ports may be gone already
+	return nil
 }
 
 func netipPrefix(l *lab.Lab, n lab.Node) string {

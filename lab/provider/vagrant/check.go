@@ -9,6 +9,7 @@ import (
 
 	version "github.com/hashicorp/go-version"
 
+	"github.com/gossiplab/gossiplab/internal/hint"
 	"github.com/gossiplab/gossiplab/vagrantgen"
 )
 
@@ -89,7 +90,7 @@ func (p *Provider) Check(ctx context.Context) error {
 
 func (p *Provider) checkVagrant(ctx context.Context) (*version.Version, error) {
 	if _, err := p.lookPath(p.binary); err != nil {
-		return nil, fmt.Errorf("vagrant is not on PATH\nhint: install Vagrant %s or later (Debian/Ubuntu: apt-get install vagrant; or https://developer.hashicorp.com/vagrant/install)", MinVersion)
+		return nil, hint.Errorf(fmt.Sprintf("install Vagrant %s or later (Debian/Ubuntu: apt-get install vagrant; or https://developer.hashicorp.com/vagrant/install)", MinVersion), "vagrant is not on PATH")
 	}
 	out, err := p.run(ctx, "", nil, p.binary, "--version")
 	if err != nil {
@@ -100,18 +101,18 @@ func (p *Provider) checkVagrant(ctx context.Context) (*version.Version, error) {
 		return nil, err
 	}
 	if v.LessThan(version.Must(version.NewVersion(MinVersion))) {
-		return nil, fmt.Errorf("vagrant %s is too old: this lab needs %s or later (host-only range checks for VirtualBox 6.1.28+, validate --ignore-provider)\nhint: upgrade Vagrant (https://developer.hashicorp.com/vagrant/install)", v, MinVersion)
+		return nil, hint.Errorf("upgrade Vagrant (https://developer.hashicorp.com/vagrant/install)", "vagrant %s is too old: this lab needs %s or later (host-only range checks for VirtualBox 6.1.28+, validate --ignore-provider)", v, MinVersion)
 	}
 	return v, nil
 }
 
 func (p *Provider) checkVirtualBox(ctx context.Context, vagrantV *version.Version) error {
 	if _, err := p.lookPath("VBoxManage"); err != nil {
-		return errors.New("VBoxManage is not on PATH: VirtualBox is missing\nhint: install VirtualBox 6.1 or 7.x (https://www.virtualbox.org/wiki/Linux_Downloads), or use the libvirt or netns provider")
+		return hint.Wrap(errors.New("VBoxManage is not on PATH: VirtualBox is missing"), "install VirtualBox 6.1 or 7.x (https://www.virtualbox.org/wiki/Linux_Downloads), or use the libvirt or netns provider")
 	}
 	out, err := p.run(ctx, "", nil, "VBoxManage", "--version")
 	if err != nil {
-		return fmt.Errorf("run VBoxManage --version: %w\nhint: reinstall VirtualBox; on Linux its kernel modules must load (/sbin/vboxconfig)", err)
+		return hint.Errorf("reinstall VirtualBox; on Linux its kernel modules must load (/sbin/vboxconfig)", "run VBoxManage --version: %w", err)
 	}
 	vb, err := ParseVBoxManageVersion(string(out))
 	if err != nil {
@@ -122,7 +123,7 @@ func (p *Provider) checkVirtualBox(ctx context.Context, vagrantV *version.Versio
 		if vb.GreaterThanOrEqual(series) {
 			need := version.Must(version.NewVersion(req.vagrant))
 			if vagrantV.LessThan(need) {
-				return fmt.Errorf("VirtualBox %s needs Vagrant %s or later, this is Vagrant %s\nhint: upgrade Vagrant (https://developer.hashicorp.com/vagrant/install)", vb, need, vagrantV)
+				return hint.Errorf("upgrade Vagrant (https://developer.hashicorp.com/vagrant/install)", "VirtualBox %s needs Vagrant %s or later, this is Vagrant %s", vb, need, vagrantV)
 			}
 			break
 		}
@@ -141,14 +142,14 @@ func (p *Provider) checkLibvirt(ctx context.Context) error {
 		return fmt.Errorf("list vagrant plugins: %w", err)
 	}
 	if _, ok := ParsePlugins(ParseMachineReadable(out))["vagrant-libvirt"]; !ok {
-		return errors.New("the vagrant-libvirt plugin is not installed\nhint: Debian/Ubuntu: apt-get install vagrant-libvirt; elsewhere: vagrant plugin install vagrant-libvirt")
+		return hint.Wrap(errors.New("the vagrant-libvirt plugin is not installed"), "Debian/Ubuntu: apt-get install vagrant-libvirt; elsewhere: vagrant plugin install vagrant-libvirt")
 	}
 	for _, s := range libvirtSockets {
 		if p.fileExists(s) {
 			return nil
 		}
 	}
-	return fmt.Errorf("no libvirt daemon socket (%s)\nhint: apt-get install libvirt-daemon-system qemu-kvm, then systemctl start libvirtd", strings.Join(libvirtSockets, ", "))
+	return hint.Errorf("apt-get install libvirt-daemon-system qemu-kvm, then systemctl start libvirtd", "no libvirt daemon socket (%s)", strings.Join(libvirtSockets, ", "))
 }
 
 // ParsePlugins reads `vagrant plugin list --machine-readable`: plugin

@@ -20,9 +20,12 @@ type Error struct {
 	Command string   // the command line, as a user would type it to see Vagrant's own words
 	Class   string   // Vagrant's error class, e.g. Vagrant::Errors::ProviderNotUsable
 	Message string   // what Vagrant said
-	Hint    string
-	Err     error // the *execx.Error, with the command line and full output
+	Fix     string   // what to do, when the failure is one this package recognises
+	Err     error    // the *execx.Error, with the command line and full output
 }
+
+// Hint says what to do (hint.All finds it).
+func (e *Error) Hint() string { return e.Fix }
 
 func (e *Error) Error() string {
 	var b strings.Builder
@@ -39,9 +42,6 @@ func (e *Error) Error() string {
 		b.WriteString(":\n" + indent(e.Message))
 	} else if e.Err != nil {
 		b.WriteString(": " + e.Err.Error())
-	}
-	if e.Hint != "" {
-		b.WriteString("\nhint: " + e.Hint)
 	}
 	return b.String()
 }
@@ -72,7 +72,7 @@ func newError(op string, nodes []string, out []byte, err error, hc hintContext) 
 		// prints Vagrant's usual text.
 		e.Command = strings.Join(slices.DeleteFunc(slices.Clone(xe.Args), func(a string) bool { return a == "--machine-readable" }), " ")
 	}
-	e.Hint = hintFor(e.Class, e.Message, hc)
+	e.Fix = hintFor(e.Class, e.Message, hc)
 	return e
 }
 

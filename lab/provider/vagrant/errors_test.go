@@ -52,8 +52,8 @@ func TestErrorsFromRecordedOutput(t *testing.T) {
 			if !strings.Contains(e.Message, tt.wantMsg) {
 				t.Errorf("message lacks %q:\n%s", tt.wantMsg, e.Message)
 			}
-			if !strings.Contains(e.Hint, tt.wantHint) {
-				t.Errorf("hint = %q, want it to contain %q", e.Hint, tt.wantHint)
+			if !strings.Contains(e.Hint(), tt.wantHint) {
+				t.Errorf("hint = %q, want it to contain %q", e.Hint(), tt.wantHint)
 			}
 			if strings.Contains(e.Error(), "VAGRANT_COMMA") || (tt.machineRead && strings.Contains(e.Error(), `\n`)) {
 				t.Errorf("error shows Vagrant's escapes:\n%v", e)

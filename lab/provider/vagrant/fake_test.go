@@ -81,7 +81,7 @@ func testLab(t *testing.T, provider string, n int) *lab.Lab {
 	spec.Nodes = n
 	spec.Subnet = netip.MustParsePrefix("192.168.56.0/21")
 	l := lab.New(t.TempDir(), spec)
-	vf, err := l.Vagrantfile()
+	vf, err := Vagrantfile(l)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -11,6 +11,7 @@ import (
 	"sync"
 
 	"github.com/gossiplab/gossiplab/internal/execx"
+	"github.com/gossiplab/gossiplab/internal/hint"
 	"github.com/gossiplab/gossiplab/lab"
 )
 
@@ -47,6 +48,7 @@ type Provider struct {
 	// Host probes, replaced in tests.
 	lookPath   func(string) (string, error)
 	fileExists func(string) bool
+	vboxHost   *vboxHost // nil: read from the host
 
 	mu       sync.Mutex
 	sshCache map[string]lab.SSHEndpoint // dir + "\x00" + node
@@ -59,7 +61,7 @@ func New(opts Options) (*Provider, error) {
 	switch opts.Provider {
 	case lab.ProviderVirtualBox, lab.ProviderLibvirt:
 	default:
-		return nil, fmt.Errorf("vagrant provider %q is not supported\nhint: use %q or %q", opts.Provider, lab.ProviderVirtualBox, lab.ProviderLibvirt)
+		return nil, hint.Errorf(fmt.Sprintf("use %q or %q", lab.ProviderVirtualBox, lab.ProviderLibvirt), "vagrant provider %q is not supported", opts.Provider)
 	}
 	p := &Provider{
 		name:       opts.Provider,
@@ -125,7 +127,7 @@ func (p *Provider) vagrant(ctx context.Context, l *lab.Lab, op string, nodes []s
 
 func (p *Provider) needVagrantfile(l *lab.Lab) error {
 	if _, err := os.Stat(l.Paths.Vagrantfile()); err != nil {
-		return fmt.Errorf("no Vagrantfile at %s\nhint: run lab init in %s", l.Paths.Vagrantfile(), l.Paths.Dir)
+		return hint.Errorf(fmt.Sprintf("run lab init in %s", l.Paths.Dir), "no Vagrantfile at %s", l.Paths.Vagrantfile())
 	}
 	return nil
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/gossiplab/gossiplab/internal/hint"
 	"github.com/gossiplab/gossiplab/lab"
 )
 
@@ -105,7 +106,7 @@ func TestUpStopsWhenFirstNodeFails(t *testing.T) {
 		t.Errorf("ran %v, want only the first node's up", r.lines())
 	}
 	for _, want := range []string{"vagrant up --provider=virtualbox web_1 failed", "Vagrant could not detect VirtualBox!", "binary that ships with VirtualBox, and requires", "hint: install VirtualBox"} {
-		if !strings.Contains(err.Error(), want) {
+		if !strings.Contains(hint.Text(err), want) {
 			t.Errorf("error lacks %q:\n%v", want, err)
 		}
 	}
@@ -124,7 +125,7 @@ func TestUpJoinsNodeErrors(t *testing.T) {
 		t.Fatal("no error")
 	}
 	for _, want := range []string{"vagrant up --provider=virtualbox web_2 failed", "vagrant up --provider=virtualbox web_3 failed", "Address: 192.168.50.4", `"* 192.168.50.0/24"`} {
-		if !strings.Contains(err.Error(), want) {
+		if !strings.Contains(hint.Text(err), want) {
 			t.Errorf("error lacks %q:\n%v", want, err)
 		}
 	}
@@ -149,7 +150,7 @@ func TestNoVagrantfile(t *testing.T) {
 	p := newTestProvider(t, "virtualbox", &recorder{})
 	l := lab.New(t.TempDir(), lab.DefaultSpec())
 	_, err := p.Status(context.Background(), l)
-	if err == nil || !strings.Contains(err.Error(), "hint: run lab init") {
+	if err == nil || !strings.Contains(hint.Text(err), "hint: run lab init") {
 		t.Errorf("err = %v, want a hint to run lab init", err)
 	}
 	if err := p.Destroy(context.Background(), l); err != nil {
@@ -158,7 +159,7 @@ func TestNoVagrantfile(t *testing.T) {
 }
 
 func TestNewRejectsOtherProviders(t *testing.T) {
-	if _, err := New(Options{Provider: "netns"}); err == nil || !strings.Contains(err.Error(), "hint:") {
+	if _, err := New(Options{Provider: "netns"}); err == nil || !strings.Contains(hint.Text(err), "hint:") {
 		t.Errorf("err = %v", err)
 	}
 }
@@ -178,7 +179,7 @@ func TestForEachBoundsAndInterrupts(t *testing.T) {
 		}
 		return nil
 	})
-	if err == nil || err.Error() != "c broke" {
+	if err == nil || hint.Text(err) != "c broke" {
 		t.Errorf("err = %v, want only c's error", err)
 	}
 	if most > 2 {
@@ -195,7 +196,7 @@ func TestForEachBoundsAndInterrupts(t *testing.T) {
 		}
 		return nil
 	})
-	if !errors.Is(err, context.Canceled) || strings.Count(err.Error(), "canceled") != 1 {
+	if !errors.Is(err, context.Canceled) || strings.Count(hint.Text(err), "canceled") != 1 {
 		t.Errorf("err = %v, want one interruption", err)
 	}
 	if diff := cmp.Diff([]string{"a", "b"}, started); diff != "" {

@@ -11,6 +11,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/gossiplab/gossiplab/internal/execx"
+	"github.com/gossiplab/gossiplab/internal/hint"
 	"github.com/gossiplab/gossiplab/lab"
 )
 
@@ -68,7 +69,7 @@ func TestVagrantRealCheck(t *testing.T) {
 				return // this host can run it
 			}
 			// Without a hypervisor the error must say what to install.
-			if !strings.Contains(err.Error(), "hint:") {
+			if !strings.Contains(hint.Text(err), "hint:") {
 				t.Errorf("Check error without a hint: %v", err)
 			}
 			t.Logf("Check: %v", err)
@@ -113,8 +114,8 @@ func TestVagrantRealLibvirtLifecycleOfUncreatedLab(t *testing.T) {
 	if !errors.As(err, &ve) {
 		t.Fatalf("ssh-config err = %v, want *Error", err)
 	}
-	if ve.Class != "Vagrant::Errors::SSHNotReady" || !strings.Contains(ve.Hint, "lab up") {
-		t.Errorf("ssh-config error: class %q hint %q\n%v", ve.Class, ve.Hint, err)
+	if ve.Class != "Vagrant::Errors::SSHNotReady" || !strings.Contains(ve.Hint(), "lab up") {
+		t.Errorf("ssh-config error: class %q hint %q\n%v", ve.Class, ve.Hint(), err)
 	}
 }
 
@@ -140,7 +141,7 @@ func TestVagrantRealVirtualBoxStatus(t *testing.T) {
 		t.Fatalf("err = %v, want *Error", err)
 	}
 	for _, want := range []string{"Vagrant could not detect VirtualBox!", "ships with VirtualBox, and requires", "hint: install VirtualBox"} {
-		if !strings.Contains(err.Error(), want) {
+		if !strings.Contains(hint.Text(err), want) {
 			t.Errorf("error lacks %q:\n%v", want, err)
 		}
 	}
