@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/gossiplab/gossiplab/internal/hint"
 )
 
 func TestOptionsDefaults(t *testing.T) {
@@ -62,14 +64,14 @@ func TestDefaultPath(t *testing.T) {
 func TestCheckHost(t *testing.T) {
 	all := func(string) (string, error) { return "/usr/bin/x", nil }
 	none := func(name string) (string, error) { return "", exec.ErrNotFound }
-	if err := checkHost(1000, all); err == nil || !strings.Contains(err.Error(), "hint: run it as root") {
+	if err := checkHost(1000, all); err == nil || !strings.Contains(hint.Text(err), "hint: run it as root") {
 		t.Errorf("not root: %v", err)
 	}
 	if err := checkHost(0, all); err != nil {
 		t.Errorf("everything present: %v", err)
 	}
 	err := checkHost(0, none)
-	if err == nil || !strings.Contains(err.Error(), "hint: apt-get install mmdebstrap qemu-utils e2fsprogs dosfstools mtools syslinux") {
+	if err == nil || !strings.Contains(hint.Text(err), "hint: apt-get install mmdebstrap qemu-utils e2fsprogs dosfstools mtools syslinux") {
 		t.Errorf("nothing present: %v", err)
 	}
 }

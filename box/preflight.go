@@ -7,6 +7,8 @@ import (
 	"os/exec"
 	"slices"
 	"strings"
+
+	"github.com/gossiplab/gossiplab/internal/hint"
 )
 
 // ErrMirror wraps the failures a different Debian mirror fixes: the host's
@@ -37,7 +39,7 @@ func tools() []tool {
 // with the apt-get command that installs them.
 func checkHost(euid int, lookPath func(string) (string, error)) error {
 	if euid != 0 {
-		return errors.New("building a box needs root (mmdebstrap chroots into the new system, mke2fs keeps the owners of its files)\nhint: run it as root, e.g. with sudo")
+		return hint.Errorf("run it as root, e.g. with sudo", "building a box needs root (mmdebstrap chroots into the new system, mke2fs keeps the owners of its files)")
 	}
 	var missing, pkgs []string
 	for _, t := range tools() {
@@ -55,7 +57,7 @@ func checkHost(euid int, lookPath func(string) (string, error)) error {
 		}
 	}
 	if len(missing) > 0 {
-		return fmt.Errorf("building a box needs %s, not found on this host\nhint: apt-get install %s", strings.Join(missing, ", "), strings.Join(pkgs, " "))
+		return hint.Errorf("apt-get install "+strings.Join(pkgs, " "), "building a box needs %s, not found on this host", strings.Join(missing, ", "))
 	}
 	return nil
 }

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/gossiplab/gossiplab/internal/execx"
+	"github.com/gossiplab/gossiplab/internal/hint"
 )
 
 // builder is one build's state.
@@ -167,7 +168,7 @@ func mmdebstrapError(err error) error {
 	}
 	tail := lastLines(xe.Output, 25)
 	if mirrorTrouble(xe.Output) {
-		return fmt.Errorf("%w: mmdebstrap could not fetch the packages: %v\n%s\nhint: check that this host reaches its Debian mirror (apt-get update)", ErrMirror, xe.Err, tail)
+		return hint.Errorf("check that this host reaches its Debian mirror (apt-get update)", "%w: mmdebstrap could not fetch the packages: %v\n%s", ErrMirror, xe.Err, tail)
 	}
 	return fmt.Errorf("mmdebstrap: %w\n%s", xe.Err, tail)
 }

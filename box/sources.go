@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+
+	"github.com/gossiplab/gossiplab/internal/hint"
 )
 
 // aptSource is one Debian suite Build installs from (main only).
@@ -57,7 +59,8 @@ func sources(root, mirror string) ([]aptSource, error) {
 		}
 	}
 	if !slices.ContainsFunc(keep, func(s aptSource) bool { return s.Suite == Suite }) {
-		return nil, fmt.Errorf("%w: /etc/apt/sources.list and sources.list.d name no Debian %s suite\nhint: add one, e.g. a file /etc/apt/sources.list.d/debian.list holding \"deb http://deb.debian.org/debian %s main\"", ErrMirror, Suite, Suite)
+		return nil, hint.Errorf(fmt.Sprintf("add one, e.g. a file /etc/apt/sources.list.d/debian.list holding \"deb http://deb.debian.org/debian %s main\"", Suite),
+			"%w: /etc/apt/sources.list and sources.list.d name no Debian %s suite", ErrMirror, Suite)
 	}
 	return keep, nil
 }

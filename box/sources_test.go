@@ -7,6 +7,8 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/gossiplab/gossiplab/internal/hint"
 )
 
 func TestSources(t *testing.T) {
@@ -89,6 +91,9 @@ deb http://mirror.example/debian bookworm main # duplicate
 			got, err := sources(root, tc.mirror)
 			if !errors.Is(err, tc.err) {
 				t.Fatalf("err = %v, want %v", err, tc.err)
+			}
+			if err != nil && !hint.Has(err) {
+				t.Errorf("%v: no hint", err)
 			}
 			if diff := cmp.Diff(tc.want, got); diff != "" {
 				t.Errorf("sources (-want +got):\n%s", diff)

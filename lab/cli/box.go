@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/gossiplab/gossiplab/box"
+	"github.com/gossiplab/gossiplab/internal/hint"
 )
 
 func newBoxCommand(env *Env) *cobra.Command {
@@ -19,7 +20,7 @@ func newBoxCommand(env *Env) *cobra.Command {
 		Short: "Build the Vagrant box lab machines boot",
 		Args:  noArgs(nil),
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return fmt.Errorf("%s needs a subcommand\nhint: lab box build", cmd.CommandPath())
+			return hint.Errorf("lab box build", "%s needs a subcommand", cmd.CommandPath())
 		},
 	}
 	cmd.AddCommand(newBoxBuildCommand(env))
@@ -66,7 +67,7 @@ removes its temporary files. It never replaces a file without --force.`,
 func runBoxBuild(cmd *cobra.Command, env *Env, f *boxBuildFlags) error {
 	p := box.Provider(f.provider)
 	if p != box.Libvirt && p != box.VirtualBox {
-		return fmt.Errorf("provider %q: a box is built for libvirt or virtualbox\nhint: --provider libvirt or --provider virtualbox", f.provider)
+		return hint.Errorf("--provider libvirt or --provider virtualbox", "provider %q: a box is built for libvirt or virtualbox", f.provider)
 	}
 	res, err := box.Build(cmd.Context(), box.Options{
 		Name:     f.name,
@@ -78,9 +79,9 @@ func runBoxBuild(cmd *cobra.Command, env *Env, f *boxBuildFlags) error {
 	})
 	switch {
 	case errors.Is(err, fs.ErrExist):
-		return fmt.Errorf("%w\nhint: --force replaces it, --out writes elsewhere", err)
+		return hint.Wrap(err, "--force replaces it, --out writes elsewhere")
 	case errors.Is(err, box.ErrMirror):
-		return fmt.Errorf("%w\nhint: --mirror URL installs from another Debian mirror", err)
+		return hint.Wrap(err, "--mirror URL installs from another Debian mirror")
 	case err != nil:
 		return err
 	}
