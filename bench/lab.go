@@ -152,6 +152,7 @@ func (b *Lab) Attach(ctx context.Context, dir string) (*Attachment, error) {
 	}
 	a := b.attach(l.Lab, l.Provider, b.connect(l))
 	a.engine.Agent = chaos.AgentFor(flavour)
+	a.engine.FollowJournals = true
 	a.info.Agent = string(flavour)
 	a.info.AgentProfile = flavour.Profile(a.info.AgentProfile)
 	detached := false

@@ -40,6 +40,10 @@ type Engine struct {
 	NewSeed func() uint64
 	// Parallel bounds the nodes worked on at once (default 16).
 	Parallel int
+	// FollowJournals follows each observer's journal as it grows
+	// (`journal -follow`, over a Shell that is a Streamer) instead of
+	// reading it again every Poll: what a lab of hundreds of nodes needs.
+	FollowJournals bool
 	// Injected, when set, is told of every fault as it is injected (lab
 	// watch's footer shows the last one).
 	Injected func(action Action, targets []string, at time.Time)

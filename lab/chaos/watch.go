@@ -56,6 +56,9 @@ func (e *Engine) startWatch(ctx context.Context, observers []string, sharedClock
 		if err != nil {
 			return nil, nil, err
 		}
+		if st, ok := e.Shell.(Streamer); ok && e.FollowJournals {
+			return newFollowWatch(e, st), clocks, nil
+		}
 		return &journalWatch{e: e, have: map[string][]Entry{}}, clocks, nil
 	}
 	mw, err := e.startMonitors(ctx, observers, nonce)

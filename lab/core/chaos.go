@@ -15,7 +15,7 @@ func (c *Lab) Shell() *chaos.SSHShell { return chaos.NewPoolShell(c.Pool()) }
 // Chaos is an engine that injects faults into the lab and measures them,
 // on agents of flavour.
 func (c *Lab) Chaos(flavour provision.Flavour) *chaos.Engine {
-	return &chaos.Engine{Lab: c.Lab, Machines: c.machines(), Shell: c.Shell(), Agent: chaos.AgentFor(flavour), Logger: c.log, Now: c.opts.Now}
+	return &chaos.Engine{Lab: c.Lab, Machines: c.machines(), Shell: c.Shell(), Agent: chaos.AgentFor(flavour), Logger: c.log, Now: c.opts.Now, FollowJournals: true}
 }
 
 // Pool is the session's SSH connections with the shell's dial policy
