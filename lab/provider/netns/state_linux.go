@@ -13,6 +13,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/gossiplab/gossiplab/internal/atomicfile"
+	"github.com/gossiplab/gossiplab/internal/hint"
 	"github.com/gossiplab/gossiplab/lab"
 )
 
@@ -127,7 +128,7 @@ func (p *Provider) ensureForwarder(ctx context.Context, l *lab.Lab) error {
 		return nil
 	}
 	signalAll(running, unix.SIGKILL)
-	waitGone(ctx, running, 5*time.Second)
+	waitGone(ctx, running, killWait)
 	if err := atomicfile.WriteFile(forwardConfig(l), want, 0o644); err != nil {
 		return err
 	}
@@ -158,8 +159,8 @@ func (p *Provider) Halt(ctx context.Context, l *lab.Lab, nodes []string, force b
 			pids = waitGone(ctx, pids, p.opts.Grace+time.Second)
 		}
 		signalAll(pids, unix.SIGKILL)
-		if left := waitGone(ctx, pids, 5*time.Second); len(left) > 0 {
-			return fmt.Errorf("halt node %q: processes %v do not die", n.Name, left)
+		if left := waitGone(ctx, pids, killWait); len(left) > 0 {
+			return hint.Errorf(slowDeath, "halt node %q: processes %v still run %s after SIGKILL", n.Name, left, killWait)
 		}
 		if !marked(dirsOf(l, n.Name).created(), v.ns[ns]) {
 			return nil // half made: its links may not exist; lab up remakes it
@@ -220,8 +221,8 @@ func (p *Provider) Destroy(ctx context.Context, l *lab.Lab) error {
 	pids = append(pids, v.forwarders()...)
 	pids = append(pids, v.strayHolders()...)
 	signalAll(pids, unix.SIGKILL)
-	if left := waitGone(ctx, pids, 5*time.Second); len(left) > 0 {
-		return fmt.Errorf("destroy: processes %v do not die", left)
+	if left := waitGone(ctx, pids, killWait); len(left) > 0 {
+		return hint.Errorf(slowDeath, "destroy: processes %v still run %s after SIGKILL", left, killWait)
 	}
 	var lines []string
 	for ns := range v.ns {

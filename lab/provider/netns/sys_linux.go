@@ -167,6 +167,14 @@ func signalAll(pids []int, sig syscall.Signal) {
 	}
 }
 
+// killWait is how long a process killed with SIGKILL may take to be
+// gone: its threads must each run once to exit, which on a host with a
+// load of several hundred (a lab of hundreds of agents) takes seconds.
+const killWait = 30 * time.Second
+
+// slowDeath is the hint when killed processes outlive killWait.
+const slowDeath = "the host is too busy for them to exit in time (see uptime); run the same command again"
+
 // waitGone polls until none of pids is alive or the timeout passes, and
 // returns those still alive.
 func waitGone(ctx context.Context, pids []int, timeout time.Duration) []int {

@@ -280,7 +280,7 @@ func (p *Provider) clearStale(ctx context.Context, br string, inodes map[uint64]
 		}
 	}
 	signalAll(pids, unix.SIGKILL)
-	waitGone(ctx, pids, 5*time.Second)
+	waitGone(ctx, pids, killWait)
 	_ = ipBatch(ctx, p.opts.Runner, br, true, ports) // the ports may be gone already
 	return nil
 }
