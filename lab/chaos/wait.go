@@ -17,26 +17,6 @@ import (
 // a node whose agent did not answer is absent.
 type Views map[string]map[string]string
 
-// Converged reports whether every running node's agent answers and sees
-// exactly the running nodes alive, and lists the disagreements otherwise.
-func Converged(v Views, running []string) (bool, []string) {
-	return converged(v, running, running)
-}
-
-// ConvergedWithout is Converged for the running nodes but down, whose
-// agents were stopped on purpose: they count as down, converged once no
-// one sees them alive.
-func ConvergedWithout(v Views, running, down []string) (bool, []string) {
-	return converged(v, filter(running, func(n string) bool { return !slices.Contains(down, n) }), running)
-}
-
-// converged checks that every node of up answers and sees exactly up
-// alive; a running node outside up seen alive is reported.
-func converged(v Views, up, running []string) (bool, []string) {
-	diffs := describe(provision.Assess(v.list(up), up, running, true))
-	return len(diffs) == 0, diffs
-}
-
 // describe words disagreements as chaos reports them.
 func describe(ds []provision.Disagreement) []string {
 	var out []string

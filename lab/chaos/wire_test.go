@@ -3,6 +3,7 @@ package chaos
 import (
 	"bytes"
 	"encoding/json"
+	"slices"
 	"testing"
 	"time"
 
@@ -81,7 +82,7 @@ func TestConverged(t *testing.T) {
 			if tt.down {
 				down = []string{"web_2"}
 			}
-			ok, diffs := ConvergedWithout(tt.views, running, down)
+			ok, diffs := convergedWithout(tt.views, running, down)
 			if ok != tt.ok {
 				t.Errorf("converged = %v", ok)
 			}
@@ -109,4 +110,13 @@ func TestTimingMatchesAgentProfiles(t *testing.T) {
 			}
 		})
 	}
+}
+
+// convergedWithout is Wait's check of one round of views: every running
+// node but down answers and sees exactly those alive, and no one sees
+// down alive.
+func convergedWithout(v Views, running, down []string) (bool, []string) {
+	up := filter(running, func(n string) bool { return !slices.Contains(down, n) })
+	diffs := describe(provision.Assess(v.list(up), up, running, true))
+	return len(diffs) == 0, diffs
 }
