@@ -110,7 +110,11 @@ func predictionLine(s *Summary) string {
 		return ""
 	}
 	pr := s.Wait.Predicted
-	line := fmt.Sprintf("predicted p50 %s  p99 %s  last %s (simulator: %s, %s profile, %d runs", fmtSec(pr.P50S), fmtSec(pr.P99S), fmtSec(pr.LastS), pr.Scenario, pr.Profile, pr.Runs)
+	runs := fmt.Sprintf("%d runs", pr.Runs)
+	if pr.Runs == 1 {
+		runs = "1 run"
+	}
+	line := fmt.Sprintf("predicted p50 %s  p99 %s  last %s (simulator: %s, %s profile, %s", fmtSec(pr.P50S), fmtSec(pr.P99S), fmtSec(pr.LastS), pr.Scenario, pr.Profile, runs)
 	if pr.Coverage < 1 {
 		line += fmt.Sprintf(", %.1f%% learned it", 100*pr.Coverage)
 	}
