@@ -109,6 +109,9 @@ func (p *Predictor) Predict(ctx context.Context, profile string, f Fault) (Predi
 func scenarioOf(profile string, f Fault) (simulator.Scenario, string, bool) {
 	n, k := f.N, f.Targets
 	sc := simulator.Scenario{N: n}
+	if n < 2 {
+		return sc, "", false
+	}
 	switch f.Action {
 	case ActPartition:
 		a, b := f.Sides[0], f.Sides[1]

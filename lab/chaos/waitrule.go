@@ -120,7 +120,13 @@ func (e *Engine) stepWait(ctx context.Context, req Request, f Fault) (Wait, erro
 	}
 	pr, ok, err := e.Predictor.Predict(ctx, profile, f)
 	if err != nil {
-		return Wait{}, err
+		if ctx.Err() != nil {
+			return Wait{}, ctx.Err()
+		}
+		// Beyond what the simulator runs (e.g. a partition of 100,000):
+		// the profile's bound.
+		e.logger().Warn("no forecast of the step: waiting the profile's bound", "err", err)
+		ok = false
 	}
 	return DefaultWait(profile, f, pr, ok)
 }

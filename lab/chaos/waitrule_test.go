@@ -28,6 +28,7 @@ func TestScenarioOf(t *testing.T) {
 		{Fault{N: 10, Action: ActHeal}, ""},
 		{Fault{N: 10, Action: ActKillAgent, Targets: 10}, ""},
 		{Fault{N: 10, Action: ActLoss, Targets: 3}, ""},
+		{Fault{N: 1, Action: ActUp, Targets: 1}, ""},
 		{Fault{N: 10, Action: ActDelay, Targets: 3}, ""},
 	}
 	for _, tt := range tests {
@@ -178,5 +179,27 @@ func BenchmarkPredict(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// Without --timeout a step waits by the simulator's forecast of it, and
+// its summary holds the forecast; an observer that never notices ends
+// the wait once the others have been quiet for the profile's bound.
+func TestEngineDefaultWait(t *testing.T) {
+	c := newFakeCluster(t, 5)
+	c.deaf["web_4"] = true
+	s, err := c.engine().Do(context.Background(), mustReq(t, "kill-agent web_1"), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]string{"web_4"}, s.Never); diff != "" {
+		t.Errorf("never (-want +got):\n%s", diff)
+	}
+	w := s.Wait
+	if w == nil || w.Predicted == nil || w.Predicted.Scenario != "crash of 1 of 5" {
+		t.Fatalf("wait %+v, want the simulator's crash of 1 of 5", w)
+	}
+	if s.TimeoutS < w.BaseS || s.TimeoutS > w.CapS || w.BaseS < WaitMargin*w.Predicted.LastS+WaitFloor.Seconds() {
+		t.Errorf("waited %vs: base %vs, cap %vs, predicted last %vs", s.TimeoutS, w.BaseS, w.CapS, w.Predicted.LastS)
 	}
 }
