@@ -62,6 +62,10 @@ type LabInfo struct {
 	// fault hook where a node has no nftables.
 	Loss          float64 `json:"loss,omitempty"`
 	LossMechanism string  `json:"loss_mechanism,omitempty"`
+	// Wait is how long the last run waited for its observers and why:
+	// without --timeout, chaos's default from the simulator's forecast of
+	// the run, which it holds beside the measurement.
+	Wait *chaos.WaitRecord `json:"wait,omitempty"`
 }
 
 // LabProviders finds a lab's provider by its name; *lab.Registry has it.
@@ -302,6 +306,12 @@ func (b *Lab) restore(ctx context.Context, a *attached, node string) error {
 // an unreachable observer counts as not having learned the event.
 func (b *Lab) samples(a *attached, spec Spec, run int, sum *chaos.Summary) []Sample {
 	timeout := time.Duration(sum.TimeoutS * float64(time.Second))
+	if a.info.Wait = sum.Wait; sum.Wait != nil && b.log != nil {
+		b.log.Info("waited", "run", run, "timeout", timeout, "rule", sum.Wait.Rule)
+		if pr := sum.Wait.Predicted; pr != nil {
+			b.log.Info("simulator's forecast", "run", run, "scenario", pr.Scenario, "p50_s", pr.P50S, "p99_s", pr.P99S, "last_s", pr.LastS)
+		}
+	}
 	out := make([]Sample, 0, len(sum.Observations))
 	for _, o := range sum.Observations {
 		out = append(out, Sample{Backend: BackendLab, N: spec.N, Run: run, Observer: o.Node, Event: spec.Event,

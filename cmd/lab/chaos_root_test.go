@@ -18,16 +18,24 @@ import (
 
 // chaosSummary is the part of `lab chaos --json` the tests read.
 type chaosSummary struct {
-	Action       string   `json:"action"`
-	Targets      []string `json:"targets"`
-	Observers    int      `json:"observers"`
-	Saw          int      `json:"saw"`
-	P50S         *float64 `json:"p50_s"`
-	LastS        *float64 `json:"last_s"`
-	Never        []string `json:"never"`
-	Unreachable  []string `json:"unreachable"`
-	Note         string   `json:"note"`
-	Dir          string   `json:"record"`
+	Action      string   `json:"action"`
+	Targets     []string `json:"targets"`
+	Observers   int      `json:"observers"`
+	Saw         int      `json:"saw"`
+	P50S        *float64 `json:"p50_s"`
+	LastS       *float64 `json:"last_s"`
+	Never       []string `json:"never"`
+	Unreachable []string `json:"unreachable"`
+	Note        string   `json:"note"`
+	Dir         string   `json:"record"`
+	Wait        *struct {
+		BaseS     float64 `json:"base_s"`
+		Extended  bool    `json:"extended"`
+		Predicted *struct {
+			Scenario string  `json:"scenario"`
+			LastS    float64 `json:"last_s"`
+		} `json:"predicted"`
+	} `json:"wait"`
 	Observations []struct {
 		Node    string `json:"node"`
 		Outcome string `json:"outcome"`
@@ -209,5 +217,31 @@ func TestRootChaos(t *testing.T) {
 	// Halting every node is allowed; there is no one left to measure.
 	if s := r.chaos("halt", "--all", "--force"); !strings.Contains(s.Note, "no survivor") {
 		t.Errorf("halt --all: note %q", s.Note)
+	}
+}
+
+// TestRootChaosPartitionDefaultWait: a 50-node lab cut in halves is seen
+// by every observer with chaos's default wait (the simulator's forecast
+// of that partition with its margin, no --timeout), and so is the heal.
+func TestRootChaosPartitionDefaultWait(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root for the netns provider")
+	}
+	agent := buildLabagent(t)
+	r, flags := newLabDir(t)
+	r.must(append([]string{"up", "--nodes", "50"}, flags...)...)
+	r.must("provision", "--agent-binary", agent)
+
+	s := r.chaos("partition", "web_[1-25]", "web_[26-50]", "--keep")
+	r.wantSaw(s, 50, nil, "member-failed")
+	if s.Wait == nil || s.Wait.Predicted == nil || s.Wait.Predicted.Scenario != "partition 25|25 of 50" || s.Wait.BaseS <= s.Wait.Predicted.LastS {
+		t.Errorf("partition: wait %+v, want the simulator's partition 25|25 of 50 below the base", s.Wait)
+	} else if s.LastS != nil {
+		t.Logf("partition: predicted last %.1fs, waited up to %.1fs (extended: %v), measured last %.1fs", s.Wait.Predicted.LastS, s.Wait.BaseS, s.Wait.Extended, *s.LastS)
+	}
+	h := r.chaos("heal")
+	r.wantSaw(h, 50, nil, "member-join")
+	if h.Wait == nil || h.Wait.Predicted == nil || h.Wait.Predicted.Scenario != "heal of a partition 25|25" {
+		t.Errorf("heal: wait %+v, want the simulator's heal of a partition 25|25", h.Wait)
 	}
 }

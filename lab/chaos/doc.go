@@ -66,10 +66,14 @@
 // clock with each node's offset: zero when the provider shares the host
 // clock (netns), else estimated over SSH from the midpoint of the shortest
 // of a few `date +%s%N` round trips, whose half is reported as the
-// uncertainty. The default --timeout comes from the agent profile:
-// memberlist's longest suspicion timeout (SuspicionMult * max(1, log10 N)
-// * ProbeInterval * SuspicionMaxTimeoutMult; LAN, 10 nodes: 24 s) plus two
-// probe intervals and 5 s; joins add two push-pull intervals.
+// uncertainty. The default wait (no --timeout) comes from the simulator's
+// forecast of the step (Predictor, DefaultWait): the running nodes, the
+// agents' profile and the fault's size (k nodes down at once, a partition's
+// sides, a heal's) give the predicted slowest observer; the step waits 1.5
+// times that plus 10 s, longer while observers keep noticing (until none
+// noticed anything new for the profile's bound, Timing.DefaultTimeout), at
+// most 10 times that or an hour. The summary holds the forecast beside
+// the measurement (Summary.Wait).
 //
 // # A real Serf cluster
 //

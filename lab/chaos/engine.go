@@ -44,6 +44,9 @@ type Engine struct {
 	// (`journal -follow`, over a Shell that is a Streamer) instead of
 	// reading it again every Poll: what a lab of hundreds of nodes needs.
 	FollowJournals bool
+	// Predictor forecasts each step with the simulator for its default
+	// wait; nil: the engine makes one on first use.
+	Predictor *Predictor
 	// Injected, when set, is told of every fault as it is injected (lab
 	// watch's footer shows the last one).
 	Injected func(action Action, targets []string, at time.Time)
@@ -128,9 +131,29 @@ func (e *Engine) Do(ctx context.Context, req Request, stream uint64) (*Summary, 
 			journals = w.Read(ctx, p.observers)
 			p.expect = healExpectations(p.observers, journals, injected, clocks, p.running)
 		}
+		if err := e.healWait(ctx, req, p); err != nil {
+			return nil, err
+		}
 	}
 	res, werr := e.await(ctx, req, p, injected, journals, clocks, w)
 	return e.summary(req, p, injected, mech, res, werr), werr
+}
+
+// healWait sets a heal's wait once the observers' expectations say
+// what the partition was: the simulator's heal of it. The faults are
+// removed already: a failed forecast is only logged, and the profile
+// rule applies.
+func (e *Engine) healWait(ctx context.Context, req Request, p *plan) error {
+	if req.Timeout != 0 || len(p.expect) == 0 {
+		return nil
+	}
+	w, err := e.stepWait(ctx, req, healFault(len(p.running), p.expect))
+	if err != nil {
+		e.logger().Warn("heal: no forecast, waiting the profile's bound", "err", err)
+		return nil
+	}
+	p.wait, p.timeout = w, w.Base
+	return ctx.Err()
 }
 
 // summary is the record of a step that Do measured: res, with what the
@@ -142,6 +165,9 @@ func (e *Engine) summary(req Request, p *plan, injected time.Time, mech map[stri
 	s := NewSummary(e.Lab, info.Name, info.SharedClock, req, p.targets, injected, p.timeout, res)
 	s.Agent = e.Agent.name()
 	s.AgentProfile = e.profile()
+	if req.Action.Expects() != ExpectNone {
+		s.Wait = p.wait.record(p.timeout)
+	}
 	if req.Action != ActHeal { // heal clears both mechanisms everywhere
 		s.Mechanism = mech
 	}

@@ -94,15 +94,19 @@ func (e *Engine) readJournals(ctx context.Context, nodes []string, have map[stri
 // monitor streams) until each has noticed the fault, the timeout passes
 // or ctx ends.
 func (e *Engine) await(ctx context.Context, req Request, p *plan, injected time.Time, journals map[string][]Entry, clocks map[string]ClockOffset, w watcher) (Result, error) {
-	in := MeasureInput{Injected: injected, Timeout: p.timeout, Outcomes: req.Action.Outcomes(), Expect: p.expect, Journals: journals, Clocks: clocks}
+	// Entries count up to the cap; the result is measured again with the
+	// wait in effect when it ends.
+	in := MeasureInput{Injected: injected, Timeout: max(p.wait.Cap, p.timeout), Outcomes: req.Action.Outcomes(), Expect: p.expect, Journals: journals, Clocks: clocks}
 	if len(p.expect) == 0 {
+		in.Timeout = p.timeout
 		return Measure(in), nil
 	}
 	poll := e.Poll
 	if poll <= 0 {
 		poll = 500 * time.Millisecond
 	}
-	deadline := injected.Add(p.timeout)
+	var lastProgress time.Time
+	noticed := 0
 	// Observers whose agent did not answer before the injection cannot
 	// notice anything: they are reported unreachable, not waited for.
 	pending := filter(p.observers, func(n string) bool { _, ok := journals[n]; return ok })
@@ -121,8 +125,15 @@ func (e *Engine) await(ctx context.Context, req Request, p *plan, injected time.
 			}
 			return false
 		})
+		if k := noticedSum(res); k > noticed {
+			noticed, lastProgress = k, e.now()
+		}
+		deadline := p.wait.Deadline(injected, lastProgress)
 		if len(pending) == 0 || !e.now().Before(deadline) {
-			return res, nil
+			if len(pending) == 0 {
+				deadline = earlier(deadline, e.now())
+			}
+			return e.ended(in, p, deadline), nil
 		}
 		level := slog.LevelDebug
 		if res.Stats.N != lastSaw {
@@ -135,6 +146,27 @@ func (e *Engine) await(ctx context.Context, req Request, p *plan, injected time.
 		case <-time.After(poll):
 		}
 	}
+}
+
+// noticedSum is how many (observer, subject) pairs were noticed.
+func noticedSum(res Result) int {
+	k := 0
+	for _, o := range res.Observations {
+		k += o.Noticed
+	}
+	return k
+}
+
+// ended measures in once the wait is over at deadline (when the last
+// observer saw it, or the wait ran out). Past the base, the observers
+// extended the wait: that is the step's timeout from then on.
+func (e *Engine) ended(in MeasureInput, p *plan, deadline time.Time) Result {
+	if d := deadline.Sub(in.Injected); d > p.timeout {
+		p.timeout = d
+		e.logger().Info("waited past the base: observers kept noticing", "base", p.wait.Base, "waited", d.Round(time.Millisecond))
+	}
+	in.Timeout = p.timeout
+	return Measure(in)
 }
 
 // viewExpectations: after heal on Serf (no journal to look back into),

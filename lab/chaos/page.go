@@ -71,6 +71,12 @@ func summaryTable(s *Summary) report.Table {
 	if s.Saw > 0 {
 		add("latency first / p50 / p95 / p99 / last", strings.Join([]string{fmtS(s.FirstS), fmtS(s.P50S), fmtS(s.P95S), fmtS(s.P99S), fmtS(s.LastS)}, " / "))
 	}
+	if line := predictionLine(s); line != "" {
+		add("simulator's prediction", line)
+	}
+	if line := waitLine(s); line != "" {
+		add("wait", line)
+	}
 	if s.Suspected > 0 {
 		add("first suspicion p50 / last", fmt.Sprintf("%s / %s, by %d of %d observers", fmtS(s.SuspectP50S), fmtS(s.SuspectLast), s.Suspected, s.Observers))
 	}

@@ -25,7 +25,10 @@ type plan struct {
 	running   []string
 	observers []string
 	expect    []Expectation
-	timeout   time.Duration
+	// wait is the step's wait rule; timeout the wait in effect (wait's
+	// base until the observation extends it).
+	wait    Wait
+	timeout time.Duration
 }
 
 // plan resolves req against the lab as it is now; stream separates the
@@ -49,9 +52,10 @@ func (e *Engine) plan(ctx context.Context, req Request, stream uint64) (*plan, e
 		return nil, err
 	}
 	p.setObservers(req.Action)
-	if p.timeout, err = e.stepTimeout(req); err != nil {
+	if p.wait, err = e.stepWait(ctx, req, p.fault(req.Action)); err != nil {
 		return nil, err
 	}
+	p.timeout = p.wait.Base
 	return p, nil
 }
 
@@ -129,17 +133,33 @@ func (p *plan) setObservers(a Action) {
 	}
 }
 
-// stepTimeout is req's --timeout, else the agent profile's default for the
-// lab's size.
-func (e *Engine) stepTimeout(req Request) (time.Duration, error) {
-	if req.Timeout != 0 {
-		return req.Timeout, nil
+// fault is the step as the simulator sees it: the running nodes, the
+// running targets, a partition's running sides. A heal's is known only
+// once the observers' journals say what each had down (see healFault).
+func (p *plan) fault(a Action) Fault {
+	f := Fault{N: len(p.running), Action: a}
+	switch a {
+	case ActPartition:
+		f.Sides = [2]int{len(filter(p.groupA, p.isRunning)), len(filter(p.groupB, p.isRunning))}
+	case ActHeal:
+	case ActUp, ActReload:
+		f.Targets = len(p.targets.Nodes)
+		f.N = len(filter(p.running, func(n string) bool { return !slices.Contains(p.targets.Nodes, n) })) + f.Targets
+	default:
+		f.Targets = len(filter(p.targets.Nodes, p.isRunning))
 	}
-	timing, err := ProfileTiming(e.profile())
-	if err != nil {
-		return 0, err
+	return f
+}
+
+// healFault is a heal as the simulator sees it: the end of a partition
+// whose smaller side is what the observer with the most members down
+// had down (or the rest: an isolated node had every other down).
+func healFault(n int, expect []Expectation) Fault {
+	most := 0
+	for _, ex := range expect {
+		most = max(most, len(ex.Subjects))
 	}
-	return timing.DefaultTimeout(req.Action, len(e.Lab.Nodes)), nil
+	return Fault{N: n, Action: ActHeal, Targets: min(most, n-most)}
 }
 
 // usableTargets keeps the targets in the state the action needs (up:

@@ -40,7 +40,10 @@ type Summary struct {
 	Injected         time.Time `json:"injected"`
 	InjectedUnixNano int64     `json:"injected_unix_nano"`
 	TimeoutS         float64   `json:"timeout_s"`
-	Outcomes         []string  `json:"expected_outcomes,omitempty"`
+	// Wait is how the wait was chosen, with the simulator's prediction of
+	// the step beside the measurement.
+	Wait     *WaitRecord `json:"wait,omitempty"`
+	Outcomes []string    `json:"expected_outcomes,omitempty"`
 
 	Observers int      `json:"observers"`
 	Saw       int      `json:"saw"`
@@ -95,6 +98,29 @@ func NewSummary(l *lab.Lab, provider string, shared bool, req Request, targets P
 		s.SuspectP50S, s.SuspectLast = seconds(st.P50), seconds(st.Last)
 	}
 	return s
+}
+
+// WaitRecord is a step's wait rule in its summary.
+type WaitRecord struct {
+	Rule  string  `json:"rule"`
+	BaseS float64 `json:"base_s"`
+	// QuietS: past the base, the wait went on while some subject was
+	// newly noticed within this long; CapS bounds it.
+	QuietS float64 `json:"quiet_s,omitempty"`
+	CapS   float64 `json:"cap_s"`
+	// Extended: observers kept noticing past the base (TimeoutS is then
+	// the wait in effect when the step ended).
+	Extended  bool        `json:"extended,omitempty"`
+	Predicted *Prediction `json:"predicted,omitempty"`
+}
+
+// record is w in a summary: extended when timeout went past its base.
+func (w Wait) record(timeout time.Duration) *WaitRecord {
+	if w.Rule == "" {
+		return nil
+	}
+	return &WaitRecord{Rule: w.Rule, BaseS: w.Base.Seconds(), QuietS: w.Quiet.Seconds(), CapS: w.Cap.Seconds(),
+		Extended: timeout > w.Base, Predicted: w.Prediction}
 }
 
 // RecordTimeFormat names record directories: compact UTC, sortable.

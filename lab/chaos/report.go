@@ -94,8 +94,54 @@ func writeStepStats(b *strings.Builder, s *Summary) {
 		}
 		fmt.Fprintf(b, "%s unreachable: %s\n", what, strings.Join(s.Unreachable, ", "))
 	}
+	if line := predictionLine(s); line != "" {
+		fmt.Fprintf(b, "%s\n", line)
+	}
+	if line := waitLine(s); line != "" {
+		fmt.Fprintf(b, "%s\n", line)
+	}
 	fmt.Fprintf(b, "clock: %s\n", clockText(s))
 }
+
+// predictionLine puts the simulator's forecast of the step beside what
+// was measured.
+func predictionLine(s *Summary) string {
+	if s.Wait == nil || s.Wait.Predicted == nil {
+		return ""
+	}
+	pr := s.Wait.Predicted
+	runs := fmt.Sprintf("%d runs", pr.Runs)
+	if pr.Runs == 1 {
+		runs = "1 run"
+	}
+	line := fmt.Sprintf("predicted p50 %s  p99 %s  last %s (simulator: %s, %s profile, %s", fmtSec(pr.P50S), fmtSec(pr.P99S), fmtSec(pr.LastS), pr.Scenario, pr.Profile, runs)
+	if pr.Coverage < 1 {
+		line += fmt.Sprintf(", %.1f%% learned it", 100*pr.Coverage)
+	}
+	line += ")"
+	if s.Saw > 0 {
+		line += fmt.Sprintf(", measured p50 %s  p99 %s  last %s", fmtS(s.P50S), fmtS(s.P99S), fmtS(s.LastS))
+	}
+	return line
+}
+
+// waitLine says how long the step waited and why.
+func waitLine(s *Summary) string {
+	w := s.Wait
+	if w == nil {
+		return ""
+	}
+	line := fmt.Sprintf("waited up to %s: %s", fmtSec(w.BaseS), w.Rule)
+	if w.QuietS > 0 {
+		line += fmt.Sprintf("; longer while observers kept noticing (until none for %s), at most %s", fmtSec(w.QuietS), fmtSec(w.CapS))
+	}
+	if w.Extended {
+		line += fmt.Sprintf("; they did: %s in all", fmtSec(s.TimeoutS))
+	}
+	return line
+}
+
+func fmtSec(v float64) string { return fmtDur(time.Duration(v * float64(time.Second))) }
 
 // targetsText names a step's targets, or a partition's two groups.
 func targetsText(s *Summary) string {

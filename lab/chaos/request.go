@@ -57,7 +57,7 @@ func (f *Flags) Bind(fs *pflag.FlagSet) {
 	fs.BoolVar(&f.All, "all", false, "target every node")
 	fs.IntVar(&f.Random, "random", 0, "target K nodes drawn at random among those selected (all by default)")
 	fs.Uint64Var(&f.Seed, "seed", 0, "seed of --random, to draw the same nodes again")
-	fs.DurationVar(&f.Timeout, "timeout", 0, "how long to wait for every observer (default: from the agent profile's suspicion timeout)")
+	fs.DurationVar(&f.Timeout, "timeout", 0, "how long to wait for every observer (default: the simulator's forecast of the step x 1.5 + 10s, longer while observers keep noticing)")
 	fs.StringVar(&f.Scope, "scope", string(ScopeAll), "network faults: all (every packet between lab IPs), gossip (TCP and UDP on the gossip ports) or udp (UDP on the gossip ports: memberlist's packets, not its TCP streams)")
 	fs.StringVar(&f.Ports, "ports", DefaultGossipPorts.String(), "the gossip port or range, for --scope gossip or udp")
 	fs.StringVar(&f.Mechanism, "mechanism", string(MechAuto), "network faults: auto (nftables, else the agent's hook), nft or agent")

@@ -36,7 +36,7 @@ kill-agent, stop-agent, partition and isolate; member-join after up, reload,
 start-agent, restart-agent and heal (after reload also member-update: a node
 back before the others noticed it gone); the user event after event. It prints one row per observer, then
 first, p50, p95, p99 and last, and the nodes that never saw it within
---timeout (default: from the agent profile's suspicion timeout), and writes
+--timeout (default: from the simulator's forecast of the step, see docs/chaos.md), and writes
 results/chaos/<UTC time>-<action>/ (latencies.csv, summary.json).
 
 Actions:
