@@ -78,7 +78,7 @@ func TestRootSoak(t *testing.T) {
 		}
 		file := writeScenario(t, r.dir, "episode.chaos", ep.text)
 		t0 := time.Now()
-		out, code := r.run("chaos", "run", file, "--json", "--no-record")
+		out, code := r.runJSON("chaos", "run", file, "--json", "--no-record")
 		st.add(t, i+1, ep, out, code, time.Since(t0))
 		if out, code := r.run("members", "--matrix"); code != 0 {
 			st.fail(t, "episode %d (%s): lab members --matrix: exit %d\n%s", i+1, ep.kind, code, out)
@@ -94,6 +94,19 @@ func TestRootSoak(t *testing.T) {
 
 	r.must("destroy", "--force")
 	wantNothingLeft(t, name, r.dir)
+}
+
+// runJSON runs lab and returns its standard output (its log lines on
+// standard error follow it when it fails) and exit status.
+func (r *labRun) runJSON(args ...string) (string, int) {
+	var stderr strings.Builder
+	c := r.cmd(args...)
+	c.Stderr = &stderr
+	out, err := c.Output()
+	if err != nil {
+		return string(out) + stderr.String(), c.ProcessState.ExitCode()
+	}
+	return string(out), 0
 }
 
 // soakParams reads the soak's size and seed from the environment.
@@ -191,7 +204,7 @@ func (s *soakStats) add(t *testing.T, n int, ep soakEpisode, out string, code in
 	s.episode = append(s.episode, took.Seconds())
 	s.loads = append(s.loads, loadAvg())
 	var run runJSON
-	if err := json.Unmarshal([]byte(out[strings.Index(out, "{"):]), &run); err != nil || code != 0 || run.Error != "" {
+	if err := json.Unmarshal([]byte(out), &run); err != nil || code != 0 || run.Error != "" {
 		s.fail(t, "episode %d (%s): lab chaos run: exit %d, %v %s\n%s\n%s", n, ep.kind, code, err, run.Error, ep.text, out)
 	}
 	var measured []float64
