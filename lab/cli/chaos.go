@@ -52,6 +52,7 @@ Actions:
   delay DURATION [NODES]     delay what the agents send (the agent's fault hook)
   heal                       remove every network fault chaos added
   run FILE                   run a scenario file, one step per line
+  generate                   write a scenario of random faults (lab chaos generate --help)
 
 On a lab provisioned with Serf (lab provision --agent serf) the agent
 actions run serf's commands and the times come from each observer's
@@ -75,6 +76,7 @@ Network faults are healed when the command ends, also after Ctrl-C, unless
 		Args: needArgs("an action (halt, kill-agent, partition, loss, ... or run FILE)", "lab chaos --help lists the actions"),
 		RunE: func(cmd *cobra.Command, args []string) error { return runChaos(cmd, env, f, args) },
 	}
+	cmd.AddCommand(newChaosGenerateCommand(env))
 	f.step.Bind(cmd.Flags())
 	cmd.Flags().BoolVar(&f.json, "json", false, "print the summary as JSON")
 	cmd.Flags().BoolVar(&f.keep, "keep", false, "leave network faults in place when the command ends (lab chaos heal removes them)")
