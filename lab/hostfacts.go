@@ -15,7 +15,7 @@ import (
 // GatherHostFacts reads the facts every plan needs from this host;
 // providers read their own (VirtualBox's host-only rules) in PlanChecks.
 func GatherHostFacts(ctx context.Context) HostFacts {
-	return HostFacts{OS: runtime.GOOS, PortFree: PortFree, MemAvailableMB: memAvailableMB(ctx)}
+	return HostFacts{OS: runtime.GOOS, PortFree: PortFree, MemAvailableMB: memAvailableMB(ctx), CPUs: runtime.NumCPU()}
 }
 
 // PortFree reports whether a TCP port can be bound on 127.0.0.1 now.

@@ -33,6 +33,7 @@ func (f Footprint) NodeCostMB(spec Spec) int {
 type HostFacts struct {
 	OS             string // runtime.GOOS
 	MemAvailableMB int    // 0: unknown
+	CPUs           int    // logical CPUs; 0: unknown
 	// PortFree reports whether a TCP port can be bound on 127.0.0.1.
 	PortFree func(port int) bool
 	// LabPorts are ports this lab's own running nodes hold; they count as
@@ -108,6 +109,9 @@ func Plan(ctx context.Context, spec Spec, facts HostFacts, prov Planner) PlanRep
 		add(c)
 	default:
 		r.Checks = append(r.Checks, Check{Name: "memory", OK: true, Detail: fmt.Sprintf("%s needed; this host's free memory is unknown, not checked", gb(r.NeedMB))})
+	}
+	if fit, ok := planCPU(spec.Nodes, fp.CPU, facts.CPUs, add); ok {
+		limits = append(limits, fit)
 	}
 	if spec.Listed() {
 		// The nodes exist: no ports or addresses to hand out, and no more

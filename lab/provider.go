@@ -78,6 +78,9 @@ type Footprint struct {
 	OverheadMB int `json:"overhead_mb"`
 	// Note says where the overhead comes from, for the plan.
 	Note string `json:"note,omitempty"`
+	// CPU is what the nodes' processes cost the host's CPUs while the
+	// cluster idles; zero when it is the nodes' own (VMs) or not known.
+	CPU NodeCPU `json:"cpu,omitzero"`
 }
 
 // Placer is implemented by providers whose nodes share this host's

@@ -186,7 +186,7 @@ func (p *Provider) ensureBridge(ctx context.Context, l *lab.Lab) error {
 	br := bridgeNS(l.Spec.Name)
 	ino, _ := nsInode(nsPath(br))
 	if marked(bridgeMarker(l), ino) {
-		return nil
+		return bridgeFirewallOff(br) // also on a bridge made by an older lab
 	}
 	if ino != 0 { // half made by an interrupted run
 		if err := ipBatch(ctx, p.opts.Runner, "", false, []string{"netns del " + br}); err != nil {
@@ -204,6 +204,9 @@ func (p *Provider) ensureBridge(ctx context.Context, l *lab.Lab) error {
 	})
 	if err != nil {
 		return fmt.Errorf("make lab bridge: %w", err)
+	}
+	if err := bridgeFirewallOff(br); err != nil {
+		return err
 	}
 	return mark(bridgeMarker(l), br)
 }
@@ -299,8 +302,10 @@ func (p *Provider) bootNode(ctx context.Context, l *lab.Lab, n lab.Node, authori
 	ns := nodeNS(l.Spec.Name, n.Name)
 	// The multicast route lets mDNS discovery (agent join = "mdns") open
 	// its socket in a node that has no default route; it stays on eth1.
-	if err := ipBatch(ctx, p.opts.Runner, ns, false, []string{"link set lo up", "link set eth0 up", "link set eth1 up",
-		"route replace 224.0.0.0/4 dev eth1"}); err != nil {
+	// The neighbour entries spare the lab ARP (arp_linux.go).
+	lines := append(neighbourLines(l, n), "link set lo up", "link set eth0 up", "link set eth1 up",
+		"route replace 224.0.0.0/4 dev eth1")
+	if err := ipBatch(ctx, p.opts.Runner, ns, false, lines); err != nil {
 		return fmt.Errorf("links up: %w", err)
 	}
 	return p.startHelper(ctx, nsPath(ns), d.bootLog(), "node",
