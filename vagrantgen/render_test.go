@@ -102,7 +102,9 @@ func TestRenderRefusesRuby(t *testing.T) {
 		{"unknown guest", func(l *Lab) { l.Guest = "windows" }},
 		{"unknown driver", func(l *Lab) { l.Provider, l.Libvirt.Driver = "libvirt", "xen" }},
 		{"tcg cache under kvm", func(l *Lab) { l.Provider, l.Libvirt = "libvirt", Libvirt{Driver: "kvm", TCGCacheMB: 64} }},
-		{"uri with quote", func(l *Lab) { l.Provider, l.Libvirt = "libvirt", Libvirt{Driver: "kvm", URI: "qemu:///system'; system('id')"} }},
+		{"uri with quote", func(l *Lab) {
+			l.Provider, l.Libvirt = "libvirt", Libvirt{Driver: "kvm", URI: "qemu:///system'; system('id')"}
+		}},
 		{"management name with space", func(l *Lab) { l.Provider, l.Libvirt = "libvirt", Libvirt{Driver: "kvm", ManagementName: "a b"} }},
 	}
 	for _, tt := range tests {
