@@ -41,6 +41,7 @@ func Packages() []string {
 		"systemd-sysv", "udev", "dbus", "procps",
 		"openssh-server", "sudo",
 		"systemd-resolved", "iproute2", "netbase",
+		"nftables", // lab chaos's partitions and loss inside the VM
 	}
 }
 

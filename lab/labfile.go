@@ -19,22 +19,23 @@ import (
 // absent keeps its default. Attributes and blocks not listed here are
 // rejected by gohcl with the location and a did-you-mean.
 type fileSchema struct {
-	Name        *string      `hcl:"name,optional"`
-	Provider    *string      `hcl:"provider,optional"`
-	Nodes       *int         `hcl:"nodes,optional"`
-	Prefix      *string      `hcl:"prefix,optional"`
-	Box         *string      `hcl:"box,optional"`
-	BoxVersion  *string      `hcl:"box_version,optional"`
-	Memory      *int         `hcl:"memory,optional"`
-	CPUs        *int         `hcl:"cpus,optional"`
-	Subnet      *string      `hcl:"subnet,optional"`
-	FirstHost   *int         `hcl:"first_host,optional"`
-	SSHPortBase *int         `hcl:"ssh_port_base,optional"`
-	LinkedClone *bool        `hcl:"linked_clone,optional"`
-	Inventory   *string      `hcl:"inventory,optional"`
-	Groups      []groupBlock `hcl:"group,block"`
-	Hosts       []hostBlock  `hcl:"host,block"`
-	Agent       *agentBlock  `hcl:"agent,block"`
+	Name        *string       `hcl:"name,optional"`
+	Provider    *string       `hcl:"provider,optional"`
+	Nodes       *int          `hcl:"nodes,optional"`
+	Prefix      *string       `hcl:"prefix,optional"`
+	Box         *string       `hcl:"box,optional"`
+	BoxVersion  *string       `hcl:"box_version,optional"`
+	Memory      *int          `hcl:"memory,optional"`
+	CPUs        *int          `hcl:"cpus,optional"`
+	Subnet      *string       `hcl:"subnet,optional"`
+	FirstHost   *int          `hcl:"first_host,optional"`
+	SSHPortBase *int          `hcl:"ssh_port_base,optional"`
+	LinkedClone *bool         `hcl:"linked_clone,optional"`
+	Inventory   *string       `hcl:"inventory,optional"`
+	Groups      []groupBlock  `hcl:"group,block"`
+	Hosts       []hostBlock   `hcl:"host,block"`
+	Agent       *agentBlock   `hcl:"agent,block"`
+	Libvirt     *libvirtBlock `hcl:"libvirt,block"`
 }
 
 // hostBlock is one machine of a listed lab: host "web1" { address = ... }.
@@ -170,6 +171,9 @@ func ParseFile(path string, src []byte) (Spec, *FileSource, error) {
 		}
 		spec.Hosts = append(spec.Hosts, host)
 	}
+	if err := fsch.Libvirt.apply(&spec, source); err != nil {
+		return spec, source, err
+	}
 	if a := fsch.Agent; a != nil {
 		setS(&spec.Agent.Profile, a.Profile)
 		setS(&spec.Agent.Join, a.Join)
@@ -192,6 +196,15 @@ func (s *FileSource) record(body *hclsyntax.Body) {
 		case "agent":
 			for name, a := range b.Body.Attributes {
 				s.ranges["agent."+name] = a.Expr.Range()
+			}
+		case "libvirt":
+			for name, a := range b.Body.Attributes {
+				s.ranges["libvirt."+name] = a.Expr.Range()
+			}
+			for _, nb := range b.Body.Blocks {
+				for name, a := range nb.Body.Attributes {
+					s.ranges["libvirt."+nb.Type+"."+name] = a.Expr.Range()
+				}
 			}
 		case "host":
 			if len(b.Labels) == 1 {
@@ -309,6 +322,6 @@ func groupKey(field string) string {
 
 // validNames lists what lab.hcl accepts where a diagnostic points.
 func validNames() string {
-	top := "name, provider, nodes, prefix, box, box_version, memory, cpus, subnet, first_host, ssh_port_base, linked_clone, inventory, and blocks group \"NAME\" { nodes, tags }, host \"NAME\" { address, port, user, identity_file, lab_ip } and agent { profile, encrypt, join, seeds }"
+	top := "name, provider, nodes, prefix, box, box_version, memory, cpus, subnet, first_host, ssh_port_base, linked_clone, inventory, and blocks group \"NAME\" { nodes, tags }, host \"NAME\" { address, port, user, identity_file, lab_ip }, agent { profile, encrypt, join, seeds } and libvirt { driver, uri, tcg_cache_mb, management_network { name, address } }"
 	return "lab.hcl accepts " + top
 }

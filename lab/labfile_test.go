@@ -13,6 +13,8 @@ func TestLabFileRoundTrip(t *testing.T) {
 	spec.Nodes = 52
 	spec.BoxVersion = ">= 12.0"
 	spec.Groups = []Group{{Name: "web", Nodes: "web_[1-40]", Tags: map[string]string{"role": "web", "dc.zone": "a b"}}}
+	spec.Libvirt = LibvirtSpec{Driver: DriverQEMU, TCGCacheMB: 48, URI: "qemu:///system",
+		ManagementNetwork: ManagementNetwork{Name: "lab-mgmt", Address: mustPrefix("192.168.122.0/24")}}
 	text, err := RenderLabFile(spec)
 	if err != nil {
 		t.Fatal(err)
@@ -39,6 +41,9 @@ func TestParseFileErrors(t *testing.T) {
 		{"syntax", "nodes = ", []string{"lab.hcl:1:"}},
 		{"bad subnet", `subnet = "192.168.56/21"`, []string{"lab.hcl:1:10", "not a CIDR"}},
 		{"unknown agent attribute", "agent {\n  gossip = 1\n}\n", []string{"lab.hcl:2:3", "Unsupported argument"}},
+		{"unknown libvirt attribute", "libvirt {\n  accel = \"tcg\"\n}\n", []string{"lab.hcl:2:3", "Unsupported argument", "tcg_cache_mb"}},
+		{"bad management address", "libvirt {\n  management_network {\n    address = \"192.168.121.1/24\"\n  }\n}\n",
+			[]string{"lab.hcl:3:15", "not a network address", "hint: write"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -94,6 +99,16 @@ func TestValidateBadInput(t *testing.T) {
 			s.Groups = []Group{{Name: "web", Nodes: "web_1", Tags: map[string]string{"role": "a\nb"}}}
 		}, `group "web" tags`, "invalid value"},
 		{"long prefix", func(s *Spec) { s.Prefix = strings.Repeat("a", 40); s.Name = "x" }, "", ""},
+		{"libvirt qemu", func(s *Spec) { s.Libvirt = LibvirtSpec{Driver: DriverQEMU, TCGCacheMB: 32, URI: "qemu:///system"} }, "", ""},
+		{"libvirt unknown driver", func(s *Spec) { s.Libvirt.Driver = "tcg" }, "libvirt.driver", "unknown libvirt driver"},
+		{"tcg cache under kvm", func(s *Spec) { s.Libvirt.TCGCacheMB = 64 }, "libvirt.tcg_cache_mb", "applies to driver \"qemu\" only"},
+		{"tiny tcg cache", func(s *Spec) { s.Libvirt = LibvirtSpec{Driver: DriverQEMU, TCGCacheMB: 4} }, "libvirt.tcg_cache_mb", "out of range"},
+		{"libvirt uri with quote", func(s *Spec) { s.Libvirt.URI = `qemu:///system'; system('id')` }, "libvirt.uri", "invalid libvirt URI"},
+		{"management network name", func(s *Spec) { s.Libvirt.ManagementNetwork.Name = "my net" }, "libvirt.management_network.name", "invalid network name"},
+		{"management network on the lab subnet", func(s *Spec) { s.Libvirt.ManagementNetwork.Address = mustPrefix("192.168.56.0/24") },
+			"libvirt.management_network.address", "overlaps the lab's subnet"},
+		{"management network /30", func(s *Spec) { s.Libvirt.ManagementNetwork.Address = mustPrefix("192.168.121.0/30") },
+			"libvirt.management_network.address", "cannot hold"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -99,6 +99,22 @@ type HostNoter interface {
 	HostNotes(ctx context.Context) []string
 }
 
+// HostChecker is implemented by providers with host checks of their own
+// beyond Check (libvirt: which driver applies here): lab doctor shows
+// them.
+type HostChecker interface {
+	HostChecks(ctx context.Context) []Check
+}
+
+// NewLabDefaulter is implemented by providers whose new labs start from
+// other defaults than DefaultSpec's (libvirt: the gossiplab box, driver
+// qemu where KVM is not usable). lab init calls it for a lab without a
+// lab file; given reports whether the user set a lab file attribute
+// (with a flag), which it must keep. It returns notes for the user.
+type NewLabDefaulter interface {
+	NewLabDefaults(ctx context.Context, spec *Spec, given func(field string) bool) []string
+}
+
 // ProviderInfo is a provider's name and capabilities, as data.
 type ProviderInfo struct {
 	Name string

@@ -58,6 +58,9 @@ type Spec struct {
 	// inventory's. A listed lab's nodes, prefix, subnet, first_host and
 	// ssh_port_base are not used.
 	Hosts []Host `json:",omitempty"`
+	// Libvirt is the lab file's libvirt block: how the libvirt provider
+	// runs the VMs. Other providers do not read it.
+	Libvirt LibvirtSpec `json:",omitzero"`
 }
 
 // Group gives tags to the nodes its selector matches.
@@ -179,6 +182,7 @@ func (s *Spec) Validate() []*FieldError {
 	if s.CPUs < 1 || s.CPUs > 256 {
 		add(fieldErr("cpus", "give 1 or more CPUs per node", "%d CPUs is out of range", s.CPUs))
 	}
+	errs = append(errs, s.validateLibvirt()...)
 	switch s.Agent.Profile {
 	case "lan", "wan", "local":
 	default:

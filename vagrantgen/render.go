@@ -29,7 +29,20 @@ type Lab struct {
 	CPUs        int
 	LinkedClone bool
 	Subnet      netip.Prefix
-	Machines    []Machine
+	// Guest names the box's OS for Vagrant ("debian"), which then skips
+	// detecting it; empty: Vagrant detects it.
+	Guest    string
+	Libvirt  Libvirt
+	Machines []Machine
+}
+
+// Libvirt is how vagrant-libvirt runs the machines.
+type Libvirt struct {
+	Driver            string // "kvm" or "qemu"
+	TCGCacheMB        int    // under "qemu": qemu's translation cache per VM; 0 leaves qemu's default
+	URI               string // empty: vagrant-libvirt's default
+	ManagementName    string // empty: vagrant-libvirt's default
+	ManagementAddress string // CIDR; empty: vagrant-libvirt's default
 }
 
 // Machine is one node.
@@ -95,6 +108,13 @@ func check(l Lab) error {
 	if !boxVersionRE.MatchString(l.BoxVersion) {
 		bad("box version %q: use a version constraint such as \">= 12.0\"", l.BoxVersion)
 	}
+	if l.Guest != "" && l.Guest != "debian" {
+		bad("guest %q: only debian is known", l.Guest)
+	}
+	if l.Provider == "libvirt" {
+		bad2 := l.Libvirt.check()
+		errs = append(errs, bad2...)
+	}
 	if l.MemoryMB <= 0 || l.CPUs <= 0 {
 		bad("memory %d MB and cpus %d must be positive", l.MemoryMB, l.CPUs)
 	}
@@ -124,6 +144,33 @@ func check(l Lab) error {
 		return fmt.Errorf("cannot render Vagrantfile: %s", strings.Join(errs, "; "))
 	}
 	return nil
+}
+
+var (
+	libvirtURIRE = regexp.MustCompile(`^[a-z][a-z0-9]*(\+[a-z0-9]+)?://[A-Za-z0-9._~@:/?=&%+-]*$`)
+	netNameRE    = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]*$`)
+)
+
+func (lv Libvirt) check() []string {
+	var errs []string
+	if lv.Driver != "kvm" && lv.Driver != "qemu" {
+		errs = append(errs, fmt.Sprintf("libvirt driver %q: use kvm or qemu", lv.Driver))
+	}
+	if lv.TCGCacheMB < 0 || (lv.TCGCacheMB > 0 && lv.Driver != "qemu") {
+		errs = append(errs, fmt.Sprintf("translation cache %d MB under driver %q: only qemu has one", lv.TCGCacheMB, lv.Driver))
+	}
+	if lv.URI != "" && !libvirtURIRE.MatchString(lv.URI) {
+		errs = append(errs, fmt.Sprintf("libvirt URI %q: use one such as qemu:///system", lv.URI))
+	}
+	if lv.ManagementName != "" && !netNameRE.MatchString(lv.ManagementName) {
+		errs = append(errs, fmt.Sprintf("management network name %q: use [A-Za-z0-9][A-Za-z0-9_.-]*", lv.ManagementName))
+	}
+	if lv.ManagementAddress != "" {
+		if p, err := netip.ParsePrefix(lv.ManagementAddress); err != nil || !p.Addr().Is4() {
+			errs = append(errs, fmt.Sprintf("management network address %q: want an IPv4 CIDR", lv.ManagementAddress))
+		}
+	}
+	return errs
 }
 
 // rubyString quotes s as a single-quoted Ruby literal: no interpolation,

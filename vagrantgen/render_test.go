@@ -22,6 +22,9 @@ func testLab(n int, provider string) Lab {
 		Name: "gossip", Provider: provider, Box: "debian/bookworm64", MemoryMB: 512, CPUs: 1,
 		LinkedClone: true, Subnet: netip.MustParsePrefix("192.168.56.0/21"),
 	}
+	if provider == "libvirt" {
+		l.Libvirt.Driver = "kvm"
+	}
 	base := netip.MustParseAddr("192.168.56.11").As4()
 	for i := 0; i < n; i++ {
 		a := uint32(base[0])<<24 | uint32(base[1])<<16 | uint32(base[2])<<8 | uint32(base[3]) + uint32(i)
@@ -54,6 +57,23 @@ func TestRenderGolden(t *testing.T) {
 	}
 }
 
+// qemuLab is a libvirt lab of the gossiplab box under software
+// emulation, with every libvirt setting given.
+func qemuLab(n int) Lab {
+	l := testLab(n, "libvirt")
+	l.Box, l.MemoryMB, l.Guest = "gossiplab/bookworm", 256, "debian"
+	l.Libvirt = Libvirt{Driver: "qemu", TCGCacheMB: 64, URI: "qemu:///system", ManagementName: "lab-mgmt", ManagementAddress: "192.168.122.0/24"}
+	return l
+}
+
+func TestRenderLibvirtQEMUGolden(t *testing.T) {
+	got, err := Render(qemuLab(3))
+	if err != nil {
+		t.Fatal(err)
+	}
+	golden.Check(t, "libvirt-qemu-3.Vagrantfile", got)
+}
+
 func TestRenderBoxVersion(t *testing.T) {
 	l := testLab(1, "virtualbox")
 	l.BoxVersion = ">= 12.0, < 13"
@@ -79,6 +99,13 @@ func TestRenderRefusesRuby(t *testing.T) {
 		{"box version with quote", func(l *Lab) { l.BoxVersion = `1'; system('id'); '` }},
 		{"lab name with space", func(l *Lab) { l.Name = "my lab" }},
 		{"duplicate port", func(l *Lab) { l.Machines[1].SSHPort = l.Machines[0].SSHPort }},
+		{"unknown guest", func(l *Lab) { l.Guest = "windows" }},
+		{"unknown driver", func(l *Lab) { l.Provider, l.Libvirt.Driver = "libvirt", "xen" }},
+		{"tcg cache under kvm", func(l *Lab) { l.Provider, l.Libvirt = "libvirt", Libvirt{Driver: "kvm", TCGCacheMB: 64} }},
+		{"uri with quote", func(l *Lab) {
+			l.Provider, l.Libvirt = "libvirt", Libvirt{Driver: "kvm", URI: "qemu:///system'; system('id')"}
+		}},
+		{"management name with space", func(l *Lab) { l.Provider, l.Libvirt = "libvirt", Libvirt{Driver: "kvm", ManagementName: "a b"} }},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -139,10 +166,14 @@ func TestVagrantValidate(t *testing.T) {
 	for _, tc := range []struct {
 		n        int
 		provider string
-	}{{1, "virtualbox"}, {52, "virtualbox"}, {250, "virtualbox"}, {52, "libvirt"}} {
+	}{{1, "virtualbox"}, {52, "virtualbox"}, {250, "virtualbox"}, {52, "libvirt"}, {3, "libvirt-qemu"}} {
 		t.Run(fmt.Sprintf("%s-%d", tc.provider, tc.n), func(t *testing.T) {
 			dir := t.TempDir()
-			data, err := Render(testLab(tc.n, tc.provider))
+			l := testLab(tc.n, tc.provider)
+			if tc.provider == "libvirt-qemu" {
+				l = qemuLab(tc.n)
+			}
+			data, err := Render(l)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -140,6 +140,15 @@ func doctorProviders(ctx context.Context, env *Env, labProvider string, r *docto
 			working++
 		}
 		r.add("provider "+name, err == nil, detail, name == labProvider)
+		if hc, ok := prov.(lab.HostChecker); ok && err == nil {
+			for _, c := range hc.HostChecks(ctx) {
+				detail := c.Detail
+				if c.Fix != "" {
+					detail += "\n" + c.Fix
+				}
+				r.add(c.Name, c.OK, detail, name == labProvider)
+			}
+		}
 		if hn, ok := prov.(lab.HostNoter); ok && err == nil {
 			for _, n := range hn.HostNotes(ctx) {
 				r.note("host setting", "changed", n)

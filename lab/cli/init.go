@@ -48,6 +48,9 @@ func runInit(cmd *cobra.Command, env *Env, f *initFlags) error {
 	}
 	out := env.Streams.Out
 	fmt.Fprintf(out, "lab.hcl: %s\n", res.LabFile)
+	for _, n := range r.notes {
+		fmt.Fprintf(out, "  %s\n", n)
+	}
 	for _, name := range slices.Sorted(maps.Keys(res.Files)) {
 		fmt.Fprintf(out, "%s: %s\n", name, res.Files[name])
 	}

@@ -55,6 +55,8 @@ type resolved struct {
 	src       *lab.FileSource // nil when there is no lab file
 	hasFile   bool
 	fromFlags map[string]bool // lab file attributes set by flags
+	// notes are what the provider chose for a new lab (lab.NewLabDefaulter).
+	notes []string
 }
 
 // resolveSpec reads dir's lab.hcl when present, applies the flags the user
@@ -95,6 +97,9 @@ func (f *specFlags) resolveSpec(ctx context.Context, fs *pflag.FlagSet, dir stri
 		spec.Subnet = pfx
 	}
 	prov, _ := providers.Get(spec.Provider)
+	if d, ok := prov.(lab.NewLabDefaulter); ok && !r.hasFile {
+		r.notes = d.NewLabDefaults(ctx, &spec, func(field string) bool { return r.fromFlags[field] })
+	}
 	if err := lab.ListHosts(ctx, &spec, dir, prov); err != nil {
 		return nil, err
 	}

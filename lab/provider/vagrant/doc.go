@@ -54,6 +54,26 @@
 // made under the other provider, a Vagrant too old for the Vagrantfile.
 // Status says when a machine exists under another provider than the lab's.
 //
+// # libvirt
+//
+// vagrant-libvirt 0.11.2 differs from VirtualBox where lab relies on it,
+// so the rendered libvirt machines carry more settings (vagrantgen):
+// lv.forward_ssh_port = true, without which the node's id "ssh" forward
+// to 127.0.0.1 is silently dropped; lv.driver from lab.hcl's libvirt
+// block ("kvm", or "qemu" for software emulation) and, under "qemu", a
+// translation cache (tcg_cache_mb, 64 MB by default: qemu's own 1 GB
+// makes each VM over 1.3 GB resident) as the last lv.features entry;
+// graphics and video "none"; config.vm.guest = :debian for the gossiplab
+// boxes (no guest detection, seconds per probe under emulation).
+// vagrant-libvirt's ssh-config names the management address and port
+// 22, so SSHEndpoints keeps its user and key but connects to
+// 127.0.0.1:SSHPort, the forward lab declared. Footprint counts qemu
+// (50 MB) and the translation cache on top of guest memory; PlanChecks
+// and HostChecks say whether KVM is usable (a /dev/kvm that opens and a
+// CPU with vmx or svm) and so which driver applies; NewLabDefaults gives
+// a new libvirt lab the gossiplab box, 256 MB and, without KVM, driver
+// "qemu".
+//
 // # Minimum versions
 //
 // Vagrant 2.2.19 or later (see MinVersion for what needs it, from

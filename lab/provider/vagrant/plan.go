@@ -19,19 +19,27 @@ var (
 	_ lab.Generator = (*Provider)(nil)
 )
 
-// Footprint: a VM reserves its memory setting plus the hypervisor's
-// per-VM overhead (VirtualBox's and QEMU's VM processes take about
-// 50-100 MB beyond guest RAM).
-func (p *Provider) Footprint(lab.Spec) lab.Footprint {
-	return lab.Footprint{PerNodeMemory: true, OverheadMB: 64, Note: "guest memory + hypervisor overhead"}
+// Footprint: a VM reserves its memory setting plus its hypervisor's
+// per-VM overhead: under libvirt qemu's own memory and, with driver
+// "qemu", its translation cache (see libvirt.go for the measurements).
+func (p *Provider) Footprint(spec lab.Spec) lab.Footprint {
+	if p.name != lab.ProviderLibvirt {
+		return lab.Footprint{PerNodeMemory: true, OverheadMB: virtualBoxOverheadMB, Note: "guest memory + VirtualBox's VM process"}
+	}
+	if cache := spec.Libvirt.TCGCache(); cache > 0 {
+		return lab.Footprint{PerNodeMemory: true, OverheadMB: qemuOverheadMB + cache,
+			Note: fmt.Sprintf("guest memory + qemu (%d MB) + its %d MB translation cache (driver qemu)", qemuOverheadMB, cache)}
+	}
+	return lab.Footprint{PerNodeMemory: true, OverheadMB: qemuOverheadMB, Note: fmt.Sprintf("guest memory + qemu (%d MB, driver kvm)", qemuOverheadMB)}
 }
 
 // PlanChecks: VirtualBox 6.1.28 and later refuse host-only addresses
 // outside the ranges /etc/vbox/networks.conf allows (by default
 // 192.168.56.0/21), on Linux, macOS before VirtualBox 7 and Solaris.
+// libvirt: whether the lab's driver works here (KVM usable or not).
 func (p *Provider) PlanChecks(ctx context.Context, spec lab.Spec, facts lab.HostFacts) []lab.Check {
-	if p.name != lab.ProviderVirtualBox {
-		return nil
+	if p.name == lab.ProviderLibvirt {
+		return []lab.Check{driverCheck(spec, p.kvm())}
 	}
 	return []lab.Check{hostOnlyCheck(spec.Subnet, facts.OS, p.vboxFacts(ctx))}
 }
@@ -141,6 +149,13 @@ func Vagrantfile(l *lab.Lab) ([]byte, error) {
 	vl := vagrantgen.Lab{
 		Name: l.Spec.Name, Provider: l.Spec.Provider, Box: l.Spec.Box, BoxVersion: l.Spec.BoxVersion,
 		MemoryMB: l.Spec.MemoryMB, CPUs: l.Spec.CPUs, LinkedClone: l.Spec.LinkedClone, Subnet: l.Spec.Subnet,
+		Guest: guestOf(l.Spec.Box),
+	}
+	if lv := l.Spec.Libvirt; l.Spec.Provider == lab.ProviderLibvirt {
+		vl.Libvirt = vagrantgen.Libvirt{Driver: lv.DriverOf(), TCGCacheMB: lv.TCGCache(), URI: lv.URI, ManagementName: lv.ManagementNetwork.Name}
+		if lv.ManagementNetwork.Address.IsValid() {
+			vl.Libvirt.ManagementAddress = lv.ManagementNetwork.Address.String()
+		}
 	}
 	for _, n := range l.Nodes {
 		vl.Machines = append(vl.Machines, vagrantgen.Machine{Name: n.Name, Hostname: n.Hostname, IP: n.IP, SSHPort: n.SSHPort})

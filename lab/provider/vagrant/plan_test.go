@@ -31,7 +31,8 @@ func TestPlanHostOnly(t *testing.T) {
 		{name: "networks.conf not allowing the default range", host: vboxHost{NetworksConf: conf("* 10.0.0.0/8\n")}, fits: false, maxNodes: vmMax},
 		{name: "windows has no host-only restriction", subnet: "192.168.33.0/24", goos: "windows", fits: true, maxNodes: vmMax},
 		{name: "macOS with VirtualBox 7 has none", subnet: "192.168.33.0/24", goos: "darwin", host: vboxHost{Version: "7.0.14"}, fits: true, maxNodes: vmMax},
-		{name: "libvirt has no host-only restriction", provider: lab.ProviderLibvirt, subnet: "192.168.33.0/24", fits: true, maxNodes: vmMax}, // memory binds before the /24's 244
+		{name: "libvirt has no host-only restriction", provider: lab.ProviderLibvirt, subnet: "192.168.33.0/24", fits: true,
+			maxNodes: (mem - lab.HostReserveMB) / (512 + qemuOverheadMB)}, // memory binds before the /24's 244
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -50,6 +51,7 @@ func TestPlanHostOnly(t *testing.T) {
 				t.Fatal(err)
 			}
 			p.vboxHost = &tt.host
+			p.kvmHost = &kvmHost{HWVirt: true} // driver kvm works
 			goos := tt.goos
 			if goos == "" {
 				goos = "linux"

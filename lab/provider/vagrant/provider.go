@@ -49,6 +49,7 @@ type Provider struct {
 	lookPath   func(string) (string, error)
 	fileExists func(string) bool
 	vboxHost   *vboxHost // nil: read from the host
+	kvmHost    *kvmHost  // nil: probed on the host
 
 	mu       sync.Mutex
 	sshCache map[string]lab.SSHEndpoint // dir + "\x00" + node
@@ -202,7 +203,11 @@ func (p *Provider) SSHEndpoints(ctx context.Context, l *lab.Lab, nodes []string)
 		p.mu.Lock()
 		for _, n := range missing {
 			if c, ok := cfgs[n]; ok {
-				p.sshCache[cacheKey(l, n)] = c.Endpoint(n)
+				e := c.Endpoint(n)
+				if p.name == lab.ProviderLibvirt {
+					e = libvirtEndpoint(l, e)
+				}
+				p.sshCache[cacheKey(l, n)] = e
 			}
 		}
 		p.mu.Unlock()
