@@ -253,3 +253,14 @@ func latencies(s *Summary) map[string]string {
 	}
 	return out
 }
+
+// nftCommands counts the nft scripts run on the nodes (faults and heals).
+func (c *fakeCluster) nftCommands() int {
+	n := 0
+	for _, l := range c.log {
+		if strings.HasSuffix(l, ": nft -f -") {
+			n++
+		}
+	}
+	return n
+}

@@ -79,12 +79,15 @@ type RunStep struct {
 }
 
 // RunScenario runs every step in order, each measured and recorded under
-// one run directory, and heals on exit. Random targets of steps without
+// one run directory, and heals on exit when a step is a network fault.
+// Random targets of steps without
 // their own --seed are drawn from seed, each step from its own stream, so
 // the same seed draws the same nodes again. The scenario stops at the
 // first failing step.
 func (s *Session) RunScenario(ctx context.Context, sc *Scenario, source []byte, seed uint64) (err error) {
-	defer func() { err = errors.Join(err, s.healOnExit(ctx)) }()
+	if slices.ContainsFunc(sc.Steps, func(st Step) bool { return st.Req.Action.Network() }) {
+		defer func() { err = errors.Join(err, s.healOnExit(ctx)) }()
+	}
 	run := &RunSummary{Scenario: sc.Name, Seed: seed, Started: s.Engine.now().UTC()}
 	if s.ResultsDir != "" {
 		if run.Dir, err = s.newRunDir(run.Started, source); err != nil {

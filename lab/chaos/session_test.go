@@ -213,3 +213,31 @@ func TestSessionNothingToHealWhenNothingWasDone(t *testing.T) {
 		t.Errorf("ran commands after a bad request: %v", c.log)
 	}
 }
+
+// A scenario without a network fault has nothing to heal: on a busy host
+// the heal on exit, on every node, could time out and fail a scenario
+// whose steps all passed.
+func TestSessionScenarioWithoutNetworkFaultDoesNotHeal(t *testing.T) {
+	for _, tt := range []struct {
+		src  string
+		heal bool
+	}{
+		{"kill-agent web_2\nstart-agent web_2\n", false},
+		{"partition web_1 web_2,web_3\n", true},
+	} {
+		c := newFakeCluster(t, 3)
+		sc, err := ParseScenario("s", strings.NewReader(tt.src))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out bytes.Buffer
+		s := &Session{Engine: c.engine(), Out: &out}
+		if err := s.RunScenario(context.Background(), sc, []byte(tt.src), 1); err != nil {
+			t.Fatalf("%q: %v\n%s", tt.src, err, out.String())
+		}
+		n := c.nftCommands()
+		if healed := n > 0; healed != tt.heal {
+			t.Errorf("%q: %d nft commands on the nodes, want heal on exit = %v:\n%s", tt.src, n, tt.heal, strings.Join(c.log, "\n"))
+		}
+	}
+}
