@@ -35,6 +35,9 @@ type Checker struct {
 type usage struct {
 	commands map[string]bool
 	flags    map[string]bool // flag name (long or short) -> takes a value
+	// takesArgs: a usage line has arguments of its own beside its
+	// subcommands (`lab chaos ACTION [TARGETS]` and `lab chaos [command]`).
+	takesArgs bool
 }
 
 // Check checks one simple command (see Commands). Commands of programs
@@ -153,6 +156,8 @@ func (c *Checker) checkBinary(ctx context.Context, prog string, args []string) e
 			}
 		case c.Stdlib[prog] && len(path) > 0:
 			return nil // the standard library's flags end at the first argument
+		case !positional && len(u.commands) > 0 && !u.commands[a] && u.takesArgs:
+			positional = true
 		case !positional && len(u.commands) > 0:
 			if !u.commands[a] {
 				return fmt.Errorf("%s: unknown command %q", name, a)
@@ -223,6 +228,8 @@ func parseCobraHelp(out string) usage {
 			continue
 		}
 		switch section {
+		case "Usage":
+			u.takesArgs = u.takesArgs || usageTakesArgs(line)
 		case "Available Commands":
 			u.commands[strings.Fields(line)[0]] = true
 		case "Flags", "Global Flags":
@@ -236,6 +243,21 @@ func parseCobraHelp(out string) usage {
 		}
 	}
 	return u
+}
+
+// usageTakesArgs reports whether a cobra usage line names arguments
+// (ACTION, [TARGETS], [args]...) besides the command's words, [flags] and
+// [command].
+func usageTakesArgs(line string) bool {
+	for _, f := range strings.Fields(line) {
+		if f == "[flags]" || f == "[command]" {
+			continue
+		}
+		if strings.HasPrefix(f, "[") || strings.ToUpper(f) == f {
+			return true
+		}
+	}
+	return false
 }
 
 // parseStdlibHelp reads a usage in the standard library's style: the
